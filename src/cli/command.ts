@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+
+/** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Environment the command resolves PG* variables and files from. */
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Bad usage: exit code 2 with the command's usage text. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with our error type: unknown or malformed flags become a UsageError. */
+export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function requireFlag<T>(value: T | undefined, flag: string): T {
+  if (value === undefined || value === '') throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+/** Parses a positive integer flag, naming the flag when it is not one. */
+export function intFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+}

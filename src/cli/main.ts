@@ -1,0 +1,60 @@
+import { describeError, PgOpsError } from '../core/errors';
+import type { CliCommand, CliIo } from './command';
+import { UsageError } from './command';
+import { sandboxCommand } from './commands/sandbox';
+
+/** Every subcommand, in the order `pgops --help` lists them. */
+const commands: CliCommand[] = [sandboxCommand];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return ['pgops — PostgreSQL operations and diagnostics (the engine of the Postgres Ops VS Code extension)', '',
+    'Usage: pgops <command> [options]   (pgops <command> --help for details)', '', 'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
+    'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.'].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    io.out(process.env.PGOPS_VERSION ?? '0.1.0');
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`pgops: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`pgops ${name}: ${err.message}\n\nUsage: ${command.usage}`);
+      return 2;
+    }
+    io.err(`pgops ${name}: ${describeError(err)}`);
+    if (!PgOpsError.is(err) && io.env.PGOPS_VERBOSE && err instanceof Error && err.stack) io.err(err.stack);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    process.stderr.write(`pgops: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,23 @@
+import type * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import type { ProfileStore } from './profiles';
+import type { SandboxController } from './sandboxController';
+import type { SessionManager } from './sessions';
+import type { ConnectionsView } from './views/connectionsView';
+
+/** What command handlers and views share; built once in activate(). */
+export interface ExtensionServices {
+  context: vscode.ExtensionContext;
+  logger: Logger;
+  logChannel: vscode.LogOutputChannel;
+  profiles: ProfileStore;
+  sessions: SessionManager;
+  sandbox: SandboxController;
+  views: {
+    connections: ConnectionsView;
+    queryStats: vscode.TreeDataProvider<unknown>;
+    replication: vscode.TreeDataProvider<unknown>;
+    bloat: vscode.TreeDataProvider<unknown>;
+    reports: vscode.TreeDataProvider<unknown>;
+  };
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { commandIds } from './commandIds';
+import { registerCommands } from './commands';
+import type { ExtensionServices } from './context';
+import { createLogger } from './logger';
+import { ProfileStore } from './profiles';
+import { SandboxController } from './sandboxController';
+import { SessionManager } from './sessions';
+import { config } from './settings';
+import { showError } from './ui';
+import { ConnectionsView } from './views/connectionsView';
+import { PendingView } from './views/pendingView';
+
+let services: ExtensionServices | undefined;
+
+/** What activate() returns: handles for the in-VS-Code test suite (and other extensions). */
+export interface PgOpsApi {
+  services: ExtensionServices;
+  commandIds: readonly string[];
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<PgOpsApi> {
+  const { channel, logger } = createLogger();
+  context.subscriptions.push(channel);
+  const profiles = new ProfileStore(context.globalState, logger);
+  const sessions = new SessionManager(logger, async () => undefined);
+  const sandbox = new SandboxController(context, profiles, sessions, logger);
+  const connections = new ConnectionsView(profiles, sessions);
+  services = {
+    context, logger, logChannel: channel, profiles, sessions, sandbox,
+    views: { connections, queryStats: new PendingView(), replication: new PendingView(), bloat: new PendingView(), reports: new PendingView() },
+  };
+  context.subscriptions.push(profiles, sessions, connections);
+  for (const [id, provider] of Object.entries(services.views)) {
+    context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections' }));
+  }
+  context.subscriptions.push(...registerCommands(services));
+  void restoreSandbox(services);
+  logger.info(`Postgres Ops activated (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);
+  return { services, commandIds };
+}
+
+/** A sandbox profile from an earlier session is kept only while its server runs (or is started again by autoStart). */
+async function restoreSandbox(s: ExtensionServices): Promise<void> {
+  try {
+    if (config().get<boolean>('sandbox.autoStart', false) || s.sandbox.status().running) {
+      await s.sandbox.start();
+      const profile = s.profiles.get('sandbox');
+      if (profile) await s.sessions.connect(profile);
+    } else {
+      await s.profiles.setSandbox(undefined);
+    }
+  } catch (err) {
+    void showError(err, s.logger, 'Local sandbox');
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  if (!services) return;
+  await services.sessions.disconnectAll();
+  await services.sandbox.release();
+  services = undefined;
+}

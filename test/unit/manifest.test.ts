@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { commandIds } from '../../src/extension/commandIds';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+describe('package.json manifest', () => {
+  it('contributes exactly the commands of the command table, each in the Postgres Ops category', () => {
+    const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual(contributed, [...commandIds].sort());
+    for (const c of pkg.contributes.commands) assert.equal(c.category, 'Postgres Ops', `${c.command} category`);
+  });
+
+  it('activates lazily: no "*" and no onStartupFinished', () => {
+    assert.ok(!pkg.activationEvents.includes('*'));
+    assert.ok(!pkg.activationEvents.includes('onStartupFinished'));
+  });
+
+  it('has the Postgres Ops activity-bar container with the five views', () => {
+    assert.equal(pkg.contributes.viewsContainers.activitybar[0].title, 'Postgres Ops');
+    const names = pkg.contributes.views.pgops.map((v: { name: string }) => v.name);
+    assert.deepEqual(names, ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports']);
+  });
+
+  it('gives every view welcome text with buttons for Add Connection and Start Local Sandbox', () => {
+    for (const view of pkg.contributes.views.pgops) {
+      const welcome = pkg.contributes.viewsWelcome.find((w: { view: string }) => w.view === view.id);
+      assert.ok(welcome, `welcome for ${view.id}`);
+      assert.match(welcome.contents, /\[Add Connection\]\(command:pgops\.addConnection\)/);
+      assert.match(welcome.contents, /\[Start Local Sandbox\]\(command:pgops\.startSandbox\)/);
+    }
+  });
+
+  it('only refers to contributed commands from menus', () => {
+    const ids = new Set(commandIds);
+    for (const [menu, entries] of Object.entries(pkg.contributes.menus as Record<string, Array<{ command: string }>>)) {
+      for (const e of entries) assert.ok(ids.has(e.command as never), `${menu} refers to unknown ${e.command}`);
+    }
+  });
+
+  it('describes every setting, and makes executable paths machine-overridable', () => {
+    for (const [key, prop] of Object.entries(pkg.contributes.configuration.properties as Record<string, { description?: string; markdownDescription?: string; scope?: string }>)) {
+      assert.ok(prop.description || prop.markdownDescription, `${key} has a description`);
+      if (/Path$|binDir$/.test(key)) assert.equal(prop.scope, 'machine-overridable', `${key} scope`);
+    }
+  });
+
+  it('packages an allow-list: dist, media, README; no sources, tests or maps', () => {
+    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+    assert.equal(ignore[0], '**', 'allow-list starts by excluding everything');
+    for (const needed of ['!dist/**', '!media/**', '!package.json', '!README.md', '!snippets/**']) assert.ok(ignore.includes(needed), needed);
+    assert.ok(ignore.includes('dist/**/*.map'), 'source maps excluded');
+  });
+});
