@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { commandIds } from './commandIds';
-import { registerCommands } from './commands';
+import { registerCommands } from './commands/index';
 import type { ExtensionServices } from './context';
 import { createLogger } from './logger';
 import { ProfileStore } from './profiles';

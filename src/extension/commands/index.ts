@@ -1,14 +1,27 @@
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../core/conn/profile';
-import type { CommandId } from './commandIds';
-import type { ExtensionServices } from './context';
-import { showError } from './ui';
-import { ProfileNode } from './views/connectionsView';
+import type { ConnectionProfile } from '../../core/conn/profile';
+import type { CommandId } from '../commandIds';
+import type { ExtensionServices } from '../context';
+import { showError } from '../ui';
+import { ProfileNode } from '../views/connectionsView';
 
-type Handler = (...args: unknown[]) => unknown;
+export type Handler = (...args: unknown[]) => unknown;
+/** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
+export type CommandGroup = Partial<Record<CommandId, Handler>>;
 
-/** The one table of commands: every contributed command id maps to its handler here. */
+/**
+ * The one table of commands: every contributed command id maps to its handler here.
+ * Typed by CommandId, so an id without a handler (or a handler without an id) does not compile.
+ */
 export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
+  const table: Record<CommandId, Handler> = {
+    ...coreCommands(s),
+  };
+  return table;
+}
+
+/** Each group returns a literal object `satisfies CommandGroup`, so unknown ids are caught there. */
+function coreCommands(s: ExtensionServices) {
   return {
     'pgops.addConnection': () => addConnection(s),
     'pgops.removeConnection': (node) => removeConnection(s, profileOf(s, node)),
@@ -33,7 +46,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
       if (answer === 'Delete Sandbox Data') await s.sandbox.reset();
     },
     'pgops.showLogs': () => s.logChannel.show(),
-  };
+  } satisfies CommandGroup;
 }
 
 export function registerCommands(s: ExtensionServices): vscode.Disposable[] {
