@@ -1,0 +1,168 @@
+/**
+ * The benchmark report: pg_perfbench's JSON structure (so its files read unchanged and its join
+ * task files work on ours) plus one top-level `pgops` block with the structured data our viewer,
+ * join and HTML draw from. Our files are `*.pgperf.json`; pg_perfbench's are plain `.json`.
+ *
+ * Writers (the bench runner) build a report with `newReport`, add items with the builders in
+ * `items.ts` through `setItem`, fill `report.pgops`, then call `writeReportAtomic` and
+ * `renderReportHtml`.
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export type ItemType = 'plain_text' | 'table' | 'chart' | 'link';
+export type ItemState = 'expanded' | 'collapsed' | 'hidden';
+export const itemTypes: readonly ItemType[] = ['plain_text', 'table', 'chart', 'link'];
+export const itemStates: readonly ItemState[] = ['expanded', 'collapsed', 'hidden'];
+
+/**
+ * pg_perfbench only collects and joins items that carry one of these keys; ours name the
+ * collector that produced the item, so pg_perfbench's own join sees our items too.
+ */
+export interface ItemCommand {
+  shell_command_file?: string;
+  sql_command_file?: string;
+  python_command?: string;
+}
+
+/**
+ * One entry of a section's `reports`. `data` by type: plain_text → string; table → rows aligned
+ * with `theader` (cells are any JSON, e.g. lshw's nested objects); chart → ApexCharts options;
+ * link → a path string. In a joined report a differing item holds `[[reportName, value], ...]`.
+ * A failed collector leaves its error text as a plain_text string.
+ */
+export interface ReportItem extends ItemCommand {
+  header: string;
+  description?: string;
+  state: ItemState;
+  item_type: ItemType;
+  theader?: string[];
+  data: JsonValue;
+  /** Other keys of foreign files are kept as they are. */
+  [extra: string]: JsonValue | undefined;
+}
+
+export interface ReportSection {
+  header: string;
+  description: string;
+  state: ItemState;
+  reports: Record<string, ReportItem>;
+}
+
+/** The section keys pg_perfbench uses; reports may hold others. */
+export type StandardSection = 'system' | 'db' | 'benchmark' | 'result';
+
+export type RunStatus = 'complete' | 'interrupted' | 'failed';
+
+/** Latency percentiles in milliseconds, from pgbench's per-transaction log. */
+export interface LatencyPercentiles {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One `--progress` line: seconds since start, tps and latency over that interval. */
+export interface ProgressPoint {
+  t: number;
+  tps: number;
+  latencyMs: number;
+  stddevMs?: number;
+  failed?: number;
+}
+
+export interface WaitEventSamples {
+  /** wait_event_type, or 'CPU' for active backends without a wait event. */
+  type: string;
+  event: string;
+  samples: number;
+}
+
+export interface TopStatement {
+  queryid?: string;
+  query: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  rows: number;
+}
+
+/** One pgbench run of the sweep, structured. Missing measurements are null, never guessed. */
+export interface IterationResult {
+  index: number;
+  /** The iteration value from the plan: clients, or duration in seconds when sweeping time. */
+  value: number;
+  clients: number;
+  threads?: number;
+  durationS?: number | null;
+  status: RunStatus;
+  error?: string;
+  tps: number | null;
+  latencyAvgMs: number | null;
+  latencyStddevMs: number | null;
+  initialConnectionMs: number | null;
+  processed: number | null;
+  failed: number | null;
+  skipped: number | null;
+  percentiles?: LatencyPercentiles | null;
+  series?: ProgressPoint[];
+  waitEvents?: WaitEventSamples[];
+  topStatements?: TopStatement[];
+  /** The pgbench argument vector with the password redacted. */
+  commandLine?: string[];
+}
+
+export interface ServerFacts {
+  /** `version()` text. */
+  version: string;
+  major: number;
+  minor?: string;
+  host?: string;
+  port?: number;
+}
+
+/** Filled by the join in a merged report. */
+export interface JoinSummary {
+  reports: Array<{ name: string; file: string }>;
+  reference: string;
+  task: { description: string; items: string[]; file?: string };
+  /** Item paths that matched in every report. */
+  matched: string[];
+  /** Item paths kept side by side because they differ. */
+  differing: string[];
+  /** Every report's iterations, by report name, in report order. */
+  results: Array<{ name: string; iterName: string; iterations: IterationResult[] }>;
+}
+
+export interface PgopsBlock {
+  schemaVersion: 1;
+  tool: { name: 'pgops'; version: string };
+  status: RunStatus;
+  error?: { message: string; hint?: string };
+  timings: { startedAt: string; finishedAt?: string; durationMs?: number };
+  /** The run plan as written in a `*.pgbench-plan.json` (kept opaque here; src/core/bench owns its type). */
+  plan?: JsonObject;
+  /** What the sweep iterates over, as in pg_perfbench: 'pgbench_clients' or 'pgbench_time'. */
+  iterName: string;
+  server?: ServerFacts;
+  iterations: IterationResult[];
+  /** Free notes about the environment, e.g. "system facts not collected: <reason>". */
+  environmentNotes: string[];
+  join?: JoinSummary;
+}
+
+export interface Report {
+  header: string;
+  report_name: string;
+  description: string;
+  sections: Record<string, ReportSection>;
+  /** Absent in pg_perfbench's files. */
+  pgops?: PgopsBlock;
+}
+
+export const reportSchemaVersion = 1;
+/** Suffix of our report files; pg_perfbench writes plain `.json`. */
+export const reportFileSuffix = '.pgperf.json';
