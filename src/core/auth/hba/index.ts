@@ -1,0 +1,11 @@
+/** pg_hba.conf / pg_ident.conf: parse, match, explain, lint, and read the server's own view of them. */
+export * from './types';
+export type { AuthFileReader } from './tokenize';
+export { fsReader, overlayReader } from './tokenize';
+export { parseHbaFile } from './parseHba';
+export { parseIdentFile } from './parseIdent';
+export type { HbaAttempt, HbaMatch, MatchEnvironment } from './match';
+export { matchHbaRule, matchIdentMap } from './match';
+export type { AuthFailureExplanation } from './explain';
+export { attemptFromServerMessage, explainAuthFailure, explainMatch, isAuthFailure } from './explain';
+export { displayOptions, secretOptions } from './options';
