@@ -1,5 +1,16 @@
-/** The report API other parts use: model types, builders, atomic writing and HTML export. */
+/**
+ * The report API other parts use: model types, builders, reading and validation, summaries,
+ * atomic writing, HTML export and join. See model.ts for the shape.
+ */
 export * from './model';
 export * from './items';
 export { writeFileAtomic, writeReportAtomic } from './write';
 export { renderReportHtml, loadReportAssets, jsonForHtml } from './html';
+export { readReport, parseReportText, validateReport, ReportFormatError, isJoinedPairs } from './read';
+export { summarizeReport, reportIterations } from './summary';
+export type { ReportSummary } from './summary';
+export { joinReports, JoinMismatchError } from './join';
+export type { JoinInput, JoinOptions } from './join';
+export { readJoinTask, validateJoinTask } from './joinTask';
+export type { JoinTask } from './joinTask';
+export { loadReportsFromDir } from './loadDir';
