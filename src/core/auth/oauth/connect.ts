@@ -1,0 +1,165 @@
+import type { ClientConfig } from 'pg';
+import { PgOpsError } from '../../errors';
+import type { Logger } from '../../log';
+import { silentLogger } from '../../log';
+import type { OAuthChallenge } from './bearerClient';
+import { OAuthBearerClient, challengeOf } from './bearerClient';
+import type { DevicePrompt } from './deviceFlow';
+import { refreshTokens, runDeviceFlow } from './deviceFlow';
+import { fetchProviderMetadata } from './discovery';
+import type { HttpOptions } from './http';
+import { checkServerIssuer, configuredIssuer, issuerFromWellKnownUri } from './issuer';
+import type { TokenCache, TokenCacheKey, TokenSet } from './tokenCache';
+import { isFresh } from './tokenCache';
+
+/** libpq's OAuth connection parameters. `clientSecret` is a secret: it never goes to settings or logs. */
+export interface OAuthParams {
+  /** oauth_issuer: the issuer identifier (or its discovery URI), exactly as in the server's pg_hba.conf. */
+  issuer: string;
+  /** oauth_client_id */
+  clientId: string;
+  /** oauth_client_secret */
+  clientSecret?: string;
+  /** oauth_scope; when absent the scope the server asks for is used. */
+  scope?: string;
+}
+
+export interface OAuthConnectOptions extends HttpOptions {
+  params: OAuthParams;
+  cache: TokenCache;
+  onPrompt(prompt: DevicePrompt): void | Promise<void>;
+  logger?: Logger;
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+/** libpq's `PGOAUTHDEBUG=UNSAFE`: allows http:// issuers, for local testing only. */
+export function unsafeOAuthDebug(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PGOAUTHDEBUG === 'UNSAFE';
+}
+
+function where(config: ClientConfig): string {
+  return `${config.user ?? '?'}@${config.host ?? '?'}:${config.port ?? 5432}`;
+}
+
+type Attempt = { client: OAuthBearerClient } | { challenge: OAuthChallenge; error: unknown };
+
+/** One connection attempt; a fresh Client each time, as a pg Client cannot reconnect. */
+async function attempt(config: ClientConfig, token: string | undefined): Promise<Attempt> {
+  const client = new OAuthBearerClient({ ...config, oauthBearerToken: token });
+  try {
+    await client.connect();
+    return { client };
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    const challenge = challengeOf(err);
+    if (!challenge) throw err;
+    return { challenge, error: err };
+  }
+}
+
+/** Checks the challenge like libpq and returns the issuer, discovery URI and scope to use. */
+function readChallenge(ch: OAuthChallenge, o: OAuthConnectOptions): { issuer: string; discoveryUri: string; scope?: string } {
+  if (ch.status !== 'invalid_token') {
+    throw new PgOpsError('oauth-rejected', `The server rejected the OAuth bearer token: ${ch.status}`, 'Check the server\'s pg_hba.conf oauth line and its validator.');
+  }
+  if (!ch.openidConfiguration) {
+    throw new PgOpsError('oauth-protocol', 'The server did not name its OAuth issuer (no openid-configuration in its challenge)', 'Check the issuer option of the server\'s pg_hba.conf oauth line.');
+  }
+  const issuer = checkServerIssuer(ch.openidConfiguration, o.params.issuer, !!o.allowHttp);
+  return { issuer, discoveryUri: ch.openidConfiguration, scope: o.params.scope ?? ch.scope };
+}
+
+function cacheKey(o: OAuthConnectOptions): TokenCacheKey {
+  return { issuer: o.params.issuer, clientId: o.params.clientId, scope: o.params.scope };
+}
+
+/** The cached token, refreshed when it has expired; undefined when there is none or the refresh fails. */
+async function cachedToken(o: OAuthConnectOptions, log: Logger): Promise<TokenSet | undefined> {
+  const key = cacheKey(o);
+  const cached = await o.cache.get(key);
+  if (!cached) return undefined;
+  const now = (o.now ?? Date.now)();
+  if (isFresh(cached, now)) {
+    log.info(`OAuth: using the cached access token from ${o.params.issuer}`);
+    return cached;
+  }
+  if (!cached.refreshToken) {
+    await o.cache.delete(key);
+    return undefined;
+  }
+  try {
+    log.info(`OAuth: access token from ${o.params.issuer} expired; refreshing it`);
+    const issuer = configuredIssuer(o.params.issuer, !!o.allowHttp).issuer;
+    const renewed = await refreshTokens(cached, issuer, { ...o, clientId: o.params.clientId, clientSecret: o.params.clientSecret, scope: o.params.scope });
+    await o.cache.set(key, renewed);
+    return renewed;
+  } catch (err) {
+    if (!PgOpsError.is(err, 'oauth-refresh')) throw err;
+    log.info(`OAuth: the refresh was refused (${err.message}); signing in again`);
+    await o.cache.delete(key);
+    return undefined;
+  }
+}
+
+/** Discovery metadata + device flow; caches and returns the new tokens. */
+async function signIn(o: OAuthConnectOptions, ch: OAuthChallenge, log: Logger): Promise<TokenSet> {
+  const { issuer, discoveryUri, scope } = readChallenge(ch, o);
+  const meta = await fetchProviderMetadata(discoveryUri, issuer, o);
+  log.info(`OAuth: starting the device authorization flow at ${issuer} for client ${o.params.clientId}`);
+  const tokens = await runDeviceFlow(meta, {
+    ...o, clientId: o.params.clientId, clientSecret: o.params.clientSecret, scope,
+    onPrompt: (p) => {
+      log.info(`OAuth: waiting for the sign-in at ${p.verificationUri} to be approved`);
+      return o.onPrompt(p);
+    },
+  });
+  await o.cache.set(cacheKey(o), tokens);
+  log.info(`OAuth: obtained an access token from ${issuer}${tokens.expiresAt ? ` valid for ${Math.round((tokens.expiresAt - (o.now ?? Date.now)()) / 1000)} s` : ''}`);
+  return tokens;
+}
+
+function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): PgOpsError {
+  const serverText = (err as { message?: string }).message ?? String(err);
+  return new PgOpsError('oauth-token-rejected', `The server at ${where(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
+    'The provider issued the token but the server\'s validator refused it: check that the signed-in identity matches the database user (or the pg_ident map) and that the token carries the scope the server requires.', { cause: err });
+}
+
+/**
+ * Connects like libpq does with OAuth: a cached (or refreshed) token first; otherwise a discovery
+ * round (empty auth) that learns the issuer and closes, the device flow outside any connection
+ * (the server's authentication_timeout would end a connection held open during approval), then a
+ * second connection with the token. The issuer must match `oauth_issuer` before any token is
+ * requested or sent. Servers that do not ask for OAuth are connected to normally.
+ */
+export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOptions): Promise<OAuthBearerClient> {
+  const log = o.logger ?? silentLogger;
+  if (!o.params.issuer || !o.params.clientId) {
+    throw new PgOpsError('oauth-params', `OAuth for ${where(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
+  }
+  configuredIssuer(o.params.issuer, !!o.allowHttp);
+  let challenge: OAuthChallenge | undefined;
+  const cached = await cachedToken(o, log);
+  if (cached) {
+    const first = await attempt(config, cached.accessToken);
+    if ('client' in first) return first.client;
+    log.info(`OAuth: the server at ${where(config)} refused the cached token; signing in again`);
+    await o.cache.delete(cacheKey(o));
+    challenge = first.challenge;
+  } else {
+    log.info(`OAuth: asking the server at ${where(config)} for its issuer (discovery)`);
+    const discovery = await attempt(config, undefined);
+    if ('client' in discovery) return discovery.client;
+    challenge = discovery.challenge;
+  }
+  const tokens = await signIn(o, challenge, log);
+  const second = await attempt(config, tokens.accessToken);
+  if ('client' in second) return second.client;
+  await o.cache.delete(cacheKey(o));
+  throw rejected(config, o, second.error);
+}
+
+/** The issuer a server names in a challenge, for messages and the UI. */
+export function challengeIssuer(ch: OAuthChallenge, allowHttp: boolean): string | undefined {
+  return ch.openidConfiguration ? issuerFromWellKnownUri(ch.openidConfiguration, allowHttp) : undefined;
+}

@@ -1,0 +1,71 @@
+/** What the device flow or a refresh yields, and what the cache keeps between connections. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  /** Epoch milliseconds; undefined when the provider did not say (then the token is tried until refused). */
+  expiresAt?: number;
+  /** Where to refresh: the token endpoint of the verified provider metadata. */
+  tokenEndpoint: string;
+}
+
+/** Who a token is for; the extension backs this with SecretStorage, the CLI and tests with memory. */
+export interface TokenCacheKey {
+  issuer: string;
+  clientId: string;
+  scope?: string;
+}
+
+export interface TokenCache {
+  get(key: TokenCacheKey): Promise<TokenSet | undefined>;
+  set(key: TokenCacheKey, tokens: TokenSet): Promise<void>;
+  delete(key: TokenCacheKey): Promise<void>;
+}
+
+/** A stable string for a key, for caches that store by name. Holds no secret. */
+export function tokenCacheId(key: TokenCacheKey): string {
+  return JSON.stringify([key.issuer, key.clientId, key.scope ?? '']);
+}
+
+/** Tokens are renewed this long before the provider says they expire, so a connection is not refused mid-way. */
+export const expiryMarginMs = 30_000;
+
+export function isFresh(tokens: TokenSet, now: number): boolean {
+  return tokens.expiresAt === undefined || tokens.expiresAt - expiryMarginMs > now;
+}
+
+/** In-memory cache for the CLI and tests; lives as long as the process. */
+export class MemoryTokenCache implements TokenCache {
+  private readonly entries = new Map<string, TokenSet>();
+
+  async get(key: TokenCacheKey): Promise<TokenSet | undefined> {
+    return this.entries.get(tokenCacheId(key));
+  }
+
+  async set(key: TokenCacheKey, tokens: TokenSet): Promise<void> {
+    this.entries.set(tokenCacheId(key), tokens);
+  }
+
+  async delete(key: TokenCacheKey): Promise<void> {
+    this.entries.delete(tokenCacheId(key));
+  }
+}
+
+/** Serialises a token set for a string secret store, and reads it back (undefined when damaged). */
+export function encodeTokenSet(tokens: TokenSet): string {
+  return JSON.stringify(tokens);
+}
+
+export function decodeTokenSet(text: string | undefined): TokenSet | undefined {
+  if (!text) return undefined;
+  try {
+    const t = JSON.parse(text) as Partial<TokenSet>;
+    if (typeof t.accessToken !== 'string' || typeof t.tokenEndpoint !== 'string') return undefined;
+    return {
+      accessToken: t.accessToken, tokenEndpoint: t.tokenEndpoint,
+      refreshToken: typeof t.refreshToken === 'string' ? t.refreshToken : undefined,
+      expiresAt: typeof t.expiresAt === 'number' ? t.expiresAt : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A real OpenID provider for the OAuth tests: panva's oidc-provider with the device flow and
+ * token introspection, on 127.0.0.1. Clients reach it over HTTPS (a self-signed certificate made
+ * with openssl, trusted by passing its PEM as `ca`); the C validator inside PostgreSQL, which has
+ * no TLS of its own, introspects over a second, plain-HTTP loopback listener of the same provider.
+ */
+import { execFile } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import Provider from 'oidc-provider';
+import { tempDir } from '../servers';
+
+const execFileAsync = promisify(execFile);
+
+export const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Test clients: each shows one provider behaviour the client must handle. */
+export const clients = {
+  /** Normal public client of the device flow (libpq's usual case: no secret). */
+  normal: 'pg-client',
+  /** Its device codes expire after 2 s: the expired-code test. */
+  shortCode: 'pg-client-short-code',
+  /** Its access tokens live 3 s and it gets refresh tokens: the refresh test. */
+  shortToken: 'pg-client-short-token',
+} as const;
+
+export interface TestIdp {
+  issuer: string;
+  /** PEM of the self-signed certificate; pass as `ca` to trust the issuer. */
+  caPem: string;
+  /** Plain-HTTP loopback port for the validator's introspection. */
+  introspectionPort: number;
+  introspectionPath: string;
+  /** base64("pg-validator:<secret>") — the validator's credentials, for the postmaster environment. */
+  validatorAuth: string;
+  /** Requests seen per path (e.g. '/device/auth', '/token', '/token/introspection'). */
+  requests: Map<string, number>;
+  requestCount(pathname: string): number;
+  stop(): Promise<void>;
+}
+
+async function selfSignedCert(dir: string): Promise<{ key: string; cert: string }> {
+  const keyFile = path.join(dir, 'idp.key');
+  const certFile = path.join(dir, 'idp.crt');
+  await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
+}
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function providerConfig(validatorSecret: string): Record<string, unknown> {
+  const publicClient = (clientId: string) => ({
+    client_id: clientId, token_endpoint_auth_method: 'none', grant_types: [deviceGrant, 'refresh_token'], response_types: [], redirect_uris: [],
+  });
+  return {
+    clients: [
+      publicClient(clients.normal), publicClient(clients.shortCode), publicClient(clients.shortToken),
+      { client_id: 'pg-validator', client_secret: validatorSecret, grant_types: [], response_types: [], redirect_uris: [] },
+    ],
+    features: { deviceFlow: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: true } },
+    scopes: ['openid', 'offline_access', 'postgres'],
+    cookies: { keys: [crypto.randomBytes(16).toString('hex')] },
+    findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+    ttl: {
+      DeviceCode: (_ctx: unknown, _code: unknown, client: { clientId: string }) => (client.clientId === clients.shortCode ? 2 : 600),
+      AccessToken: (_ctx: unknown, _token: unknown, client: { clientId: string }) => (client.clientId === clients.shortToken ? 3 : 3600),
+      RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600,
+    },
+  };
+}
+
+/** Starts the provider; the caller stops it in `after`. */
+export async function startTestIdp(): Promise<TestIdp> {
+  const dir = tempDir('idp');
+  const { key, cert } = await selfSignedCert(dir);
+  const requests = new Map<string, number>();
+  const validatorSecret = crypto.randomBytes(18).toString('base64url');
+  const httpsServer = https.createServer({ key, cert });
+  const httpsPort = await listen(httpsServer);
+  const issuer = `https://127.0.0.1:${httpsPort}`;
+  const provider = new Provider(issuer, providerConfig(validatorSecret));
+  // oidc-provider sends no `interval`; libpq (and we) would then wait 5 s between polls.
+  provider.on('device_authorization.success', (_ctx: unknown, body: unknown) => { (body as { interval?: number }).interval = 1; });
+  const handler = provider.callback();
+  const counted = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const pathname = new URL(req.url ?? '/', issuer).pathname;
+    requests.set(pathname, (requests.get(pathname) ?? 0) + 1);
+    handler(req, res);
+  };
+  httpsServer.on('request', counted);
+  const httpServer = http.createServer(counted);
+  const introspectionPort = await listen(httpServer);
+  return {
+    issuer, caPem: cert, introspectionPort, introspectionPath: '/token/introspection',
+    validatorAuth: Buffer.from(`pg-validator:${validatorSecret}`).toString('base64'),
+    requests,
+    requestCount: (p) => requests.get(p) ?? 0,
+    stop: async () => {
+      await Promise.all([close(httpsServer), close(httpServer)]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
