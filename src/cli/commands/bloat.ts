@@ -1,0 +1,30 @@
+import { estimateBloat } from '../../core/diag/bloat';
+import { formatBytes } from '../../core/diag/replication';
+import type { CliCommand } from '../command';
+import { intFlag, parseFlags, requireFlag } from '../command';
+import { openCliSession } from '../conn';
+import { formatTable } from '../output';
+
+export const bloatCommand: CliCommand = {
+  name: 'bloat',
+  summary: 'estimated table and btree-index bloat from statistics, largest waste first',
+  usage: 'pgops bloat --conn C [--limit N] [--json]\n  --conn C    URI, conninfo or service=NAME\n  --limit N   number of relations (default 20)',
+  async run(argv, io) {
+    const { values } = parseFlags(argv, { conn: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+    const limit = intFlag(values.limit, 'limit', 20);
+    const { client } = await openCliSession(requireFlag(values.conn, 'conn'), io);
+    try {
+      const rows = await estimateBloat(client, limit);
+      if (values.json) {
+        io.out(JSON.stringify(rows, null, 2));
+      } else {
+        io.out(formatTable(['relation', 'kind', 'size', 'wasted', 'bloat %', 'note'], rows.map((b) => [
+          `${b.schema}.${b.name}`, b.kind, formatBytes(b.sizeBytes), formatBytes(b.wastedBytes), b.bloatPct, b.unreliable ?? '',
+        ])));
+      }
+      return 0;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+};
