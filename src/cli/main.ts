@@ -2,13 +2,14 @@ import { describeError, PgOpsError } from '../core/errors';
 import type { CliCommand, CliIo } from './command';
 import { UsageError } from './command';
 import { sandboxCommand } from './commands/sandbox';
+import { benchCommand } from './commands/bench';
 import { bloatCommand } from './commands/bloat';
 import { slotsCommand } from './commands/slots';
 import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand];
+const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

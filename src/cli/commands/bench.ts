@@ -1,0 +1,167 @@
+import * as path from 'node:path';
+import { findPgbench } from '../../core/bench/findPgbench';
+import { parseSshDestination } from '../../core/bench/hostShell';
+import type { BenchPlan } from '../../core/bench/plan';
+import { builtinScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
+import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
+import { runSweep } from '../../core/bench/sweep';
+import { PgOpsError } from '../../core/errors';
+import type { IterationResult } from '../../core/report';
+import type { CliCommand, CliIo } from '../command';
+import { parseFlags, UsageError } from '../command';
+import { openCliSession } from '../conn';
+import { formatTable, stderrLogger } from '../output';
+
+const usage = `pgops bench --conn <uri|conninfo|service=NAME> (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
+
+Runs one pgbench per iteration value and writes <out>/<report-name>.pgperf.json and .html:
+the results, latency percentiles, wait events, top statements and the whole environment.
+
+  --clients LIST|N       client counts to iterate over (or the client count with --durations)
+  --durations LIST       durations (s) to iterate over instead of client counts
+  --time S | --transactions N   -T per iteration, or -t per client
+  --threads N            -j (capped at the client count)      --scale N       -s for init (default 1)
+  --foreign-keys         init with --foreign-keys              --init once|every-iteration|never
+  --builtin NAME[@W]     tpcb-like, simple-update, select-only (repeatable)
+  --file PATH[@W]        custom script (repeatable)            --protocol simple|extended|prepared
+  --rate TPS             --latency-limit MS                    --no-vacuum
+  --pgbench-arg ARG      extra pgbench argument (repeatable)
+  --init-command T       --workload-command T   templates with ARG_PGBENCH_PATH, ARG_PSQL_PATH, ARG_PG_HOST,
+                         ARG_PG_PORT, ARG_PG_USER, ARG_PG_DATABASE, ARG_PGBENCH_CLIENTS, ARG_PGBENCH_TIME, ARG_WORKLOAD_PATH
+  --no-checkpoint        no CHECKPOINT before each iteration   --reset-statements  --reset-stats
+  --sampling-rate R      per-transaction log sampling (0..1]   --no-txlog   --keep-logs
+  --no-waits             --top N (top statements per iteration, default 10; 0 = none)
+  --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
+  --report-name NAME     --out DIR (default ./${defaultReportsFolder})
+  --plan FILE            start from a *.pgbench-plan.json (flags override it)   --save-plan FILE
+  --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)`;
+
+const options = {
+  conn: { type: 'string' }, clients: { type: 'string' }, durations: { type: 'string' }, time: { type: 'string' },
+  transactions: { type: 'string' }, threads: { type: 'string', short: 'j' }, scale: { type: 'string' },
+  'foreign-keys': { type: 'boolean' }, init: { type: 'string' }, builtin: { type: 'string', multiple: true },
+  file: { type: 'string', multiple: true }, protocol: { type: 'string' }, rate: { type: 'string' }, 'latency-limit': { type: 'string' },
+  'no-vacuum': { type: 'boolean' }, 'pgbench-arg': { type: 'string', multiple: true }, 'init-command': { type: 'string' },
+  'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
+  'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
+  'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
+  'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'save-plan': { type: 'string' }, pgbench: { type: 'string' },
+} as const;
+
+function numberList(v: string, flag: string): number[] {
+  const list = v.split(',').map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--${flag} takes positive integers separated by commas, got "${v}"`);
+  return list;
+}
+
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a positive number, got "${v}"`);
+  return n;
+}
+
+function weighted(v: string): { name: string; weight: number } {
+  const m = v.match(/^(.*?)(?:@(\d+))?$/);
+  return { name: m?.[1] ?? v, weight: m?.[2] ? Number(m[2]) : 1 };
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof options>>['values'];
+
+/** The plan: the plan file (if any), then every flag given on top of it. */
+export function planFromFlags(f: Flags, cwd: string): BenchPlan {
+  const p: Partial<BenchPlan> = f.plan ? readPlanFile(path.resolve(cwd, f.plan)) : {};
+  if (f.durations) {
+    p.iterate = 'time';
+    p.values = numberList(f.durations, 'durations');
+    if (f.clients) p.clients = numberList(f.clients, 'clients')[0];
+  } else if (f.clients) {
+    p.iterate = 'clients';
+    p.values = numberList(f.clients, 'clients');
+  } else if (!f.plan) throw new UsageError('give --clients (or --durations) or --plan');
+  if (f.time) p.durationS = num(f.time, 'time');
+  if (f.transactions) { p.transactions = num(f.transactions, 'transactions'); if (!f.time) delete p.durationS; }
+  if (f.threads) p.threads = num(f.threads, 'threads');
+  if (f.scale) p.scale = num(f.scale, 'scale');
+  if (f['foreign-keys']) p.foreignKeys = true;
+  if (f.init) p.init = f.init as BenchPlan['init'];
+  if (f.builtin) p.builtin = f.builtin.map((b) => {
+    const w = weighted(b);
+    if (!(builtinScripts as readonly string[]).includes(w.name)) throw new UsageError(`--builtin must be one of ${builtinScripts.join(', ')}, got "${w.name}"`);
+    return { name: w.name as BenchPlan['builtin'][number]['name'], weight: w.weight };
+  });
+  if (f.file) p.files = f.file.map((x) => { const w = weighted(x); return { path: path.resolve(cwd, w.name), weight: w.weight }; });
+  if (f.protocol) p.protocol = f.protocol as BenchPlan['protocol'];
+  if (f.rate) p.rate = num(f.rate, 'rate');
+  if (f['latency-limit']) p.latencyLimitMs = num(f['latency-limit'], 'latency-limit');
+  if (f['no-vacuum']) p.noVacuum = true;
+  if (f['pgbench-arg']) p.extraArgs = f['pgbench-arg'];
+  if (f['init-command']) p.initCommand = f['init-command'];
+  if (f['workload-command']) p.workloadCommand = f['workload-command'];
+  p.workloadPath ??= cwd;
+  const reset = { ...validatePlan({ ...p, values: p.values ?? [1], durationS: p.durationS ?? 1 }).reset };
+  if (f['no-checkpoint']) reset.checkpoint = false;
+  if (f['reset-statements']) reset.statStatementsReset = true;
+  if (f['reset-stats']) reset.statReset = true;
+  p.reset = reset;
+  p.transactionLog = { ...(p.transactionLog ?? { enabled: true, samplingRate: 1, keep: false }) };
+  if (f['sampling-rate']) p.transactionLog.samplingRate = num(f['sampling-rate'], 'sampling-rate') as number;
+  if (f['no-txlog']) p.transactionLog.enabled = false;
+  if (f['keep-logs']) p.transactionLog.keep = true;
+  if (f['no-waits']) p.waits = { ...(p.waits ?? { intervalMs: 200 }), enabled: false };
+  if (f.top !== undefined) p.topStatements = Number(f.top);
+  if (f['report-name']) p.reportName = f['report-name'];
+  return validatePlan(p);
+}
+
+const r1 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 10) / 10);
+const r3 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 1000) / 1000);
+
+export function resultsTable(iterations: IterationResult[]): string {
+  return formatTable(['#', 'clients', 'duration s', 'status', 'tps', 'lat avg ms', 'stddev ms', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'failed'],
+    iterations.map((it) => [it.index, it.clients, it.durationS ?? null, it.status, r1(it.tps), r3(it.latencyAvgMs), r3(it.latencyStddevMs),
+      r3(it.percentiles?.p50), r3(it.percentiles?.p95), r3(it.percentiles?.p99), r3(it.percentiles?.max), it.failed]));
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values: f } = parseFlags(argv, options);
+  if (!f.conn) throw new UsageError('missing required option --conn');
+  const plan = planFromFlags(f, io.cwd);
+  if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
+  // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
+  const { client, target } = await openCliSession(f.conn, io);
+  await client.end();
+  const pgbench = findPgbench({ setting: f.pgbench, env: io.env });
+  const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? path.resolve(io.cwd, f['ssh-key']) : undefined } : undefined;
+  if (f['ssh-key'] && !ssh) throw new UsageError('--ssh-key needs --ssh');
+  const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
+  const abort = new AbortController();
+  const onSigint = () => { io.err('stopping after the running iteration is cancelled…'); abort.abort(); };
+  process.on('SIGINT', onSigint);
+  let htmlError: string | undefined;
+  try {
+    const report = await runSweep({
+      plan, target, pgbenchPath: pgbench.path, ssh, signal: abort.signal, logger: stderrLogger(io),
+      keptLogsDir: outDir,
+      onEvent: (e) => {
+        if (e.type === 'iteration-start') io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
+        else if (e.type === 'phase') io.err(e.message);
+      },
+      checkpoint: (r) => { htmlError = writeBenchReport(outDir, r).htmlError; },
+    });
+    const paths = writeBenchReport(outDir, report);
+    htmlError = paths.htmlError;
+    io.out(resultsTable(report.pgops?.iterations ?? []));
+    io.out(`\nreport: ${paths.json}\nhtml:   ${htmlError ? `not written (${htmlError})` : paths.html}`);
+    for (const n of report.pgops?.environmentNotes ?? []) io.err(`note: ${n}`);
+    if (report.pgops?.status !== 'complete') {
+      const e = report.pgops?.error;
+      throw new PgOpsError('bench-run', `${report.pgops?.status ?? 'failed'}: ${e?.message ?? 'unknown error'}`, e?.hint ?? `The report keeps the finished iterations: ${paths.json}`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const benchCommand: CliCommand = { name: 'bench', summary: 'run a pgbench sweep and write a JSON + HTML report with the whole environment', usage, run };

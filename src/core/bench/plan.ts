@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PgOpsError } from '../errors';
+
+/**
+ * A pgbench sweep, as the user writes it in a `*.pgbench-plan.json` file or as the CLI flags
+ * build it. It holds no connection and no secret, so it can be shared and stored in reports.
+ */
+export interface BenchPlan {
+  /** file format version */
+  version: 1;
+  /** report name; default `pgbench_<timestamp>` */
+  reportName?: string;
+  description?: string;
+  /** one iteration per value: client counts (like --pgbench-clients) or durations in s (--pgbench-time) */
+  iterate: 'clients' | 'time';
+  values: number[];
+  /** clients when iterating over time */
+  clients: number;
+  /** -T seconds when iterating over clients (unless `transactions` is set) */
+  durationS?: number;
+  /** -t per client, instead of -T */
+  transactions?: number;
+  /** -j; capped at the iteration's client count */
+  threads?: number;
+  scale: number;
+  foreignKeys: boolean;
+  /** when to run `pgbench -i` (or the init command): once before the sweep, before every iteration, or never */
+  init: 'once' | 'every-iteration' | 'never';
+  builtin: Array<{ name: 'tpcb-like' | 'simple-update' | 'select-only'; weight: number }>;
+  /** custom script files, relative to the plan file's folder or absolute */
+  files: Array<{ path: string; weight: number }>;
+  protocol?: 'simple' | 'extended' | 'prepared';
+  /** --rate, transactions per second */
+  rate?: number;
+  /** --latency-limit, ms */
+  latencyLimitMs?: number;
+  noVacuum: boolean;
+  /** more pgbench arguments, appended as they are */
+  extraArgs: string[];
+  /** pg_perfbench-style templates with ARG_* placeholders; they replace the built pgbench command lines */
+  initCommand?: string;
+  workloadCommand?: string;
+  /** ARG_WORKLOAD_PATH; default the plan file's folder */
+  workloadPath?: string;
+  reset: { checkpoint: boolean; statStatementsReset: boolean; statReset: boolean };
+  /** per-transaction log for percentiles */
+  transactionLog: { enabled: boolean; samplingRate: number; keep: boolean };
+  waits: { enabled: boolean; intervalMs: number };
+  topStatements: number;
+}
+
+export const builtinScripts = ['tpcb-like', 'simple-update', 'select-only'] as const;
+
+export function defaultPlan(): BenchPlan {
+  return {
+    version: 1, iterate: 'clients', values: [1, 10, 20, 50, 100], clients: 1, durationS: 10, scale: 1, foreignKeys: false,
+    init: 'once', builtin: [], files: [], noVacuum: false, extraArgs: [],
+    reset: { checkpoint: true, statStatementsReset: false, statReset: false },
+    transactionLog: { enabled: true, samplingRate: 1, keep: false },
+    waits: { enabled: true, intervalMs: 200 },
+    topStatements: 10,
+  };
+}
+
+function bad(field: string, message: string): PgOpsError {
+  return new PgOpsError('bench-plan', `Run plan: ${field} ${message}`, 'Fix the plan (file or flags) and run again.');
+}
+
+function positiveInt(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Checks a plan and fills defaults; every error names the field. */
+export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
+  const plan: BenchPlan = { ...defaultPlan(), ...input,
+    reset: { ...defaultPlan().reset, ...input.reset },
+    transactionLog: { ...defaultPlan().transactionLog, ...input.transactionLog },
+    waits: { ...defaultPlan().waits, ...input.waits } };
+  if (plan.version !== 1) throw bad('version', `must be 1, got ${JSON.stringify(plan.version)}`);
+  if (plan.iterate !== 'clients' && plan.iterate !== 'time') throw bad('iterate', 'must be "clients" or "time"');
+  if (!Array.isArray(plan.values) || plan.values.length === 0) throw bad('values', 'must list at least one iteration value');
+  plan.values.forEach((v, i) => positiveInt(v, `values[${i}]`));
+  positiveInt(plan.clients, 'clients');
+  positiveInt(plan.scale, 'scale');
+  if (plan.transactions !== undefined) positiveInt(plan.transactions, 'transactions');
+  if (plan.durationS !== undefined) positiveInt(plan.durationS, 'durationS');
+  if (plan.iterate === 'time' && plan.transactions !== undefined) throw bad('transactions', 'cannot be combined with iterating over time');
+  if (plan.iterate === 'clients' && plan.transactions === undefined && plan.durationS === undefined) throw bad('durationS', 'or transactions is required');
+  if (plan.threads !== undefined) positiveInt(plan.threads, 'threads');
+  if (!['once', 'every-iteration', 'never'].includes(plan.init)) throw bad('init', 'must be "once", "every-iteration" or "never"');
+  for (const [i, b] of plan.builtin.entries()) {
+    if (!builtinScripts.includes(b.name)) throw bad(`builtin[${i}].name`, `must be one of ${builtinScripts.join(', ')}`);
+    positiveInt(b.weight, `builtin[${i}].weight`);
+  }
+  for (const [i, f] of plan.files.entries()) {
+    if (typeof f.path !== 'string' || !f.path) throw bad(`files[${i}].path`, 'must be a file path');
+    positiveInt(f.weight, `files[${i}].weight`);
+  }
+  if (plan.protocol !== undefined && !['simple', 'extended', 'prepared'].includes(plan.protocol)) throw bad('protocol', 'must be simple, extended or prepared');
+  if (plan.rate !== undefined && !(plan.rate > 0)) throw bad('rate', 'must be a positive number');
+  if (plan.latencyLimitMs !== undefined && !(plan.latencyLimitMs > 0)) throw bad('latencyLimitMs', 'must be a positive number');
+  if (!Array.isArray(plan.extraArgs) || plan.extraArgs.some((a) => typeof a !== 'string')) throw bad('extraArgs', 'must be a list of strings');
+  if (!(plan.transactionLog.samplingRate > 0 && plan.transactionLog.samplingRate <= 1)) throw bad('transactionLog.samplingRate', 'must be in (0, 1]');
+  if (!(plan.waits.intervalMs >= 10)) throw bad('waits.intervalMs', 'must be at least 10');
+  if (!Number.isInteger(plan.topStatements) || plan.topStatements < 0) throw bad('topStatements', 'must be a non-negative integer');
+  return plan;
+}
+
+export const planFileSuffix = '.pgbench-plan.json';
+
+/** Reads a plan file; relative script paths and the workload path are resolved against its folder. */
+export function readPlanFile(file: string): BenchPlan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PgOpsError('bench-plan', `Cannot read the run plan ${file}: ${(err as Error).message}`, `Give a JSON file like the ones pgops writes (*${planFileSuffix}).`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('file', `${file} must hold a JSON object`);
+  const plan = validatePlan(raw as Partial<BenchPlan>);
+  const dir = path.dirname(path.resolve(file));
+  plan.files = plan.files.map((f) => ({ ...f, path: path.resolve(dir, f.path) }));
+  plan.workloadPath = path.resolve(dir, plan.workloadPath ?? '.');
+  return plan;
+}
+
+export function writePlanFile(file: string, plan: BenchPlan): void {
+  fs.writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
+}

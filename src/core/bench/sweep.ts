@@ -1,0 +1,255 @@
+/**
+ * One pgbench sweep: environment before, one pgbench run per iteration value (with resets,
+ * wait-event sampling, statement deltas, progress and latency percentiles), environment after,
+ * and a report in pg_perfbench's structure. Cancel or failure keeps the finished iterations.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Client } from 'pg';
+import type { ConnectionTarget } from '../conn/session';
+import { describeTarget, openSession } from '../conn/session';
+import { CancelledError, PgOpsError, throwIfAborted } from '../errors';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import type { IterationResult, JsonObject, ProgressPoint, Report, RunStatus } from '../report';
+import { newReport, plainTextItem, setItem } from '../report';
+import type { PgbenchOutput } from './benchReport';
+import { environmentChanges, fillBenchmarkSection, fillPgbenchDetails, fillResultSection, scrubSecret } from './benchReport';
+import type { BenchEndpoint, CommandLine, PlaceholderValues } from './commandLine';
+import { formatCommandLine, initCommand, workloadCommand } from './commandLine';
+import { collectDbFacts } from './dbFacts';
+import type { HostShell, SshTarget } from './hostShell';
+import { localShell, sshShell } from './hostShell';
+import { runIteration } from './iteration';
+import type { BenchPlan } from './plan';
+import { runProcess, withPgpass } from './processRunner';
+import { reportFileBase } from './reportFiles';
+import { collectSystemFacts, systemSectionHeader } from './systemFacts';
+
+export type SweepEvent =
+  | { type: 'phase'; message: string }
+  | { type: 'iteration-start'; index: number; value: number; total: number; commandLine: string }
+  | { type: 'progress'; index: number; value: number; point: ProgressPoint }
+  | { type: 'iteration-end'; index: number; result: IterationResult };
+
+export interface SweepOptions {
+  plan: BenchPlan;
+  target: ConnectionTarget;
+  pgbenchPath: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** how to reach the database host for system facts when it is not this machine */
+  ssh?: SshTarget;
+  onEvent?: (e: SweepEvent) => void;
+  /** receives the report after every finished iteration, to write it (atomically); the caller writes the returned final one */
+  checkpoint?: (report: Report) => void;
+  /** folder that receives `<report_name>.logs/` when the plan keeps the per-transaction logs */
+  keptLogsDir?: string;
+  now?: () => Date;
+  toolVersion?: string;
+}
+
+/** Is the database on this machine? Unix sockets, loopback, and this host's own names and addresses are. */
+export function isLocalHost(host: string): boolean {
+  if (host.startsWith('/') || host === 'localhost' || host === os.hostname() || /^127\./.test(host) || host === '::1') return true;
+  return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === host));
+}
+
+export function defaultReportName(d: Date): string {
+  return `pgbench_${d.toISOString().replace(/\.\d+Z$/, '').replace(/[T:]/g, '-')}`;
+}
+
+/** Values the ARG_* placeholders and the built command lines use for iteration `value`. */
+export function iterationValues(plan: BenchPlan, value: number, base: Omit<PlaceholderValues, 'clients' | 'durationS'>): PlaceholderValues {
+  return plan.iterate === 'clients' ? { ...base, clients: value, durationS: plan.durationS } : { ...base, clients: plan.clients, durationS: value };
+}
+
+async function openHostShell(o: SweepOptions, notes: string[]): Promise<HostShell | undefined> {
+  if (o.ssh) return sshShell(o.ssh, notes);
+  if (isLocalHost(o.target.host)) return localShell();
+  notes.push(`system facts not collected: the database host ${o.target.host} is not this machine and no SSH access was given (--ssh user@host)`);
+  return undefined;
+}
+
+async function collectSystem(o: SweepOptions, notes: string[]): Promise<ReturnType<typeof collectSystemFacts> | undefined> {
+  let sh: HostShell | undefined;
+  try {
+    sh = await openHostShell(o, notes);
+    return sh ? await collectSystemFacts(sh) : undefined;
+  } catch (err) {
+    notes.push(`system facts not collected: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    await sh?.close();
+  }
+}
+
+async function collectDb(target: ConnectionTarget): Promise<Awaited<ReturnType<typeof collectDbFacts>> | string> {
+  let client: Client | undefined;
+  try {
+    client = await openSession(target, { applicationName: 'pgops bench (facts)', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true });
+    return await collectDbFacts(client);
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
+export async function runSweep(o: SweepOptions): Promise<Report> {
+  const log = o.logger ?? silentLogger;
+  const now = o.now ?? (() => new Date());
+  const { plan, target } = o;
+  const started = now();
+  const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
+  const report = newReport({ reportName: plan.reportName ?? defaultReportName(started), startedAt: started, iterName, toolVersion: o.toolVersion });
+  const pgops = report.pgops!;
+  pgops.plan = JSON.parse(JSON.stringify(plan)) as JsonObject;
+  const notes = pgops.environmentNotes;
+  const emit = (e: SweepEvent) => { try { o.onEvent?.(e); } catch (err) { log.warn(`progress listener failed: ${(err as Error).message}`); } };
+  const endpoint: BenchEndpoint = { host: target.host, port: target.port, user: target.user, database: target.database };
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-bench-'));
+  const base = { pgbenchPath: o.pgbenchPath, psqlPath: path.join(path.dirname(o.pgbenchPath), 'psql'), endpoint, workloadPath: plan.workloadPath ?? process.cwd() };
+  const pgbenchVersion = pgbenchVersionOf(o.pgbenchPath);
+  // --failures-detailed exists since pgbench 15; older ones would refuse the option
+  const failuresDetailed = Number(pgbenchVersion.match(/\)\s+(\d+)/)?.[1] ?? 0) >= 15;
+  const commands: CommandLine[] = plan.values.map((v, i) => workloadCommand(plan, iterationValues(plan, v, base), {
+    progress: true, failuresDetailed,
+    logPrefix: plan.transactionLog.enabled ? path.join(workDir, `it${i}`) : undefined, samplingRate: plan.transactionLog.samplingRate,
+  }));
+  const init = plan.init === 'never' ? undefined : initCommand(plan, iterationValues(plan, plan.values[0], base));
+  let status: RunStatus = 'complete';
+  let failure: PgOpsError | Error | undefined;
+  const resets: string[] = [];
+  const outputs: PgbenchOutput[] = [];
+  let dbBefore: Awaited<ReturnType<typeof collectDb>> | undefined;
+
+  const finish = (final: boolean): Report => {
+    fillResultSection(report, pgops.iterations, iterName);
+    fillPgbenchDetails(report, outputs);
+    setItem(report, 'benchmark', 'iteration_resets', plainTextItem('Per-iteration resets', resets.join('\n') || 'none', { command: { python_command: 'iteration_resets' } }));
+    const end = now();
+    pgops.timings.finishedAt = end.toISOString();
+    pgops.timings.durationMs = end.getTime() - started.getTime();
+    pgops.status = final ? status : 'interrupted';
+    if (final && failure) pgops.error = { message: failure.message, ...(PgOpsError.is(failure) && failure.hint ? { hint: failure.hint } : {}) };
+    else if (!final) pgops.error = { message: 'the run had not finished when this report was written (it is rewritten after every iteration)' };
+    else delete pgops.error;
+    return scrubSecret(report, target.password);
+  };
+  const checkpoint = () => { try { o.checkpoint?.(finish(false)); } catch (err) { log.warn(`cannot write the intermediate report: ${(err as Error).message}`); } };
+
+  try {
+    await withPgpass(target, async (env) => {
+      env.PGAPPNAME = 'pgbench (pgops)';
+      emit({ type: 'phase', message: 'collecting the environment' });
+      const system = await collectSystem(o, notes);
+      if (system) {
+        report.sections.system.header = systemSectionHeader(system);
+        for (const [k, item] of Object.entries(system)) setItem(report, 'system', k, item);
+      }
+      dbBefore = await collectDb(target);
+      if (typeof dbBefore === 'string') throw new PgOpsError('bench-connect', `Cannot collect database facts from ${describeTarget(target)}: ${dbBefore}`, 'Check the connection (--conn) and that the server runs.');
+      for (const [k, item] of Object.entries(dbBefore)) setItem(report, 'db', k, item);
+      const version = dbBefore.full_version?.data;
+      const minor = dbBefore.version_minor?.data;
+      if (typeof version === 'string' && !version.startsWith('Error')) {
+        pgops.server = { version, major: Number(version.match(/PostgreSQL (\d+)/)?.[1] ?? 0), minor: typeof minor === 'string' ? minor : undefined, host: target.host, port: target.port };
+      }
+      fillBenchmarkSection(report, {
+        plan, pgbenchPath: o.pgbenchPath, pgbenchVersion, endpoint: describeTarget(target),
+        initCommandLine: init ? formatCommandLine(init) : undefined, initWords: init ? [init.program, ...init.args] : undefined,
+        workloadCommandLines: commands.map(formatCommandLine), workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
+      });
+      const admin = await openSession(target, { applicationName: 'pgops bench', statementTimeoutMs: 0, lockTimeoutMs: 0, readOnly: false });
+      try {
+        if (plan.init === 'once' && init) {
+          emit({ type: 'phase', message: `initialising: ${formatCommandLine(init)}` });
+          await runChecked(init, env, o.signal, 'init command');
+        }
+        for (const [i, value] of plan.values.entries()) {
+          throwIfAborted(o.signal);
+          const v = iterationValues(plan, value, base);
+          if (plan.init === 'every-iteration' && init) {
+            emit({ type: 'phase', message: `iteration ${i}: re-initialising` });
+            await runChecked(initCommand(plan, v), env, o.signal, 'init command');
+          }
+          resets.push(`iteration ${i}: ${await resetBefore(admin, plan)}`);
+          emit({ type: 'iteration-start', index: i, value, total: plan.values.length, commandLine: formatCommandLine(commands[i]) });
+          const { result, stdout, summary } = await runIteration({
+            index: i, value, plan, clients: v.clients, durationS: v.durationS ?? null, command: commands[i], env, target, signal: o.signal,
+            logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, workDir, keptLogsDir: plan.transactionLog.keep && o.keptLogsDir ? path.join(o.keptLogsDir, `${reportFileBase(report.report_name)}.logs`) : undefined,
+            onProgress: (point) => emit({ type: 'progress', index: i, value, point }), notes,
+          });
+          pgops.iterations.push(result);
+          outputs.push({ index: i, stdout, summary });
+          emit({ type: 'iteration-end', index: i, result });
+          if (result.status === 'failed') {
+            status = 'failed';
+            failure = new PgOpsError('bench-iteration', `Iteration ${i} (${iterName} ${value}) failed: ${result.error ?? 'pgbench failed'}`, 'See the pgbench error in the report; the finished iterations are kept.');
+            break;
+          }
+          if (result.status === 'interrupted') throw new CancelledError();
+          checkpoint();
+        }
+      } finally {
+        await admin.end().catch(() => undefined);
+      }
+    });
+  } catch (err) {
+    if (CancelledError.is(err) || o.signal?.aborted) {
+      status = 'interrupted';
+      failure = new PgOpsError('bench-cancelled', 'The run was cancelled', 'The finished iterations are kept in the report.');
+    } else {
+      status = 'failed';
+      failure = err as Error;
+    }
+    log.warn(`bench: ${failure.message}`);
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  if (dbBefore && typeof dbBefore !== 'string') {
+    emit({ type: 'phase', message: 'collecting the environment after the sweep' });
+    const after = await collectDb(target);
+    const changed = typeof after === 'string' ? [] : environmentChanges(dbBefore, after);
+    const text = typeof after === 'string' ? `not collected after the sweep: ${after}` : (changed.length ? `changed during the sweep: ${changed.join(', ')}` : 'unchanged during the sweep');
+    notes.push(`database facts ${text}`);
+    setItem(report, 'benchmark', 'environment_changes', plainTextItem('Environment after the sweep (compared with before)', `database facts ${text}\n`, { command: { python_command: 'environment_changes' } }));
+  }
+  return finish(true);
+}
+
+function pgbenchVersionOf(pgbenchPath: string): string {
+  try {
+    return execFileSync(pgbenchPath, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch (err) {
+    return `Error: ${pgbenchPath} --version failed: ${(err as Error).message}`;
+  }
+}
+
+async function runChecked(cmd: CommandLine, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, what: string): Promise<void> {
+  const r = await runProcess(cmd, { env, signal });
+  if (r.exitCode !== 0) {
+    const tail = r.stderr.trim().split('\n').slice(-3).join(' ');
+    throw new PgOpsError('bench-init', `The ${what} failed (exit ${r.exitCode ?? r.signal}): ${tail}`, `Run it by hand to see why: ${formatCommandLine(cmd)}`);
+  }
+}
+
+/** The plan's per-iteration resets; each one that fails is recorded, not fatal. */
+async function resetBefore(admin: Client, plan: BenchPlan): Promise<string> {
+  const done: string[] = [];
+  const attempt = async (label: string, sql: string) => {
+    try {
+      await admin.query(sql);
+      done.push(`${label} done`);
+    } catch (err) {
+      done.push(`${label} failed: ${(err as Error).message}`);
+    }
+  };
+  if (plan.reset.checkpoint) await attempt('CHECKPOINT', 'CHECKPOINT');
+  if (plan.reset.statStatementsReset) await attempt('pg_stat_statements_reset()', 'SELECT pg_stat_statements_reset()');
+  if (plan.reset.statReset) await attempt('pg_stat_reset()', 'SELECT pg_stat_reset()');
+  return done.join('; ') || 'none';
+}
