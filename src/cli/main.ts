@@ -2,6 +2,7 @@ import { describeError, PgOpsError } from '../core/errors';
 import type { CliCommand, CliIo } from './command';
 import { UsageError } from './command';
 import { sandboxCommand } from './commands/sandbox';
+import { hbaCommand } from './commands/hba';
 import { benchCommand } from './commands/bench';
 import { bloatCommand } from './commands/bloat';
 import { slotsCommand } from './commands/slots';
@@ -9,7 +10,7 @@ import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand];
+const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, hbaCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
