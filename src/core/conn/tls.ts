@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { PgOpsError } from '../errors';
+import type { ConnParams, SslMode } from './params';
+import type { HostSpec, ResolvedConnection } from './resolve';
+
+/** Options handed to `pg` as `ssl` (they end up in tls.connect). */
+export interface PgSslOptions {
+  rejectUnauthorized: boolean;
+  ca?: string | string[];
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  crl?: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  checkServerIdentity?: (host: string, cert: tls.PeerCertificate) => Error | undefined;
+}
+
+/** One way to try a host: plain, or TLS with these options. `verify` says what TLS checks. */
+export type SslAttempt = { ssl: false } | { ssl: PgSslOptions; verify: 'none' | 'ca' | 'full' };
+
+/**
+ * The attempts libpq makes for one host under its sslmode. `pg` knows only "TLS or not", so
+ * libpq's fallbacks are spelled out here: prefer tries TLS then plain, allow plain then TLS.
+ * Unix sockets never use TLS (libpq ignores sslmode there).
+ */
+export function sslAttempts(r: ResolvedConnection, h: HostSpec): SslAttempt[] {
+  if (h.socket) return [{ ssl: false }];
+  const mode = effectiveSslMode(r);
+  if (mode === 'disable') return [{ ssl: false }];
+  const files = tlsFiles(r.params, r.context.homeDir, mode);
+  const base: PgSslOptions = {
+    rejectUnauthorized: false,
+    ...clientCertificate(r.params, r.context.homeDir),
+    minVersion: protocolVersion(r.params.ssl_min_protocol_version, 'ssl_min_protocol_version') ?? 'TLSv1.2',
+    maxVersion: protocolVersion(r.params.ssl_max_protocol_version, 'ssl_max_protocol_version'),
+  };
+  if (files.crl) base.crl = files.crl;
+  if (r.params.sslpassword) base.passphrase = r.params.sslpassword;
+  const insecure: SslAttempt = { ssl: base, verify: 'none' };
+  // libpq: with a root certificate present, "require" verifies the chain like verify-ca.
+  const verifyLevel = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && files.ca) ? 'ca' : 'none';
+  if (mode === 'allow') return [{ ssl: false }, insecure];
+  if (mode === 'prefer') return [insecure, { ssl: false }];
+  if (verifyLevel === 'none') return [insecure];
+  const expected = h.host;
+  const verified: PgSslOptions = {
+    ...base, rejectUnauthorized: true, ca: files.ca,
+    // Our own identity check: pg sets no servername for IP hosts, and verify-ca checks no name at all.
+    checkServerIdentity: verifyLevel === 'full' ? (_host, cert) => tls.checkServerIdentity(expected, cert) : () => undefined,
+  };
+  return [{ ssl: verified, verify: verifyLevel }];
+}
+
+/** sslrootcert=system without an explicit sslmode means verify-full (libpq 16+); weaker modes are refused. */
+export function effectiveSslMode(r: ResolvedConnection): SslMode {
+  if (r.params.sslrootcert !== 'system') return r.sslmode;
+  if (r.sources.sslmode === 'default') return 'verify-full';
+  if (r.sslmode !== 'verify-full') {
+    throw new PgOpsError('tls', `weak sslmode "${r.sslmode}" may not be used with sslrootcert=system (use "verify-full")`, 'Set sslmode=verify-full, or point sslrootcert at a CA file.');
+  }
+  return r.sslmode;
+}
+
+function expandHome(p: string, home: string): string {
+  return p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+}
+
+function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | string[]; crl?: string } {
+  const out: { ca?: string | string[]; crl?: string } = {};
+  if (p.sslrootcert === 'system') {
+    out.ca = systemRoots();
+  } else {
+    const rootFile = expandHome(p.sslrootcert || path.join(home, '.postgresql', 'root.crt'), home);
+    if (fs.existsSync(rootFile)) out.ca = readTlsFile(rootFile, 'sslrootcert');
+    else if (mode === 'verify-ca' || mode === 'verify-full') {
+      throw new PgOpsError('tls', `root certificate file "${rootFile}" does not exist`,
+        'Either provide the file (sslrootcert), use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.');
+    }
+  }
+  const crlFile = expandHome(p.sslcrl || path.join(home, '.postgresql', 'root.crl'), home);
+  if (fs.existsSync(crlFile)) out.crl = readTlsFile(crlFile, 'sslcrl');
+  return out;
+}
+
+/** The system trust store libpq's sslrootcert=system means (OpenSSL's default bundle). */
+function systemRoots(): string | string[] {
+  const getCa = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
+  if (getCa) return getCa('system');
+  for (const f of [process.env.SSL_CERT_FILE, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt']) {
+    if (f && fs.existsSync(f)) return fs.readFileSync(f, 'utf8');
+  }
+  return [...tls.rootCertificates];
+}
+
+/** sslcert/sslkey (or ~/.postgresql/postgresql.crt/.key); a missing certificate means none, as in libpq. */
+function clientCertificate(p: ConnParams, home: string): { cert?: string; key?: string } {
+  const certFile = expandHome(p.sslcert || path.join(home, '.postgresql', 'postgresql.crt'), home);
+  if (!fs.existsSync(certFile)) return {};
+  const keyFile = expandHome(p.sslkey || path.join(home, '.postgresql', 'postgresql.key'), home);
+  if (!fs.existsSync(keyFile)) {
+    throw new PgOpsError('tls', `certificate present, but not private key file "${keyFile}"`, 'Set sslkey to the client certificate\'s private key.');
+  }
+  checkKeyPermissions(keyFile);
+  return { cert: readTlsFile(certFile, 'sslcert'), key: readTlsFile(keyFile, 'sslkey') };
+}
+
+/** libpq refuses a private key others can read: 0600 when it is yours, 0640 when root owns it. */
+export function checkKeyPermissions(keyFile: string): void {
+  const st = fs.statSync(keyFile);
+  if (!st.isFile()) throw new PgOpsError('tls', `private key file "${keyFile}" is not a regular file`, 'Point sslkey at the key file itself.');
+  if (process.platform === 'win32') return;
+  const mask = st.uid === 0 ? 0o037 : 0o077;
+  if ((st.mode & mask) !== 0) {
+    throw new PgOpsError('tls', `private key file "${keyFile}" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`,
+      `Run: chmod 0600 ${keyFile}`);
+  }
+}
+
+function readTlsFile(file: string, keyword: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PgOpsError('tls', `could not read ${keyword} file "${file}": ${(err as Error).message}`, 'Check the path and its permissions.', { cause: err });
+  }
+}
+
+function protocolVersion(v: string | undefined, keyword: string): tls.SecureVersion | undefined {
+  if (!v) return undefined;
+  const known: Record<string, tls.SecureVersion> = { TLSv1: 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
+  const mapped = known[v];
+  if (!mapped) throw new PgOpsError('conninfo', `invalid ${keyword} value: "${v}"`, 'Use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3.');
+  return mapped;
+}
