@@ -34,7 +34,7 @@ export const bloatSql = `WITH consts AS (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
     AND (c.relkind IN ('r', 'm') OR (c.relkind = 'i' AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
-    AND c.relpages > 0
+    AND (c.relpages > 0 OR c.reltuples < 0)
 ), table_cols AS (
   SELECT r.oid, count(*) AS ncols, count(s.attname) AS with_stats,
          sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS width,
@@ -75,7 +75,7 @@ SELECT r.oid::int8 AS oid, r.nspname::text AS schema, r.relname::text AS name,
        CASE WHEN r.relkind = 'i' THEN 'index' ELSE 'table' END AS kind, e.table_name::text AS table_name,
        pg_relation_size(r.oid)::float8 AS size_bytes,
        (greatest(0, r.relpages - e.est_pages) * k.bs)::float8 AS wasted_bytes,
-       (100 * greatest(0, r.relpages - e.est_pages) / r.relpages)::float8 AS bloat_pct,
+       (100 * greatest(0, r.relpages - e.est_pages) / nullif(r.relpages, 0))::float8 AS bloat_pct,
        r.fillfactor, r.reltuples::float8 AS reltuples, e.ncols, e.with_stats, e.has_name,
        greatest(st.last_vacuum, st.last_autovacuum)::text AS last_vacuum,
        greatest(st.last_analyze, st.last_autoanalyze)::text AS last_analyze,
