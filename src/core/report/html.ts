@@ -55,7 +55,7 @@ export function loadReportAssets(): ReportAssets {
 
 /** A script body may not contain `</script` (any case); the bundle never should, but make sure. */
 function inlineScript(code: string): string {
-  return code.replace(/<\/(script)/gi, '<\\/$1');
+  return code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/(script)/gi, '<\\/$1');
 }
 
 export function renderReportHtml(report: Report, assets: ReportAssets = loadReportAssets()): string {

@@ -166,3 +166,19 @@ export interface Report {
 export const reportSchemaVersion = 1;
 /** Suffix of our report files; pg_perfbench writes plain `.json`. */
 export const reportFileSuffix = '.pgperf.json';
+
+/** A joined item's data: `[[reportName, value], ...]` (pg_perfbench's Diff form). */
+export function isJoinedPairs(data: JsonValue): data is Array<[string, JsonValue]> {
+  return Array.isArray(data) && data.length > 0 && data.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string');
+}
+
+/**
+ * Whether an item holds a join's side-by-side values rather than its own data. Tables need care:
+ * a 2-column table of strings (pg_settings) looks like pairs, so a joined table must hold rows.
+ */
+export function isJoinedItem(item: Pick<ReportItem, 'item_type' | 'data'>): boolean {
+  if (!isJoinedPairs(item.data)) return false;
+  if (item.item_type !== 'table') return true;
+  const values = item.data.map((p) => p[1]);
+  return values.some((v) => Array.isArray(v)) && values.every((v) => v === null || typeof v === 'string' || Array.isArray(v));
+}

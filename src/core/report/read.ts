@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { IterationResult, JsonValue, PgopsBlock, Report, ReportItem, ReportSection } from './model';
-import { itemStates, itemTypes, reportSchemaVersion } from './model';
+import { isJoinedPairs, itemStates, itemTypes, reportSchemaVersion } from './model';
 
 export class ReportFormatError extends PgOpsError {
   readonly file: string;
@@ -89,11 +89,6 @@ function validateSection(sec: unknown, p: string, fail: Fail): asserts sec is Re
   if (!itemStates.includes(sec.state as never)) fail(child(p, 'state'), `expected one of ${itemStates.join(', ')}, found ${JSON.stringify(sec.state)}`);
   if (!isObject(sec.reports)) return fail(child(p, 'reports'), `expected an object of items, found ${kind(sec.reports)}`);
   for (const [ik, item] of Object.entries(sec.reports)) validateItem(item, child(child(p, 'reports'), ik), fail);
-}
-
-/** A joined item's data: `[[reportName, value], ...]`. */
-export function isJoinedPairs(data: JsonValue): data is Array<[string, JsonValue]> {
-  return Array.isArray(data) && data.length > 0 && data.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string');
 }
 
 function validateItem(item: unknown, p: string, fail: Fail): asserts item is ReportItem {

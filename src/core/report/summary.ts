@@ -4,7 +4,7 @@
  * the host and the status.
  */
 import type { IterationResult, JsonValue, Report } from './model';
-import { isJoinedPairs } from './read';
+import { isJoinedItem } from './model';
 
 export interface ReportSummary {
   name: string;
@@ -56,7 +56,7 @@ function chartXValues(report: Report): number[] | undefined {
 export function reportIterations(report: Report): IterationResult[] {
   if (report.pgops) return report.pgops.iterations;
   const item = report.sections.result?.reports.pgbench_outputs;
-  if (!item || !Array.isArray(item.data) || isJoinedPairs(item.data)) return [];
+  if (!item || !Array.isArray(item.data) || isJoinedItem(item)) return [];
   return iterationsFromPgbenchOutputs(item.theader ?? [], item.data, chartXValues(report));
 }
 

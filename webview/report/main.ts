@@ -1,0 +1,63 @@
+/**
+ * Entry of the report viewer. Two hosts run this same bundle:
+ * - the VS Code custom editor: it posts `ready`, then receives the report (or an error) by message;
+ * - the exported HTML file: the report is embedded as an inert JSON block in the page.
+ */
+import { parseHostToViewer } from '../../src/core/report/viewerMessages';
+import type { ViewerToHost } from '../../src/core/report/viewerMessages';
+import styles from './styles.css';
+import { renderError, renderReport } from './view';
+
+declare function acquireVsCodeApi(): { postMessage(msg: ViewerToHost): void };
+
+const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce || document.querySelector('meta[name="pgops-nonce"]')?.getAttribute('content') || '';
+
+function injectStyles(): void {
+  const style = document.createElement('style');
+  style.nonce = nonce;
+  style.textContent = styles;
+  document.head.appendChild(style);
+}
+
+function appRoot(): HTMLElement {
+  let root = document.getElementById('app');
+  if (!root) {
+    root = document.createElement('div');
+    root.id = 'app';
+    document.body.appendChild(root);
+  }
+  return root;
+}
+
+function safely(root: HTMLElement, fileName: string, draw: () => void): void {
+  try {
+    draw();
+  } catch (err) {
+    renderError(root, fileName, `The viewer failed while drawing this report: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function start(): void {
+  injectStyles();
+  const root = appRoot();
+  const embedded = document.getElementById('pgops-report-data');
+  if (embedded) {
+    const fileName = document.title;
+    safely(root, fileName, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), fileName));
+    return;
+  }
+  if (typeof acquireVsCodeApi !== 'function') {
+    renderError(root, '', 'No report data in this page.');
+    return;
+  }
+  const vscode = acquireVsCodeApi();
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const msg = parseHostToViewer(event.data);
+    if (!msg) return;
+    if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
+    else safely(root, msg.fileName, () => renderReport(root, msg.report, msg.fileName));
+  });
+  vscode.postMessage({ type: 'ready' });
+}
+
+start();

@@ -1,0 +1,85 @@
+/** The whole report view: summary, results table, charts, then the environment sections. */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import type { IterationResult, Report } from '../../src/core/report/model';
+import { summarizeReport } from '../../src/core/report/summary';
+import type { NamedResults } from './charts';
+import { destroyCharts, latencyChart, perSecondCharts, tpsChart, waitEventChart } from './charts';
+import { formatNumber, h } from './dom';
+import { renderSections } from './sections';
+import type { Column } from './table';
+import { sortableTable } from './table';
+
+function summaryList(report: Report, fileName: string): HTMLElement {
+  const s = summarizeReport(report);
+  const rows: Array<[string, string | undefined]> = [
+    ['File', fileName],
+    ['When', s.startedAt ? new Date(s.startedAt).toLocaleString() : s.when],
+    ['Server', s.serverVersion],
+    ['Host', s.host],
+    ['Iterations', s.iterations.length ? String(s.iterations.length) : undefined],
+    ['Best tps', s.maxTps === null ? undefined : formatNumber(s.maxTps, 1)],
+  ];
+  const dl = h('dl', { class: 'summary' });
+  for (const [k, v] of rows) if (v) dl.append(h('dt', {}, k), h('dd', {}, v));
+  const badge = h('vscode-badge', { class: `status status-${s.status}` }, s.joined ? 'joined' : s.status);
+  return h('header', {}, h('h1', {}, report.report_name, ' ', badge), h('p', { class: 'muted' }, report.header), dl);
+}
+
+const ms = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 3) : '');
+const num = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 2) : '');
+
+/** One row per iteration (per report and iteration in a join). */
+function resultsTable(results: NamedResults[], iterName: string): HTMLElement {
+  const multi = results.length > 1;
+  const cols: Column[] = [
+    ...(multi ? [{ title: 'report' }] : []),
+    { title: iterName, numeric: true }, { title: 'clients', numeric: true }, { title: 'tps', numeric: true, format: num },
+    { title: 'latency avg (ms)', numeric: true, format: ms }, { title: 'stddev (ms)', numeric: true, format: ms },
+    { title: 'p50', numeric: true, format: ms }, { title: 'p90', numeric: true, format: ms }, { title: 'p95', numeric: true, format: ms },
+    { title: 'p99', numeric: true, format: ms }, { title: 'max', numeric: true, format: ms },
+    { title: 'conn (ms)', numeric: true, format: ms }, { title: 'processed', numeric: true }, { title: 'failed', numeric: true },
+    { title: 'skipped', numeric: true }, { title: 'status' },
+  ];
+  const rows = results.flatMap((r) => r.iterations.map((it: IterationResult) => [
+    ...(multi ? [r.name] : []), it.value, it.clients, it.tps, it.latencyAvgMs, it.latencyStddevMs,
+    it.percentiles?.p50 ?? null, it.percentiles?.p90 ?? null, it.percentiles?.p95 ?? null, it.percentiles?.p99 ?? null, it.percentiles?.max ?? null,
+    it.initialConnectionMs, it.processed, it.failed, it.skipped, it.error ? `${it.status}: ${it.error}` : it.status,
+  ]));
+  return sortableTable(cols, rows, { className: 'results' });
+}
+
+export function renderReport(root: HTMLElement, report: Report, fileName: string): void {
+  destroyCharts();
+  const s = summarizeReport(report);
+  const join = report.pgops?.join;
+  const results: NamedResults[] = join ? join.results : [{ name: report.report_name, iterations: s.iterations }];
+  const iterName = report.pgops?.iterName ?? s.iterName;
+  const parts: Array<HTMLElement | undefined> = [summaryList(report, fileName)];
+  if (report.pgops?.error) {
+    parts.push(h('div', { class: 'banner error', role: 'alert' }, `Run ${report.pgops.status}: ${report.pgops.error.message}`, report.pgops.error.hint ? h('div', { class: 'hint' }, report.pgops.error.hint) : undefined));
+  }
+  for (const note of report.pgops?.environmentNotes ?? []) parts.push(h('div', { class: 'banner note' }, note));
+  if (join) {
+    parts.push(h('p', {}, `Compared ${join.reports.length} reports against the reference "${join.reference}" with the task: ${join.task.description || '(no description)'}. `,
+      `${join.matched.length} items matched, ${join.differing.length} differ.`));
+  }
+  const hasResults = results.some((r) => r.iterations.length > 0);
+  if (hasResults) {
+    parts.push(h('section', { class: 'results' }, h('h2', {}, 'Results'), resultsTable(results, iterName)));
+    const charts = [tpsChart(results, iterName), latencyChart(results, iterName)];
+    if (!join) charts.push(...perSecondCharts(s.iterations));
+    const waits = join ? undefined : waitEventChart(s.iterations);
+    if (waits) charts.push(waits);
+    parts.push(h('section', { class: 'charts' }, h('h2', {}, 'Charts'), h('div', { class: 'chart-grid' }, ...charts)));
+  } else {
+    parts.push(h('p', { class: 'muted' }, 'This report has no benchmark results (an environment-only report).'));
+  }
+  parts.push(renderSections(report));
+  root.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
+}
+
+export function renderError(root: HTMLElement, fileName: string, message: string, hint?: string): void {
+  destroyCharts();
+  root.replaceChildren(h('div', { class: 'banner error load-error', role: 'alert' },
+    h('h2', {}, 'This report cannot be shown'), h('p', {}, h('code', {}, fileName)), h('pre', { class: 'text' }, message), hint ? h('p', { class: 'hint' }, hint) : undefined));
+}
