@@ -3,10 +3,10 @@ import { Pool } from 'pg';
 import type { ClientConfig, PoolConfig } from 'pg';
 import { OAuthBearerClient, challengeOf } from '../../src/core/auth/oauth/bearerClient';
 import type { OAuthConnectOptions, OAuthParams } from '../../src/core/auth/oauth/connect';
-import { connectWithOAuth } from '../../src/core/auth/oauth/connect';
+import { bearerTokenFor, connectWithOAuth } from '../../src/core/auth/oauth/connect';
 import type { DevicePrompt } from '../../src/core/auth/oauth/deviceFlow';
-import type { TokenCacheKey, TokenSet } from '../../src/core/auth/oauth/tokenCache';
-import { MemoryTokenCache } from '../../src/core/auth/oauth/tokenCache';
+import type { TokenCache, TokenCacheKey, TokenSet } from '../../src/core/auth/oauth/tokenCache';
+import { MemoryTokenCache, SecretStoreTokenCache } from '../../src/core/auth/oauth/tokenCache';
 import { PgOpsError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/log';
 import type { ApprovalResult } from '../support/oauth/approve';
@@ -80,7 +80,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     return { issuer: rig.idp.issuer, clientId: clients.normal, ...overrides };
   }
 
-  function options(p: OAuthParams, person: Person, cache = new RecordingCache()): OAuthConnectOptions {
+  function options(p: OAuthParams, person: Person, cache: TokenCache = new RecordingCache()): OAuthConnectOptions {
     return { params: p, cache, onPrompt: person.onPrompt, ca: rig.idp.caPem, logger: capturingLogger };
   }
 
@@ -102,9 +102,11 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     assert.match(rig.serverLog(), /connection authenticated: identity="alice" method=oauth/);
   });
 
-  it('asks the user once for ten reconnects within the token lifetime', async () => {
+  it('asks the user once for ten reconnects within the token lifetime (tokens kept in a secret store)', async () => {
     const alice = new Person(r, 'alice');
-    const o = options(params(), alice);
+    const secrets = new Map<string, string>();
+    const store = { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => { secrets.set(k, v); }, delete: async (k: string) => { secrets.delete(k); } };
+    const o = options(params(), alice, new SecretStoreTokenCache(store));
     const deviceRequests = rig.idp.requestCount('/device/auth');
     for (let i = 0; i < 10; i++) {
       const client = await connectWithOAuth(pgConfig('alice'), o);
@@ -112,6 +114,19 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     }
     assert.equal(alice.prompts.length, 1);
     assert.equal(rig.idp.requestCount('/device/auth') - deviceRequests, 1);
+    assert.equal(secrets.size, 1);
+    const [[key, value]] = [...secrets];
+    const stored = JSON.parse(value) as TokenSet;
+    RecordingCache.seen.add(stored.accessToken);
+    assert.ok(!key.includes(stored.accessToken), 'the secret\'s key names issuer, client and scope only');
+  });
+
+  it('connects normally when the server asks for a password instead of OAuth, without any prompt', async () => {
+    const nobody = new Person(r, 'alice', 'ignore');
+    const client = await connectWithOAuth({ ...pgConfig('postgres'), password: rig.server.password }, options(params(), nobody));
+    assert.deepEqual(await whoAmI(client), { current_user: 'postgres', system_user: 'scram-sha-256:postgres' });
+    assert.equal(nobody.prompts.length, 0);
+    assert.equal(await bearerTokenFor({ ...pgConfig('postgres'), password: rig.server.password }, options(params(), nobody)), undefined);
   });
 
   it('uses the refresh token after the access token expired, without asking again', async () => {

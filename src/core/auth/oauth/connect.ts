@@ -8,7 +8,7 @@ import type { DevicePrompt } from './deviceFlow';
 import { refreshTokens, runDeviceFlow } from './deviceFlow';
 import { fetchProviderMetadata } from './discovery';
 import type { HttpOptions } from './http';
-import { checkServerIssuer, configuredIssuer, issuerFromWellKnownUri } from './issuer';
+import { checkServerIssuer, configuredIssuer } from './issuer';
 import type { TokenCache, TokenCacheKey, TokenSet } from './tokenCache';
 import { isFresh } from './tokenCache';
 
@@ -159,7 +159,35 @@ export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOpti
   throw rejected(config, o, second.error);
 }
 
-/** The issuer a server names in a challenge, for messages and the UI. */
-export function challengeIssuer(ch: OAuthChallenge, allowHttp: boolean): string | undefined {
-  return ch.openidConfiguration ? issuerFromWellKnownUri(ch.openidConfiguration, allowHttp) : undefined;
+/**
+ * A token for `config`'s server without keeping a connection: the cached (or refreshed) one, else a
+ * discovery round and the device flow. For pools (`new Pool({ Client: OAuthBearerClient,
+ * oauthBearerToken })`). Undefined when the server does not ask for OAuth at all.
+ */
+export async function bearerTokenFor(config: ClientConfig, o: OAuthConnectOptions): Promise<string | undefined> {
+  const log = o.logger ?? silentLogger;
+  const cached = await cachedToken(o, log);
+  if (cached) return cached.accessToken;
+  const discovery = await attempt(config, undefined);
+  if ('client' in discovery) {
+    await discovery.client.end();
+    return undefined;
+  }
+  return (await signIn(o, discovery.challenge, log)).accessToken;
+}
+
+/** The OAuth parameters among libpq connection keywords; undefined when none is set. */
+export function oauthParamsFromKeywords(k: Readonly<Record<string, string | undefined>>): OAuthParams | undefined {
+  if (!k.oauth_issuer && !k.oauth_client_id) return undefined;
+  return { issuer: k.oauth_issuer ?? '', clientId: k.oauth_client_id ?? '', clientSecret: k.oauth_client_secret, scope: k.oauth_scope || undefined };
+}
+
+/**
+ * libpq's environment switches: PGOAUTHDEBUG=UNSAFE allows http:// issuers and, only then,
+ * PGOAUTHCAFILE names an extra CA bundle. Both are for testing against local providers.
+ */
+export function oauthHttpFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): Pick<OAuthConnectOptions, 'allowHttp' | 'ca'> {
+  const allowHttp = unsafeOAuthDebug(env);
+  const caFile = allowHttp ? env.PGOAUTHCAFILE : undefined;
+  return { allowHttp, ca: caFile ? readFile(caFile) : undefined };
 }

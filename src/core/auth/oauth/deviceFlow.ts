@@ -160,3 +160,8 @@ export async function refreshTokens(tokens: TokenSet, issuer: string, opts: OAut
   }
   return tokenSetFrom(jsonObject(res, what, tokens.tokenEndpoint), tokens.tokenEndpoint, (opts.now ?? Date.now)(), tokens.refreshToken);
 }
+
+/** libpq's wording of the prompt, shared by the CLI and the extension. */
+export function devicePromptText(p: DevicePrompt): string {
+  return `Visit ${p.verificationUri} and enter the code: ${p.userCode}`;
+}

@@ -50,6 +50,30 @@ export class MemoryTokenCache implements TokenCache {
   }
 }
 
+/** The shape of VS Code's SecretStorage (and of any keychain): string secrets by key. */
+export interface SecretStore {
+  get(key: string): PromiseLike<string | undefined>;
+  store(key: string, value: string): PromiseLike<void>;
+  delete(key: string): PromiseLike<void>;
+}
+
+/** Tokens kept in a secret store, one secret per issuer + client + scope; the key holds no secret. */
+export class SecretStoreTokenCache implements TokenCache {
+  constructor(private readonly secrets: SecretStore, private readonly prefix = 'pgops.oauth.tokens:') {}
+
+  async get(key: TokenCacheKey): Promise<TokenSet | undefined> {
+    return decodeTokenSet(await this.secrets.get(this.prefix + tokenCacheId(key)));
+  }
+
+  async set(key: TokenCacheKey, tokens: TokenSet): Promise<void> {
+    await this.secrets.store(this.prefix + tokenCacheId(key), encodeTokenSet(tokens));
+  }
+
+  async delete(key: TokenCacheKey): Promise<void> {
+    await this.secrets.delete(this.prefix + tokenCacheId(key));
+  }
+}
+
 /** Serialises a token set for a string secret store, and reads it back (undefined when damaged). */
 export function encodeTokenSet(tokens: TokenSet): string {
   return JSON.stringify(tokens);
