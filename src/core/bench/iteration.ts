@@ -48,6 +48,8 @@ async function openObserver(p: IterationParams): Promise<{ client?: Client; stmt
   let client: Client;
   try {
     client = await openSession(p.target, { applicationName: 'pgops bench (observer)', statementTimeoutMs: 10_000, lockTimeoutMs: 1000, readOnly: true });
+    // a server that goes away mid-iteration must not crash the run: pgbench's exit reports it
+    client.on('error', (err) => note(p.notes, `iteration ${p.index}: observer session lost: ${err.message}`));
   } catch (err) {
     note(p.notes, `iteration ${p.index}: wait events and top statements not collected: ${(err as Error).message}`);
     return {};

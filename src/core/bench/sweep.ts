@@ -90,6 +90,7 @@ async function collectDb(target: ConnectionTarget): Promise<Awaited<ReturnType<t
   let client: Client | undefined;
   try {
     client = await openSession(target, { applicationName: 'pgops bench (facts)', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true });
+    client.on('error', () => undefined); // the failing query reports it
     return await collectDbFacts(client);
   } catch (err) {
     return (err as Error).message;
@@ -164,6 +165,8 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         workloadCommandLines: commands.map(formatCommandLine), workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
       });
       const admin = await openSession(target, { applicationName: 'pgops bench', statementTimeoutMs: 0, lockTimeoutMs: 0, readOnly: false });
+      // an idle session whose server goes away emits 'error'; the iteration reports the failure instead
+      admin.on('error', (err) => log.warn(`bench admin session: ${err.message}`));
       try {
         if (plan.init === 'once' && init) {
           emit({ type: 'phase', message: `initialising: ${formatCommandLine(init)}` });
