@@ -11,7 +11,7 @@ import { readPlanFile, validatePlan, writePlanFile } from '../../src/core/bench/
 import { withPgpass } from '../../src/core/bench/processRunner';
 import { reportPaths } from '../../src/core/bench/reportFiles';
 import { iterationValues } from '../../src/core/bench/sweep';
-import { PgOpsError } from '../../src/core/errors';
+import type { PgOpsError } from '../../src/core/errors';
 
 const values: PlaceholderValues = {
   pgbenchPath: '/usr/lib/postgresql/15/bin/pgbench', psqlPath: '/usr/lib/postgresql/15/bin/psql',
