@@ -8,9 +8,11 @@ import { bloatCommand } from './commands/bloat';
 import { slotsCommand } from './commands/slots';
 import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
+import { joinCommand } from './commands/join';
+import { reportCommand } from './commands/report';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, hbaCommand];
+const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, joinCommand, reportCommand, hbaCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
