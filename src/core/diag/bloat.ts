@@ -89,7 +89,7 @@ LIMIT $1`;
 /** Why an estimate cannot be trusted, from what the statistics look like. */
 export function unreliableReason(r: { reltuples: number; with_stats: number; ncols: number; has_name: boolean; last_analyze: string | null; mod_since_analyze: number | null }): string | null {
   if (r.reltuples < 0) return 'never analyzed: run ANALYZE';
-  if (r.with_stats < r.ncols) return `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE (or this role cannot read them)`;
+  if (r.with_stats < r.ncols) return `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE, or this role cannot read them (grant SELECT on the table, or pg_read_all_data on 14+)`;
   if (r.has_name) return 'has columns of type name, whose statistics do not match their size';
   if (r.mod_since_analyze !== null && r.reltuples > 0 && r.mod_since_analyze > 0.2 * r.reltuples) return `statistics stale (${r.mod_since_analyze} rows changed since the last analyze): run ANALYZE`;
   return null;
