@@ -13,7 +13,7 @@ import type { ApprovalResult } from '../support/oauth/approve';
 import { approveDeviceCode } from '../support/oauth/approve';
 import { clients } from '../support/oauth/idp';
 import type { OAuthRig } from '../support/oauth/rig';
-import { oauthScope, startOAuthRig } from '../support/oauth/rig';
+import { authenticationTimeoutSeconds, oauthScope, startOAuthRig } from '../support/oauth/rig';
 
 /** Remembers every token it stores, so the no-secret test knows what to look for. */
 class RecordingCache extends MemoryTokenCache {
@@ -31,15 +31,15 @@ class Person {
   readonly prompts: DevicePrompt[] = [];
   approval?: Promise<ApprovalResult>;
 
-  constructor(private readonly rig: () => OAuthRig, private readonly account: string, private readonly decision: 'approve' | 'deny' | 'ignore' = 'approve') {}
+  constructor(private readonly rig: () => OAuthRig, private readonly account: string, private readonly decision: 'approve' | 'deny' | 'ignore' = 'approve', private readonly thinkMs = 0) {}
 
   readonly onPrompt = (p: DevicePrompt): void => {
     this.prompts.push(p);
     if (this.decision === 'ignore') return;
-    this.approval = approveDeviceCode({
+    this.approval = new Promise((resolve) => setTimeout(resolve, this.thinkMs)).then(() => approveDeviceCode({
       verificationUri: p.verificationUriComplete ?? p.verificationUri, userCode: p.userCode, account: this.account,
       ca: this.rig().idp.caPem, deny: this.decision === 'deny',
-    });
+    }));
   };
 }
 
@@ -102,6 +102,19 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     assert.match(rig.serverLog(), /connection authenticated: identity="alice" method=oauth/);
   });
 
+  it('holds no connection open while the person takes longer than authentication_timeout to approve', async () => {
+    // What would happen otherwise: a connection waiting that long for its token is cut by the server.
+    const waitsForToken = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('bGF0ZQ'), (authenticationTimeoutSeconds + 1) * 1000));
+    const holding = new OAuthBearerClient({ ...pgConfig('alice'), oauthBearerToken: waitsForToken });
+    holding.on('error', () => undefined);
+    await assert.rejects(holding.connect(), /terminated|ECONNRESET|EPIPE/);
+    const slowAlice = new Person(r, 'alice', 'approve', (authenticationTimeoutSeconds + 1.5) * 1000);
+    const started = Date.now();
+    const client = await connectWithOAuth(pgConfig('alice'), options(params(), slowAlice));
+    assert.ok(Date.now() - started > authenticationTimeoutSeconds * 1000, 'the approval took longer than the server waits for authentication');
+    assert.equal((await whoAmI(client)).current_user, 'alice');
+  });
+
   it('asks the user once for ten reconnects within the token lifetime (tokens kept in a secret store)', async () => {
     const alice = new Person(r, 'alice');
     const secrets = new Map<string, string>();
@@ -140,9 +153,11 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     await new Promise((resolve) => setTimeout(resolve, 3500));
     const expired = new OAuthBearerClient({ ...pgConfig('alice'), oauthBearerToken: before.accessToken });
     await assert.rejects(expired.connect(), (e: unknown) => (e as { code?: string }).code === '28000');
+    const [tokenCalls, deviceCalls] = [rig.idp.requestCount('/token'), rig.idp.requestCount('/device/auth')];
     const second = await connectWithOAuth(pgConfig('alice'), options(p, alice, cache));
     assert.equal((await whoAmI(second)).current_user, 'alice');
     assert.equal(alice.prompts.length, 1);
+    assert.deepEqual([rig.idp.requestCount('/token') - tokenCalls, rig.idp.requestCount('/device/auth') - deviceCalls], [1, 0], 'one refresh request, no new device code');
     assert.notEqual((await cache.get(p))?.accessToken, before.accessToken);
   });
 
@@ -225,9 +240,9 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
   it('never writes a token into a log line or an error message', () => {
     assert.ok(RecordingCache.seen.size >= 5, 'tokens were issued during this suite');
     assert.ok(logLines.length > 10, 'the flow logged its steps');
-    const texts = [...logLines, ...errorTexts].join('\n');
+    const texts = [...logLines, ...errorTexts, rig.serverLog()].join('\n');
     const leaked = [...RecordingCache.seen].filter((t) => texts.includes(t)).length;
-    assert.equal(leaked, 0, 'no access or refresh token appears in the captured logs and errors');
+    assert.equal(leaked, 0, 'no access or refresh token appears in the captured logs, errors or the server log');
     assert.ok(!texts.includes(Buffer.from(rig.idp.validatorAuth, 'base64').toString().split(':')[1]), 'the validator secret is not logged');
   });
 });

@@ -31,6 +31,7 @@ export async function buildValidator(dir: string): Promise<string> {
 }
 
 export const oauthScope = 'openid postgres';
+export const authenticationTimeoutSeconds = 2;
 
 export interface OAuthRig {
   idp: TestIdp;
@@ -63,7 +64,8 @@ export async function startOAuthRig(): Promise<OAuthRig> {
   try {
     server = await startTestServer(pg18, {
       hba: hbaFor(idp.issuer, unreachableIssuer),
-      settings: { oauth_validator_libraries: validator },
+      // Short, so a test can show that no connection is held open while the person approves.
+      settings: { oauth_validator_libraries: validator, authentication_timeout: `${authenticationTimeoutSeconds}s` },
       env: {
         OAUTH_INTROSPECT_PORT: String(idp.introspectionPort), OAUTH_INTROSPECT_PATH: idp.introspectionPath,
         OAUTH_INTROSPECT_AUTH: idp.validatorAuth, OAUTH_EXPECTED_ISS: idp.issuer, OAUTH_REQUIRED_SCOPE: 'postgres',
