@@ -13,6 +13,14 @@ export const commandIds = [
   'pgops.stopSandbox',
   'pgops.resetSandbox',
   'pgops.showLogs',
+  'pgops.refreshReports',
+  'pgops.openReport',
+  'pgops.revealReport',
+  'pgops.deleteReport',
+  'pgops.exportReportHtml',
+  'pgops.compareReports',
+  'pgops.runBenchSweep',
+  'pgops.rerunBenchReport',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -4,6 +4,8 @@ import type { CommandId } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { showError } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
+import { reportsCommands } from './reports';
+import { benchCommands } from './bench';
 
 export type Handler = (...args: unknown[]) => unknown;
 /** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
@@ -16,6 +18,8 @@ export type CommandGroup = Partial<Record<CommandId, Handler>>;
 export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
   const table: Record<CommandId, Handler> = {
     ...coreCommands(s),
+    ...reportsCommands(s),
+    ...benchCommands(s),
   };
   return table;
 }

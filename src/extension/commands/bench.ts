@@ -1,0 +1,125 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { findPgbench } from '../../core/bench/findPgbench';
+import type { BenchPlan } from '../../core/bench/plan';
+import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
+import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
+import { runSweep } from '../../core/bench/sweep';
+import type { ConnectionProfile } from '../../core/conn/profile';
+import { profileTarget } from '../../core/conn/profile';
+import { needsTypedConfirmation } from '../../core/conn/production';
+import { PgOpsError } from '../../core/errors';
+import { readReport } from '../../core/report';
+import { requireWriteConfirmation } from '../confirm';
+import type { ExtensionServices } from '../context';
+import { LiveRunPanel } from '../panels/liveRunPanel';
+import { config } from '../settings';
+import { toAbortSignal } from '../ui';
+import { ProfileNode } from '../views/connectionsView';
+import type { CommandGroup } from './index';
+
+/** *Run pgbench Sweep* and *Re-run this report*: the adapter around core's runSweep. */
+export function benchCommands(s: ExtensionServices) {
+  return {
+    'pgops.runBenchSweep': async (node?: unknown) => {
+      const profile = await chooseProfile(s, node);
+      if (!profile) return undefined;
+      const plan = await choosePlan();
+      return plan ? runBench(s, profile, plan) : undefined;
+    },
+    'pgops.rerunBenchReport': async (uri?: unknown) => {
+      const file = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ title: 'Report to re-run', filters: { 'pgops reports': ['json'] }, canSelectMany: false }))?.[0];
+      if (!file) return undefined;
+      const stored = readReport(file.fsPath).pgops?.plan;
+      if (!stored) throw new PgOpsError('bench-rerun', `${path.basename(file.fsPath)} holds no run plan`, 'Only reports written by pgops (with a pgops block) can be re-run.');
+      const plan = validatePlan(stored as unknown as Partial<BenchPlan>);
+      const profile = await chooseProfile(s, undefined);
+      return profile ? runBench(s, profile, { ...plan, reportName: undefined }) : undefined;
+    },
+  } satisfies CommandGroup;
+}
+
+async function chooseProfile(s: ExtensionServices, node: unknown): Promise<ConnectionProfile | undefined> {
+  if (node instanceof ProfileNode) return node.profile;
+  if (typeof node === 'string') return s.profiles.get(node);
+  const items = s.profiles.all().map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(items, { title: 'Run pgbench Sweep: connection' }))?.profile;
+}
+
+async function choosePlan(): Promise<BenchPlan | undefined> {
+  const files = await vscode.workspace.findFiles(`**/*${planFileSuffix}`, '**/node_modules/**', 50);
+  const picks: Array<vscode.QuickPickItem & { file?: vscode.Uri }> = [
+    { label: '$(edit) Clients and duration…', description: 'e.g. 1,4,8 clients × 10 s, builtin tpcb-like' },
+    ...files.map((f) => ({ label: `$(file) ${vscode.workspace.asRelativePath(f)}`, description: 'run plan', file: f })),
+  ];
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Run pgbench Sweep: plan' });
+  if (!pick) return undefined;
+  if (pick.file) return readPlanFile(pick.file.fsPath);
+  const clients = await vscode.window.showInputBox({ title: 'Client counts', value: '1,4,8', validateInput: (v) => (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v) ? undefined : 'Comma-separated positive integers') });
+  if (!clients) return undefined;
+  const seconds = await vscode.window.showInputBox({ title: 'Seconds per iteration', value: '10', validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A positive integer') });
+  if (!seconds) return undefined;
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return validatePlan({ values: clients.split(',').map((c) => Number(c.trim())), durationS: Number(seconds), workloadPath: root });
+}
+
+function reportsFolder(s: ExtensionServices): string {
+  const setting = config().get<string>('bench.reportsFolder', defaultReportsFolder) || defaultReportsFolder;
+  if (path.isAbsolute(setting)) return setting;
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? s.context.globalStorageUri.fsPath;
+  return path.join(root, setting);
+}
+
+async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan): Promise<string | undefined> {
+  // pgbench -i drops and recreates the pgbench_* tables: production profiles need their name typed
+  if (plan.init !== 'never' && !profile.sandbox && needsTypedConfirmation(profile)) {
+    await requireWriteConfirmation(profile, `initialise pgbench tables (pgbench -i, scale ${plan.scale})`);
+  }
+  const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
+  const outDir = reportsFolder(s);
+  const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
+  const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
+  live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
+  try {
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true }, (progress, token) =>
+      runSweep({
+        plan, target: profileTarget(profile), pgbenchPath: pgbench.path, signal: toAbortSignal(token), logger: s.logger, keptLogsDir: outDir,
+        toolVersion: String(s.context.extension.packageJSON.version ?? ''),
+        checkpoint: (r) => { writeBenchReport(outDir, r); },
+        onEvent: (e) => {
+          if (e.type === 'phase') {
+            progress.report({ message: e.message });
+            live.post(e);
+          } else if (e.type === 'iteration-start') {
+            progress.report({ message: `iteration ${e.index + 1}/${e.total}: ${iterName.replace('pgbench_', '')} ${e.value}`, increment: 100 / (e.total + 1) });
+            live.post({ type: 'iteration-start', index: e.index, value: e.value, commandLine: e.commandLine });
+          } else if (e.type === 'progress') {
+            live.post({ type: 'progress', index: e.index, point: { t: e.point.t, tps: e.point.tps, latencyMs: e.point.latencyMs } });
+          } else {
+            const r = e.result;
+            live.post({ type: 'iteration-end', summary: { index: r.index, value: r.value, status: r.status, tps: r.tps, latencyAvgMs: r.latencyAvgMs, p95Ms: r.percentiles?.p95 ?? null } });
+          }
+        },
+      }));
+    const paths = writeBenchReport(outDir, report);
+    const status = report.pgops?.status ?? 'failed';
+    const message = report.pgops?.error?.message ?? `${report.pgops?.iterations.length ?? 0} iterations`;
+    live.post({ type: 'done', status, message });
+    s.logger.info(`pgbench sweep on ${profile.name}: ${status}; report ${paths.json}${paths.htmlError ? ` (HTML not written: ${paths.htmlError})` : ''}`);
+    if ((await vscode.commands.getCommands(true)).includes('pgops.refreshReports')) await vscode.commands.executeCommand('pgops.refreshReports');
+    const open = 'Open HTML Report';
+    const show = status === 'complete' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void show(`pgbench sweep ${status}: ${message}. Report: ${vscode.workspace.asRelativePath(paths.json)}`.replace(os.homedir(), '~'), open).then((c) => {
+      if (c === open) void vscode.env.openExternal(vscode.Uri.file(paths.html));
+    });
+    return paths.json;
+  } catch (err) {
+    live.post({ type: 'done', status: 'failed', message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
