@@ -181,6 +181,14 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     await assert.rejects(asBob.connect(), /OAuth bearer authentication failed for user "bob"/);
   });
 
+  it('says the server refused the token when someone else signs in for the role, and forgets it', async () => {
+    const bobAtTheKeyboard = new Person(r, 'bob');
+    const cache = new RecordingCache();
+    await assert.rejects(connectWithOAuth(pgConfig('alice'), options(params(), bobAtTheKeyboard, cache)).catch(remember), (e: unknown) =>
+      PgOpsError.is(e, 'oauth-token-rejected') && /OAuth bearer authentication failed for user "alice"/.test(e.message) && /identity/.test(e.hint ?? ''));
+    assert.equal(await cache.get(params()), undefined);
+  });
+
   it('replaces a cached token the server rejects by signing in again', async () => {
     const alice = new Person(r, 'alice');
     const cache = new RecordingCache();

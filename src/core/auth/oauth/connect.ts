@@ -119,6 +119,14 @@ async function signIn(o: OAuthConnectOptions, ch: OAuthChallenge, log: Logger): 
   return tokens;
 }
 
+/** libpq's checks before connecting: both parameters set, and an https issuer (unless unsafe debug). */
+function checkParams(config: ClientConfig, o: OAuthConnectOptions): void {
+  if (!o.params.issuer || !o.params.clientId) {
+    throw new PgOpsError('oauth-params', `OAuth for ${where(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
+  }
+  configuredIssuer(o.params.issuer, !!o.allowHttp);
+}
+
 function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): PgOpsError {
   const serverText = (err as { message?: string }).message ?? String(err);
   return new PgOpsError('oauth-token-rejected', `The server at ${where(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
@@ -134,10 +142,7 @@ function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): P
  */
 export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOptions): Promise<OAuthBearerClient> {
   const log = o.logger ?? silentLogger;
-  if (!o.params.issuer || !o.params.clientId) {
-    throw new PgOpsError('oauth-params', `OAuth for ${where(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
-  }
-  configuredIssuer(o.params.issuer, !!o.allowHttp);
+  checkParams(config, o);
   let challenge: OAuthChallenge | undefined;
   const cached = await cachedToken(o, log);
   if (cached) {
@@ -166,6 +171,7 @@ export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOpti
  */
 export async function bearerTokenFor(config: ClientConfig, o: OAuthConnectOptions): Promise<string | undefined> {
   const log = o.logger ?? silentLogger;
+  checkParams(config, o);
   const cached = await cachedToken(o, log);
   if (cached) return cached.accessToken;
   const discovery = await attempt(config, undefined);
