@@ -4,6 +4,8 @@ import type { ProfileStore } from './profiles';
 import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
 import type { ConnectionsView } from './views/connectionsView';
+import type { ReportEditorProvider } from './editors/reportEditor';
+import type { ReportsView } from './views/reportsView';
 
 /** What command handlers and views share; built once in activate(). */
 export interface ExtensionServices {
@@ -13,11 +15,13 @@ export interface ExtensionServices {
   profiles: ProfileStore;
   sessions: SessionManager;
   sandbox: SandboxController;
+  /** The report viewer (custom editor); knows the focused report tab. */
+  reportEditor: ReportEditorProvider;
   views: {
     connections: ConnectionsView;
     queryStats: vscode.TreeDataProvider<unknown>;
     replication: vscode.TreeDataProvider<unknown>;
     bloat: vscode.TreeDataProvider<unknown>;
-    reports: vscode.TreeDataProvider<unknown>;
+    reports: ReportsView;
   };
 }

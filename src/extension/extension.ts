@@ -10,6 +10,8 @@ import { config } from './settings';
 import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
 import { PendingView } from './views/pendingView';
+import { ReportEditorProvider } from './editors/reportEditor';
+import { ReportsView } from './views/reportsView';
 
 let services: ExtensionServices | undefined;
 
@@ -26,13 +28,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const sessions = new SessionManager(logger, async () => undefined);
   const sandbox = new SandboxController(context, profiles, sessions, logger);
   const connections = new ConnectionsView(profiles, sessions);
+  const reports = new ReportsView(logger);
+  const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
   services = {
-    context, logger, logChannel: channel, profiles, sessions, sandbox,
-    views: { connections, queryStats: new PendingView(), replication: new PendingView(), bloat: new PendingView(), reports: new PendingView() },
+    context, logger, logChannel: channel, profiles, sessions, sandbox, reportEditor,
+    views: { connections, queryStats: new PendingView(), replication: new PendingView(), bloat: new PendingView(), reports },
   };
-  context.subscriptions.push(profiles, sessions, connections);
+  context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
   for (const [id, provider] of Object.entries(services.views)) {
-    context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections' }));
+    context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' }));
   }
   context.subscriptions.push(...registerCommands(services));
   void restoreSandbox(services);

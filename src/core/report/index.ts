@@ -11,6 +11,6 @@ export { summarizeReport, reportIterations } from './summary';
 export type { ReportSummary } from './summary';
 export { joinReports, JoinMismatchError } from './join';
 export type { JoinInput, JoinOptions } from './join';
-export { readJoinTask, validateJoinTask } from './joinTask';
-export type { JoinTask } from './joinTask';
+export { joinCandidates, readJoinTask, validateJoinTask } from './joinTask';
+export type { JoinCandidate, JoinTask } from './joinTask';
 export { loadReportsFromDir } from './loadDir';

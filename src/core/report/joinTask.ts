@@ -61,3 +61,29 @@ export function readJoinTask(file: string): JoinTask {
   }
   return { ...validateJoinTask(value, file), file };
 }
+
+export interface JoinCandidate {
+  path: string;
+  header: string;
+  /** Equal in all the given reports, so requiring it would pass. */
+  equal: boolean;
+}
+
+/**
+ * Items an ad-hoc task may require: those present in every report, outside the result section
+ * (results are expected to differ), in the first report's order.
+ */
+export function joinCandidates(reports: Array<{ sections: Record<string, { reports: Record<string, { header: string; data: unknown }> }> }>, equal: (a: unknown, b: unknown) => boolean): JoinCandidate[] {
+  if (reports.length === 0) return [];
+  const [first, ...rest] = reports;
+  const out: JoinCandidate[] = [];
+  for (const [sk, sec] of Object.entries(first.sections)) {
+    if (sk === 'result') continue;
+    for (const [ik, item] of Object.entries(sec.reports)) {
+      const others = rest.map((r) => r.sections[sk]?.reports[ik]);
+      if (others.some((o) => !o)) continue;
+      out.push({ path: itemPath(sk, ik), header: item.header, equal: others.every((o) => equal(item.data, o?.data)) });
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import type { ExtensionServices } from '../context';
 import { showError } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import { reportsCommands } from './reports';
+import { reportsCommands } from './reports';
 import { benchCommands } from './bench';
 
 export type Handler = (...args: unknown[]) => unknown;
@@ -18,6 +19,7 @@ export type CommandGroup = Partial<Record<CommandId, Handler>>;
 export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
   const table: Record<CommandId, Handler> = {
     ...coreCommands(s),
+    ...reportsCommands(s),
     ...reportsCommands(s),
     ...benchCommands(s),
   };
