@@ -19,12 +19,6 @@ export const commandIds = [
   'pgops.deleteReport',
   'pgops.exportReportHtml',
   'pgops.compareReports',
-  'pgops.refreshReports',
-  'pgops.openReport',
-  'pgops.revealReport',
-  'pgops.deleteReport',
-  'pgops.exportReportHtml',
-  'pgops.compareReports',
   'pgops.runBenchSweep',
   'pgops.rerunBenchReport',
 ] as const;

@@ -5,7 +5,6 @@ import type { ExtensionServices } from '../context';
 import { showError } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import { reportsCommands } from './reports';
-import { reportsCommands } from './reports';
 import { benchCommands } from './bench';
 
 export type Handler = (...args: unknown[]) => unknown;
@@ -19,7 +18,6 @@ export type CommandGroup = Partial<Record<CommandId, Handler>>;
 export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
   const table: Record<CommandId, Handler> = {
     ...coreCommands(s),
-    ...reportsCommands(s),
     ...reportsCommands(s),
     ...benchCommands(s),
   };
