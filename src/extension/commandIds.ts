@@ -21,6 +21,19 @@ export const commandIds = [
   'pgops.compareReports',
   'pgops.runBenchSweep',
   'pgops.rerunBenchReport',
+  'pgops.refreshQueryStats',
+  'pgops.queryStatsOrderBy',
+  'pgops.queryStatsMode',
+  'pgops.resetQueryStats',
+  'pgops.showStatementDetail',
+  'pgops.toggleWaitSampling',
+  'pgops.openDiagFix',
+  'pgops.refreshReplication',
+  'pgops.dropSlot',
+  'pgops.peekSlot',
+  'pgops.refreshBloat',
+  'pgops.measureBloat',
+  'pgops.generateBloatFix',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -3,7 +3,10 @@ import type { Logger } from '../core/log';
 import type { ProfileStore } from './profiles';
 import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
+import type { BloatView } from './views/bloatView';
 import type { ConnectionsView } from './views/connectionsView';
+import type { QueryStatsView } from './views/queryStatsView';
+import type { ReplicationView } from './views/replicationView';
 import type { ReportEditorProvider } from './editors/reportEditor';
 import type { ReportsView } from './views/reportsView';
 
@@ -19,9 +22,9 @@ export interface ExtensionServices {
   reportEditor: ReportEditorProvider;
   views: {
     connections: ConnectionsView;
-    queryStats: vscode.TreeDataProvider<unknown>;
-    replication: vscode.TreeDataProvider<unknown>;
-    bloat: vscode.TreeDataProvider<unknown>;
+    queryStats: QueryStatsView;
+    replication: ReplicationView;
+    bloat: BloatView;
     reports: ReportsView;
   };
 }

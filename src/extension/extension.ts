@@ -9,7 +9,9 @@ import { SessionManager } from './sessions';
 import { config } from './settings';
 import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
-import { PendingView } from './views/pendingView';
+import { BloatView } from './views/bloatView';
+import { QueryStatsView } from './views/queryStatsView';
+import { ReplicationView } from './views/replicationView';
 import { ReportEditorProvider } from './editors/reportEditor';
 import { ReportsView } from './views/reportsView';
 
@@ -32,9 +34,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
   services = {
     context, logger, logChannel: channel, profiles, sessions, sandbox, reportEditor,
-    views: { connections, queryStats: new PendingView(), replication: new PendingView(), bloat: new PendingView(), reports },
+    views: { connections, queryStats: new QueryStatsView(sessions, profiles, logger), replication: new ReplicationView(sessions, profiles, logger), bloat: new BloatView(sessions, profiles, logger), reports },
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
+  context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
   for (const [id, provider] of Object.entries(services.views)) {
     context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' }));
   }

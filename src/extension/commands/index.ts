@@ -6,6 +6,7 @@ import { showError } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import { reportsCommands } from './reports';
 import { benchCommands } from './bench';
+import { diagCommands } from './diag';
 
 export type Handler = (...args: unknown[]) => unknown;
 /** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
@@ -20,6 +21,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
     ...coreCommands(s),
     ...reportsCommands(s),
     ...benchCommands(s),
+    ...diagCommands(s),
   };
   return table;
 }

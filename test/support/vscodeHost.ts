@@ -1,0 +1,43 @@
+/**
+ * Helpers for tests that run inside the extension host (test/vscode/*.test.ts): the extension's
+ * test API, tree items of its views, and waiting for asynchronous UI state.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { PgOpsApi } from '../../src/extension/extension';
+
+export const extensionId = 'pgops.pgops';
+
+/** The installed pgops extension, activated; its activate() result is the test API. */
+export async function pgops(): Promise<PgOpsApi> {
+  const ext = vscode.extensions.getExtension<PgOpsApi>(extensionId);
+  assert.ok(ext, `extension ${extensionId} is not installed in this VS Code`);
+  return await ext.activate();
+}
+
+export function packageJson(): { contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> } } {
+  const ext = vscode.extensions.getExtension(extensionId);
+  assert.ok(ext, `extension ${extensionId} is not installed in this VS Code`);
+  return ext.packageJSON;
+}
+
+/** Top-level (or child) tree items of a view provider, resolved the way the workbench resolves them. */
+export async function treeItems<T>(provider: vscode.TreeDataProvider<T>, parent?: T): Promise<Array<{ node: T; item: vscode.TreeItem }>> {
+  const nodes = (await provider.getChildren(parent)) ?? [];
+  return await Promise.all(nodes.map(async (node) => ({ node, item: await provider.getTreeItem(node) })));
+}
+
+export function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails naming `what`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The vscode tier of `npm test`: a real VS Code (code-server) in headless Chromium. First the in-host
+ * mocha suite (test/vscode/**\/*.test.ts) runs inside the extension host and writes its results to a
+ * file; then the UI tests (test/vscode/ui/*.test.ts) drive the same workbench through Playwright.
+ * Writes `{"passed","failed","skipped"}` to the result file for scripts/test.mjs. Anything that keeps
+ * the workbench from running is a failure with its reason, never a skip.
+ *
+ * Usage: node out/test/support/vscodeTier.js RESULT_FILE [GREP]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import type { Browser } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { embeddedBinaries } from '../../src/core/sandbox/binaries';
+import { resetSandbox } from '../../src/core/sandbox/sandbox';
+import type { HostResults } from '../vscode/index';
+import type { Profile, RunningCodeServer } from './codeServer';
+import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
+import { setWorkbench } from './vscodeWorkbench';
+
+const outRoot = path.resolve(__dirname, '..', '..');
+const repoRoot = path.resolve(outRoot, '..');
+const chromiumPath = process.env.PGOPS_CHROMIUM ?? '/usr/bin/chromium';
+const hostStartTimeoutMs = 60_000;
+const hostSuiteTimeoutMs = 240_000;
+
+type Counts = { passed: number; failed: number; skipped: number };
+const log = (line: string): void => { process.stdout.write(`${line}\n`); };
+
+/**
+ * A tiny extension that starts the in-host suite once the workbench has started: the suite needs no
+ * hook in the extension itself, and it lives in the same host as the extension under test.
+ */
+function writeHostRunner(extensionsDir: string, resultFile: string, grep: string | undefined): void {
+  const dir = path.join(extensionsDir, 'pgops-tests.host-runner-0.0.0');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'host-runner', publisher: 'pgops-tests', version: '0.0.0', engines: { vscode: '^1.90.0' },
+    main: './main.js', activationEvents: ['onStartupFinished'],
+  }));
+  const suite = path.join(outRoot, 'test', 'vscode', 'index.js');
+  fs.writeFileSync(path.join(dir, 'main.js'),
+    `exports.activate = () => {\n  require('fs').writeFileSync(${JSON.stringify(`${resultFile}.started`)}, String(process.pid));\n` +
+    `  void require(${JSON.stringify(suite)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)});\n};\n`);
+}
+
+/** The tail of the extension host's own log, where activation errors of extensions end up. */
+function extensionHostLog(userDataDir: string): string {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (/^(exthost|remoteexthost)\.log$/.test(e.name)) found.push(path.join(dir, e.name));
+    }
+  };
+  walk(path.join(userDataDir, 'logs'));
+  return found.map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`).join('\n') || '(no extension host log found)';
+}
+
+async function waitForHostResults(file: string, server: RunningCodeServer, profile: Profile): Promise<HostResults> {
+  const started = Date.now();
+  const fail = (why: string): never => {
+    throw new Error(`${why}\n--- code-server output:\n${server.recentOutput()}\n--- extension host log:\n${extensionHostLog(profile.userDataDir)}`);
+  };
+  while (!fs.existsSync(file)) {
+    if (server.exited()) fail('code-server exited before the in-host suite reported');
+    if (!fs.existsSync(`${file}.started`) && Date.now() - started > hostStartTimeoutMs) fail(`the extension host did not start the in-host suite within ${hostStartTimeoutMs / 1000} s`);
+    if (Date.now() - started > hostSuiteTimeoutMs) fail(`the in-host suite wrote no results within ${hostSuiteTimeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as HostResults;
+}
+
+function printHostResults(r: HostResults): void {
+  log('  in-host suite (extension host):');
+  if (r.crash) log(`    ✘ the suite could not run:\n${indent(r.crash)}`);
+  for (const t of r.tests) {
+    log(`    ${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.durationMs ? ` (${t.durationMs} ms)` : ''}`);
+    if (t.error) log(indent(t.error));
+  }
+}
+
+const indent = (text: string): string => text.split('\n').map((l) => `        ${l}`).join('\n');
+
+async function runUiSuite(grep: string | undefined): Promise<Counts> {
+  const dir = path.join(outRoot, 'test', 'vscode', 'ui');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)).sort() : [];
+  if (files.length === 0) throw new Error(`no UI test files under ${dir}`);
+  log('  UI tests (Playwright → Chromium → code-server):');
+  const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: !!process.stdout.isTTY, grep, bail: false });
+  for (const f of files) mocha.addFile(f);
+  await mocha.loadFilesAsync();
+  const runner = mocha.run();
+  await new Promise<void>((resolve) => runner.on('end', () => resolve()));
+  const s = runner.stats ?? { passes: 0, failures: 0, pending: 0 };
+  return { passed: s.passes, failed: s.failures, skipped: s.pending };
+}
+
+async function main(): Promise<void> {
+  const [resultFile, grep] = process.argv.slice(2);
+  if (!resultFile) throw new Error('usage: vscodeTier.js RESULT_FILE [GREP]');
+  const t0 = Date.now();
+  const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-vscode-'));
+  // When we run as root the sandbox server runs as `postgres`, which must traverse the extension's path to its binaries.
+  fs.chmodSync(runDir, 0o711);
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  let profile: Profile | undefined;
+  let cleaned: Promise<void> | undefined;
+
+  const cleanup = (): Promise<void> => (cleaned ??= (async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
+    if (profile) await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
+    if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
+    else fs.rmSync(runDir, { recursive: true, force: true });
+  })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { log(`\n  ${sig}: stopping code-server and the sandbox…`); void cleanup().finally(() => process.exit(130)); });
+  }
+
+  try {
+    const install = ensureCodeServer(log);
+    const sandboxPort = await freePort();
+    profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
+    linkExtension(repoRoot, profile.extensionsDir);
+    const hostResultFile = path.join(runDir, 'host-results.json');
+    writeHostRunner(profile.extensionsDir, hostResultFile, grep);
+    const workspace = path.join(runDir, 'workspace');
+    fs.mkdirSync(workspace);
+
+    server = await startCodeServer({ install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'), env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort) } });
+    log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
+    browser = await chromium.launch({
+      executablePath: chromiumPath, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+
+    const host = await waitForHostResults(hostResultFile, server, profile);
+    printHostResults(host);
+    totals.passed += host.passed; totals.failed += host.failed; totals.skipped += host.skipped;
+
+    setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort });
+    const ui = await runUiSuite(grep);
+    totals.passed += ui.passed; totals.failed += ui.failed; totals.skipped += ui.skipped;
+  } catch (err) {
+    log(`  ✘ vscode tier could not run: ${err instanceof Error ? err.message : String(err)}`);
+    totals.failed += 1;
+  } finally {
+    await cleanup();
+    fs.writeFileSync(resultFile, JSON.stringify({ tier: 'vscode', ...totals }));
+    log(`  vscode tier: ${totals.passed} passed, ${totals.failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  process.exitCode = totals.failed > 0 ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

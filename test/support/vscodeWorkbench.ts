@@ -1,0 +1,79 @@
+/**
+ * The workbench the UI tests (test/vscode/ui/*.test.ts) drive through Playwright: a Chromium page on
+ * code-server, set up by the vscode tier (vscodeTier.ts) before those tests load, plus the
+ * moves a user makes — open the Postgres Ops container, run a palette command, find a tree row.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+
+export interface Workbench {
+  page: Page;
+  url: string;
+  /** The folder opened in the workbench. */
+  workspace: string;
+  screenshotsDir: string;
+  sandboxPort: number;
+}
+
+let current: Workbench | undefined;
+
+export function setWorkbench(wb: Workbench | undefined): void {
+  current = wb;
+}
+
+export function workbench(): Workbench {
+  if (!current) throw new Error('No workbench: UI tests run only through the vscode tier (node scripts/test.mjs vscode)');
+  return current;
+}
+
+/** Saves a PNG under test-results/ and returns its path. */
+export async function screenshot(name: string, target?: Locator): Promise<string> {
+  const wb = workbench();
+  fs.mkdirSync(wb.screenshotsDir, { recursive: true });
+  const file = path.join(wb.screenshotsDir, `${name}.png`);
+  if (target) await target.screenshot({ path: file });
+  else await wb.page.screenshot({ path: file });
+  return file;
+}
+
+export function activityBarItem(page: Page, title: string): Locator {
+  return page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+}
+
+export function sideBar(page: Page): Locator {
+  return page.locator('#workbench\\.parts\\.sidebar');
+}
+
+/** The view pane in the side bar whose header reads `name`. */
+export function viewPane(page: Page, name: string): Locator {
+  return sideBar(page).locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${name}$`, 'i') }) });
+}
+
+/** Opens the Postgres Ops container from the activity bar (unless it is already showing). */
+export async function openPostgresOps(page: Page): Promise<void> {
+  const title = sideBar(page).locator('.composite.title h2');
+  if ((await title.count()) && /postgres ops/i.test(await title.first().innerText().catch(() => ''))) return;
+  await activityBarItem(page, 'Postgres Ops').click();
+  await sideBar(page).locator('.composite.title', { hasText: /postgres ops/i }).waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+/** Opens the command palette and types `text`; returns the palette widget (still open). */
+export async function typeInPalette(page: Page, text: string): Promise<Locator> {
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+  await page.keyboard.press('F1');
+  const palette = page.locator('.quick-input-widget');
+  await palette.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.type(text);
+  return palette;
+}
+
+/** A row of the palette's result list reading `label`. */
+export function paletteRow(page: Page, label: string): Locator {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
+}
+
+/** A tree row inside a view pane, by its visible label. */
+export function treeRow(pane: Locator, label: string): Locator {
+  return pane.locator('.monaco-list-row', { hasText: label }).first();
+}
