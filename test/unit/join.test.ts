@@ -132,6 +132,16 @@ describe('join of reports', () => {
     assert.deepEqual(merged.pgops?.join?.reports.map((r) => r.name), ['same', 'other']);
   });
 
+  it('shows the part of a long line where the listed item differs', () => {
+    const long = (dir: string) => `/usr/bin/pgbench -c 1 -j 1 -T 1 -P 1 -l --log-prefix=/tmp/${dir}/it0 --failures-detailed --no-vacuum postgres`;
+    const a = report('a');
+    const b = report('b');
+    setItem(a.report, 'benchmark', 'options', tableItem('options', ['iteration number', 'pgbench_options'], [[0, long('run-AAAA')]]));
+    setItem(b.report, 'benchmark', 'options', tableItem('options', ['iteration number', 'pgbench_options'], [[0, long('run-BBBB')]]));
+    assert.throws(() => joinReports([a, b], { task: task('sections.benchmark.reports.options.data'), reportName: 'j' }),
+      (err: unknown) => err instanceof JoinMismatchError && /at data\[0\]\[1\]\n {2}- …[^\n]*run-AAAA/.test(err.diff) && /\+ …[^\n]*run-BBBB/.test(err.diff));
+  });
+
   it('needs at least two reports', () => {
     assert.throws(() => joinReports([report('a')], { task: versionTask, reportName: 'j' }), /at least 2 reports/);
   });

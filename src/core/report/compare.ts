@@ -24,8 +24,17 @@ function clip(text: string, max = 100): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Both texts cut to a window around their first differing character, so long lines show what differs. */
+function around(a: string, b: string, max = 100): [string, string] {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const start = Math.max(0, i - Math.floor(max / 3));
+  const cut = (t: string) => `${start > 0 ? '…' : ''}${clip(t.slice(start), max)}`;
+  return [cut(a), cut(b)];
+}
+
 function show(v: JsonValue | undefined): string {
-  return v === undefined ? '(missing)' : clip(JSON.stringify(v));
+  return v === undefined ? '(missing)' : JSON.stringify(v);
 }
 
 /** The first place where two values differ, as `path` + both values. */
@@ -56,12 +65,14 @@ export function shortDiff(a: JsonValue | undefined, b: JsonValue | undefined, ma
     const out: string[] = [];
     for (let i = 0; i < Math.max(al.length, bl.length) && out.length < maxLines * 2; i++) {
       if (al[i] === bl[i]) continue;
-      out.push(`  line ${i + 1} - ${al[i] === undefined ? '(none)' : clip(al[i])}`);
-      out.push(`  line ${i + 1} + ${bl[i] === undefined ? '(none)' : clip(bl[i])}`);
+      const [x, y] = around(al[i] ?? '', bl[i] ?? '');
+      out.push(`  line ${i + 1} - ${al[i] === undefined ? '(none)' : x}`);
+      out.push(`  line ${i + 1} + ${bl[i] === undefined ? '(none)' : y}`);
     }
     return out.join('\n');
   }
   const d = firstDifference(a, b, 'data');
   if (!d) return '';
-  return `  at ${d.path}\n  - ${show(d.a)}\n  + ${show(d.b)}`;
+  const [x, y] = around(show(d.a), show(d.b));
+  return `  at ${d.path}\n  - ${x}\n  + ${y}`;
 }
