@@ -1,0 +1,79 @@
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
+
+/**
+ * A webview panel of the diagnostics: bundled script from dist/webview, strict CSP with a fresh
+ * nonce, and messages queued until the page says it is ready.
+ */
+export class DiagPanel<Out, In> extends Disposable {
+  readonly panel: vscode.WebviewPanel;
+  private readonly queue: Out[] = [];
+  private ready = false;
+  private closed = false;
+
+  constructor(extensionUri: vscode.Uri, viewType: string, title: string, script: string, private readonly isIn: (m: unknown) => m is In, onMessage: (m: In) => void) {
+    super();
+    const scripts = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Active }, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [scripts] });
+    this.panel.webview.html = this.html(vscode.Uri.joinPath(scripts, `${script}.js`));
+    this.register(this.panel.onDidDispose(() => { this.closed = true; this.dispose(); }));
+    this.register(this.panel.webview.onDidReceiveMessage((m: unknown) => {
+      if (!this.isIn(m)) return;
+      if ((m as { type?: string }).type === 'ready') {
+        this.ready = true;
+        for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
+      }
+      onMessage(m);
+    }));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  post(m: Out): void {
+    if (this.closed) return;
+    if (this.ready) void this.panel.webview.postMessage(m);
+    else this.queue.push(m);
+  }
+
+  private html(script: vscode.Uri): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const w = this.panel.webview;
+    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${w.cspSource} 'nonce-${nonce}'; img-src ${w.cspSource} data:; font-src ${w.cspSource}`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style nonce="${nonce}">
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em 2em; }
+  pre { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background); padding: .6em; }
+  table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+  th, td { text-align: left; padding: 2px 10px 2px 0; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
+  td.num { text-align: right; }
+  td.mono { font-family: var(--vscode-editor-font-family); white-space: pre-wrap; }
+  button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; margin-right: 6px; cursor: pointer; }
+  button:disabled { opacity: .5; cursor: default; }
+  .chart { position: relative; height: 220px; margin: 1em 0; }
+  .muted { opacity: .75; }
+  .error { color: var(--vscode-errorForeground); }
+</style>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${w.asWebviewUri(script).toString()}"></script>
+</body>
+</html>`;
+  }
+
+  override dispose(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.panel.dispose();
+    }
+    super.dispose();
+  }
+}

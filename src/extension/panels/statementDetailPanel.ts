@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import { explainGenericPlan } from '../../core/diag/statements';
+import type { DeltaPoint } from '../../core/diag/statementDeltas';
+import type { Queryable } from '../../core/diag/queryable';
+import type { StatementPayload } from '../views/queryStatsView';
+import { DiagPanel } from './diagPanel';
+import type { HostToStatement, StatementToHost } from './diagMessages';
+import { isStatementToHost } from './diagMessages';
+
+/** Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not). */
+export function openStatementDetail(extensionUri: vscode.Uri, p: StatementPayload, points: DeltaPoint[], serverVersionNum: number, session: () => Queryable): DiagPanel<HostToStatement, StatementToHost> {
+  const s = p.statement;
+  const canExplain = serverVersionNum >= 160000 && !!s.query && s.query !== '<insufficient privilege>';
+  const panel: DiagPanel<HostToStatement, StatementToHost> = new DiagPanel(extensionUri, 'pgops.statementDetail', `Statement ${s.queryid ?? ''}`.trim(), 'statement', isStatementToHost, (m) => {
+    if (m.type === 'openInEditor') {
+      void vscode.workspace.openTextDocument({ language: 'sql', content: `${s.query ?? ''}\n` }).then((d) => vscode.window.showTextDocument(d));
+    } else if (m.type === 'explain') {
+      void (async () => {
+        try {
+          panel.post({ type: 'plan', text: await explainGenericPlan(session(), serverVersionNum, s.query ?? '') });
+        } catch (err) {
+          panel.post({ type: 'error', message: err instanceof Error ? `${err.message}${'hint' in err && err.hint ? ` — ${String(err.hint)}` : ''}` : String(err) });
+        }
+      })();
+    }
+  });
+  panel.post({
+    type: 'show', points, canExplain,
+    explainNote: canExplain ? undefined : serverVersionNum < 160000 ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later' : 'The query text is not available',
+    statement: {
+      queryid: s.queryid, query: s.query, user: s.user, database: s.database, toplevel: s.toplevel, calls: s.calls, totalMs: s.totalMs, meanMs: s.meanMs,
+      rows: s.rows, sharePct: s.sharePct, statsSince: s.statsSince, counters: { ...s.counters } as Record<string, number>, gauges: { ...s.gauges } as Record<string, number>,
+    },
+  });
+  return panel;
+}

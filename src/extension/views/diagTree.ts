@@ -1,0 +1,172 @@
+import * as vscode from 'vscode';
+import type { Client } from 'pg';
+import type { ConnectionProfile } from '../../core/conn/profile';
+import { CancelledError, PgOpsError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import { Disposable } from '../disposable';
+import type { ProfileStore } from '../profiles';
+import type { SessionManager } from '../sessions';
+import { config } from '../settings';
+
+/** A node of the diagnostic views: a ready TreeItem, its children, and what commands need from it. */
+export class DiagNode<P = unknown> {
+  constructor(readonly item: vscode.TreeItem, readonly children: DiagNode[] = [], readonly payload?: P) {}
+}
+
+export interface DiagContext {
+  profile: ConnectionProfile;
+  client: Client;
+  serverVersionNum: number;
+}
+
+export type LoadState<T> =
+  | { kind: 'stale' }
+  | { kind: 'no-connection'; reason: string }
+  | { kind: 'loading' }
+  | { kind: 'error'; message: string; hint?: string }
+  | { kind: 'ready'; data: T; at: number };
+
+/** An explanation row: what is (not) there and what to do, never an empty view. */
+export function messageNode(id: string, label: string, opts: { icon?: string; color?: string; detail?: string; command?: vscode.Command; tooltip?: string } = {}): DiagNode {
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = id;
+  item.description = opts.detail;
+  item.tooltip = opts.tooltip ?? (opts.detail ? `${label}\n${opts.detail}` : label);
+  item.iconPath = new vscode.ThemeIcon(opts.icon ?? 'info', opts.color ? new vscode.ThemeColor(opts.color) : undefined);
+  item.command = opts.command;
+  item.contextValue = 'pgops.diagMessage';
+  return new DiagNode(item);
+}
+
+/** A key/value row under an item. */
+export function detailNode(parentId: string, key: string, value: string, icon = 'symbol-field'): DiagNode {
+  const item = new vscode.TreeItem(key, vscode.TreeItemCollapsibleState.None);
+  item.id = `${parentId}/${key}`;
+  item.description = value;
+  item.tooltip = `${key}: ${value}`;
+  item.iconPath = new vscode.ThemeIcon(icon);
+  return new DiagNode(item);
+}
+
+/**
+ * The common part of Query Stats, Replication and Bloat: follows the active connection, loads with
+ * progress on the view, refreshes on demand or on the `pgops.diag.autoRefreshSeconds` interval,
+ * and turns every state (no connection, loading, error) into explaining rows.
+ */
+export abstract class DiagTreeProvider<T> extends Disposable implements vscode.TreeDataProvider<DiagNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<DiagNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private timer?: NodeJS.Timeout;
+  private loading?: Promise<void>;
+  private generation = 0;
+  state: LoadState<T> = { kind: 'stale' };
+
+  constructor(protected readonly viewId: string, protected readonly sessions: SessionManager, protected readonly profiles: ProfileStore, protected readonly logger: Logger) {
+    super();
+    // Loads happen when VS Code asks for rows (the view is visible), so hidden views cost the server nothing.
+    this.register(sessions.onDidChange(() => this.invalidate()));
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('pgops.diag.autoRefreshSeconds')) this.schedule();
+    }));
+    this.schedule();
+  }
+
+  /** Reads the view's data; throws PgOpsError with a hint on failure. */
+  protected abstract load(ctx: DiagContext): Promise<T>;
+
+  /** The rows of a loaded view; must explain itself when there is nothing to show. */
+  protected abstract render(data: T, ctx: DiagContext | undefined): DiagNode[];
+
+  /** The connection the view shows: the active profile's session, when connected. */
+  context(): DiagContext | { error: string } {
+    const id = this.sessions.activeProfileId;
+    const profile = id ? this.profiles.get(id) : undefined;
+    if (!id || !profile) return { error: 'No active connection.' };
+    const s = this.sessions.state(id);
+    if (s.kind === 'connected') return { profile, client: s.client, serverVersionNum: s.serverVersionNum };
+    if (s.kind === 'failed') return { error: `${profile.name}: ${s.error}` };
+    if (s.kind === 'connecting') return { error: `${profile.name}: connecting…` };
+    return { error: `${profile.name} is not connected.` };
+  }
+
+  /** Reloads now (with progress on the view); concurrent calls share one load. */
+  refresh(): Promise<void> {
+    if (this.loading) return this.loading;
+    const ctx = this.context();
+    if ('error' in ctx) {
+      this.state = { kind: 'no-connection', reason: ctx.error };
+      this.changed.fire(undefined);
+      return Promise.resolve();
+    }
+    const gen = ++this.generation;
+    this.state = { kind: 'loading' };
+    this.changed.fire(undefined);
+    this.loading = Promise.resolve(vscode.window.withProgress({ location: { viewId: this.viewId } }, async () => {
+      try {
+        const data = await this.load(ctx);
+        if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now() };
+      } catch (err) {
+        if (CancelledError.is(err)) return;
+        const message = err instanceof Error ? err.message : String(err);
+        const hint = PgOpsError.is(err) ? err.hint : undefined;
+        this.logger.warn(`${this.viewId}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
+        if (gen === this.generation) this.state = { kind: 'error', message, hint };
+      }
+    })).finally(() => {
+      this.loading = undefined;
+      this.changed.fire(undefined);
+    });
+    return this.loading;
+  }
+
+  /** Marks the data outdated; it reloads the next time the view shows its rows. */
+  invalidate(): void {
+    if (this.loading) return;
+    this.state = { kind: 'stale' };
+    this.changed.fire(undefined);
+  }
+
+  /** Redraws without reloading (e.g. after a measurement was added to a node). */
+  redraw(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: DiagNode): vscode.TreeItem {
+    return node.item;
+  }
+
+  getChildren(node?: DiagNode): DiagNode[] {
+    if (node) return node.children;
+    const id = this.viewId;
+    switch (this.state.kind) {
+      case 'stale':
+        void this.refresh();
+        return [messageNode(`${id}/loading`, 'Loading…', { icon: 'loading~spin' })];
+      case 'no-connection':
+        return [messageNode(`${id}/no-connection`, this.state.reason, { icon: 'plug', detail: 'Connect a profile (Connections view) or start the local sandbox.', command: { title: 'Connect', command: 'pgops.connect' } })];
+      case 'loading':
+        return [messageNode(`${id}/loading`, 'Loading…', { icon: 'loading~spin' })];
+      case 'error':
+        return [
+          messageNode(`${id}/error`, this.state.message, { icon: 'error', color: 'errorForeground', tooltip: this.state.hint ? `${this.state.message}\n\n${this.state.hint}` : this.state.message }),
+          ...(this.state.hint ? [messageNode(`${id}/error-hint`, this.state.hint, { icon: 'lightbulb' })] : []),
+        ];
+      case 'ready': {
+        const ctx = this.context();
+        return this.render(this.state.data, 'error' in ctx ? undefined : ctx);
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const seconds = config().get<number>('diag.autoRefreshSeconds', 0);
+    if (seconds > 0) this.timer = setInterval(() => this.invalidate(), Math.max(2, seconds) * 1000);
+  }
+
+  override dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    super.dispose();
+  }
+}

@@ -1,0 +1,185 @@
+import * as vscode from 'vscode';
+import type { StatementDelta } from '../../core/diag/statementDeltas';
+import { StatementHistory, topStatementDeltas } from '../../core/diag/statementDeltas';
+import type { HealthNote } from '../../core/diag/statementHealth';
+import { statementHealth } from '../../core/diag/statementHealth';
+import type { StatementOrder, StatementsProbe, StatementsSource, StatementStats } from '../../core/diag/statements';
+import { canResetStatements, probeStatements, topStatements } from '../../core/diag/statements';
+import type { WaitSnapshot } from '../../core/diag/waitSampler';
+import { WaitSampler } from '../../core/diag/waitSampler';
+import type { Logger } from '../../core/log';
+import type { ProfileStore } from '../profiles';
+import type { SessionManager } from '../sessions';
+import { config } from '../settings';
+import type { DiagContext } from './diagTree';
+import { DiagNode, DiagTreeProvider, messageNode } from './diagTree';
+
+export type QueryStatsMode = 'cumulative' | 'delta';
+
+export interface QueryStatsData {
+  profileId: string;
+  probe: StatementsProbe;
+  notes: HealthNote[];
+  mode: QueryStatsMode;
+  order: StatementOrder;
+  statements: Array<StatementStats | StatementDelta>;
+  /** Delta mode: the interval shown, or undefined after the first snapshot. */
+  interval?: { from: number; to: number; fullReset: boolean };
+  canReset: boolean;
+}
+
+export interface StatementPayload {
+  statement: StatementStats;
+  source: StatementsSource;
+  profileId: string;
+}
+
+const orderLabels: Record<StatementOrder, string> = { total: 'total time', mean: 'mean time', calls: 'calls', rows: 'rows', io: 'shared blocks read', temp: 'temp blocks', wal: 'WAL bytes' };
+
+function ms(n: number): string {
+  return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(n >= 100 ? 0 : 2)} ms`;
+}
+
+/** First line of the normalized text, shortened for a tree label. */
+export function firstLine(query: string | null): string {
+  if (query === null) return '(query text not available)';
+  const line = query.trim().split('\n')[0].replace(/\s+/g, ' ');
+  return line.length > 90 ? `${line.slice(0, 87)}…` : line;
+}
+
+/** The Query Stats view: health notes, wait events, and the top statements (cumulative or since the last snapshot). */
+export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
+  private readonly histories = new Map<string, StatementHistory>();
+  private sampler?: { profileId: string; sampler: WaitSampler; timer: NodeJS.Timeout };
+
+  constructor(sessions: SessionManager, profiles: ProfileStore, logger: Logger) {
+    super('pgops.queryStats', sessions, profiles, logger);
+    this.register({ dispose: () => void this.stopSampling() });
+  }
+
+  get mode(): QueryStatsMode {
+    return config().get<QueryStatsMode>('queryStats.mode', 'cumulative');
+  }
+
+  get order(): StatementOrder {
+    return config().get<StatementOrder>('queryStats.order', 'total');
+  }
+
+  /** The session's snapshot history (delta mode and the detail panel's chart). */
+  history(profileId: string): StatementHistory {
+    let h = this.histories.get(profileId);
+    if (!h) this.histories.set(profileId, (h = new StatementHistory()));
+    return h;
+  }
+
+  protected async load(ctx: DiagContext): Promise<QueryStatsData> {
+    const probe = await probeStatements(ctx.client);
+    const notes = await statementHealth(ctx.client, probe);
+    const base = { profileId: ctx.profile.id, probe, notes, mode: this.mode, order: this.order, statements: [], canReset: false };
+    if (probe.state !== 'ready') return base;
+    const limit = config().get<number>('queryStats.limit', 50);
+    const canReset = (await canResetStatements(ctx.client, probe.source)).allowed;
+    if (this.mode === 'delta') {
+      const delta = await topStatementDeltas(ctx.client, probe.source, this.history(ctx.profile.id), { order: this.order, limit });
+      return { ...base, canReset, statements: delta?.entries ?? [], interval: delta && { from: delta.from, to: delta.to, fullReset: delta.fullReset } };
+    }
+    return { ...base, canReset, statements: await topStatements(ctx.client, probe.source, { order: this.order, limit }) };
+  }
+
+  protected render(data: QueryStatsData): DiagNode[] {
+    const id = this.viewId;
+    const nodes: DiagNode[] = [];
+    const problems = data.notes.filter((n) => n.level !== 'info');
+    const health = new vscode.TreeItem(problems.length ? `Health: ${problems.length} to look at` : 'Health', problems.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    health.id = `${id}/health`;
+    health.iconPath = new vscode.ThemeIcon(problems.some((n) => n.level === 'error') ? 'error' : problems.length ? 'warning' : 'pass');
+    nodes.push(new DiagNode(health, data.notes.map((n, i) => messageNode(`${id}/health/${n.code}/${i}`, n.message, {
+      icon: n.level === 'error' ? 'error' : n.level === 'warning' ? 'warning' : 'info', detail: n.hint,
+      tooltip: [n.message, n.hint, n.fix && `Fix:\n${n.fix}`].filter(Boolean).join('\n\n'),
+      command: n.fix ? { title: 'Open fix', command: 'pgops.openDiagFix', arguments: [n.fix] } : undefined,
+    }))));
+    nodes.push(this.renderWaits(data.profileId));
+    if (data.probe.state !== 'ready') return nodes;
+    const source = data.probe.source;
+    const heading = data.mode === 'delta'
+      ? data.interval ? `Since ${new Date(data.interval.from).toLocaleTimeString()} (${Math.round((data.interval.to - data.interval.from) / 1000)} s)${data.interval.fullReset ? ' · statistics were reset' : ''}` : 'First snapshot taken: refresh again to see the activity since'
+      : `Cumulative since the last reset, by ${orderLabels[data.order]}`;
+    nodes.push(messageNode(`${id}/heading`, heading, { icon: data.mode === 'delta' ? 'history' : 'graph', detail: data.mode === 'delta' ? `by ${orderLabels[data.order]}` : undefined }));
+    if (data.statements.length === 0) {
+      nodes.push(messageNode(`${id}/empty`, data.mode === 'delta' && data.interval ? 'No statement ran in this interval' : 'No statements recorded yet', { icon: 'circle-slash' }));
+    }
+    for (const s of data.statements) nodes.push(this.statementNode(s, source, data.profileId));
+    return nodes;
+  }
+
+  private statementNode(s: StatementStats | StatementDelta, source: StatementsSource, profileId: string): DiagNode<StatementPayload> {
+    const item = new vscode.TreeItem(firstLine(s.query), vscode.TreeItemCollapsibleState.None);
+    item.id = `${this.viewId}/stmt/${s.key}`;
+    item.description = `${s.calls} calls · ${ms(s.totalMs)} · mean ${ms(s.meanMs)} · ${s.sharePct.toFixed(1)}%`;
+    const restarted = 'restarted' in s && s.restarted ? '\n\n_(new or restarted in this interval)_' : '';
+    item.tooltip = new vscode.MarkdownString(`\`\`\`sql\n${(s.query ?? '').slice(0, 2000)}\n\`\`\`\n\n${s.calls} calls, ${ms(s.totalMs)} total, ${ms(s.meanMs)} mean, ${s.rows} rows, ${s.sharePct.toFixed(1)}% of time · ${s.user ?? '?'}@${s.database ?? '?'}${restarted}`);
+    item.iconPath = new vscode.ThemeIcon(s.toplevel === false ? 'symbol-method' : 'symbol-event');
+    item.contextValue = 'pgops.statement';
+    const node = new DiagNode<StatementPayload>(item, [], { statement: s, source, profileId });
+    item.command = { title: 'Show Statement Details', command: 'pgops.showStatementDetail', arguments: [node] };
+    return node;
+  }
+
+  // ── Wait events ────────────────────────────────────────────────────────
+
+  get samplingProfileId(): string | undefined {
+    return this.sampler?.profileId;
+  }
+
+  waitSnapshot(): WaitSnapshot | undefined {
+    return this.sampler?.sampler.snapshot();
+  }
+
+  /** Starts sampling pg_stat_activity on the active session (pgops.waits.hz), or stops it. */
+  async toggleSampling(): Promise<boolean> {
+    if (this.sampler) {
+      await this.stopSampling();
+      return false;
+    }
+    const ctx = this.context();
+    if ('error' in ctx) throw new Error(`Cannot sample wait events: ${ctx.error}`);
+    const sampler = new WaitSampler(ctx.client, { hz: config().get<number>('waits.hz', 1) });
+    sampler.start();
+    // redraw the node every few seconds rather than on every sample
+    const timer = setInterval(() => this.redraw(), 3000);
+    this.sampler = { profileId: ctx.profile.id, sampler, timer };
+    this.redraw();
+    return true;
+  }
+
+  async stopSampling(): Promise<void> {
+    const s = this.sampler;
+    this.sampler = undefined;
+    if (!s) return;
+    clearInterval(s.timer);
+    await s.sampler.stop();
+    this.redraw();
+  }
+
+  private renderWaits(profileId: string): DiagNode {
+    const id = `${this.viewId}/waits`;
+    if (!this.sampler || this.sampler.profileId !== profileId) {
+      return messageNode(id, 'Wait Events', { icon: 'pulse', detail: 'sampling off — click to start', command: { title: 'Start sampling', command: 'pgops.toggleWaitSampling' } });
+    }
+    const snap = this.sampler.sampler.snapshot();
+    const item = new vscode.TreeItem('Wait Events', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = id;
+    item.description = `${snap.samples} samples${snap.errors ? `, ${snap.errors} failed` : ''}`;
+    item.tooltip = 'Active backends (except this session) in pg_stat_activity, counted per sample by wait_event_type / wait_event. CPU / Running: active and not waiting.';
+    item.iconPath = new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green'));
+    item.contextValue = 'pgops.waits+sampling';
+    const total = snap.counts.reduce((a, c) => a + c.count, 0);
+    const children = snap.counts.map((c) => messageNode(`${id}/${c.waitEventType}/${c.waitEvent}`, `${c.waitEventType} / ${c.waitEvent}`, {
+      icon: c.waitEventType === 'CPU' ? 'dashboard' : c.waitEventType === 'Lock' ? 'lock' : c.waitEventType === 'IO' ? 'file' : 'watch',
+      detail: `${c.count} (${total ? ((100 * c.count) / total).toFixed(0) : 0}%) · ${(c.count / Math.max(1, snap.samples)).toFixed(2)} avg active`,
+    }));
+    if (children.length === 0) children.push(messageNode(`${id}/none`, snap.samples ? 'No active backend seen yet' : 'Taking the first sample…', { icon: 'circle-slash' }));
+    if (snap.lastError) children.push(messageNode(`${id}/error`, `Last sample failed: ${snap.lastError}`, { icon: 'error' }));
+    return new DiagNode(item, children);
+  }
+}
