@@ -21,6 +21,7 @@ export const commandIds = [
   'pgops.compareReports',
   'pgops.runBenchSweep',
   'pgops.rerunBenchReport',
+  'pgops.cancelBenchSweep',
   'pgops.refreshQueryStats',
   'pgops.queryStatsOrderBy',
   'pgops.queryStatsMode',

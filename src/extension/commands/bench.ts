@@ -19,14 +19,25 @@ import { toAbortSignal } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import type { CommandGroup } from './index';
 
-/** *Run pgbench Sweep* and *Re-run this report*: the adapter around core's runSweep. */
+/** The running sweep, so *Cancel pgbench Sweep* can stop it like the notification's Cancel button. */
+let running: AbortController | undefined;
+
+/**
+ * *Run pgbench Sweep*, *Re-run this Report* and *Cancel pgbench Sweep*: the adapter around core's
+ * runSweep. Run takes an optional plan (an object with BenchPlan fields) after the connection, for
+ * keybindings and tests; without one it asks.
+ */
 export function benchCommands(s: ExtensionServices) {
   return {
-    'pgops.runBenchSweep': async (node?: unknown) => {
+    'pgops.runBenchSweep': async (node?: unknown, planInput?: unknown) => {
       const profile = await chooseProfile(s, node);
       if (!profile) return undefined;
-      const plan = await choosePlan();
+      const plan = planInput && typeof planInput === 'object' ? validatePlan(planInput as Partial<BenchPlan>) : await choosePlan();
       return plan ? runBench(s, profile, plan) : undefined;
+    },
+    'pgops.cancelBenchSweep': () => {
+      if (!running) void vscode.window.showInformationMessage('No pgbench sweep is running.');
+      running?.abort();
     },
     'pgops.rerunBenchReport': async (uri?: unknown) => {
       const file = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ title: 'Report to re-run', filters: { 'pgops reports': ['json'] }, canSelectMany: false }))?.[0];
@@ -76,6 +87,7 @@ function reportsFolder(s: ExtensionServices): string {
 }
 
 async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan): Promise<string | undefined> {
+  if (running) throw new PgOpsError('bench-busy', 'A pgbench sweep is already running', 'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.');
   // pgbench -i drops and recreates the pgbench_* tables: production profiles need their name typed
   if (plan.init !== 'never' && !profile.sandbox && needsTypedConfirmation(profile)) {
     await requireWriteConfirmation(profile, `initialise pgbench tables (pgbench -i, scale ${plan.scale})`);
@@ -85,10 +97,13 @@ async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: 
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
   live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
+  const abort = new AbortController();
+  running = abort;
+  void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', true);
   try {
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true }, (progress, token) =>
       runSweep({
-        plan, target: profileTarget(profile), pgbenchPath: pgbench.path, signal: toAbortSignal(token), logger: s.logger, keptLogsDir: outDir,
+        plan, target: profileTarget(profile), pgbenchPath: pgbench.path, signal: AbortSignal.any([abort.signal, toAbortSignal(token)]), logger: s.logger, keptLogsDir: outDir,
         toolVersion: String(s.context.extension.packageJSON.version ?? ''),
         checkpoint: (r) => { writeBenchReport(outDir, r); },
         onEvent: (e) => {
@@ -121,5 +136,8 @@ async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: 
   } catch (err) {
     live.post({ type: 'done', status: 'failed', message: err instanceof Error ? err.message : String(err) });
     throw err;
+  } finally {
+    running = undefined;
+    void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', false);
   }
 }
