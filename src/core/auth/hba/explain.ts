@@ -28,7 +28,7 @@ export function isAuthFailure(err: unknown): boolean {
  * the client address there is the one the server matched against, which the client may not know.
  */
 export function attemptFromServerMessage(message: string): Partial<HbaAttempt> | undefined {
-  const repl = /(?:no pg_hba\.conf entry|pg_hba\.conf rejects) replication connection from host "([^"]*)", user "([^"]*)"(?:, (SSL|GSS|no) encryption)?/.exec(message);
+  const repl = /(?:no pg_hba\.conf entry for replication connection from|pg_hba\.conf rejects replication connection for) host "([^"]*)", user "([^"]*)"(?:, (SSL|GSS|no) encryption)?/.exec(message);
   if (repl) return { ...where(repl[1], repl[3]), user: repl[2], replication: 'physical' };
   const m = /(?:no pg_hba\.conf entry for|pg_hba\.conf rejects connection for) host "([^"]*)", user "([^"]*)", database "([^"]*)"(?:, (SSL|GSS|no) encryption)?/.exec(message);
   if (!m) return undefined;
