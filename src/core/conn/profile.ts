@@ -1,22 +1,37 @@
-import * as os from 'node:os';
 import { PgOpsError } from '../errors';
+import { isUri, maskUri, parseConnString } from './conninfo';
+import type { ConnParams } from './params';
+import { secretKeywords, validateParams } from './params';
+import type { ResolveContext } from './resolve';
+import { defaultResolveContext, resolveConnection } from './resolve';
 import type { ConnectionTarget } from './session';
 
 /**
  * A saved connection as it lives in settings: libpq keywords, never a secret.
  * `id` is stable for the life of the profile (secrets are keyed by it).
+ * `conninfo` holds anything libpq reads (a URI, keyword=value pairs, `service=NAME`); the
+ * separate fields, when set, win over it. The rest (service file, PG* variables, pgpass) is
+ * filled in at connect time exactly as libpq does.
  */
 export interface ConnectionProfile {
   id: string;
   name: string;
+  conninfo?: string;
   host?: string;
   port?: number;
   user?: string;
   dbname?: string;
   production?: boolean;
+  /** A program (argument list, no shell) that prints the password or token; see credentialCommand.ts. */
+  passwordCommand?: string[];
+  /** Seconds a password command's output stays valid when it does not say itself. */
+  passwordCommandTtl?: number;
   /** The local sandbox's own profile (managed by pgops, not stored in settings). */
   sandbox?: boolean;
 }
+
+/** The settings keys of a profile, in the order they are written back. */
+export const profileKeys = ['name', 'conninfo', 'host', 'port', 'user', 'dbname', 'production', 'passwordCommand', 'passwordCommandTtl'] as const;
 
 /** Reads the `pgops.connections` setting, naming the entry that is malformed. */
 export function parseProfiles(raw: unknown): ConnectionProfile[] {
@@ -28,25 +43,91 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
     if (!e || typeof e !== 'object' || typeof e.name !== 'string' || e.name.trim() === '') {
       throw new PgOpsError('settings', `pgops.connections[${i}] has no "name"`, 'Give every connection profile a name.');
     }
+    const where = `pgops.connections[${i}] ("${e.name}")`;
     if (seen.has(e.name)) throw new PgOpsError('settings', `pgops.connections has two profiles named "${e.name}"`, 'Profile names must be unique.');
     seen.add(e.name);
     if (e.port !== undefined && (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port <= 0 || e.port > 65535)) {
-      throw new PgOpsError('settings', `pgops.connections[${i}] ("${e.name}") has an invalid port: ${JSON.stringify(e.port)}`, 'Use a port number between 1 and 65535.');
+      throw new PgOpsError('settings', `${where} has an invalid port: ${JSON.stringify(e.port)}`, 'Use a port number between 1 and 65535.');
+    }
+    if (e.conninfo !== undefined && typeof e.conninfo !== 'string') throw new PgOpsError('settings', `${where}: "conninfo" must be a string`, 'Use a URI, keyword=value pairs or service=NAME.');
+    if (typeof e.conninfo === 'string') checkNoSecrets(e.conninfo, where);
+    if (e.passwordCommand !== undefined && (!Array.isArray(e.passwordCommand) || e.passwordCommand.length === 0 || !e.passwordCommand.every((a) => typeof a === 'string'))) {
+      throw new PgOpsError('settings', `${where}: "passwordCommand" must be a non-empty list of strings`, 'Give the program and each argument as separate strings, e.g. ["aws", "rds", "generate-db-auth-token", "--hostname", "db.example.com"].');
     }
     return {
       id: typeof e.id === 'string' ? e.id : `settings:${e.name}`,
       name: e.name,
+      conninfo: typeof e.conninfo === 'string' && e.conninfo.trim() ? e.conninfo.trim() : undefined,
       host: typeof e.host === 'string' ? e.host : undefined,
       port: typeof e.port === 'number' ? e.port : undefined,
       user: typeof e.user === 'string' ? e.user : undefined,
       dbname: typeof e.dbname === 'string' ? e.dbname : undefined,
       production: e.production === true,
+      passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
+      passwordCommandTtl: typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
     };
   });
 }
 
-/** libpq defaults for what a profile leaves out: local socket, 5432, the OS user, dbname = user. */
-export function profileTarget(p: ConnectionProfile, password?: string): ConnectionTarget {
-  const user = p.user ?? os.userInfo().username;
-  return { host: p.host ?? '/var/run/postgresql', port: p.port ?? 5432, user, database: p.dbname ?? user, password };
+/** Settings never hold a secret: a conninfo with a password is refused, naming the profile (not the value). */
+function checkNoSecrets(conninfo: string, where: string): void {
+  let params: ConnParams;
+  try {
+    params = parseConnString(conninfo);
+  } catch (err) {
+    throw new PgOpsError('settings', `${where}: ${(err as Error).message}`, (err as PgOpsError).hint ?? 'Fix the conninfo in settings.json.', { cause: err });
+  }
+  const secret = Object.keys(params).find((k) => secretKeywords.has(k));
+  if (secret) {
+    throw new PgOpsError('settings', `${where}: conninfo contains "${secret}"; settings must not hold secrets`,
+      'Remove it from settings and use Edit Connection → Set Password (stored in VS Code Secret Storage), ~/.pgpass, or a passwordCommand.');
+  }
+  validateParams(params, where);
+}
+
+/** The libpq keywords a profile stands for: its conninfo, overridden by its separate fields. */
+export function profileParams(p: ConnectionProfile): ConnParams {
+  const params = p.conninfo ? parseConnString(p.conninfo) : {};
+  if (p.host !== undefined && p.host !== '') params.host = p.host;
+  if (p.port !== undefined) params.port = String(p.port);
+  if (p.user !== undefined && p.user !== '') params.user = p.user;
+  if (p.dbname !== undefined && p.dbname !== '') params.dbname = p.dbname;
+  return params;
+}
+
+/**
+ * What the user pasted or typed when adding a connection: a URI, conninfo, `service=NAME`, or
+ * a bare host. The password (if any) is split off for Secret Storage; the rest becomes conninfo.
+ */
+export function profileFromInput(input: string): { conninfo: string; password?: string; summary: string } {
+  const text = input.trim();
+  const looksLikeConnString = isUri(text) || text.includes('=');
+  const params = looksLikeConnString ? parseConnString(text) : { host: text };
+  const password = params.password;
+  delete params.password;
+  if (isUri(text)) {
+    const conninfo = password === undefined ? text : stripUriPassword(text);
+    return { conninfo, password, summary: maskUri(text) };
+  }
+  const conninfo = Object.entries(params).map(([k, v]) => `${k}=${/[\s'\\]|^$/.test(v) ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v}`).join(' ');
+  return { conninfo, password, summary: conninfo };
+}
+
+function stripUriPassword(uri: string): string {
+  return uri.replace(/^(postgres(?:ql)?:\/\/[^@/:]*):[^@/]*@/, '$1@').replace(/([?&])password=[^&]*&?/g, '$1').replace(/[?&]$/, '');
+}
+
+/**
+ * The first endpoint of a profile with libpq defaults applied, for tools that need plain fields
+ * (pgbench command lines, fix scripts). No password: use SessionManager to obtain one.
+ */
+export function profileTarget(p: ConnectionProfile, password?: string, ctx: ResolveContext = defaultResolveContext()): ConnectionTarget {
+  try {
+    const r = resolveConnection(profileParams(p), ctx);
+    const h = r.hosts[0];
+    return { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname, password };
+  } catch {
+    const user = p.user ?? ctx.osUser;
+    return { host: p.host ?? ctx.defaultSocketDir, port: p.port ?? 5432, user, database: p.dbname ?? user, password };
+  }
 }
