@@ -3,8 +3,11 @@
  * Run by the vscode tier after the in-host suite; every test leaves a screenshot in test-results/.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { openPostgresOps, paletteRow, screenshot, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
 
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const viewNames = ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
 
 describe('Postgres Ops in the workbench (UI)', () => {
@@ -48,5 +51,36 @@ describe('Postgres Ops in the workbench (UI)', () => {
     assert.match(await port.innerText(), new RegExp(String(sandboxPort)));
     assert.match(await treeRow(pane, 'user').innerText(), /postgres/);
     await screenshot('sidebar-sandbox-connection', sideBar(page));
+  });
+});
+
+describe('Benchmark report in the custom editor (UI)', () => {
+  it('opens a *.pgperf.json in the report viewer and draws its chart on a canvas', async () => {
+    const { page, workspace } = workbench();
+    // pg_perfbench's report shape is ours too; under our file name it opens in the viewer by default.
+    const fixture = path.join(repoRoot, 'test', 'fixtures', 'reports', 'perfbench', 'same-host', 'benchmark-config-a.json');
+    fs.copyFileSync(fixture, path.join(workspace, 'config-a.pgperf.json'));
+    await typeInPalette(page, '');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('config-a.pgperf.json');
+    await paletteRow(page, 'config-a.pgperf.json').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Enter');
+
+    const viewer = page.frameLocator('iframe.webview').first().frameLocator('#active-frame');
+    const chartPanel = viewer.locator('vscode-collapsible[data-key="result.chart"]');
+    await chartPanel.waitFor({ state: 'visible', timeout: 30_000 });
+    await chartPanel.click({ position: { x: 30, y: 10 } });
+    const canvas = chartPanel.locator('canvas').first();
+    await canvas.waitFor({ state: 'visible', timeout: 10_000 });
+    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
+      return { width: c.width, height: c.height, painted: n };
+    });
+    assert.ok(painted.width > 100 && painted.height > 50, `canvas size ${painted.width}x${painted.height}`);
+    assert.ok(painted.painted > 500, `chart drew ${painted.painted} pixels`);
+    await chartPanel.scrollIntoViewIfNeeded();
+    await screenshot('report-viewer-chart');
   });
 });
