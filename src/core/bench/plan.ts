@@ -110,7 +110,11 @@ export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
 
 export const planFileSuffix = '.pgbench-plan.json';
 
-/** Reads a plan file; relative script paths and the workload path are resolved against its folder. */
+/**
+ * Reads a plan file, or the plan inside a pgops report (*Re-run this report*; the report's name is
+ * dropped so the re-run gets its own). Relative script paths and the workload path are resolved
+ * against the file's folder.
+ */
 export function readPlanFile(file: string): BenchPlan {
   let raw: unknown;
   try {
@@ -119,7 +123,13 @@ export function readPlanFile(file: string): BenchPlan {
     throw new PgOpsError('bench-plan', `Cannot read the run plan ${file}: ${(err as Error).message}`, `Give a JSON file like the ones pgops writes (*${planFileSuffix}).`, { cause: err });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('file', `${file} must hold a JSON object`);
-  const plan = validatePlan(raw as Partial<BenchPlan>);
+  // a report written by pgops carries its plan: re-running a report reads it from there
+  const fromReport = (raw as { pgops?: { plan?: unknown } }).pgops?.plan;
+  if ((raw as { sections?: unknown }).sections !== undefined && (typeof fromReport !== 'object' || fromReport === null)) {
+    throw bad('file', `${file} is a report without a pgops run plan (pg_perfbench reports hold none)`);
+  }
+  const plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
+  if (fromReport) delete plan.reportName;
   const dir = path.dirname(path.resolve(file));
   plan.files = plan.files.map((f) => ({ ...f, path: path.resolve(dir, f.path) }));
   plan.workloadPath = path.resolve(dir, plan.workloadPath ?? '.');

@@ -10,7 +10,6 @@ import type { ConnectionProfile } from '../../core/conn/profile';
 import { profileTarget } from '../../core/conn/profile';
 import { needsTypedConfirmation } from '../../core/conn/production';
 import { PgOpsError } from '../../core/errors';
-import { readReport } from '../../core/report';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
@@ -42,11 +41,9 @@ export function benchCommands(s: ExtensionServices) {
     'pgops.rerunBenchReport': async (uri?: unknown) => {
       const file = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ title: 'Report to re-run', filters: { 'pgops reports': ['json'] }, canSelectMany: false }))?.[0];
       if (!file) return undefined;
-      const stored = readReport(file.fsPath).pgops?.plan;
-      if (!stored) throw new PgOpsError('bench-rerun', `${path.basename(file.fsPath)} holds no run plan`, 'Only reports written by pgops (with a pgops block) can be re-run.');
-      const plan = validatePlan(stored as unknown as Partial<BenchPlan>);
+      const plan = readPlanFile(file.fsPath);
       const profile = await chooseProfile(s, undefined);
-      return profile ? runBench(s, profile, { ...plan, reportName: undefined }) : undefined;
+      return profile ? runBench(s, profile, plan) : undefined;
     },
   } satisfies CommandGroup;
 }
