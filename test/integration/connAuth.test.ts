@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connected } from '../../src/core/conn/connect';
 import { connectResolved } from '../../src/core/conn/connect';
+import { hbaAdvisor } from '../../src/core/conn/hbaAdvice';
 import { resolveConnection } from '../../src/core/conn/resolve';
+import { readServerHbaRules } from '../../src/core/auth/hba';
 import { PgOpsError } from '../../src/core/errors';
 import { serverRunAs } from '../../src/core/sandbox/osUser';
 import type { TestServer } from '../support/servers';
@@ -136,6 +138,30 @@ for (const binaries of serverMatrix()) {
 
     it('reject: the pg_hba line refuses the connection and the error says so', async () => {
       await assert.rejects(session(tcp('user=rejected sslmode=disable')), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /pg_hba\.conf rejects connection/.test(e.message) && !!e.hint);
+    });
+
+    it('names the pg_hba line, its method and the next step when rules are known (read from pg_hba_file_rules)', async () => {
+      const admin = await server.admin();
+      const known = await readServerHbaRules(admin).finally(() => admin.end());
+      const rules = async () => ({ rules: known.rules, description: known.source.description });
+      const fail = async (conninfo: string, user: string) => {
+        const r = resolveConnection(conninfo, ctx);
+        try {
+          await connectResolved(r, { explainAuthFailure: hbaAdvisor(rules, user, 'postgres') });
+        } catch (e) {
+          return e as PgOpsError;
+        }
+        throw new Error(`${conninfo} connected`);
+      };
+      const rejected = await fail(tcp('user=rejected sslmode=disable'), 'rejected');
+      assert.match(rejected.message, /line 5 of .*pg_hba\.conf.*method reject/);
+      assert.match(rejected.hint ?? '', /refuses the connection on purpose/);
+      const bob = await fail(`host=${server.socketDir} port=${server.port} user=bob dbname=postgres`, 'bob');
+      assert.match(bob.message, /line 4 of .*method peer/);
+      assert.match(bob.hint ?? '', /pg_ident\.conf/);
+      const wrongPassword = await fail(tcp("user=scramuser sslmode=disable password='not-it'"), 'scramuser');
+      assert.match(wrongPassword.message, /line 9 of .*method scram-sha-256/);
+      assert.ok(!wrongPassword.message.includes('not-it'));
     });
 
     it('peer over the Unix socket authenticates this process\'s OS user (root), directly and through a pg_ident map', async () => {
