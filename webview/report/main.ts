@@ -5,6 +5,7 @@
  */
 import { parseHostToViewer } from '../../src/core/report/viewerMessages';
 import type { ViewerToHost } from '../../src/core/report/viewerMessages';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import styles from './styles.css';
 import { renderError, renderReport } from './view';
 
@@ -17,6 +18,15 @@ function injectStyles(): void {
   style.nonce = nonce;
   style.textContent = styles;
   document.head.appendChild(style);
+}
+
+function exportButton(onClick: () => void): HTMLElement {
+  const button = document.createElement('vscode-button');
+  button.textContent = 'Export HTML…';
+  button.setAttribute('secondary', '');
+  button.classList.add('export');
+  button.addEventListener('click', onClick);
+  return button;
 }
 
 function appRoot(): HTMLElement {
@@ -55,7 +65,10 @@ function start(): void {
     const msg = parseHostToViewer(event.data);
     if (!msg) return;
     if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
-    else safely(root, msg.fileName, () => renderReport(root, msg.report, msg.fileName));
+    else safely(root, msg.fileName, () => {
+      renderReport(root, msg.report, msg.fileName);
+      root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
+    });
   });
   vscode.postMessage({ type: 'ready' });
 }
