@@ -22,9 +22,9 @@ export interface CaptureMode {
 export const captureModes: CaptureMode[] = [
   { name: 'tpcb-time-progress', args: () => ['-c', '2', '-j', '2', '-T', '2', '-P', '1'] },
   { name: 'transactions-prepared', args: () => ['-c', '2', '-t', '50', '-M', 'prepared'] },
-  { name: 'scripts-rate-limit-detailed', args: () => ['-c', '2', '-T', '2', '-P', '1', '--rate', '300', '--latency-limit', '2', '--failures-detailed', '-b', 'select-only@2', '-b', 'simple-update@1', '-r'] },
+  { name: 'scripts-rate-limit-detailed', args: (dir) => ['-c', '2', '-T', '2', '-P', '1', '--rate', '300', '--latency-limit', '2', '--failures-detailed', '-b', 'select-only@2', '-b', 'simple-update@1', '-r', '-l', `--log-prefix=${path.join(dir, 'ratelog')}`] },
   { name: 'single-script-per-statement', args: () => ['-c', '1', '-t', '30', '-b', 'select-only', '-r', '-M', 'extended'] },
-  { name: 'serialization-failures-retries', args: (dir) => ['-c', '4', '-j', '2', '-T', '2', '-P', '1', '-n', '--max-tries', '2', '--failures-detailed', '-f', path.join(dir, 'conflict.sql')] },
+  { name: 'serialization-failures-retries', args: (dir) => ['-c', '4', '-j', '2', '-T', '2', '-P', '1', '-n', '--max-tries', '2', '--failures-detailed', '-f', path.join(dir, 'conflict.sql'), '-l', `--log-prefix=${path.join(dir, 'faillog')}`] },
   { name: 'transaction-log-sampled', args: (dir) => ['-c', '2', '-T', '2', '-l', `--log-prefix=${path.join(dir, 'txlog')}`, '--sampling-rate', '0.5'] },
 ];
 
@@ -132,6 +132,24 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
     assert.equal(s.totalRetries, printed(o.stdout, /^total number of retries: (\d+)/m));
     assert.ok((s.totalRetries ?? 0) > 0, 'four clients updating one row at REPEATABLE READ must conflict');
     assert.ok(s.progress.every((p) => p.retried !== undefined && p.retries !== undefined));
+  });
+
+  it('counts failed transactions in the per-transaction log the way pgbench counted them', async () => {
+    const o = get('serialization-failures-retries');
+    const s = parsePgbenchOutput(o.stdout);
+    const p = await latencyPercentilesFromLogs(transactionLogFiles(o.dir, 'faillog'));
+    assert.ok(p);
+    assert.equal(p.failed, s.failed?.count);
+    assert.equal(p.count, s.processed);
+  });
+
+  it('counts transactions skipped by --latency-limit in the per-transaction log', async () => {
+    const o = get('scripts-rate-limit-detailed');
+    const s = parsePgbenchOutput(o.stdout);
+    const p = await latencyPercentilesFromLogs(transactionLogFiles(o.dir, 'ratelog'));
+    assert.ok(p);
+    assert.equal(p.skipped, s.skipped?.count);
+    assert.equal(p.count, s.processed);
   });
 
   it('computes latency percentiles from the sampled per-transaction log', async () => {

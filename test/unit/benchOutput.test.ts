@@ -58,7 +58,9 @@ describe('bench parser (captured pgbench 15 outputs)', () => {
         assert.equal(s.failed?.count, (s.serializationFailures?.count ?? 0) + (s.deadlockFailures?.count ?? 0));
         assert.ok((s.failed?.pct ?? 0) > 0);
         assert.equal(s.retried?.count, printed(o.stdout, /transactions retried: (\d+)/));
-        assert.equal(s.progress.reduce((a, p) => a + (p.failed ?? 0), 0), s.failed?.count);
+        // progress lines cover whole seconds only; the last fraction of the run is in the summary alone
+        assert.ok(s.progress.reduce((a, p) => a + (p.failed ?? 0), 0) <= (s.failed?.count ?? 0));
+        assert.ok(s.progress.every((p) => p.failed !== undefined && p.retried !== undefined));
       });
     });
   }
