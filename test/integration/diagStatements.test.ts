@@ -3,6 +3,7 @@ import type { Client } from 'pg';
 import { openSession } from '../../src/core/conn/session';
 import { StatementHistory, takeStatementSnapshot, topStatementDeltas } from '../../src/core/diag/statementDeltas';
 import { statementHealth } from '../../src/core/diag/statementHealth';
+import { loadQueryStats } from '../../src/core/diag/queryStatsLoad';
 import { canResetStatements, explainGenericPlan, probeStatements, requireStatements, resetStatements, topStatements } from '../../src/core/diag/statements';
 import { forEachServer } from '../support/servers';
 import { freshDatabase, pgbench } from './diagSupport';
@@ -139,5 +140,20 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     } else {
       await assert.rejects(explainGenericPlan(session, major * 10000, 'SELECT 1'), /needs PostgreSQL 16/);
     }
+  });
+
+  it('loads what the Query Stats view shows, cumulative and then as deltas', async () => {
+    const history = new StatementHistory();
+    const cumulative = await loadQueryStats(session, { mode: 'cumulative', order: 'calls', limit: 5, history });
+    assert.equal(cumulative.probe.state, 'ready');
+    assert.equal(cumulative.statements.length, 5);
+    assert.equal(cumulative.canReset, true);
+    assert.ok(cumulative.notes.length > 0);
+    const first = await loadQueryStats(session, { mode: 'delta', order: 'calls', limit: 5, history });
+    assert.equal(first.interval, undefined);
+    for (let i = 0; i < 12; i++) await load.query('SELECT count(*) AS view_marker FROM pg_class WHERE relpages > $1', [i]);
+    const second = await loadQueryStats(session, { mode: 'delta', order: 'calls', limit: 5, history });
+    assert.ok(second.interval && second.interval.to >= second.interval.from);
+    assert.equal(second.statements.find((e) => /view_marker/.test(e.query ?? ''))?.calls, 12, JSON.stringify(second.statements.map((e) => [e.query?.slice(0, 40), e.calls])));
   });
 });

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import type { StatementDelta } from '../../core/diag/statementDeltas';
-import { StatementHistory, topStatementDeltas } from '../../core/diag/statementDeltas';
-import type { HealthNote } from '../../core/diag/statementHealth';
-import { statementHealth } from '../../core/diag/statementHealth';
-import type { StatementOrder, StatementsProbe, StatementsSource, StatementStats } from '../../core/diag/statements';
-import { canResetStatements, probeStatements, topStatements } from '../../core/diag/statements';
+import { StatementHistory } from '../../core/diag/statementDeltas';
+import type { QueryStatsLoad, QueryStatsMode } from '../../core/diag/queryStatsLoad';
+import { loadQueryStats } from '../../core/diag/queryStatsLoad';
+import type { StatementOrder, StatementsSource, StatementStats } from '../../core/diag/statements';
 import type { WaitSnapshot } from '../../core/diag/waitSampler';
 import { WaitSampler } from '../../core/diag/waitSampler';
 import type { Logger } from '../../core/log';
@@ -14,18 +13,8 @@ import { config } from '../settings';
 import type { DiagContext } from './diagTree';
 import { DiagNode, DiagTreeProvider, messageNode } from './diagTree';
 
-export type QueryStatsMode = 'cumulative' | 'delta';
-
-export interface QueryStatsData {
+export interface QueryStatsData extends QueryStatsLoad {
   profileId: string;
-  probe: StatementsProbe;
-  notes: HealthNote[];
-  mode: QueryStatsMode;
-  order: StatementOrder;
-  statements: Array<StatementStats | StatementDelta>;
-  /** Delta mode: the interval shown, or undefined after the first snapshot. */
-  interval?: { from: number; to: number; fullReset: boolean };
-  canReset: boolean;
 }
 
 export interface StatementPayload {
@@ -73,17 +62,9 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
   }
 
   protected async load(ctx: DiagContext): Promise<QueryStatsData> {
-    const probe = await probeStatements(ctx.client);
-    const notes = await statementHealth(ctx.client, probe);
-    const base = { profileId: ctx.profile.id, probe, notes, mode: this.mode, order: this.order, statements: [], canReset: false };
-    if (probe.state !== 'ready') return base;
     const limit = config().get<number>('queryStats.limit', 50);
-    const canReset = (await canResetStatements(ctx.client, probe.source)).allowed;
-    if (this.mode === 'delta') {
-      const delta = await topStatementDeltas(ctx.client, probe.source, this.history(ctx.profile.id), { order: this.order, limit });
-      return { ...base, canReset, statements: delta?.entries ?? [], interval: delta && { from: delta.from, to: delta.to, fullReset: delta.fullReset } };
-    }
-    return { ...base, canReset, statements: await topStatements(ctx.client, probe.source, { order: this.order, limit }) };
+    const data = await loadQueryStats(ctx.client, { mode: this.mode, order: this.order, limit, history: this.history(ctx.profile.id) });
+    return { ...data, profileId: ctx.profile.id };
   }
 
   protected render(data: QueryStatsData): DiagNode[] {
