@@ -32,7 +32,7 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
   it('sweeps durations with templates and a weighted custom script, recording commands and script contents', async function () {
     this.timeout(120_000);
     const { log, io: cliIo } = io();
-    const code = await main(['bench', '--conn', conn, '--durations', '1,2', '--clients', '2', '--init', 'every-iteration', '--report-name', 'tpl',
+    const code = await main(['bench', '--conn', conn, '--durations', '1,2', '--clients', '2', '--init', 'every-iteration', '--report-name', 'tpl', '--no-checkpoint', '--reset-stats', '--reset-statements',
       '--init-command', 'ARG_PSQL_PATH -v ON_ERROR_STOP=1 -q -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE',
       '--workload-command', 'ARG_PGBENCH_PATH -n -c ARG_PGBENCH_CLIENTS -T ARG_PGBENCH_TIME -f ARG_WORKLOAD_PATH/bump.sql@3 -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER ARG_PG_DATABASE',
       '--out', dir], cliIo);
@@ -40,6 +40,7 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
     const report = readReport(path.join(dir, 'tpl.pgperf.json'));
     assert.deepEqual(report.pgops?.iterations.map((i) => [i.value, i.clients, i.durationS, i.status]), [[1, 2, 1, 'complete'], [2, 2, 2, 'complete']]);
     assert.equal(report.pgops?.iterName, 'pgbench_time');
+    assert.match(String(report.sections.benchmark.reports.iteration_resets.data), /^iteration 0: pg_stat_statements_reset\(\) done; pg_stat_reset\(\) done\niteration 1: /);
     const options = report.sections.benchmark.reports.options.data as Array<[number, string]>;
     assert.match(options[1][1], new RegExp(`pgbench -P 1 -l --log-prefix=\\S+ --failures-detailed -n -c 2 -T 2 -f ${dir}/bump.sql@3 -h 127\\.0\\.0\\.1 -p ${srv().port} -U postgres postgres$`));
     assert.match(String(report.sections.benchmark.reports.custom_workload.data), /bump\.sql :\n\\set k random\(1, 100\)/);
