@@ -7,7 +7,8 @@
  * each after a CHECKPOINT, in ABBA order (raw first in even rounds, pgops first in odd ones) so a
  * drift of the machine over time cancels out. The builtin select-only script is the default because
  * its short transactions make any per-transaction cost (progress, logging) show the most.
- * Prints every round's tps, the ratio of the means and the median of the per-round ratios.
+ * Prints every round's tps, the ratio of the means and the median of the per-round ratios, and the
+ * CPU time this process spent while pgbench ran (a figure the load of a shared machine does not blur).
  * Settings: OVERHEAD_ROUNDS (6), OVERHEAD_SECONDS (10), OVERHEAD_CLIENTS (4), OVERHEAD_SCALE (10),
  * OVERHEAD_BUILTIN (select-only | tpcb-like | simple-update).
  */
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     const admin = await server.admin();
     const raw: number[] = [];
     const pgops: number[] = [];
+    const cpu: number[] = [];
     await withPgpass(t, async (pgEnv) => {
       const init = await runProcess({ program: pgbench, args: ['-i', '-s', String(scale), '-q', ...conn] }, { env: pgEnv });
       if (init.exitCode !== 0) throw new Error(init.stderr);
@@ -51,10 +53,17 @@ async function main(): Promise<void> {
         return tps;
       };
       const runPgops = async () => {
-        const report = await runSweep({ plan, target: t, pgbenchPath: pgbench });
+        // CPU of this process while pgbench runs (progress parsing, wait sampling): independent of machine load
+        let cpuStart: NodeJS.CpuUsage | undefined;
+        let cpu: NodeJS.CpuUsage | undefined;
+        const report = await runSweep({ plan, target: t, pgbenchPath: pgbench, onEvent: (e) => {
+          if (e.type === 'iteration-start') cpuStart = process.cpuUsage();
+          if (e.type === 'iteration-end') cpu = process.cpuUsage(cpuStart);
+        } });
         const it = report.pgops?.iterations[0];
         if (report.pgops?.status !== 'complete' || !it?.tps) throw new Error(`pgops bench failed: ${report.pgops?.error?.message}`);
-        return { tps: it.tps, points: it.series?.length ?? 0, samples: it.waitEvents?.reduce((a, w) => a + w.samples, 0) ?? 0 };
+        const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : NaN;
+        return { tps: it.tps, points: it.series?.length ?? 0, samples: it.waitEvents?.reduce((a, w) => a + w.samples, 0) ?? 0, cpuMs };
       };
       for (let round = 1; round <= rounds; round++) {
         let rawTps: number;
@@ -62,7 +71,8 @@ async function main(): Promise<void> {
         if (round % 2 === 1) { rawTps = await runRaw(); ours = await runPgops(); } else { ours = await runPgops(); rawTps = await runRaw(); }
         raw.push(rawTps);
         pgops.push(ours.tps);
-        console.log(`round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait samples)`);
+        cpu.push(ours.cpuMs);
+        console.log(`round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait samples, pgops CPU ${ours.cpuMs.toFixed(0)} ms)`);
       }
     });
     await admin.end();
@@ -71,6 +81,7 @@ async function main(): Promise<void> {
     const ratios = pgops.map((p, i) => p / raw[i]).sort((a, b) => a - b);
     const median = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
     console.log(`mean raw ${mean(raw).toFixed(1)} tps, mean pgops ${mean(pgops).toFixed(1)} tps, ratio of means ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%), median per-round ratio ${median.toFixed(4)}`);
+    console.log(`pgops process CPU while pgbench ran: mean ${mean(cpu).toFixed(0)} ms per ${seconds} s iteration (${(mean(cpu) / (seconds * 10)).toFixed(2)}% of one core)`);
   } finally {
     await server.stop();
   }

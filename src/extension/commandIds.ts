@@ -35,6 +35,7 @@ export const commandIds = [
   'pgops.refreshBloat',
   'pgops.measureBloat',
   'pgops.generateBloatFix',
+  'pgops.checkHbaRules',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

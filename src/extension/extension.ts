@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { commandIds } from './commandIds';
 import { registerCommands } from './commands/index';
 import type { ExtensionServices } from './context';
+import { hbaDiagnostics } from './hbaDiagnostics';
 import { createLogger } from './logger';
 import { ProfileStore } from './profiles';
 import { SandboxController } from './sandboxController';
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
     context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' }));
   }
   context.subscriptions.push(...registerCommands(services));
+  context.subscriptions.push(hbaDiagnostics(logger));
   void restoreSandbox(services);
   logger.info(`Postgres Ops activated (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);
   return { services, commandIds };

@@ -7,6 +7,7 @@ import { ProfileNode } from '../views/connectionsView';
 import { reportsCommands } from './reports';
 import { benchCommands } from './bench';
 import { diagCommands } from './diag';
+import { hbaCommands } from './hba';
 
 export type Handler = (...args: unknown[]) => unknown;
 /** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
@@ -22,6 +23,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
     ...reportsCommands(s),
     ...benchCommands(s),
     ...diagCommands(s),
+    ...hbaCommands(s),
   };
   return table;
 }
