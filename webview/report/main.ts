@@ -52,8 +52,8 @@ function start(): void {
   const root = appRoot();
   const embedded = document.getElementById('pgops-report-data');
   if (embedded) {
-    const fileName = document.title;
-    safely(root, fileName, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), fileName));
+    // The exported page is its own file: no "File" line in the summary.
+    safely(root, document.title, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), ''));
     return;
   }
   if (typeof acquireVsCodeApi !== 'function') {

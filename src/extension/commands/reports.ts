@@ -52,11 +52,11 @@ export function reportsCommands(s: ExtensionServices) {
       const answer = await vscode.window.showWarningMessage(uris.length === 1 ? `Delete the report ${names[0]}?` : `Delete ${uris.length} reports?`,
         { modal: true, detail: `${names.join('\n')}\n\nThe files (and their .html next to them) go to the trash.` }, 'Move to Trash');
       if (answer !== 'Move to Trash') return;
-      for (const uri of uris) {
-        await vscode.workspace.fs.delete(uri, { useTrash: true });
+      const targets = uris.flatMap((uri) => {
         const html = vscode.Uri.file(uri.fsPath.replace(/(\.pgperf)?\.json$/i, '.html'));
-        if (html.fsPath !== uri.fsPath && fs.existsSync(html.fsPath)) await vscode.workspace.fs.delete(html, { useTrash: true });
-      }
+        return html.fsPath !== uri.fsPath && fs.existsSync(html.fsPath) ? [uri, html] : [uri];
+      });
+      await deleteToTrash(targets);
       s.views.reports.refresh();
     },
     'pgops.exportReportHtml': async (arg) => {
@@ -71,6 +71,20 @@ export function reportsCommands(s: ExtensionServices) {
     },
     'pgops.compareReports': async (clicked, selected) => compareReports(s, urisOf(s, clicked, selected)),
   } satisfies CommandGroup;
+}
+
+/** To the trash; where the file system has none (e.g. some remote hosts), only after a second, explicit confirmation. */
+async function deleteToTrash(uris: vscode.Uri[]): Promise<void> {
+  try {
+    for (const uri of uris) await vscode.workspace.fs.delete(uri, { useTrash: true });
+  } catch (err) {
+    const left = uris.filter((u) => fs.existsSync(u.fsPath));
+    if (left.length === 0) return;
+    const answer = await vscode.window.showWarningMessage('The trash is not available here. Delete permanently?',
+      { modal: true, detail: `${(err as Error).message}\n\n${left.map((u) => path.basename(u.fsPath)).join('\n')}` }, 'Delete Permanently');
+    if (answer !== 'Delete Permanently') return;
+    for (const uri of left) await vscode.workspace.fs.delete(uri, { useTrash: false });
+  }
 }
 
 async function compareReports(s: ExtensionServices, picked: vscode.Uri[]): Promise<void> {

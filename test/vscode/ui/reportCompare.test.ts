@@ -1,0 +1,109 @@
+/**
+ * Compare Reports and Delete from the Benchmark Reports view, as a user does it: multi-select two
+ * reports, Compare Reports… with an ad-hoc task, the merged report opens in the viewer; then the
+ * merged report is deleted after the confirmation.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
+import type { IterationResult, Report } from '../../../src/core/report/model';
+import { writeReportAtomic } from '../../../src/core/report/write';
+import { openPostgresOps, screenshot, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+
+function report(name: string, tpsPerClient: number, sharedBuffers: string): Report {
+  const r = newReport({ reportName: name });
+  const its: IterationResult[] = [1, 2].map((c, index) => ({
+    index, value: c, clients: c, status: 'complete', tps: tpsPerClient * c, latencyAvgMs: 1, latencyStddevMs: 0.2, initialConnectionMs: 2,
+    processed: 100, failed: 0, skipped: 0, durationS: 3,
+  }));
+  (r.pgops as NonNullable<Report['pgops']>).iterations = its;
+  setItem(r, 'db', 'version_major', plainTextItem('PostgreSQL major version', 'PostgreSQL 18.1', { state: 'hidden' }));
+  setItem(r, 'db', 'pg_settings', tableItem('PostgreSQL settings', ['name', 'setting'], [['shared_buffers', sharedBuffers], ['work_mem', '4096']]));
+  setItem(r, 'result', 'pgbench_outputs', pgbenchOutputsItem(its));
+  return r;
+}
+
+async function contextMenu(page: Page, row: ReturnType<typeof treeRow>, entry: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  await item.click();
+}
+
+describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => {
+  let dir: string;
+  let merged: string;
+  before(() => {
+    const { workspace } = workbench();
+    dir = path.join(workspace, 'ui-compare');
+    fs.mkdirSync(dir, { recursive: true });
+    writeReportAtomic(path.join(dir, 'cmp-a.pgperf.json'), report('cmp-a', 1000, '16384'));
+    writeReportAtomic(path.join(dir, 'cmp-b.pgperf.json'), report('cmp-b', 1500, '32768'));
+    merged = path.join(workspace, 'pgbench-reports', 'ui-joined.pgperf.json');
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(merged, { force: true });
+    fs.rmSync(merged.replace(/\.pgperf\.json$/, '.html'), { force: true });
+  });
+
+  it('compares two selected reports with an ad-hoc task and opens the merged report in the viewer', async () => {
+    const { page } = workbench();
+    await openPostgresOps(page);
+    const pane = viewPane(page, 'Benchmark Reports');
+    const a = treeRow(pane, 'cmp-a');
+    const b = treeRow(pane, 'cmp-b');
+    await a.waitFor({ state: 'visible', timeout: 30_000 });
+    await b.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await a.innerText(), /2,000 tps max/);
+    await a.click();
+    await b.click({ modifiers: ['Control'] });
+    await contextMenu(page, b, 'Compare Reports');
+
+    const quick = page.locator('.quick-input-widget');
+    const row = (text: string | RegExp) => quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row(/Ad hoc/).click();
+    // The checklist: items both reports have; version_major is equal and preselected.
+    const version = row('sections.db.reports.version_major.data');
+    await version.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await version.innerText(), /equal in all reports/);
+    assert.match(await row('sections.db.reports.pg_settings.data').innerText(), /differs between the reports/);
+    await screenshot('compare-adhoc-checklist');
+    await page.keyboard.press('Enter');
+    await row('cmp-a').click();
+    const input = quick.locator('input');
+    await input.fill('ui-joined');
+    await page.keyboard.press('Enter');
+
+    await page.locator('.tab.active', { hasText: 'ui-joined.pgperf.json' }).waitFor({ state: 'visible', timeout: 20_000 });
+    assert.ok(fs.existsSync(merged), `${merged} written`);
+    const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await viewer.locator('table.results tbody tr').count(), 4, 'two iterations of each report');
+    assert.match(await viewer.locator('body').innerText(), /Compared 2 reports against the reference "cmp-a"/);
+    await screenshot('compare-merged-report');
+  });
+
+  it('deletes the merged report after the confirmation', async () => {
+    const { page } = workbench();
+    await openPostgresOps(page);
+    const row = treeRow(viewPane(page, 'Benchmark Reports'), 'ui-joined');
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    await contextMenu(page, row, 'Delete Report');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Delete the report ui-joined\.pgperf\.json\?/);
+    await dialog.locator('.monaco-button', { hasText: 'Move to Trash' }).click();
+    // A host without a trash asks once more before deleting for good.
+    const permanently = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Delete Permanently' });
+    if (await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) await permanently.click();
+    for (let i = 0; i < 50 && fs.existsSync(merged); i++) await page.waitForTimeout(200);
+    assert.ok(!fs.existsSync(merged), 'the merged report is gone');
+    assert.ok(!fs.existsSync(merged.replace(/\.pgperf\.json$/, '.html')), 'its HTML is gone');
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await screenshot('reports-after-delete', sideBar(page));
+  });
+});
