@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { resetSandbox } from '../../src/core/sandbox/sandbox';
-import type { HostResults } from '../vscode/index';
+import type { HostResults, TestOutcome } from '../vscode/index';
 import type { Profile, RunningCodeServer } from './codeServer';
 import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
 import { setWorkbench } from './vscodeWorkbench';
@@ -24,7 +24,8 @@ const outRoot = path.resolve(__dirname, '..', '..');
 const repoRoot = path.resolve(outRoot, '..');
 const chromiumPath = process.env.PGOPS_CHROMIUM ?? '/usr/bin/chromium';
 const hostStartTimeoutMs = 60_000;
-const hostSuiteTimeoutMs = 240_000;
+/** Longer than mocha's per-test timeout in the host (120 s), so a slow test fails there first, with its name. */
+const hostStallTimeoutMs = 150_000;
 
 type Counts = { passed: number; failed: number; skipped: number };
 const log = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -46,40 +47,55 @@ function writeHostRunner(extensionsDir: string, resultFile: string, grep: string
     `  void require(${JSON.stringify(suite)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)});\n};\n`);
 }
 
-/** The tail of the extension host's own log, where activation errors of extensions end up. */
-function extensionHostLog(userDataDir: string): string {
+/** The tail of the extension host's own log (activation errors end up there), or of another log by name. */
+function extensionHostLog(userDataDir: string, name = /^(exthost|remoteexthost)\.log$/): string {
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
       if (e.isDirectory()) walk(path.join(dir, e.name));
-      else if (/^(exthost|remoteexthost)\.log$/.test(e.name)) found.push(path.join(dir, e.name));
+      else if (name.test(e.name)) found.push(path.join(dir, e.name));
     }
   };
   walk(path.join(userDataDir, 'logs'));
   return found.map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`).join('\n') || '(no extension host log found)';
 }
 
+/**
+ * Waits for the in-host suite, printing each test as the suite reports it. Fails when the host never
+ * starts the suite, when code-server dies, or when no test finishes for longer than mocha's own
+ * per-test timeout (a hung host).
+ */
 async function waitForHostResults(file: string, server: RunningCodeServer, profile: Profile): Promise<HostResults> {
-  const started = Date.now();
   const fail = (why: string): never => {
     throw new Error(`${why}\n--- code-server output:\n${server.recentOutput()}\n--- extension host log:\n${extensionHostLog(profile.userDataDir)}`);
   };
+  const progressFile = `${file}.progress`;
+  let printed = 0;
+  let lastProgress = Date.now();
+  const printProgress = (): void => {
+    const lines = fs.existsSync(progressFile) ? fs.readFileSync(progressFile, 'utf8').split('\n').filter(Boolean) : [];
+    for (const line of lines.slice(printed)) printOutcome(JSON.parse(line) as TestOutcome);
+    if (lines.length > printed) lastProgress = Date.now();
+    printed = Math.max(printed, lines.length);
+  };
+  log('  in-host suite (extension host):');
   while (!fs.existsSync(file)) {
+    printProgress();
     if (server.exited()) fail('code-server exited before the in-host suite reported');
-    if (!fs.existsSync(`${file}.started`) && Date.now() - started > hostStartTimeoutMs) fail(`the extension host did not start the in-host suite within ${hostStartTimeoutMs / 1000} s`);
-    if (Date.now() - started > hostSuiteTimeoutMs) fail(`the in-host suite wrote no results within ${hostSuiteTimeoutMs / 1000} s`);
+    if (!fs.existsSync(`${file}.started`) && Date.now() - lastProgress > hostStartTimeoutMs) fail(`the extension host did not start the in-host suite within ${hostStartTimeoutMs / 1000} s`);
+    if (Date.now() - lastProgress > hostStallTimeoutMs) fail(`the in-host suite reported nothing for ${hostStallTimeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as HostResults;
+  printProgress();
+  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as HostResults;
+  if (results.crash) log(`    ✘ the suite could not run:\n${indent(results.crash)}`);
+  if (results.failed > 0) log(`  the extension's own log (Postgres Ops output channel):\n${indent(extensionHostLog(profile.userDataDir, /^Postgres Ops\.log$/))}`);
+  return results;
 }
 
-function printHostResults(r: HostResults): void {
-  log('  in-host suite (extension host):');
-  if (r.crash) log(`    ✘ the suite could not run:\n${indent(r.crash)}`);
-  for (const t of r.tests) {
-    log(`    ${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.durationMs ? ` (${t.durationMs} ms)` : ''}`);
-    if (t.error) log(indent(t.error));
-  }
+function printOutcome(t: TestOutcome): void {
+  log(`    ${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.durationMs ? ` (${t.durationMs} ms)` : ''}`);
+  if (t.error) log(indent(t.error));
 }
 
 const indent = (text: string): string => text.split('\n').map((l) => `        ${l}`).join('\n');
@@ -145,7 +161,6 @@ async function main(): Promise<void> {
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
 
     const host = await waitForHostResults(hostResultFile, server, profile);
-    printHostResults(host);
     totals.passed += host.passed; totals.failed += host.failed; totals.skipped += host.skipped;
 
     setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort });

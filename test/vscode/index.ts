@@ -34,27 +34,32 @@ function collect(dir: string): string[] {
   });
 }
 
-export async function runSuite(grep?: string): Promise<HostResults> {
+export async function runSuite(grep?: string, onTest: (t: TestOutcome) => void = () => undefined): Promise<HostResults> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec', grep });
   const files = collect(__dirname).sort();
   if (files.length === 0) throw new Error(`no in-host test files under ${__dirname}`);
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   const tests: TestOutcome[] = [];
+  const record = (t: TestOutcome): void => { tests.push(t); onTest(t); };
   const runner = mocha.run();
-  runner.on('pass', (t) => tests.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
-  runner.on('fail', (t, err: Error) => tests.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
-  runner.on('pending', (t) => tests.push({ title: t.fullTitle(), state: 'skipped' }));
+  runner.on('pass', (t) => record({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
+  runner.on('fail', (t, err: Error) => record({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+  runner.on('pending', (t) => record({ title: t.fullTitle(), state: 'skipped' }));
   await new Promise<void>((resolve) => runner.on('end', () => resolve()));
   const count = (s: TestOutcome['state']): number => tests.filter((t) => t.state === s).length;
   return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), tests };
 }
 
-/** code-server launcher: never throws; the results file is written in every case (atomically, so the driver never reads half). */
+/**
+ * code-server launcher: never throws; each finished test is appended to `<resultFile>.progress` as it
+ * happens (one JSON line), and the results file is written in every case (atomically, so the driver
+ * never reads half of it).
+ */
 export async function runInHost(resultFile: string, grep?: string): Promise<void> {
   let results: HostResults;
   try {
-    results = await runSuite(grep);
+    results = await runSuite(grep, (t) => fs.appendFileSync(`${resultFile}.progress`, `${JSON.stringify(t)}\n`));
   } catch (err) {
     results = { passed: 0, failed: 1, skipped: 0, tests: [], crash: err instanceof Error ? err.stack ?? err.message : String(err) };
   }

@@ -45,11 +45,12 @@ describe('Postgres Ops in the workbench (UI)', () => {
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.locator('.label-description', { hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 60_000 });
     if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-    const port = treeRow(pane, 'port');
-    await port.waitFor({ state: 'visible', timeout: 10_000 });
+    const user = treeRow(pane, 'user');
+    await user.waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await row.getAttribute('aria-expanded'), 'true');
-    assert.match(await port.innerText(), new RegExp(String(sandboxPort)));
-    assert.match(await treeRow(pane, 'user').innerText(), /postgres/);
+    assert.match(await user.innerText(), /postgres/);
+    const details = await pane.locator('.monaco-list-row[aria-level="2"]').allInnerTexts();
+    assert.ok(details.some((d) => new RegExp(`\\b${sandboxPort}\\b`).test(d)), `a detail row names port ${sandboxPort}: ${details.join(' | ')}`);
     await screenshot('sidebar-sandbox-connection', sideBar(page));
   });
 });
