@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/conn/profile';
-import { parseProfiles } from '../core/conn/profile';
+import { parseProfiles, profileKeys } from '../core/conn/profile';
 import type { Logger } from '../core/log';
-import { describeError } from '../core/errors';
+import { describeError, PgOpsError } from '../core/errors';
 import { config } from './settings';
 import { Disposable } from './disposable';
 
@@ -53,10 +53,29 @@ export class ProfileStore extends Disposable {
   }
 
   async add(profile: Omit<ConnectionProfile, 'id'>, target: vscode.ConfigurationTarget): Promise<void> {
-    const current = (config().inspect<unknown[]>('connections')?.[target === vscode.ConfigurationTarget.Workspace ? 'workspaceValue' : 'globalValue'] ?? []) as object[];
-    if (this.all().some((p) => p.name === profile.name)) throw new Error(`A connection named "${profile.name}" already exists`);
-    const entry = Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined && v !== false));
-    await config().update('connections', [...current, entry], target);
+    if (this.all().some((p) => p.name === profile.name)) throw new PgOpsError('profile-exists', `A connection named "${profile.name}" already exists`, 'Choose another name.');
+    const key = target === vscode.ConfigurationTarget.Workspace ? 'workspaceValue' : 'globalValue';
+    const current = (config().inspect<unknown[]>('connections')?.[key] ?? []) as object[];
+    await config().update('connections', [...current, settingsEntry(profile)], target);
+  }
+
+  /** Replaces the entry named `oldName` in whichever settings scope holds it, keeping its position. */
+  async update(oldName: string, next: Omit<ConnectionProfile, 'id'>): Promise<void> {
+    if (next.name !== oldName && this.all().some((p) => p.name === next.name)) throw new PgOpsError('profile-exists', `A connection named "${next.name}" already exists`, 'Choose another name.');
+    const found = this.scopeOf(oldName);
+    if (!found) throw new PgOpsError('profile-missing', `The connection "${oldName}" is not in user or workspace settings`, 'It may come from folder settings; edit settings.json directly.');
+    const list = found.list.map((p) => (p.name === oldName ? settingsEntry(next) : p));
+    await config().update('connections', list, found.target);
+  }
+
+  /** The settings scope holding a profile, so Duplicate can save the copy next to it. */
+  scopeOf(name: string): { target: vscode.ConfigurationTarget; list: Array<{ name?: string }> } | undefined {
+    const inspect = config().inspect<Array<{ name?: string }>>('connections');
+    for (const [key, target] of [['workspaceValue', vscode.ConfigurationTarget.Workspace], ['globalValue', vscode.ConfigurationTarget.Global]] as const) {
+      const list = inspect?.[key];
+      if (list?.some((p) => p.name === name)) return { target, list };
+    }
+    return undefined;
   }
 
   async remove(profile: ConnectionProfile): Promise<void> {
@@ -66,4 +85,14 @@ export class ProfileStore extends Disposable {
       if (list?.some((p) => p.name === profile.name)) await config().update('connections', list.filter((p) => p.name !== profile.name), target);
     }
   }
+}
+
+/** A profile as written to settings: known keys in a stable order, nothing empty, never a secret. */
+export function settingsEntry(profile: Omit<ConnectionProfile, 'id'>): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  for (const k of profileKeys) {
+    const v = profile[k];
+    if (v !== undefined && v !== false && v !== '') entry[k] = v;
+  }
+  return entry;
 }

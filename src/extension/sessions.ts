@@ -1,26 +1,53 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
+import type { HbaRulesAtHand } from '../core/conn/hbaAdvice';
+import { hbaAdvisor } from '../core/conn/hbaAdvice';
+import type { Connected, CredentialSource, SessionInfo } from '../core/conn/connect';
+import { connectResolved } from '../core/conn/connect';
+import { CommandCredential } from '../core/conn/credentialCommand';
+import { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
-import { profileTarget } from '../core/conn/profile';
-import { openSession, serverVersionNum } from '../core/conn/session';
+import { profileParams } from '../core/conn/profile';
+import type { ResolvedConnection } from '../core/conn/resolve';
+import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
+import type { ConnectionTarget } from '../core/conn/session';
+import { readServerHbaRules } from '../core/auth/hba';
+import { PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
+import type { ProfileSecrets } from './secrets';
 import { sessionSafety } from './settings';
 
 export type SessionState =
   | { kind: 'disconnected' }
   | { kind: 'connecting' }
-  | { kind: 'connected'; serverVersionNum: number; client: Client }
+  | { kind: 'connected'; serverVersionNum: number; client: Client; info: SessionInfo }
   | { kind: 'failed'; error: string };
 
-/** One diagnostic session per connected profile, and the "active" profile the diagnostic views show. */
+/** Server version text plus what SessionInfo says: for Test Connection. */
+export interface TestResult extends SessionInfo {
+  serverVersion: string;
+  currentUser: string;
+}
+
+const reconnectDelaysMs = [1000, 2000, 4000, 8000, 16000];
+
+/**
+ * One diagnostic session per connected profile (what the views query), a small pool per profile
+ * for other work, and the "active" profile the diagnostic views show. A session the server drops
+ * (restart, failover) is reopened in the background with backoff.
+ */
 export class SessionManager extends Disposable {
   private readonly states = new Map<string, SessionState>();
+  private readonly pools = new Map<string, SessionPool>();
+  private readonly commands = new Map<string, CommandCredential>();
+  private readonly hbaRules = new Map<string, HbaRulesAtHand>();
+  private readonly generation = new Map<string, number>();
   private readonly changed = this.register(new vscode.EventEmitter<string>());
   readonly onDidChange = this.changed.event;
   activeProfileId: string | undefined;
 
-  constructor(private readonly logger: Logger, private readonly password: (p: ConnectionProfile) => Promise<string | undefined>) {
+  constructor(private readonly logger: Logger, readonly secrets: ProfileSecrets) {
     super();
   }
 
@@ -30,34 +57,165 @@ export class SessionManager extends Disposable {
 
   async connect(profile: ConnectionProfile): Promise<Client> {
     const existing = this.state(profile.id);
-    if (existing.kind === 'connected') return existing.client;
+    if (existing.kind === 'connected') {
+      this.activeProfileId = profile.id;
+      return existing.client;
+    }
+    const gen = this.bump(profile.id);
     this.set(profile.id, { kind: 'connecting' });
     try {
-      const client = await openSession(profileTarget(profile, await this.password(profile)), sessionSafety());
-      client.on('error', (err) => {
-        this.logger.warn(`${profile.name}: session lost: ${err.message}`);
-        this.set(profile.id, { kind: 'failed', error: `connection lost: ${err.message}` });
-      });
-      const version = await serverVersionNum(client);
-      this.set(profile.id, { kind: 'connected', serverVersionNum: version, client });
+      const c = await this.open(profile, true);
+      if (this.generation.get(profile.id) !== gen) {
+        await c.client.end().catch(() => undefined);
+        throw new PgOpsError('conn-cancelled', `${profile.name}: disconnected while connecting`, 'Connect again.');
+      }
+      this.adopt(profile, c, gen);
       this.activeProfileId = profile.id;
-      this.logger.info(`${profile.name}: connected (server ${version})`);
-      return client;
+      this.logger.info(`${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`);
+      void this.learnHbaRules(profile, c.client);
+      return c.client;
     } catch (err) {
-      this.set(profile.id, { kind: 'failed', error: err instanceof Error ? err.message : String(err) });
+      if (this.generation.get(profile.id) === gen) this.set(profile.id, { kind: 'failed', error: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   }
 
+  /** Opens a separate session, reports what it is, and closes it: Test Connection. */
+  async test(profile: ConnectionProfile): Promise<TestResult> {
+    const c = await this.open(profile, true);
+    try {
+      const r = await c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u");
+      return { ...c.info, serverVersion: r.rows[0].v, currentUser: r.rows[0].u };
+    } finally {
+      await c.client.end().catch(() => undefined);
+    }
+  }
+
+  /** The endpoint a tool like pgbench should use (the host target_session_attrs picks), with its password. */
+  async target(profile: ConnectionProfile): Promise<ConnectionTarget> {
+    const c = await this.open(profile, true);
+    await c.client.end().catch(() => undefined);
+    return c.target;
+  }
+
+  /** A pool of up to two diagnostic sessions for this profile; reconnects by itself after a restart. */
+  pool(profile: ConnectionProfile): SessionPool {
+    let p = this.pools.get(profile.id);
+    if (!p) {
+      p = new SessionPool(() => this.open(profile, false), 2, this.logger, profile.name);
+      this.pools.set(profile.id, p);
+    }
+    return p;
+  }
+
   async disconnect(profileId: string): Promise<void> {
+    this.bump(profileId);
     const s = this.state(profileId);
     this.set(profileId, { kind: 'disconnected' });
     if (s.kind === 'connected') await s.client.end().catch(() => undefined);
+    await this.pools.get(profileId)?.close();
+    this.pools.delete(profileId);
     if (this.activeProfileId === profileId) this.activeProfileId = undefined;
   }
 
   async disconnectAll(): Promise<void> {
-    await Promise.all([...this.states.keys()].map((id) => this.disconnect(id)));
+    await Promise.all([...new Set([...this.states.keys(), ...this.pools.keys()])].map((id) => this.disconnect(id)));
+  }
+
+  /** Forget cached credentials and rules of a profile (edited, removed). */
+  forget(profileId: string): void {
+    this.commands.delete(profileId);
+    this.hbaRules.delete(profileId);
+  }
+
+  private resolve(profile: ConnectionProfile): ResolvedConnection {
+    return resolveConnection(profileParams(profile), defaultResolveContext(process.env));
+  }
+
+  private credential(profile: ConnectionProfile): CredentialSource {
+    if (profile.passwordCommand) {
+      let cmd = this.commands.get(profile.id);
+      if (!cmd) {
+        cmd = new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl });
+        this.commands.set(profile.id, cmd);
+      }
+      return cmd;
+    }
+    return this.secrets.credential(profile.id);
+  }
+
+  /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
+  private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
+    const r = this.resolve(profile);
+    const explainAuthFailure = hbaAdvisor(async () => this.hbaRules.get(profile.id), r.user, r.dbname);
+    const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
+    try {
+      return await connectResolved(r, { ...base, credential: this.credential(profile) });
+    } catch (err) {
+      if (!interactive || !PgOpsError.is(err, 'conn-no-password') || profile.passwordCommand) throw err;
+      const password = await vscode.window.showInputBox({
+        title: `Password for ${profile.name}`, prompt: `The server asks ${r.user} for a password (nothing in Secret Storage, PGPASSWORD or ${r.passfile}).`,
+        password: true, ignoreFocusOut: true,
+      });
+      if (password === undefined) throw err;
+      const c = await connectResolved(this.resolve(profile), { ...base, credential: { label: 'the password you typed', get: async () => password } });
+      void this.offerToSave(profile, password);
+      return c;
+    }
+  }
+
+  private async offerToSave(profile: ConnectionProfile, password: string): Promise<void> {
+    const save = 'Save in Secret Storage';
+    if (await vscode.window.showInformationMessage(`Connected to ${profile.name}. Keep the password for next time?`, save, 'Not now') === save) {
+      await this.secrets.set(profile.id, password);
+      this.logger.info(`${profile.name}: password saved in Secret Storage`);
+    }
+  }
+
+  private adopt(profile: ConnectionProfile, c: Connected, gen: number): void {
+    this.set(profile.id, { kind: 'connected', serverVersionNum: c.info.serverVersionNum, client: c.client, info: c.info });
+    c.client.on('error', (err) => {
+      if (this.generation.get(profile.id) !== gen) return;
+      this.logger.warn(`${profile.name}: session lost: ${err.message}`);
+      this.set(profile.id, { kind: 'failed', error: `connection lost: ${err.message}` });
+      void this.reconnect(profile, gen);
+    });
+  }
+
+  private async reconnect(profile: ConnectionProfile, gen: number): Promise<void> {
+    for (const wait of reconnectDelaysMs) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.generation.get(profile.id) !== gen) return;
+      try {
+        const c = await this.open(profile, false);
+        if (this.generation.get(profile.id) !== gen) {
+          await c.client.end().catch(() => undefined);
+          return;
+        }
+        this.adopt(profile, c, gen);
+        this.logger.info(`${profile.name}: reconnected to ${c.info.description}`);
+        return;
+      } catch (err) {
+        this.logger.debug(`${profile.name}: reconnect failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.logger.warn(`${profile.name}: gave up reconnecting; use Connect to try again`);
+  }
+
+  /** pg_hba rules read while connected, so a later authentication failure can name its line. */
+  private async learnHbaRules(profile: ConnectionProfile, client: Client): Promise<void> {
+    try {
+      const rules = await readServerHbaRules(client, profile.name);
+      this.hbaRules.set(profile.id, { rules: rules.rules, description: rules.source.description });
+    } catch (err) {
+      this.logger.debug(`${profile.name}: pg_hba rules not readable (${err instanceof Error ? err.message : String(err)}); failures will be explained without them`);
+    }
+  }
+
+  private bump(id: string): number {
+    const next = (this.generation.get(id) ?? 0) + 1;
+    this.generation.set(id, next);
+    return next;
   }
 
   private set(id: string, s: SessionState): void {

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { describeTarget } from '../../core/conn/session';
-import { profileTarget } from '../../core/conn/profile';
+import { profileParams } from '../../core/conn/profile';
+import type { ResolvedConnection } from '../../core/conn/resolve';
+import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
+import { maskUri } from '../../core/conn/conninfo';
+import { describeError } from '../../core/errors';
 import { Disposable } from '../disposable';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager, SessionState } from '../sessions';
@@ -16,6 +19,14 @@ export class ProfileNode {
     return `connection:${this.profile.id}`;
   }
 
+  private resolved(): ResolvedConnection | string {
+    try {
+      return resolveConnection(profileParams(this.profile), defaultResolveContext(process.env));
+    } catch (err) {
+      return describeError(err);
+    }
+  }
+
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
@@ -23,17 +34,21 @@ export class ProfileNode {
     item.contextValue = ['pgops.connection', connected ? 'connected' : 'disconnected', this.profile.sandbox ? 'sandbox' : '', this.profile.production ? 'production' : '']
       .filter(Boolean).join('+');
     item.description = this.describeState();
-    item.tooltip = new vscode.MarkdownString(`**${this.profile.name}**\n\n\`${describeTarget(profileTarget(this.profile))}\`${this.profile.production ? '\n\n$(warning) production' : ''}`, true);
+    const r = this.resolved();
+    const where = typeof r === 'string' ? r : r.hosts.map((h) => describeHost(r, h)).join(', ');
+    const source = this.profile.conninfo ? `\n\n\`${maskUri(this.profile.conninfo)}\`` : '';
+    item.tooltip = new vscode.MarkdownString(`**${this.profile.name}**${this.profile.production ? ' $(warning) production' : ''}${source}\n\n${where}`, true);
     item.iconPath = this.icon();
     return item;
   }
 
   private describeState(): string {
+    const prod = this.profile.production ? 'production · ' : '';
     switch (this.state.kind) {
-      case 'connected': return `connected · PostgreSQL ${Math.floor(this.state.serverVersionNum / 10000)}`;
-      case 'connecting': return 'connecting…';
-      case 'failed': return 'failed';
-      default: return this.profile.sandbox ? 'sandbox' : '';
+      case 'connected': return `${prod}connected · PostgreSQL ${Math.floor(this.state.serverVersionNum / 10000)}${this.state.info.tls.inUse ? ' · TLS' : ''}`;
+      case 'connecting': return `${prod}connecting…`;
+      case 'failed': return `${prod}failed`;
+      default: return this.profile.sandbox ? 'sandbox' : prod.replace(/ · $/, '');
     }
   }
 
@@ -42,19 +57,27 @@ export class ProfileNode {
       case 'connected': return new vscode.ThemeIcon('database', new vscode.ThemeColor('charts.green'));
       case 'connecting': return new vscode.ThemeIcon('loading~spin');
       case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-      default: return new vscode.ThemeIcon(this.profile.sandbox ? 'vm' : 'database');
+      default: return new vscode.ThemeIcon(this.profile.sandbox ? 'vm' : this.profile.production ? 'warning' : 'database');
     }
   }
 
   getChildren(): ConnectionsNode[] {
-    const t = profileTarget(this.profile);
-    const rows: Array<[string, string, string]> = [
-      ['host', t.host.startsWith('/') ? `${t.host} (Unix socket)` : t.host, 'globe'],
-      ['port', String(t.port), 'plug'],
-      ['user', t.user, 'person'],
-      ['database', t.database, 'database'],
-    ];
-    if (this.state.kind === 'connected') rows.push(['server', String(this.state.serverVersionNum), 'server']);
+    const rows: Array<[string, string, string]> = [];
+    const r = this.resolved();
+    if (typeof r === 'string') {
+      rows.push(['settings', r, 'error']);
+    } else {
+      r.hosts.forEach((h, i) => rows.push([r.hosts.length > 1 ? `host ${i + 1}` : 'host', h.socket ? `${h.host} (Unix socket), port ${h.port}` : `${h.host}:${h.port}`, h.socket ? 'folder' : 'globe']));
+      rows.push(['user', r.user, 'person'], ['database', r.dbname, 'database'], ['sslmode', r.sslmode, 'lock']);
+      if (r.hosts.length > 1) rows.push(['target_session_attrs', r.targetSessionAttrs, 'list-ordered']);
+      if (r.service) rows.push(['service', `${r.service.name} (${r.service.file})`, 'file']);
+    }
+    if (this.state.kind === 'connected') {
+      const info = this.state.info;
+      rows.push(['server', `PostgreSQL ${info.serverVersionNum} at ${info.description}`, 'server']);
+      rows.push(['auth', info.authMethod + (info.passwordSource ? ` (password from ${info.passwordSource})` : ''), 'key']);
+      rows.push(['tls', info.tls.inUse ? `${info.tls.protocol ?? 'TLS'}, verify=${info.tls.verified}` : 'off', info.tls.inUse ? 'lock' : 'unlock']);
+    }
     if (this.state.kind === 'failed') rows.push(['error', this.state.error, 'error']);
     return rows.map(([k, v, icon]) => new DetailNode(this, k, v, icon));
   }

@@ -1,0 +1,207 @@
+import * as vscode from 'vscode';
+import type { ConnectionProfile } from '../../core/conn/profile';
+import { profileFromInput, profileParams } from '../../core/conn/profile';
+import { parseConnString } from '../../core/conn/conninfo';
+import { describeSessionInfo, suggestProfileName } from '../../core/conn/sessionReport';
+import { PgOpsError } from '../../core/errors';
+import type { ExtensionServices } from '../context';
+import { ProfileNode } from '../views/connectionsView';
+import type { CommandGroup } from './index';
+
+/** Add / Edit / Remove / Duplicate / Test Connection, Connect / Disconnect. */
+export function connectionCommands(s: ExtensionServices) {
+  return {
+    'pgops.addConnection': () => addConnection(s),
+    'pgops.editConnection': async (node) => {
+      const p = await profileArg(s, node, 'Edit Connection');
+      if (p) await editConnection(s, p);
+    },
+    'pgops.removeConnection': async (node) => {
+      const p = await profileArg(s, node, 'Remove Connection');
+      if (p) await removeConnection(s, p);
+    },
+    'pgops.duplicateConnection': async (node) => {
+      const p = await profileArg(s, node, 'Duplicate Connection');
+      if (p) await duplicateConnection(s, p);
+    },
+    'pgops.testConnection': async (node) => {
+      const p = await profileArg(s, node, 'Test Connection');
+      if (p) return testConnection(s, p);
+      return undefined;
+    },
+    'pgops.connect': async (node) => {
+      const p = await profileArg(s, node, 'Connect');
+      if (p) await vscode.window.withProgress({ location: { viewId: 'pgops.connections' } }, () => s.sessions.connect(p));
+    },
+    'pgops.disconnect': async (node) => {
+      const p = await profileArg(s, node, 'Disconnect');
+      if (p) await s.sessions.disconnect(p.id);
+    },
+    'pgops.refreshConnections': () => s.views.connections.refresh(),
+  } satisfies CommandGroup;
+}
+
+async function profileArg(s: ExtensionServices, node: unknown, title: string): Promise<ConnectionProfile | undefined> {
+  if (node instanceof ProfileNode) return node.profile;
+  if (typeof node === 'string') return s.profiles.get(node) ?? s.profiles.all().find((p) => p.name === node);
+  const items = s.profiles.all().map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(items, { title: `${title}: choose a connection` }))?.profile;
+}
+
+const inputPrompt = 'Paste a URI (postgresql://user@host:5432/db?sslmode=verify-full), keyword=value pairs, service=NAME — or type a host name';
+
+/** Checks what the user pasted the way libpq would, so mistakes show while typing. */
+function validateConnInput(v: string): string | undefined {
+  if (!v.trim()) return 'Enter a connection string, service=NAME or a host';
+  try {
+    profileFromInput(v);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function addConnection(s: ExtensionServices): Promise<void> {
+  const text = await vscode.window.showInputBox({ title: 'Add Connection (1/4): where', prompt: inputPrompt, ignoreFocusOut: true, validateInput: validateConnInput });
+  if (!text) return;
+  const input = profileFromInput(text);
+  let conninfo = input.conninfo;
+  if (!text.includes('=') && !/^postgres(ql)?:\/\//.test(text.trim())) {
+    const rest = await vscode.window.showInputBox({ title: 'Add Connection (1/4): more keywords (optional)', prompt: 'e.g. port=5432 user=app dbname=app sslmode=verify-full — empty for libpq defaults', value: '', validateInput: (v) => (v.trim() ? validateConnInput(`${conninfo} ${v}`) : undefined) });
+    if (rest === undefined) return;
+    if (rest.trim()) conninfo = `${conninfo} ${rest.trim()}`;
+  }
+  const name = await vscode.window.showInputBox({
+    title: 'Add Connection (2/4): name', prompt: 'Shown in the Connections view', value: suggestProfileName(parseConnString(conninfo)), ignoreFocusOut: true,
+    validateInput: (v) => (!v.trim() ? 'Enter a name' : s.profiles.all().some((p) => p.name === v.trim()) ? 'A profile with this name exists' : undefined),
+  });
+  if (!name) return;
+  const production = await askProduction(false);
+  if (production === undefined) return;
+  const where = await askScope();
+  if (!where) return;
+  const profile = { name: name.trim(), conninfo, production };
+  await s.profiles.add(profile, where);
+  const saved = s.profiles.all().find((p) => p.name === profile.name);
+  if (saved && input.password !== undefined) {
+    await s.sessions.secrets.set(saved.id, input.password);
+    void vscode.window.showInformationMessage(`The password from the pasted text is stored in Secret Storage for "${profile.name}", not in settings.`);
+  }
+  if (saved && (await vscode.window.showInformationMessage(`Connection "${profile.name}" added.`, 'Test Connection', 'Connect')) === 'Connect') await s.sessions.connect(saved);
+  else if (saved) await testConnection(s, saved);
+}
+
+async function askProduction(current: boolean): Promise<boolean | undefined> {
+  const pick = await vscode.window.showQuickPick([
+    { label: 'Not production', production: false, picked: !current },
+    { label: '$(warning) Production', description: 'type the connection name before any action that writes', production: true, picked: current },
+  ], { title: 'Add Connection (3/4): is this a production server?' });
+  return pick?.production;
+}
+
+async function askScope(): Promise<vscode.ConfigurationTarget | undefined> {
+  if (!vscode.workspace.workspaceFolders?.length) return vscode.ConfigurationTarget.Global;
+  const pick = await vscode.window.showQuickPick([
+    { label: 'User settings', target: vscode.ConfigurationTarget.Global },
+    { label: 'Workspace settings', description: 'shared with the team (no secrets are written)', target: vscode.ConfigurationTarget.Workspace },
+  ], { title: 'Add Connection (4/4): save the profile in' });
+  return pick?.target;
+}
+
+async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
+  if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Start/Stop/Reset Local Sandbox instead.');
+  const hasSecret = await s.sessions.secrets.has(p.id);
+  const pick = await vscode.window.showQuickPick([
+    { label: '$(link) Connection string', description: p.conninfo ?? '(fields only)', action: 'conninfo' },
+    { label: '$(edit) Name', description: p.name, action: 'name' },
+    { label: p.production ? '$(warning) Production: yes' : 'Production: no', description: 'toggle', action: 'production' },
+    { label: '$(key) Set password', description: hasSecret ? 'replace the one in Secret Storage' : 'store in Secret Storage', action: 'password' },
+    ...(hasSecret ? [{ label: '$(trash) Clear stored password', description: 'use ~/.pgpass, PGPASSWORD or a prompt instead', action: 'clear' }] : []),
+    { label: '$(terminal) Password command', description: p.passwordCommand ? p.passwordCommand.join(' ') : 'none', action: 'command' },
+  ], { title: `Edit Connection "${p.name}"` });
+  if (!pick) return;
+  const { id: _id, sandbox: _sandbox, ...current } = p;
+  let next = { ...current };
+  switch (pick.action) {
+    case 'conninfo': {
+      const v = await vscode.window.showInputBox({ title: `Connection string of "${p.name}"`, prompt: inputPrompt, value: p.conninfo ?? '', validateInput: validateConnInput, ignoreFocusOut: true });
+      if (v === undefined) return;
+      const input = profileFromInput(v);
+      next = { ...next, conninfo: input.conninfo, host: undefined, port: undefined, user: undefined, dbname: undefined };
+      if (input.password !== undefined) await s.sessions.secrets.set(p.id, input.password);
+      break;
+    }
+    case 'name': {
+      const v = await vscode.window.showInputBox({ title: 'New name', value: p.name, validateInput: (x) => (!x.trim() ? 'Enter a name' : x.trim() !== p.name && s.profiles.all().some((o) => o.name === x.trim()) ? 'A profile with this name exists' : undefined) });
+      if (!v || v.trim() === p.name) return;
+      next.name = v.trim();
+      break;
+    }
+    case 'production':
+      next.production = !p.production;
+      break;
+    case 'password': {
+      const v = await vscode.window.showInputBox({ title: `Password for "${p.name}"`, prompt: 'Stored in VS Code Secret Storage (the OS keychain), never in settings', password: true, ignoreFocusOut: true });
+      if (v !== undefined) await s.sessions.secrets.set(p.id, v);
+      return;
+    }
+    case 'clear':
+      await s.sessions.secrets.delete(p.id);
+      return;
+    case 'command': {
+      const v = await vscode.window.showInputBox({ title: `Password command for "${p.name}"`, prompt: 'JSON list: program and arguments, run without a shell; it prints the password or token. Empty to remove.', value: p.passwordCommand ? JSON.stringify(p.passwordCommand) : '["vault", "kv", "get", "-field=password", "secret/db"]', validateInput: validateArgv });
+      if (v === undefined) return;
+      next.passwordCommand = v.trim() ? (JSON.parse(v) as string[]) : undefined;
+      break;
+    }
+  }
+  await s.sessions.disconnect(p.id);
+  s.sessions.forget(p.id);
+  await s.profiles.update(p.name, next);
+  const renamed = s.profiles.all().find((o) => o.name === next.name);
+  if (renamed && renamed.id !== p.id) await s.sessions.secrets.copy(p.id, renamed.id, true);
+}
+
+function validateArgv(v: string): string | undefined {
+  if (!v.trim()) return undefined;
+  try {
+    const a = JSON.parse(v) as unknown;
+    return Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string') ? undefined : 'Give a JSON list of strings, e.g. ["gcloud", "sql", "generate-login-token"]';
+  } catch {
+    return 'Give a JSON list of strings, e.g. ["gcloud", "sql", "generate-login-token"]';
+  }
+}
+
+async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
+  if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Stop or Reset Local Sandbox instead.');
+  const answer = await vscode.window.showWarningMessage(`Remove the connection "${p.name}"?`, { modal: true, detail: 'The profile and its stored password are removed; the server is not touched.' }, 'Remove');
+  if (answer !== 'Remove') return;
+  await s.sessions.disconnect(p.id);
+  s.sessions.forget(p.id);
+  await s.profiles.remove(p);
+  await s.sessions.secrets.delete(p.id);
+}
+
+async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
+  let name = `${p.name} (copy)`;
+  for (let i = 2; s.profiles.all().some((o) => o.name === name); i++) name = `${p.name} (copy ${i})`;
+  const chosen = await vscode.window.showInputBox({ title: `Duplicate "${p.name}"`, value: name, validateInput: (x) => (!x.trim() ? 'Enter a name' : s.profiles.all().some((o) => o.name === x.trim()) ? 'A profile with this name exists' : undefined) });
+  if (!chosen) return;
+  const { id: _id, sandbox: _sandbox, ...fields } = p;
+  const copy = p.sandbox ? { name: chosen.trim(), conninfo: Object.entries(profileParams(p)).map(([k, v]) => `${k}=${v}`).join(' ') } : { ...fields, name: chosen.trim() };
+  await s.profiles.add(copy, s.profiles.scopeOf(p.name)?.target ?? vscode.ConfigurationTarget.Global);
+  const created = s.profiles.all().find((o) => o.name === copy.name);
+  if (created) await s.sessions.secrets.copy(p.id, created.id);
+}
+
+async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promise<string[]> {
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…` }, () => s.sessions.test(p));
+  const lines = describeSessionInfo(result);
+  s.logger.info(`Test Connection ${p.name}: ${lines.join('; ')}`);
+  void vscode.window.showInformationMessage(`Connection "${p.name}" works.`, { modal: true, detail: lines.join('\n') });
+  return lines;
+}
