@@ -10,11 +10,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
+import { main } from '../../src/cli/main';
 import { findPgbench } from '../../src/core/bench/findPgbench';
 import { sshShell } from '../../src/core/bench/hostShell';
 import { validatePlan } from '../../src/core/bench/plan';
 import { runSweep } from '../../src/core/bench/sweep';
 import { collectSystemFacts } from '../../src/core/bench/systemFacts';
+import { readReport } from '../../src/core/report';
 import { freePort } from '../../src/core/sandbox/pgServer';
 import { sharedServer, serverMatrix, tempDir } from '../support/servers';
 
@@ -100,16 +102,22 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
     assert.match(refused.join('\n'), /does not match/);
   });
 
-  it('a sweep with --ssh takes the system section from the SSH host', async () => {
-    const major = serverMatrix()[0].major;
-    const report = await runSweep({
-      plan: validatePlan({ values: [1], durationS: 1, init: 'once', topStatements: 0, waits: { enabled: false, intervalMs: 200 } }),
-      target: sharedServer(major).target(), pgbenchPath: findPgbench().path,
-      ssh: { host: '127.0.0.1', port, user, keyFile, knownHostsFile: path.join(dir, 'known_hosts_sweep') },
-    });
-    assert.equal(report.pgops?.status, 'complete', JSON.stringify(report.pgops?.error));
-    assert.equal(report.sections.system.reports.uname_a?.data, execFileSync('uname', ['-r', '-m'], { encoding: 'utf8' }));
-    assert.match(report.pgops?.environmentNotes.join('\n') ?? '', new RegExp(`\\[127\\.0\\.0\\.1\\]:${port} is not in`));
+  it('pgops bench --ssh --ssh-key takes the system section from the SSH host', async () => {
+    const t = sharedServer(serverMatrix()[0].major).target();
+    const out = tempDir('bench-ssh-cli');
+    try {
+      let err = '';
+      const code = await main(['bench', '--conn', `postgresql://${t.user}:${t.password}@${t.host}:${t.port}/${t.database}`, '--clients', '1', '--time', '1',
+        '--init', 'once', '--top', '0', '--no-waits', '--ssh', `${user}@127.0.0.1:${port}`, '--ssh-key', keyFile, '--report-name', 'ssh', '--out', out],
+      { out: () => undefined, err: (m) => { err += `${m}\n`; }, env: { ...process.env }, cwd: out });
+      assert.equal(code, 0, err);
+      const report = readReport(path.join(out, 'ssh.pgperf.json'));
+      assert.equal(report.sections.system.reports.uname_a?.data, execFileSync('uname', ['-r', '-m'], { encoding: 'utf8' }));
+      assert.match(report.pgops?.environmentNotes.join('\n') ?? '', new RegExp(`\\[127\\.0\\.0\\.1\\]:${port} is not in`));
+      assert.match(err, /note: SSH host key of \[127\.0\.0\.1\]/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

@@ -60,12 +60,18 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
   it('re-runs a report: --plan takes the plan stored in it', async function () {
     this.timeout(120_000);
     const { log, io: cliIo } = io();
-    const code = await main(['bench', '--conn', conn, '--plan', path.join(dir, 'tpl.pgperf.json'), '--report-name', 'tpl-again', '--out', dir], cliIo);
+    const code = await main(['bench', '--conn', conn, '--plan', path.join(dir, 'tpl.pgperf.json'), '--report-name', 'tpl-again', '--keep-logs', '--out', dir], cliIo);
     assert.equal(code, 0, log.err);
     const again: Report = readReport(path.join(dir, 'tpl-again.pgperf.json'));
     const first: Report = readReport(path.join(dir, 'tpl.pgperf.json'));
-    assert.deepEqual({ ...again.pgops?.plan, reportName: undefined }, { ...first.pgops?.plan, reportName: undefined });
+    // the same plan, except the name and the --keep-logs given on top of it
+    assert.deepEqual({ ...again.pgops?.plan, reportName: undefined, transactionLog: undefined }, { ...first.pgops?.plan, reportName: undefined, transactionLog: undefined });
+    assert.deepEqual(again.pgops?.plan?.transactionLog, { enabled: true, samplingRate: 1, keep: true });
     assert.equal(again.pgops?.iterations.length, 2);
+    const kept = fs.readdirSync(path.join(dir, 'tpl-again.logs'));
+    assert.deepEqual(kept.map((f) => f.replace(/\.\d+$/, '')).sort(), ['it0', 'it1'], 'one kept per-transaction log per iteration');
+    const lines = fs.readFileSync(path.join(dir, 'tpl-again.logs', kept.sort()[1]), 'utf8').trim().split('\n').length;
+    assert.equal(lines, again.pgops?.iterations[1].processed);
   });
 
   it('refuses a template that needs a shell or the password, before running anything', async () => {
