@@ -87,24 +87,40 @@ function toItem(f: SystemFact, value: FactValue): ReportItem {
   return tableItem(f.header, value.theader, value.rows, opts);
 }
 
-/** Collects every system fact on `sh`; the result keeps the order of `systemFacts`. */
-export async function collectSystemFacts(sh: HostShell): Promise<Record<string, ReportItem>> {
-  const items: Record<string, ReportItem> = {};
-  let lshwMissing: string | undefined;
-  for (const f of systemFacts) {
-    const kind = f.key.startsWith('lshw_') || f.key === 'block_devices' ? 'table' : 'plain_text';
-    if (f.key.startsWith('lshw_') && lshwMissing) {
-      items[f.key] = plainTextItem(f.header, lshwMissing, { state: f.state, command: { shell_command_file: `${f.key}.sh` } });
-      continue;
-    }
-    try {
-      items[f.key] = toItem(f, await f.collect(sh));
-    } catch (err) {
-      const message = (err as Error).message;
-      if (f.key.startsWith('lshw_') && /ENOENT|not found|No such file/i.test(message)) lshwMissing = `lshw is not installed on the database host (${sh.where})`;
-      items[f.key] = plainTextItem(f.header, lshwMissing ?? `Error generating report of type "${kind}": ${message}`, { description: f.description, state: f.state, command: { shell_command_file: `${f.key}.sh` } });
-    }
+async function collectOne(f: SystemFact, sh: HostShell): Promise<ReportItem> {
+  const kind = f.key.startsWith('lshw_') || f.key === 'block_devices' ? 'table' : 'plain_text';
+  try {
+    return toItem(f, await f.collect(sh));
+  } catch (err) {
+    const message = (err as Error).message;
+    const text = f.key.startsWith('lshw_') && /ENOENT|not found|No such file/i.test(message)
+      ? `lshw is not installed on the database host (${sh.where})`
+      : `Error generating report of type "${kind}": ${message}`;
+    return plainTextItem(f.header, text, { description: f.description, state: f.state, command: { shell_command_file: `${f.key}.sh` } });
   }
+}
+
+/**
+ * Collects every system fact on `sh`, four at a time (each is a round trip over SSH); the result
+ * keeps the order of `systemFacts`. lshw is asked once first: when it is missing, every lshw item says so.
+ */
+export async function collectSystemFacts(sh: HostShell): Promise<Record<string, ReportItem>> {
+  const results = new Map<string, ReportItem>();
+  const lshwFacts = systemFacts.filter((f) => f.key.startsWith('lshw_'));
+  const queue = systemFacts.filter((f) => !f.key.startsWith('lshw_'));
+  const first = lshwFacts[0] ? await collectOne(lshwFacts[0], sh) : undefined;
+  const lshwMissing = typeof first?.data === 'string' && first.data.startsWith('lshw is not installed') ? first.data : undefined;
+  if (first) results.set(lshwFacts[0].key, first);
+  for (const f of lshwFacts.slice(1)) {
+    if (lshwMissing) results.set(f.key, plainTextItem(f.header, lshwMissing, { state: f.state, command: { shell_command_file: `${f.key}.sh` } }));
+    else queue.push(f);
+  }
+  const workers = Array.from({ length: 4 }, async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) results.set(f.key, await collectOne(f, sh));
+  });
+  await Promise.all(workers);
+  const items: Record<string, ReportItem> = {};
+  for (const f of systemFacts) items[f.key] = results.get(f.key) as ReportItem;
   return items;
 }
 
