@@ -126,17 +126,22 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   let profile: Profile | undefined;
   let cleaned: Promise<void> | undefined;
+  let interrupted = false;
 
   const cleanup = (): Promise<void> => (cleaned ??= (async () => {
-    await browser?.close().catch(() => undefined);
     await server?.stop();
+    await browser?.close().catch(() => undefined);
     // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
     if (profile) await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
     if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
     else fs.rmSync(runDir, { recursive: true, force: true });
   })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => { log(`\n  ${sig}: stopping code-server and the sandbox…`); void cleanup().finally(() => process.exit(130)); });
+    process.once(sig, () => {
+      interrupted = true;
+      log(`\n  ${sig}: stopping code-server and the sandbox…`);
+      void cleanup().finally(() => process.exit(130));
+    });
   }
 
   try {
@@ -153,7 +158,8 @@ async function main(): Promise<void> {
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     browser = await chromium.launch({
-      executablePath: chromiumPath, headless: true,
+      // Our own signal handlers stop code-server and the sandbox first, then close the browser.
+      executablePath: chromiumPath, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
     const ui = await runUiSuite(grep);
     totals.passed += ui.passed; totals.failed += ui.failed; totals.skipped += ui.skipped;
   } catch (err) {
-    log(`  ✘ vscode tier could not run: ${err instanceof Error ? err.message : String(err)}`);
+    if (!interrupted) log(`  ✘ vscode tier could not run: ${err instanceof Error ? err.message : String(err)}`);
     totals.failed += 1;
   } finally {
     await cleanup();
