@@ -164,6 +164,20 @@ for (const binaries of serverMatrix()) {
       assert.ok(!wrongPassword.message.includes('not-it'));
     });
 
+    it('require_auth and channel_binding=require are checked before any password is sent', async () => {
+      let asked = 0;
+      const credential = { label: 'counting', get: async () => { asked++; return userPassword; } };
+      const attempt = (conninfo: string) => connectResolved(resolveConnection(conninfo, { ...ctx, env: { HOME: '/nonexistent' } }), { credential });
+      await assert.rejects(attempt(tcp('user=scramuser sslmode=disable require_auth=md5,password')), (e: unknown) =>
+        PgOpsError.is(e, 'conn-auth') && /authentication method requirement "md5,password" failed: server requested scram-sha-256/.test(e.message));
+      assert.equal(asked, 0, 'no password was handed over');
+      await assert.rejects(attempt(`host=${server.socketDir} port=${server.port} user=postgres dbname=postgres require_auth=!none`), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /did not complete authentication/.test(e.message));
+      const ok = await attempt(tcp('user=scramuser sslmode=require channel_binding=require require_auth=scram-sha-256'));
+      assert.equal(ok.info.authMethod, 'scram-sha-256 (channel binding)');
+      await ok.client.end();
+      await assert.rejects(attempt(tcp('user=scramuser sslmode=disable channel_binding=require')), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /channel binding required/.test(e.message));
+    });
+
     it('peer over the Unix socket authenticates this process\'s OS user (root), directly and through a pg_ident map', async () => {
       const direct = await session(`host=${server.socketDir} port=${server.port} user=root dbname=postgres`);
       assert.equal(direct.user, 'root');

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { CancelledError, throwIfAborted } from '../errors';
+import { CancelledError, PgOpsError, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { classifyFailure, combineFailures } from './failures';
@@ -9,6 +9,8 @@ import type { HostSpec, ResolvedConnection } from './resolve';
 import { describeHost, pgpassFor } from './resolve';
 import type { ConnectionTarget, SessionSafety } from './session';
 import { defaultSafety, safetyOptions } from './session';
+import type { RequestedAuth } from './requireAuth';
+import { channelBindingViolation, requireAuthViolation } from './requireAuth';
 import type { SslAttempt } from './tls';
 import { sslAttempts } from './tls';
 
@@ -115,7 +117,15 @@ type Outcome = { connected: Connected } | { failure: AttemptFailure };
 async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, want: TargetSessionAttrs, opts: ConnectOptions): Promise<Outcome> {
   const safety = opts.safety ?? defaultSafety;
   const where = describeHost(r, h);
-  const pw = passwordPlan(r, h, opts.credential);
+  let authMethod = '';
+  let saslOffered: string[] | undefined;
+  // Checked when the server asks, before any password leaves this process (libpq's require_auth, channel_binding).
+  const gate = (): void => {
+    const requested: RequestedAuth = authMethod === 'SASL' ? 'scram-sha-256' : authMethod === 'md5' ? 'md5' : 'password';
+    const why = requireAuthViolation(r.params.require_auth, requested) ?? (authMethod === 'SASL' ? channelBindingViolation(r.params.channel_binding, saslOffered, attempt.ssl !== false) : undefined);
+    if (why) throw new PgOpsError('conn-require-auth', why, 'The server authenticates differently than require_auth/channel_binding allow: check the server or relax the setting.');
+  };
+  const pw = passwordPlan(r, h, opts.credential, gate);
   // The read-only guard goes on after the session-type check: it would make every server look read-only.
   const readOnlyAtStartup = safety.readOnly && want === 'any';
   const userOptions = r.params.options ? `${r.params.options} ` : '';
@@ -131,11 +141,13 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
     enableChannelBinding: attempt.ssl !== false && r.params.channel_binding !== 'disable',
     client_encoding: r.params.client_encoding,
   } as ConstructorParameters<typeof Client>[0]);
-  let authMethod = '';
   const con = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   con.on('authenticationCleartextPassword', () => { authMethod = 'password'; });
   con.on('authenticationMD5Password', () => { authMethod = 'md5'; });
-  con.on('authenticationSASL', () => { authMethod = 'SASL'; });
+  con.on('authenticationSASL', (m: { mechanisms?: string[] }) => {
+    authMethod = 'SASL';
+    saslOffered = m.mechanisms;
+  });
   con.on('authenticationSASLContinue', () => {
     const mechanism = (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism;
     authMethod = mechanism === 'SCRAM-SHA-256-PLUS' ? 'scram-sha-256 (channel binding)' : mechanism === 'SCRAM-SHA-256' ? 'scram-sha-256' : mechanism ?? 'SASL';
@@ -161,6 +173,11 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
       if (safety.readOnly) await client.query('SET default_transaction_read_only = on');
     }
     const info = await describeSession(client, r, h, attempt, authMethod, pw.sourceUsed());
+    const late = (authMethod ? undefined : requireAuthViolation(r.params.require_auth, 'none')) ?? (authMethod ? undefined : channelBindingViolation(r.params.channel_binding, undefined, attempt.ssl !== false));
+    if (late) {
+      await client.end().catch(() => undefined);
+      return { failure: { where, host: h, tls: attempt.ssl !== false, kind: 'auth', reason: late } };
+    }
     const password = pw.value();
     return { connected: { client, info, target: { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname, password, ssl: attempt.ssl === false ? false : attempt.ssl, connectTimeoutMs: r.connectTimeoutMs } } };
   } catch (err) {
@@ -173,10 +190,11 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
  * libpq's order for a password: one given in the input/service, then ours (Secret Storage or a
  * command), then PGPASSWORD, then the password file. Asked for only when the server wants one.
  */
-function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: CredentialSource | undefined) {
+function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: CredentialSource | undefined, gate: () => void) {
   let source: string | undefined;
   let value: string | undefined;
   const provide = async (): Promise<string | undefined> => {
+    gate();
     const given = r.params.password;
     if (given !== undefined && r.sources.password !== 'env') {
       source = r.sources.password === 'service' ? `service "${r.service?.name}"` : 'connection string';

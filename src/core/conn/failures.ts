@@ -22,6 +22,7 @@ export function classifyFailure(r: ResolvedConnection, h: HostSpec, tls: boolean
   const e = (err ?? {}) as { code?: string; message?: string };
   const message = e.message ?? String(err);
   const base = { where: describeHost(r, h), host: h, tls, code: e.code, passwordSource, error: err };
+  if (PgOpsError.is(err, 'conn-require-auth')) return { ...base, kind: 'auth', reason: message };
   if (e.code && networkCodes.has(e.code)) {
     const why = e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'connection refused (no server listening)' : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? 'host name not found' : e.code === 'EACCES' ? 'permission denied on the socket' : message;
     return { ...base, kind: 'network', reason: why };
