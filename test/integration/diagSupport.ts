@@ -1,9 +1,16 @@
 /** Load generators for the diagnostics tests: real pgbench and plain SQL against a test server. */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { Client as PgClient } from 'pg';
 import type { Client } from 'pg';
 import { findPgbench } from '../../src/core/bench/findPgbench';
+import { chownTree } from '../../src/core/sandbox/osUser';
+import type { PgServerLayout } from '../../src/core/sandbox/pgServer';
+import { freePort, startServer, stopServer } from '../../src/core/sandbox/pgServer';
 import type { TestServer } from '../support/servers';
+import { tempDir } from '../support/servers';
 
 const run = promisify(execFile);
 
@@ -26,4 +33,54 @@ export async function freshDatabase(srv: TestServer, name: string): Promise<Clie
     await admin.end();
   }
   return srv.admin(name);
+}
+
+export interface Standby {
+  port: number;
+  /** A superuser client on the standby over its Unix socket; the caller ends it. */
+  admin(): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A streaming hot standby of `primary`, made with the low-level backup API (pg_backup_start /
+ * pg_backup_stop and a file copy) because PostgreSQL 18 from npm ships no pg_basebackup. It streams
+ * from the primary through the physical slot `slotName`.
+ */
+export async function startStandby(primary: TestServer, slotName: string): Promise<Standby> {
+  const root = tempDir('standby');
+  const layout: PgServerLayout = { ...primary.layout, dataDir: path.join(root, 'data'), socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'), port: await freePort() };
+  fs.mkdirSync(layout.socketDir);
+  const admin = await primary.admin();
+  try {
+    await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName]);
+    await admin.query("SELECT pg_backup_start('pgops diag standby', true)");
+    const walSegment = /pg_wal\/[0-9A-F]{24}$/;
+    fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !walSegment.test(src) && !/postmaster\.(pid|opts)$/.test(src) });
+    const stop = await admin.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(true)');
+    fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
+  } finally {
+    await admin.end();
+  }
+  fs.writeFileSync(path.join(layout.dataDir, 'standby.signal'), '');
+  const conninfo = `host=127.0.0.1 port=${primary.port} user=${primary.user} password=${primary.password} application_name=diag_standby`;
+  fs.appendFileSync(path.join(layout.dataDir, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${slotName}'\n`);
+  chownTree(root, layout.runAs);
+  fs.chmodSync(layout.dataDir, 0o700);
+  await startServer(layout);
+  return {
+    port: layout.port,
+    admin: async () => {
+      const c = new PgClient({ host: layout.socketDir, port: layout.port, user: primary.user, database: 'postgres', application_name: 'pgops test standby admin' });
+      await c.connect();
+      return c;
+    },
+    stop: async () => {
+      await stopServer(layout.dataDir);
+      fs.rmSync(root, { recursive: true, force: true });
+      const a = await primary.admin();
+      await a.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [slotName]).catch(() => undefined);
+      await a.end();
+    },
+  };
 }

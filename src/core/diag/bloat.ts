@@ -35,27 +35,32 @@ export const bloatSql = `WITH consts AS (
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
     AND (c.relkind IN ('r', 'm') OR (c.relkind = 'i' AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
     AND (c.relpages > 0 OR c.reltuples < 0)
+), stats AS MATERIALIZED (
+  -- pg_stats is an expensive view (privilege checks per column): read it once
+  SELECT schemaname, tablename, attname, null_frac, avg_width FROM pg_stats
+  WHERE NOT inherited AND schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname !~ '^pg_toast'
 ), table_cols AS (
   SELECT r.oid, count(*) AS ncols, count(s.attname) AS with_stats,
          sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS width,
          bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls, bool_or(a.atttypid = 'name'::regtype) AS has_name
   FROM rels r
   JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN pg_stats s ON s.schemaname = r.nspname AND s.tablename = r.relname AND s.attname = a.attname AND NOT s.inherited
+  LEFT JOIN stats s ON s.schemaname = r.nspname AND s.tablename = r.relname AND s.attname = a.attname
   WHERE r.relkind IN ('r', 'm')
   GROUP BY r.oid
 ), index_cols AS (
-  SELECT r.oid, t.relname AS table_name, count(*) AS ncols, count(s.attname) AS with_stats,
-         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 1024)) AS width,
-         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls, bool_or(ia.atttypid = 'name'::regtype) AS has_name
+  -- a key column takes the statistics of its table column, an expression those of the index itself;
+  -- two plain joins (not one CASE join) so the planner can hash them on thousands of relations
+  SELECT r.oid, t.relname AS table_name, count(*) AS ncols, count(coalesce(st.attname, se.attname)) AS with_stats,
+         sum((1 - coalesce(st.null_frac, se.null_frac, 0)) * coalesce(st.avg_width, se.avg_width, 1024)) AS width,
+         bool_or(coalesce(st.null_frac, se.null_frac, 0) > 0) AS has_nulls, bool_or(ia.atttypid = 'name'::regtype) AS has_name
   FROM rels r
   JOIN pg_index i ON i.indexrelid = r.oid
   JOIN pg_class t ON t.oid = i.indrelid
   JOIN pg_attribute ia ON ia.attrelid = r.oid AND ia.attnum > 0
   LEFT JOIN pg_attribute ta ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND i.indkey[ia.attnum - 1] <> 0
-  LEFT JOIN pg_stats s ON s.schemaname = r.nspname AND NOT s.inherited AND
-       CASE WHEN ta.attname IS NOT NULL THEN s.tablename = t.relname AND s.attname = ta.attname
-            ELSE s.tablename = r.relname AND s.attname = ia.attname END
+  LEFT JOIN stats st ON st.schemaname = r.nspname AND st.tablename = t.relname AND st.attname = ta.attname
+  LEFT JOIN stats se ON ta.attname IS NULL AND se.schemaname = r.nspname AND se.tablename = r.relname AND se.attname = ia.attname
   WHERE r.relkind = 'i'
   GROUP BY r.oid, t.relname
 ), expected AS (
