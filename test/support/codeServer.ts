@@ -30,11 +30,19 @@ export function cacheDir(): string {
 
 class LauncherError extends Error {}
 
+/** Runs an install step with its (long) output in `<cache>/install.log`; a failure shows the log's tail. */
 function runOrThrow(what: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, log: Log): void {
-  log(`${what}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const logFile = path.join(cacheDir(), 'install.log');
+  log(`${what}: ${cmd} ${args.join(' ')}  (output in ${logFile})`);
+  const fd = fs.openSync(logFile, 'a');
+  let r: ReturnType<typeof spawnSync>;
+  try {
+    r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  } finally {
+    fs.closeSync(fd);
+  }
   if (r.status !== 0) {
-    const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-25).join('\n');
     throw new LauncherError(`${what} failed (${r.error ? r.error.message : `exit ${r.status}`}):\n${tail}\n` +
       'code-server needs the npm registry, a C++ toolchain and the Kerberos headers (apt-get install build-essential libkrb5-dev).');
   }

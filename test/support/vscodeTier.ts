@@ -145,6 +145,7 @@ async function main(): Promise<void> {
   }
 
   try {
+    if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     const install = ensureCodeServer(log);
     const sandboxPort = await freePort();
     profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
@@ -156,7 +157,6 @@ async function main(): Promise<void> {
 
     server = await startCodeServer({ install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'), env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort) } });
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     browser = await chromium.launch({
       // Our own signal handlers stop code-server and the sandbox first, then close the browser.
       executablePath: chromiumPath, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
