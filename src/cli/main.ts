@@ -10,9 +10,10 @@ import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
+import { connCommand } from './commands/conn';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, joinCommand, reportCommand, hbaCommand];
+const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, joinCommand, reportCommand, hbaCommand, connCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

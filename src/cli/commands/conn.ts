@@ -1,0 +1,43 @@
+import { redactParams } from '../../core/conn/params';
+import { describeHost } from '../../core/conn/resolve';
+import { resolveCliConnection } from '../../core/conn/resolveTarget';
+import { describeSessionInfo } from '../../core/conn/sessionReport';
+import type { CliCommand } from '../command';
+import { parseFlags, requireFlag, UsageError } from '../command';
+import { openCliSession } from '../conn';
+
+/** `pgops conn resolve|test`: what libpq would make of --conn (no secrets shown), and whether it connects. */
+export const connCommand: CliCommand = {
+  name: 'conn',
+  summary: 'show how a connection string resolves (service, PG* variables, pgpass) and test it',
+  usage: 'pgops conn resolve|test --conn C [--json]\n' +
+    '  resolve    the hosts, user, database and every keyword with where its value came from; passwords masked\n' +
+    '  test       connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
+    '  --conn C   URI, conninfo or service=NAME (completed from PG* variables and pgpass)',
+  async run(argv, io) {
+    const [action, ...rest] = argv;
+    if (action !== 'resolve' && action !== 'test') throw new UsageError('expected "resolve" or "test"');
+    const { values } = parseFlags(rest, { conn: { type: 'string' }, json: { type: 'boolean' } });
+    const conn = requireFlag(values.conn, 'conn');
+    if (action === 'resolve') {
+      const r = resolveCliConnection(conn, io.env);
+      const params = redactParams(r.params);
+      if (values.json) {
+        io.out(JSON.stringify({ hosts: r.hosts, user: r.user, dbname: r.dbname, sslmode: r.sslmode, targetSessionAttrs: r.targetSessionAttrs, service: r.service ?? null, params, sources: r.sources }, null, 2));
+      } else {
+        io.out(r.hosts.map((h) => describeHost(r, h)).join('\n'));
+        for (const [k, v] of Object.entries(params)) io.out(`  ${k} = ${v}  (${r.sources[k]})`);
+      }
+      return 0;
+    }
+    const { client, info } = await openCliSession(conn, io);
+    try {
+      const v = (await client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u")).rows[0];
+      const full = { ...info, serverVersion: v.v, currentUser: v.u };
+      io.out(values.json ? JSON.stringify(full, null, 2) : describeSessionInfo(full).join('\n'));
+      return 0;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+};
