@@ -1,7 +1,7 @@
 import { quoteIdent } from '../sql';
 import type { Queryable } from './queryable';
 import type { StatementOrder, StatementsSource, StatementStats } from './statements';
-import { allStatementCounters, statementTexts } from './statements';
+import { allStatementCounters, changedStatementCounters, statementTexts } from './statements';
 import type { CumulativeCounter } from './statementColumns';
 
 /** One snapshot of every entry's counters, taken at `at` (ms since epoch). */
@@ -36,6 +36,8 @@ export function diffSnapshots(prev: StatementSnapshot, cur: StatementSnapshot): 
   const before = new Map(prev.entries.map((e) => [e.key, e]));
   const out: StatementDelta[] = [];
   for (const e of cur.entries) {
+    // other roles' entries without pg_read_all_stats have no queryid: no stable key to diff by
+    if (e.queryid === null) continue;
     const p = fullReset ? undefined : before.get(e.key);
     const restarted = !p || (e.statsSince !== null && p.statsSince !== e.statsSince) || wentDown(p, e);
     const counters: StatementStats['counters'] = {};
@@ -125,15 +127,24 @@ export class StatementHistory {
   }
 }
 
-/** Reads a snapshot: every entry's counters (without texts) and the global reset time. */
-export async function takeStatementSnapshot(client: Queryable, source: StatementsSource, now: () => number = Date.now): Promise<StatementSnapshot> {
-  const entries = await allStatementCounters(client, source);
+/**
+ * Reads a snapshot: every entry's counters (without texts) and the global reset time. Given the
+ * previous snapshot of the same reset period, only entries whose calls changed come from the
+ * server (the others are carried over), which keeps a refresh cheap with thousands of entries.
+ */
+export async function takeStatementSnapshot(client: Queryable, source: StatementsSource, now: () => number = Date.now, prev?: StatementSnapshot): Promise<StatementSnapshot> {
   let statsReset: string | null = null;
   if (source.hasInfo) {
     const r = await client.query<{ stats_reset: string | null }>(`SELECT stats_reset::text AS stats_reset FROM ${quoteIdent(source.schema)}.pg_stat_statements_info`);
     statsReset = r.rows[0]?.stats_reset ?? null;
   }
-  return { at: now(), statsReset, entries };
+  if (prev && prev.statsReset === statsReset) {
+    const changed = await changedStatementCounters(client, source, prev.entries);
+    const byKey = new Map(prev.entries.map((e) => [e.key, e]));
+    for (const e of changed) byKey.set(e.key, e);
+    return { at: now(), statsReset, entries: [...byKey.values()] };
+  }
+  return { at: now(), statsReset, entries: await allStatementCounters(client, source) };
 }
 
 /**
@@ -141,7 +152,7 @@ export async function takeStatementSnapshot(client: Queryable, source: Statement
  * one, with their query texts (fetched for those entries only). Undefined on the first snapshot.
  */
 export async function topStatementDeltas(client: Queryable, source: StatementsSource, history: StatementHistory, opts: { order?: StatementOrder; limit?: number; now?: () => number } = {}): Promise<DeltaResult | undefined> {
-  const delta = history.add(await takeStatementSnapshot(client, source, opts.now));
+  const delta = history.add(await takeStatementSnapshot(client, source, opts.now, history.previous));
   if (!delta) return undefined;
   const top = rankDeltas(delta.entries, opts.order ?? 'total', opts.limit ?? 50);
   const texts = await statementTexts(client, source, [...new Set(top.map((e) => e.queryid).filter((q): q is string => q !== null))]);

@@ -116,7 +116,7 @@ function orderExpr(order: StatementOrder, c: ColumnMap): string {
  * The SELECT for this installation. `limit` and `order` run on the server; with `queryids` only
  * those entries are returned (used to fetch texts for a delta ranking computed on the client).
  */
-export function statementsSql(source: StatementsSource, opts: { order?: StatementOrder; limit?: number; showText?: boolean; byQueryids?: boolean; currentDatabaseOnly?: boolean } = {}): string {
+export function statementsSql(source: StatementsSource, opts: { order?: StatementOrder; limit?: number; showText?: boolean; byQueryids?: boolean; changedOnly?: boolean; currentDatabaseOnly?: boolean } = {}): string {
   const c = source.columns;
   const showText = opts.showText ?? true;
   const select = [
@@ -133,6 +133,11 @@ export function statementsSql(source: StatementsSource, opts: { order?: Statemen
   const where: string[] = [];
   if (opts.currentDatabaseOnly) where.push('s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())');
   if (opts.byQueryids) where.push('s.queryid = ANY ($1::int8[])');
+  if (opts.changedOnly) {
+    // entries whose calls are unchanged since the previous snapshot ($1…$5: its keys and calls) are left out
+    where.push(`NOT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::float8[]) AS p(userid, dbid, queryid, toplevel, calls)
+    WHERE p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid AND p.toplevel = ${c.toplevel ? 'coalesce(s.toplevel, true)' : 'true'} AND p.calls = s.calls)`);
+  }
   const lines = [
     `SELECT ${select.join(',\n       ')}`,
     `FROM ${relation(source, showText)} s`,
@@ -179,6 +184,18 @@ export async function topStatements(client: Queryable, source: StatementsSource,
 export async function allStatementCounters(client: Queryable, source: StatementsSource, opts: { currentDatabaseOnly?: boolean } = {}): Promise<StatementStats[]> {
   try {
     const r = await client.query(statementsSql(source, { showText: false, currentDatabaseOnly: opts.currentDatabaseOnly }));
+    return r.rows.map((row) => rowToStats(source, row));
+  } catch (err) {
+    throw diagError(err, 'Reading pg_stat_statements', 'pg_read_all_stats');
+  }
+}
+
+/** The counters of entries whose calls changed since `prev` (the rest is taken from prev by the caller). */
+export async function changedStatementCounters(client: Queryable, source: StatementsSource, prev: StatementStats[]): Promise<StatementStats[]> {
+  const known = prev.filter((e) => e.queryid !== null);
+  const params = [known.map((e) => e.userid), known.map((e) => e.dbid), known.map((e) => e.queryid), known.map((e) => e.toplevel ?? true), known.map((e) => e.calls)];
+  try {
+    const r = await client.query(statementsSql(source, { showText: false, changedOnly: true }), params);
     return r.rows.map((row) => rowToStats(source, row));
   } catch (err) {
     throw diagError(err, 'Reading pg_stat_statements', 'pg_read_all_stats');
