@@ -5,6 +5,8 @@ import type { JoinInput } from '../../src/core/report/join';
 import { JoinMismatchError, joinReports } from '../../src/core/report/join';
 import type { IterationResult, Report } from '../../src/core/report/model';
 import { validateReport } from '../../src/core/report/read';
+import { joinCandidates } from '../../src/core/report/joinTask';
+import { jsonEqual } from '../../src/core/report/compare';
 
 function iteration(clients: number, tps: number): IterationResult {
   return { index: 0, value: clients, clients, status: 'complete', tps, latencyAvgMs: 1000 * clients / tps, latencyStddevMs: 0.5, initialConnectionMs: 3, processed: Math.round(tps * 10), failed: 0, skipped: 0, durationS: 10 };
@@ -140,6 +142,15 @@ describe('join of reports', () => {
     setItem(b.report, 'benchmark', 'options', tableItem('options', ['iteration number', 'pgbench_options'], [[0, long('run-BBBB')]]));
     assert.throws(() => joinReports([a, b], { task: task('sections.benchmark.reports.options.data'), reportName: 'j' }),
       (err: unknown) => err instanceof JoinMismatchError && /at data\[0\]\[1\]\n {2}- …[^\n]*run-AAAA/.test(err.diff) && /\+ …[^\n]*run-BBBB/.test(err.diff));
+  });
+
+  it('offers for an ad-hoc task the items every report has (results excluded), marking which are equal', () => {
+    const b = report('b', { cpu: 'CPU(s): 2\n' });
+    delete b.report.sections.system.reports.total_ram;
+    const candidates = joinCandidates([report('a').report, b.report], jsonEqual as (x: unknown, y: unknown) => boolean);
+    assert.deepEqual(candidates.map((c) => [c.path, c.equal]), [
+      ['sections.system.reports.uname_a.data', true], ['sections.system.reports.cpu_info.data', false],
+      ['sections.db.reports.version_major.data', true], ['sections.db.reports.pg_settings.data', true]]);
   });
 
   it('needs at least two reports', () => {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { reportPaths } from '../../core/bench/reportFiles';
 import { PgOpsError } from '../../core/errors';
 import { jsonEqual } from '../../core/report/compare';
-import { renderReportHtml } from '../../core/report/html';
+import { renderReportHtml, reportDataElementId } from '../../core/report/html';
 import { joinReports } from '../../core/report/join';
 import type { JoinTask } from '../../core/report/joinTask';
 import { joinCandidates, readJoinTask } from '../../core/report/joinTask';
@@ -63,11 +63,16 @@ export function reportsCommands(s: ExtensionServices) {
       const uri = uriOf(s, arg);
       if (!uri) throw new PgOpsError('report.noReport', 'no report to export', 'Run Export HTML from a report tab, the Benchmark Reports view or a report file in the explorer.');
       const report = readReport(uri.fsPath);
-      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(uri.fsPath.replace(/(\.pgperf)?\.json$/i, '') + '.html'), filters: { HTML: ['html'] }, title: 'Export the report as a self-contained HTML file' });
+      // Next to the report, like `pgops report html`; ask only when that would replace a file pgops did not write
+      // (e.g. pg_perfbench's own HTML of the same report).
+      const sibling = vscode.Uri.file(uri.fsPath.replace(/(\.pgperf)?\.json$/i, '') + '.html');
+      const ours = !fs.existsSync(sibling.fsPath) || fs.readFileSync(sibling.fsPath, 'utf8').includes(`id="${reportDataElementId}"`);
+      const target = ours ? sibling : await vscode.window.showSaveDialog({ defaultUri: sibling, filters: { HTML: ['html'] }, title: `${path.basename(sibling.fsPath)} exists and was not written by pgops: export the report to` });
       if (!target) return;
       writeFileAtomic(target.fsPath, renderReportHtml(report));
-      const open = await vscode.window.showInformationMessage(`Exported ${path.basename(target.fsPath)}`, 'Open in Browser');
-      if (open) await vscode.env.openExternal(target);
+      const open = await vscode.window.showInformationMessage(`Exported ${path.basename(target.fsPath)}`, 'Open in Browser', 'Reveal');
+      if (open === 'Open in Browser') await vscode.env.openExternal(target);
+      else if (open === 'Reveal') await vscode.commands.executeCommand('pgops.revealReport', target);
     },
     'pgops.compareReports': async (clicked, selected) => compareReports(s, urisOf(s, clicked, selected)),
   } satisfies CommandGroup;

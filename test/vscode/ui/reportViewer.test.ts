@@ -75,6 +75,22 @@ describe('report viewer tab (UI)', () => {
     await screenshot('report-viewer-sweep');
   });
 
+  it('exports the open report as a self-contained HTML file next to it from the tab\'s Export HTML button', async () => {
+    const { page } = workbench();
+    const target = path.join(dir, 'ui-sweep.html');
+    fs.rmSync(target, { force: true });
+    const viewer = await openInViewer(page, 'ui-sweep.pgperf.json');
+    const button = viewer.locator('vscode-button.export');
+    await button.waitFor({ state: 'visible', timeout: 30_000 });
+    await button.click();
+    for (let i = 0; i < 50 && !fs.existsSync(target); i++) await page.waitForTimeout(200);
+    assert.ok(fs.existsSync(target), `${target} written`);
+    const html = fs.readFileSync(target, 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.match(html, /<script type="application\/json" id="pgops-report-data">/);
+    await page.locator('.notifications-toasts', { hasText: 'Exported ui-sweep.html' }).waitFor({ state: 'visible', timeout: 10_000 });
+  });
+
   it('shows a corrupted report as a message naming the file, the problem and the line', async () => {
     const { page } = workbench();
     fs.writeFileSync(path.join(dir, 'ui-broken.pgperf.json'), '{\n  "header": "x",\n  "sections": {\n');
