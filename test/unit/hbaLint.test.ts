@@ -53,6 +53,13 @@ describe('pg_hba lint', () => {
     assert.deepEqual(lint(line.replace('\n', ' validator=one\n'), ['one', 'two']), []);
   });
 
+  it('never quotes a secret option value from a line it names', () => {
+    const parsed = parseHbaFile('/virtual/pg_hba.conf', { text: 'host all all all radius radiusservers=r radiussecrets="top secret"\nhost all bob 10.0.0.0/8 md5\n' });
+    const shadowed = lintHba(parsed).find((f) => f.code === 'shadowed');
+    assert.match(shadowed?.message ?? '', /radiussecrets=\*{8}/);
+    assert.ok(!JSON.stringify(lintHba(parsed)).includes('secret"'));
+  });
+
   it('turns parse problems into findings with file and line', () => {
     assert.deepEqual(lint('host all all all md5\nbogus\n'), [[1, 'warning', 'md5-deprecated'], [1, 'info', 'wide-address'], [2, 'error', 'parse-error']]);
   });

@@ -8,7 +8,7 @@ import { explainMatch } from './explain';
 import { machineInterfaces, resolveClientHostName } from './hostFacts';
 import type { HbaAttempt } from './match';
 import { matchHbaRule, matchIdentMap } from './match';
-import { displayOptions } from './options';
+import { displayOptions, maskSecrets } from './options';
 import { parseHbaFile } from './parseHba';
 import { parseIdentFile } from './parseIdent';
 import type { AuthFileProblem } from './types';
@@ -66,7 +66,7 @@ export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckRes
   const rule = match.kind === 'matched' ? match.rule : undefined;
   const result: HbaCheckResult = {
     file: input.file, line: rule?.source.line ?? null, ruleFile: rule?.source.file ?? null, method: rule?.method ?? null,
-    options: rule ? displayOptions(rule.options) : {}, rawLine: rule?.source.rawLine.trim() ?? null, outcome: match.kind,
+    options: rule ? displayOptions(rule.options) : {}, rawLine: rule ? maskSecrets(rule.source.rawLine.trim()) : null, outcome: match.kind,
     summary: explained.summary, nextStep: explained.nextStep, notes: [...notes, ...match.notes],
   };
   if (rule?.options.map !== undefined && input.identFile) {

@@ -4,6 +4,7 @@
  */
 import type { HbaAttempt, HbaMatch, MatchEnvironment } from './match';
 import { matchHbaRule } from './match';
+import { maskSecrets } from './options';
 import type { HbaMethod, HbaRule } from './types';
 
 export interface AuthFailureExplanation {
@@ -86,13 +87,13 @@ export function explainMatch(match: HbaMatch, attempt: HbaAttempt): AuthFailureE
   }
   return {
     rule: at, method: rule.method, match,
-    summary: `The server uses line ${rule.source.line} of ${rule.source.file} ("${rule.source.rawLine.trim()}") for ${describeAttempt(attempt)}: method ${rule.method}.`,
+    summary: `The server uses line ${rule.source.line} of ${rule.source.file} ("${maskSecrets(rule.source.rawLine.trim())}") for ${describeAttempt(attempt)}: method ${rule.method}.`,
     nextStep: methodSteps[rule.method],
   };
 }
 
 function ruleRef(rule: HbaRule): { file: string; line: number; text: string } {
-  return { file: rule.source.file, line: rule.source.line, text: rule.source.rawLine.trim() };
+  return { file: rule.source.file, line: rule.source.line, text: maskSecrets(rule.source.rawLine.trim()) };
 }
 
 /** The explanation for a failed attempt: the rule the server used for it, its method, the next step. */

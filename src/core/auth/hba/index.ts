@@ -8,7 +8,7 @@ export type { HbaAttempt, HbaMatch, MatchEnvironment } from './match';
 export { matchHbaRule, matchIdentMap } from './match';
 export type { AuthFailureExplanation } from './explain';
 export { attemptFromServerMessage, explainAuthFailure, explainMatch, isAuthFailure } from './explain';
-export { displayOptions, secretOptions } from './options';
+export { displayOptions, maskSecrets, secretOptions } from './options';
 export type { RuleSource, ServerHbaRules } from './serverRules';
 export { fileRuleSource, readServerHbaRules } from './serverRules';
 export type { LintFinding, LintOptions, LintSeverity } from './lint';

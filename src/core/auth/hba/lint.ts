@@ -4,6 +4,7 @@
  * the whole Internet, and oauth lines whose validator the server cannot choose.
  */
 import { ipInRange, maskBits } from './address';
+import { maskSecrets } from './options';
 import { isKeyword } from './parseHba';
 import type { AuthFileProblem, HbaAddress, HbaConnType, HbaRule, HbaToken, ParsedHba } from './types';
 
@@ -85,7 +86,7 @@ export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[
     const shadow = shadowingRule(rules, i);
     if (shadow) {
       const where = shadow.source.file === rule.source.file ? `line ${shadow.source.line}` : `${shadow.source.file}:${shadow.source.line}`;
-      out.push({ ...at, severity: 'warning', code: 'shadowed', message: `This rule can never match: ${where} ("${shadow.source.rawLine.trim()}") matches every connection it would, and the server uses the first match.` });
+      out.push({ ...at, severity: 'warning', code: 'shadowed', message: `This rule can never match: ${where} ("${maskSecrets(shadow.source.rawLine.trim())}") matches every connection it would, and the server uses the first match.` });
     }
     const wide = isWide(rule.address);
     if (rule.method === 'trust' && rule.type !== 'local') {

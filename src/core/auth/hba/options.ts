@@ -144,3 +144,8 @@ export function checkMethodOptions(method: HbaMethod, options: Record<string, st
 export function displayOptions(options: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, secretOptions.has(k) ? '********' : v]));
 }
+
+/** A record's text with secret option values replaced, for messages that quote the line. */
+export function maskSecrets(rawLine: string): string {
+  return rawLine.replace(/\b(ldapbindpasswd|radiussecrets)=("(?:[^"]|"")*"|\S+)/g, '$1=********');
+}

@@ -7,6 +7,7 @@
 import type { Client } from 'pg';
 import { PgOpsError } from '../../errors';
 import { parseIp } from './address';
+import { maskSecrets } from './options';
 import type { AuthFileProblem, HbaAddress, HbaConnType, HbaMethod, HbaRule, HbaToken, IdentRule } from './types';
 
 export interface RuleSource {
@@ -95,7 +96,7 @@ export async function readServerHbaRules(client: Client, label = 'the server'): 
     if (row.error !== null) problems.push({ file, line: row.line_number, severity: 'warning', message: row.error });
     const method = row.auth_method as HbaMethod;
     rules.push({
-      source: { file, line: row.line_number, rawLine: rawLine(row) }, ruleNumber: row.rule_number ?? rules.length + 1,
+      source: { file, line: row.line_number, rawLine: maskSecrets(rawLine(row)) }, ruleNumber: row.rule_number ?? rules.length + 1,
       type: row.type as HbaConnType, databases: tokens(row.database), users: tokens(row.user_name), address: addressOf(row),
       method, writtenMethod: method, options: optionsOf(row.options),
     });
