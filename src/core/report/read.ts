@@ -34,7 +34,7 @@ function child(p: string, key: string | number): string {
 /** Line and column of a JSON.parse position, for a message that points into the file. */
 function parsePosition(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return '';
+  if (!m || /\bline \d+/.test(message)) return '';
   const before = text.slice(0, Number(m[1]));
   const line = before.split('\n').length;
   return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
