@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { connectResolved } from '../../src/core/conn/connect';
+import { resolveConnection } from '../../src/core/conn/resolve';
 import { channelBindingViolation, requireAuthViolation } from '../../src/core/conn/requireAuth';
 import { describeSessionInfo, suggestProfileName } from '../../src/core/conn/sessionReport';
 import { PgOpsError } from '../../src/core/errors';
@@ -13,6 +15,13 @@ describe('conn: require_auth, channel_binding and what Test Connection says', ()
     assert.match(requireAuthViolation('scram-sha-256', 'none') ?? '', /did not complete authentication/);
     assert.throws(() => requireAuthViolation('!md5,password', 'md5'), (e: unknown) => PgOpsError.is(e, 'conninfo') && /cannot be mixed/.test(e.message));
     assert.throws(() => requireAuthViolation('kerberos', 'md5'), /invalid require_auth value: "kerberos"/);
+  });
+
+  it('refuses security requirements it cannot honour instead of dropping them', async () => {
+    for (const kw of ['gssencmode=require', 'requirepeer=postgres', 'sslcertmode=require', 'sslcrldir=/etc/crl', 'replication=database']) {
+      await assert.rejects(connectResolved(resolveConnection(`host=/nonexistent ${kw}`, { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' })),
+        (e: unknown) => PgOpsError.is(e, 'conninfo') && /not supported by pgops/.test(e.message), kw);
+    }
   });
 
   it('channel_binding=require needs TLS and SCRAM-SHA-256-PLUS', () => {

@@ -63,6 +63,7 @@ export const fallbackConnectTimeoutMs = 10_000;
  */
 export async function connectResolved(r: ResolvedConnection, opts: ConnectOptions = {}): Promise<Connected> {
   const logger = opts.logger ?? silentLogger;
+  refuseUnsupported(r);
   const hosts = r.loadBalance ? shuffle(r.hosts, opts.random ?? Math.random) : r.hosts;
   const failures: AttemptFailure[] = [];
   const passes: TargetSessionAttrs[] = r.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [r.targetSessionAttrs];
@@ -259,6 +260,19 @@ async function describeSession(client: Client, r: ResolvedConnection, h: HostSpe
     passwordSource: passwordSource === 'none' ? undefined : passwordSource,
     tls: { inUse, verified: inUse && attempt.ssl !== false ? attempt.verify : 'none', protocol: inUse ? stream.getProtocol?.() ?? undefined : undefined, cipher: inUse ? stream.getCipher?.().name : undefined },
   };
+}
+
+/** Requirements pgops cannot honour are refused rather than silently dropped: they are security promises. */
+function refuseUnsupported(r: ResolvedConnection): void {
+  const p = r.params;
+  const refuse = (what: string) => {
+    throw new PgOpsError('conninfo', `${what} is not supported by pgops (node-postgres has no such feature)`, 'Remove it from the connection string, or connect with psql for this server.');
+  };
+  if (p.gssencmode === 'require') refuse('gssencmode=require (GSSAPI encryption)');
+  if (p.requirepeer) refuse('requirepeer');
+  if (p.sslcertmode === 'require') refuse('sslcertmode=require');
+  if (p.sslcrldir) refuse('sslcrldir');
+  if (p.replication && p.replication !== '0' && p.replication !== 'false' && p.replication !== 'off') refuse('replication connections');
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
