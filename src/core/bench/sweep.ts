@@ -126,6 +126,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const resets: string[] = [];
   const outputs: PgbenchOutput[] = [];
   let dbBefore: Awaited<ReturnType<typeof collectDb>> | undefined;
+  let systemBefore: Awaited<ReturnType<typeof collectSystem>>;
 
   const finish = (final: boolean): Report => {
     fillResultSection(report, pgops.iterations, iterName);
@@ -147,6 +148,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
       env.PGAPPNAME = 'pgbench (pgops)';
       emit({ type: 'phase', message: 'collecting the environment' });
       const system = await collectSystem(o, notes);
+      systemBefore = system;
       if (system) {
         report.sections.system.header = systemSectionHeader(system);
         for (const [k, item] of Object.entries(system)) setItem(report, 'system', k, item);
@@ -215,11 +217,16 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   }
   if (dbBefore && typeof dbBefore !== 'string') {
     emit({ type: 'phase', message: 'collecting the environment after the sweep' });
-    const after = await collectDb(target);
-    const changed = typeof after === 'string' ? [] : environmentChanges(dbBefore, after);
-    const text = typeof after === 'string' ? `not collected after the sweep: ${after}` : (changed.length ? `changed during the sweep: ${changed.join(', ')}` : 'unchanged during the sweep');
-    notes.push(`database facts ${text}`);
-    setItem(report, 'benchmark', 'environment_changes', plainTextItem('Environment after the sweep (compared with before)', `database facts ${text}\n`, { command: { python_command: 'environment_changes' } }));
+    const lines: string[] = [];
+    const compare = (what: string, before: Parameters<typeof environmentChanges>[0], after: Parameters<typeof environmentChanges>[1] | string) => {
+      const changed = typeof after === 'string' ? [] : environmentChanges(before, after);
+      const text = typeof after === 'string' ? `not collected after the sweep: ${after}` : (changed.length ? `changed during the sweep: ${changed.join(', ')}` : 'unchanged during the sweep');
+      notes.push(`${what} ${text}`);
+      lines.push(`${what} ${text}`);
+    };
+    compare('database facts', dbBefore, await collectDb(target));
+    if (systemBefore) compare('system facts', systemBefore, (await collectSystem(o, [])) ?? 'the database host could not be reached');
+    setItem(report, 'benchmark', 'environment_changes', plainTextItem('Environment after the sweep (compared with before)', `${lines.join('\n')}\n`, { command: { python_command: 'environment_changes' } }));
   }
   return finish(true);
 }
