@@ -75,7 +75,21 @@ export async function probeStatements(client: Queryable): Promise<StatementsProb
     schema: row.nspname, extVersion: row.extversion, defaultVersion: row.default_version, serverVersionNum,
     columns: mapColumns(row.columns), hasInfo: row.has_info,
   };
-  return { state: row.preloaded ? 'ready' : 'not-preloaded', source };
+  return { state: row.preloaded && (await libraryLoaded(client, source)) ? 'ready' : 'not-preloaded', source };
+}
+
+/**
+ * The GUC placeholder test alone is fooled by `pg_stat_statements.max` left in postgresql.conf, so
+ * the function itself is asked: without the library it fails with SQLSTATE 55000.
+ */
+async function libraryLoaded(client: Queryable, source: StatementsSource): Promise<boolean> {
+  try {
+    await client.query(`SELECT 1 FROM ${quoteIdent(source.schema)}.pg_stat_statements(false) LIMIT 1`);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '55000') return false;
+    throw diagError(err, 'Checking pg_stat_statements');
+  }
 }
 
 /** Probes and insists the extension can be read; the error says exactly what to do. */
