@@ -1,13 +1,15 @@
 import * as path from 'node:path';
-import { checkHbaAttempt, lintHba, parseHbaFile } from '../../core/auth/hba';
+import { checkHbaAttempt, lintHba, parseHbaFile, readServerHbaRules } from '../../core/auth/hba';
 import type { HbaAttempt } from '../../core/auth/hba';
 import type { CliCommand, CliIo } from '../command';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../command';
+import { openCliSession } from '../conn';
 
-const usage = 'pgops hba check --file F [--ident-file F] --type local|host [--ssl] [--gssenc] [--replication] --database D --user U\n' +
+const usage = 'pgops hba check --file F|--conn C [--ident-file F] --type local|host [--ssl] [--gssenc] [--replication] --database D --user U\n' +
   '                [--address A] [--roles r1,r2] [--system-user NAME] [--pg-version N] [--json]\n' +
   'pgops hba lint --file F [--pg-version N] [--json]\n' +
   '  check        which pg_hba.conf line the server uses for this connection, and its method (exit 1: no line matches)\n' +
+  '  --conn C     read the rules from the server\'s pg_hba_file_rules (URI, conninfo or service=NAME) instead of a file\n' +
   '  --ssl/--gssenc  the TCP connection is encrypted that way;  --replication  a physical replication connection\n' +
   '  --roles      roles the user is a member of, directly or indirectly (for +group and samerole)\n' +
   '  --system-user  OS/external user for a map= lookup in --ident-file (peer: default the current OS user)\n' +
@@ -23,7 +25,7 @@ function major(value: string | undefined): number {
 
 async function check(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(argv, {
-    file: { type: 'string' }, 'ident-file': { type: 'string' }, type: { type: 'string' }, ssl: { type: 'boolean' }, gssenc: { type: 'boolean' },
+    file: { type: 'string' }, conn: { type: 'string' }, 'ident-file': { type: 'string' }, type: { type: 'string' }, ssl: { type: 'boolean' }, gssenc: { type: 'boolean' },
     replication: { type: 'boolean' }, database: { type: 'string' }, user: { type: 'string' }, address: { type: 'string' }, roles: { type: 'string' },
     'system-user': { type: 'string' }, 'pg-version': { type: 'string' }, json: { type: 'boolean' },
   });
@@ -35,15 +37,25 @@ async function check(argv: string[], io: CliIo): Promise<number> {
     address: type === 'host' ? requireFlag(values.address, 'address') : undefined, replication: values.replication ? 'physical' : undefined,
     memberOf: values.roles === undefined ? [] : values.roles.split(',').map((r) => r.trim()).filter(Boolean),
   };
-  const result = await checkHbaAttempt({
-    file: path.resolve(io.cwd, requireFlag(values.file, 'file')), identFile: values['ident-file'] && path.resolve(io.cwd, values['ident-file']),
-    major: major(values['pg-version']), attempt, systemUser: values['system-user'],
-  });
+  if (!values.file === !values.conn) throw new UsageError('give either --file or --conn');
+  const common = { identFile: values['ident-file'] && path.resolve(io.cwd, values['ident-file']), major: major(values['pg-version']), attempt, systemUser: values['system-user'] };
+  let result;
+  if (values.conn) {
+    const { client } = await openCliSession(values.conn, io);
+    try {
+      result = await checkHbaAttempt({ ...common, server: await readServerHbaRules(client) });
+    } finally {
+      await client.end();
+    }
+  } else {
+    result = await checkHbaAttempt({ ...common, file: path.resolve(io.cwd, requireFlag(values.file, 'file')) });
+  }
   if (values.roles === undefined) result.notes.push('no --roles given: the user is taken to be a member of no other role (+group, samerole)');
   if (values.json) {
     io.out(JSON.stringify(result));
     return result.outcome === 'matched' ? 0 : 1;
   }
+  result.notes.unshift(result.source);
   if (result.outcome !== 'matched') {
     io.err(`pgops hba: ${result.summary}\n${result.nextStep}${result.notes.map((n) => `\nnote: ${n}`).join('')}`);
     return 1;
