@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connected } from '../../src/core/conn/connect';
@@ -29,6 +30,7 @@ const hba = [
   'hostnossl all          nossluser  127.0.0.1/32  scram-sha-256',
   'hostssl   all          ssluser    127.0.0.1/32  scram-sha-256',
   'host      all          scramuser,postgres 127.0.0.1/32  scram-sha-256',
+  'local     all          mapped                   peer map=pgmap',
   '',
 ].join('\n');
 
@@ -44,10 +46,10 @@ for (const binaries of serverMatrix()) {
 
     before(async () => {
       certs = makeCerts(serverRunAs());
-      server = await startTestServer(binaries, { hba, ident: 'ops  root  alice\n', settings: sslSettings(certs) });
+      server = await startTestServer(binaries, { hba, ident: 'ops  root  alice\npgmap  postgres  mapped\n', settings: sslSettings(certs) });
       const admin = await server.admin();
       try {
-        for (const role of ['root', 'alice', 'bob', 'rejected', 'certuser']) await admin.query(`CREATE ROLE ${role} LOGIN`);
+        for (const role of ['root', 'alice', 'bob', 'mapped', 'rejected', 'certuser']) await admin.query(`CREATE ROLE ${role} LOGIN`);
         for (const role of ['nossluser', 'ssluser', 'scramuser']) await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${userPassword.replace(/'/g, "''")}'`);
       } finally {
         await admin.end();
@@ -189,6 +191,27 @@ for (const binaries of serverMatrix()) {
       assert.equal(mapped.user, 'alice');
       await assert.rejects(session(`host=${server.socketDir} port=${server.port} user=bob dbname=postgres`), (e: unknown) =>
         PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "bob"/.test(e.message) && e.message.includes(`socket ${server.socketDir}`));
+    });
+
+    it('peer as another OS user: a child process running as "postgres" logs in as role mapped; this root process cannot', async () => {
+      const runAs = serverRunAs();
+      assert.ok(runAs, 'the tests run as root, so the server account exists');
+      const script = `
+        const { connectResolved } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/conn/connect.js'))});
+        const { resolveConnection } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/conn/resolve.js'))});
+        const ctx = { env: {}, homeDir: '/nonexistent', osUser: 'postgres', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' };
+        connectResolved(resolveConnection(process.argv[1], ctx)).then(async (c) => {
+          const r = await c.client.query('SELECT current_user AS u');
+          console.log(JSON.stringify({ user: r.rows[0].u, method: c.info.authMethod }));
+          await c.client.end();
+        }, (e) => { console.log(JSON.stringify({ error: e.message })); });`;
+      const conninfo = `host=${server.socketDir} port=${server.port} user=mapped dbname=postgres`;
+      const out = execFileSync(process.execPath, ['-e', script, conninfo], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8', cwd: '/tmp' });
+      const child = JSON.parse(out.trim()) as { user?: string; method?: string; error?: string };
+      assert.equal(child.error, undefined);
+      assert.equal(child.user, 'mapped');
+      if (major >= 16) assert.equal(child.method, 'peer');
+      await assert.rejects(session(conninfo), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "mapped"/.test(e.message));
     });
   });
 }
