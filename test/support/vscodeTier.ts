@@ -23,7 +23,7 @@ import { setWorkbench } from './vscodeWorkbench';
 const outRoot = path.resolve(__dirname, '..', '..');
 const repoRoot = path.resolve(outRoot, '..');
 const chromiumPath = process.env.PGOPS_CHROMIUM ?? '/usr/bin/chromium';
-const hostStartTimeoutMs = 60_000;
+const hostStartTimeoutMs = 90_000;
 /** Longer than mocha's per-test timeout in the host (120 s), so a slow test fails there first, with its name. */
 const hostStallTimeoutMs = 150_000;
 

@@ -60,7 +60,7 @@ export async function openPostgresOps(page: Page): Promise<void> {
 
 /** Opens the command palette and types `text`; returns the palette widget (still open). */
 export async function typeInPalette(page: Page, text: string): Promise<Locator> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+  await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   const palette = page.locator('.quick-input-widget');
   await palette.waitFor({ state: 'visible', timeout: 10_000 });
