@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { ProfileStore } from './profiles';
 import { SandboxController } from './sandboxController';
 import { ProfileSecrets } from './secrets';
+import { createOAuthConnector } from './oauth';
 import { SessionManager } from './sessions';
 import { config } from './settings';
 import { showError } from './ui';
@@ -29,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
   const profiles = new ProfileStore(context.globalState, logger);
-  const sessions = new SessionManager(logger, new ProfileSecrets(context.secrets));
+  const sessions = new SessionManager(logger, new ProfileSecrets(context.secrets), createOAuthConnector(context.secrets, logger));
   const sandbox = new SandboxController(context, profiles, sessions, logger);
   const connections = new ConnectionsView(profiles, sessions);
   const reports = new ReportsView(logger);

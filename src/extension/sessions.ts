@@ -3,18 +3,23 @@ import type { Client } from 'pg';
 import type { HbaRulesAtHand } from '../core/conn/hbaAdvice';
 import { hbaAdvisor } from '../core/conn/hbaAdvice';
 import type { Connected, CredentialSource, SessionInfo } from '../core/conn/connect';
-import { connectResolved } from '../core/conn/connect';
+import { connectResolved, fallbackConnectTimeoutMs } from '../core/conn/connect';
+import type { OAuthParams } from '../core/auth/oauth/connect';
+import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
+import { sslAttempts } from '../core/conn/tls';
+import { safetyOptions } from '../core/conn/session';
 import { CommandCredential } from '../core/conn/credentialCommand';
 import { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
 import { profileParams } from '../core/conn/profile';
 import type { ResolvedConnection } from '../core/conn/resolve';
-import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
+import { defaultResolveContext, describeHost, resolveConnection } from '../core/conn/resolve';
 import type { ConnectionTarget } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
 import { PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
+import type { OAuthConnector } from './oauth';
 import type { ProfileSecrets } from './secrets';
 import { sessionSafety } from './settings';
 
@@ -47,7 +52,7 @@ export class SessionManager extends Disposable {
   readonly onDidChange = this.changed.event;
   activeProfileId: string | undefined;
 
-  constructor(private readonly logger: Logger, readonly secrets: ProfileSecrets) {
+  constructor(private readonly logger: Logger, readonly secrets: ProfileSecrets, private readonly oauth?: OAuthConnector) {
     super();
   }
 
@@ -147,6 +152,8 @@ export class SessionManager extends Disposable {
   /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
   private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
     const r = this.resolve(profile);
+    const oauthParams = oauthParamsFromKeywords(r.params);
+    if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams);
     const explainAuthFailure = hbaAdvisor(async () => this.hbaRules.get(profile.id), r.user, r.dbname);
     const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
     try {
@@ -162,6 +169,31 @@ export class SessionManager extends Disposable {
       void this.offerToSave(profile, password);
       return c;
     }
+  }
+
+  /**
+   * Servers that authenticate with OAuth (oauth_issuer / oauth_client_id in the profile): helper D's
+   * connector runs the device flow and keeps tokens in SecretStorage. It takes one endpoint: the
+   * first host, with that host's first TLS attempt.
+   */
+  private async openOAuth(profile: ConnectionProfile, r: ResolvedConnection, params: OAuthParams): Promise<Connected> {
+    const h = r.hosts[0];
+    const attempt = sslAttempts(r, h)[0];
+    const safety = sessionSafety();
+    const client = await this.oauth!.connect(profile.name, {
+      host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
+      ssl: attempt.ssl === false ? false : { ...attempt.ssl },
+      application_name: r.params.application_name || safety.applicationName,
+      options: `${r.params.options ? `${r.params.options} ` : ''}${safetyOptions(safety)}`,
+      connectionTimeoutMillis: r.connectTimeoutMs ?? fallbackConnectTimeoutMs,
+    }, params);
+    const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+    const encrypted = (client as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted === true;
+    const info: SessionInfo = {
+      host: h, description: describeHost(r, h), authMethod: 'oauth', serverVersionNum: version,
+      tls: { inUse: encrypted, verified: encrypted && attempt.ssl !== false ? attempt.verify : 'none' },
+    };
+    return { client, info, target: { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname } };
   }
 
   private async offerToSave(profile: ConnectionProfile, password: string): Promise<void> {
