@@ -3,6 +3,7 @@ import { profileTarget } from '../../core/conn/profile';
 import type { FixKind } from '../../core/diag/bloatFix';
 import { fixDocument, fixKindsFor } from '../../core/diag/bloatFix';
 import { exactCostWarning, measureBloat } from '../../core/diag/bloatExact';
+import type { PgoutputPeekOptions } from '../../core/diag/logicalPeek';
 import { peekSlot } from '../../core/diag/logicalPeek';
 import { dropSlot } from '../../core/diag/replication';
 import type { StatementOrder } from '../../core/diag/statements';
@@ -94,7 +95,19 @@ export function diagCommands(s: ExtensionServices) {
       const p = payload<SlotPayload>(node, (x) => typeof x === 'object' && x !== null && 'slot' in x, 'a logical replication slot');
       const ctx = sessionFor(replication, p.profileId);
       const limit = config().get<number>('replication.peekLimit', 200);
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` }, () => peekSlot(ctx.client, p.slot.slotName, limit));
+      let opts: PgoutputPeekOptions = {};
+      if (p.slot.plugin === 'pgoutput') {
+        const protocols = [
+          { label: 'Protocol 1', description: 'transactions as committed', opts: {}, min: 130000 },
+          { label: 'Protocol 2, streaming', description: 'large transactions in blocks (14+)', opts: { protoVersion: 2, streaming: 'on' as const }, min: 140000 },
+          { label: 'Protocol 3, streaming and two-phase', description: 'prepared transactions too (15+)', opts: { protoVersion: 3, streaming: 'on' as const, twoPhase: true }, min: 150000 },
+          { label: 'Protocol 4, streaming = parallel', description: '(16+)', opts: { protoVersion: 4, streaming: 'parallel' as const }, min: 160000 },
+        ].filter((x) => ctx.serverVersionNum >= x.min);
+        const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
+        if (!pick) return undefined;
+        opts = pick.opts;
+      }
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` }, () => peekSlot(ctx.client, p.slot.slotName, limit, opts));
       return openPeekPanel(s.context.extensionUri, result, limit);
     },
     'pgops.refreshBloat': () => bloat.refresh(),
