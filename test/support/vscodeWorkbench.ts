@@ -77,3 +77,30 @@ export function paletteRow(page: Page, label: string): Locator {
 export function treeRow(pane: Locator, label: string): Locator {
   return pane.locator('.monaco-list-row', { hasText: label }).first();
 }
+
+/**
+ * Opens a workspace file through Quick Open and waits for its tab. A file written a moment ago shows
+ * up in Quick Open only once the file search has caught up, so this tries a few times.
+ */
+export async function quickOpen(page: Page, fileName: string, attempts = 3): Promise<void> {
+  const tab = page.locator('.tab.active', { hasText: fileName });
+  for (let attempt = 1; ; attempt++) {
+    await typeInPalette(page, '');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(fileName);
+    const row = paletteRow(page, fileName);
+    const opened = await row.waitFor({ state: 'visible', timeout: 10_000 })
+      .then(() => row.click())
+      .then(() => tab.waitFor({ state: 'visible', timeout: 10_000 }))
+      .then(() => true, () => false);
+    if (opened) return;
+    if (attempt === attempts) throw new Error(`Quick Open did not open ${fileName} in ${attempts} attempts`);
+    await page.keyboard.press('Escape');
+  }
+}
+
+/** For afterEach: a screenshot of the whole workbench when the test just failed. */
+export async function screenshotOnFailure(test: Mocha.Test | undefined): Promise<void> {
+  if (test?.state !== 'failed' || !current) return;
+  await screenshot(`failed-${test.fullTitle().replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}`).catch(() => undefined);
+}

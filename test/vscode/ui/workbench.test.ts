@@ -5,12 +5,16 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openPostgresOps, paletteRow, screenshot, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { openPostgresOps, paletteRow, quickOpen, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const viewNames = ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
 
 describe('Postgres Ops in the workbench (UI)', () => {
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
+  });
+
   it('opens from the activity bar with the five views, the Connections view showing its welcome buttons', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
@@ -56,18 +60,20 @@ describe('Postgres Ops in the workbench (UI)', () => {
 });
 
 describe('Benchmark report in the custom editor (UI)', () => {
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
+  });
+
   it('opens a *.pgperf.json in the report viewer and draws its chart on a canvas', async () => {
     const { page, workspace } = workbench();
     // pg_perfbench's report shape is ours too; under our file name it opens in the viewer by default.
     const fixture = path.join(repoRoot, 'test', 'fixtures', 'reports', 'perfbench', 'same-host', 'benchmark-config-a.json');
     fs.copyFileSync(fixture, path.join(workspace, 'config-a.pgperf.json'));
-    await typeInPalette(page, '');
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type('config-a.pgperf.json');
-    await paletteRow(page, 'config-a.pgperf.json').waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    await typeInPalette(page, 'View: Close All Editors');
+    await paletteRow(page, 'View: Close All Editors').click();
+    await quickOpen(page, 'config-a.pgperf.json');
 
-    const viewer = page.frameLocator('iframe.webview').first().frameLocator('#active-frame');
+    const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     const chartPanel = viewer.locator('vscode-collapsible[data-key="result.chart"]');
     await chartPanel.waitFor({ state: 'visible', timeout: 30_000 });
     await chartPanel.click({ position: { x: 30, y: 10 } });
