@@ -1,0 +1,99 @@
+/**
+ * Diagnostics inside a real VS Code on the local sandbox: after real load, churn and two slots,
+ * Query Stats, Replication and Bloat show them, and a statement's detail panel opens.
+ */
+import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
+import * as vscode from 'vscode';
+import type { DiagNode, DiagTreeProvider } from '../../src/extension/views/diagTree';
+import { labelOf, pgops, waitFor } from '../support/vscodeHost';
+
+type DiagView = DiagTreeProvider<unknown>;
+
+/** Every node of a loaded diagnostic view, depth first. */
+function allNodes(view: DiagView): DiagNode[] {
+  const out: DiagNode[] = [];
+  const walk = (nodes: DiagNode[]): void => {
+    for (const n of nodes) {
+      out.push(n);
+      walk(n.children);
+    }
+  };
+  walk(view.getChildren());
+  return out;
+}
+
+async function loaded(view: DiagView, what: string): Promise<DiagNode[]> {
+  await view.refresh();
+  assert.equal(view.state.kind, 'ready', `${what}: ${JSON.stringify(view.state)}`);
+  return allNodes(view);
+}
+
+describe('diagnostic views on the sandbox (in the extension host)', function () {
+  this.timeout(180_000);
+  let admin: Client;
+
+  before(async () => {
+    await pgops();
+    const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
+    assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
+    admin = new Client({ host: info.host, port: info.port, user: 'postgres', database: 'postgres', application_name: 'pgops vscode diag test' });
+    await admin.connect();
+    await admin.query('DROP TABLE IF EXISTS vsc_churn');
+    await admin.query('CREATE TABLE vsc_churn (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)');
+    await admin.query("INSERT INTO vsc_churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
+    for (let i = 0; i < 3; i++) await admin.query("UPDATE vsc_churn SET pad = repeat('y', 200)");
+    await admin.query('ANALYZE vsc_churn');
+    for (let i = 0; i < 25; i++) await admin.query('SELECT count(*) AS vsc_heavy_marker FROM vsc_churn a JOIN vsc_churn b USING (id) WHERE a.id % 7 = $1', [i % 7]);
+    for (const [name, sql] of [['vsc_logical', "SELECT pg_create_logical_replication_slot('vsc_logical', 'test_decoding')"], ['vsc_physical', "SELECT pg_create_physical_replication_slot('vsc_physical', true)"]] as const) {
+      const exists = await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name]);
+      if (exists.rowCount === 0) await admin.query(sql);
+    }
+  });
+
+  after(async () => {
+    if (admin) {
+      await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('vsc_logical', 'vsc_physical') AND NOT active");
+      await admin.query('DROP TABLE IF EXISTS vsc_churn');
+      await admin.end();
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('pgops.stopSandbox');
+  });
+
+  it('Query Stats lists the statements of the load, the heavy join among them', async () => {
+    const api = await pgops();
+    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const statements = nodes.filter((n) => n.item.contextValue === 'pgops.statement');
+    assert.ok(statements.length > 0, 'statement items');
+    assert.ok(statements.some((n) => labelOf(n.item).includes('vsc_heavy_marker')), `heavy join listed among: ${statements.map((n) => labelOf(n.item)).join(' | ')}`);
+  });
+
+  it('Replication lists the logical and the physical slot', async () => {
+    const api = await pgops();
+    const nodes = await loaded(api.services.views.replication as unknown as DiagView, 'Replication');
+    const slots = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'));
+    assert.deepEqual(slots.map((n) => labelOf(n.item)).filter((l) => l.startsWith('vsc_')).sort(), ['vsc_logical', 'vsc_physical']);
+    const logical = slots.find((n) => labelOf(n.item) === 'vsc_logical');
+    assert.match(logical?.item.contextValue ?? '', /\+logical\b/);
+  });
+
+  it('Bloat lists the churned table', async () => {
+    const api = await pgops();
+    const nodes = await loaded(api.services.views.bloat as unknown as DiagView, 'Bloat');
+    const tables = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.bloat+table'));
+    assert.ok(tables.some((n) => labelOf(n.item) === 'public.vsc_churn'), `vsc_churn listed among: ${tables.map((n) => labelOf(n.item)).join(', ')}`);
+  });
+
+  it('opens the detail panel of a statement in an editor tab', async () => {
+    const api = await pgops();
+    const nodes = allNodes(api.services.views.queryStats as unknown as DiagView);
+    const heavy = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_heavy_marker'));
+    assert.ok(heavy, 'the heavy statement node');
+    const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; isClosed: boolean } | undefined>('pgops.showStatementDetail', heavy);
+    assert.ok(panel, 'showStatementDetail returned its panel (it showed an error otherwise)');
+    assert.equal(panel.panel.viewType, 'pgops.statementDetail');
+    await waitFor('the detail panel to become visible', () => (panel.panel.visible ? true : undefined));
+    assert.equal(panel.isClosed, false);
+  });
+});
