@@ -143,6 +143,8 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
         void this.refresh();
         return [messageNode(`${id}/loading`, 'Loading…', { icon: 'loading~spin' })];
       case 'no-connection':
+        // With no active profile at all, the view stays empty so VS Code shows its welcome text and buttons.
+        if (!this.sessions.activeProfileId) return [];
         return [messageNode(`${id}/no-connection`, this.state.reason, { icon: 'plug', detail: 'Connect a profile (Connections view) or start the local sandbox.', command: { title: 'Connect', command: 'pgops.connect' } })];
       case 'loading':
         return [messageNode(`${id}/loading`, 'Loading…', { icon: 'loading~spin' })];
