@@ -118,7 +118,8 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const failuresDetailed = Number(pgbenchVersion.match(/\)\s+(\d+)/)?.[1] ?? 0) >= 15;
   const commands: CommandLine[] = plan.values.map((v, i) => workloadCommand(plan, iterationValues(plan, v, base), {
     progress: true, failuresDetailed,
-    logPrefix: plan.transactionLog.enabled ? path.join(workDir, `it${i}`) : undefined, samplingRate: plan.transactionLog.samplingRate,
+    // relative to pgbench's working directory (workDir), so the recorded command lines do not vary run to run
+    logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, samplingRate: plan.transactionLog.samplingRate,
   }));
   const init = plan.init === 'never' ? undefined : initCommand(plan, iterationValues(plan, plan.values[0], base));
   let status: RunStatus = 'complete';
