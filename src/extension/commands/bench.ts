@@ -7,7 +7,6 @@ import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/pla
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { profileTarget } from '../../core/conn/profile';
 import { needsTypedConfirmation } from '../../core/conn/production';
 import { PgOpsError } from '../../core/errors';
 import { requireWriteConfirmation } from '../confirm';
@@ -91,6 +90,8 @@ async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: 
   }
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
   const outDir = reportsFolder(s);
+  // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
+  const target = await s.sessions.target(profile);
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
   live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
@@ -100,7 +101,7 @@ async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: 
   try {
     const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true }, (progress, token) =>
       runSweep({
-        plan, target: profileTarget(profile), pgbenchPath: pgbench.path, signal: AbortSignal.any([abort.signal, toAbortSignal(token)]), logger: s.logger, keptLogsDir: outDir,
+        plan, target, pgbenchPath: pgbench.path, signal: AbortSignal.any([abort.signal, toAbortSignal(token)]), logger: s.logger, keptLogsDir: outDir,
         toolVersion: String(s.context.extension.packageJSON.version ?? ''),
         checkpoint: (r) => { writeBenchReport(outDir, r); },
         onEvent: (e) => {
