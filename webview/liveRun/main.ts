@@ -5,19 +5,13 @@
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
 import type { HostToLiveRun, LiveRunToHost } from '../../src/extension/panels/liveRunMessages';
 import { isHostToLiveRun } from '../../src/extension/panels/liveRunMessages';
+import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
 
 declare function acquireVsCodeApi(): { postMessage(msg: LiveRunToHost): void };
 
 const palette = ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7', '#e8ab53', '#4ec9b0', '#d16969', '#569cd6', '#9cdcfe'];
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 const app = document.getElementById('app') ?? document.body;
 const title = el('h2', 'pgbench sweep');

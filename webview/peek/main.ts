@@ -1,16 +1,10 @@
 /** Changes peeked from a logical slot (not consumed): one row per change, decoded text as in test_decoding. */
 import type { HostToPeek, PeekToHost } from '../../src/extension/panels/diagMessages';
 import { isHostToPeek } from '../../src/extension/panels/diagMessages';
+import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(msg: PeekToHost): void };
 const vscode = acquireVsCodeApi();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 const app = document.getElementById('app') ?? document.body;
 const title = el('h2', 'Peek changes');

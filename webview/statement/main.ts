@@ -5,18 +5,12 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { HostToStatement, StatementToHost, StatementView } from '../../src/extension/panels/diagMessages';
 import { isHostToStatement } from '../../src/extension/panels/diagMessages';
+import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
 
 declare function acquireVsCodeApi(): { postMessage(msg: StatementToHost): void };
 const vscode = acquireVsCodeApi();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 const app = document.getElementById('app') ?? document.body;
 const title = el('h2', 'Statement');

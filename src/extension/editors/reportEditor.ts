@@ -1,4 +1,3 @@
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -6,6 +5,7 @@ import { parseReportText } from '../../core/report/read';
 import type { HostToViewer } from '../../core/report/viewerMessages';
 import { parseViewerToHost } from '../../core/report/viewerMessages';
 import { Disposable } from '../disposable';
+import { webviewPage } from '../webviewPage';
 
 export const reportViewType = 'pgops.reportViewer';
 
@@ -90,22 +90,6 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
   }
 
   private html(webview: vscode.Webview, bundleDir: vscode.Uri): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(bundleDir, 'report.js'));
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'nonce-${nonce}'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="pgops-nonce" content="${nonce}">
-<title>Benchmark report</title>
-</head>
-<body>
-<div id="app"><p>Loading report…</p></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewPage(webview, vscode.Uri.joinPath(bundleDir, 'report.js'), { title: 'Benchmark report', placeholder: '<p>Loading report…</p>', withNonceMeta: true });
   }
 }

@@ -1,6 +1,6 @@
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
+import { webviewPage } from '../webviewPage';
 
 /**
  * A webview panel of the diagnostics: bundled script from dist/webview, strict CSP with a fresh
@@ -39,16 +39,19 @@ export class DiagPanel<Out, In> extends Disposable {
   }
 
   private html(script: vscode.Uri): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const w = this.panel.webview;
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${w.cspSource} 'nonce-${nonce}'; img-src ${w.cspSource} data:; font-src ${w.cspSource}`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style nonce="${nonce}">
+    return webviewPage(this.panel.webview, script, { style: diagStyle });
+  }
+
+  override dispose(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.panel.dispose();
+    }
+    super.dispose();
+  }
+}
+
+const diagStyle = `
   body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em 2em; }
   pre { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background); padding: .6em; }
   table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -60,20 +63,4 @@ export class DiagPanel<Out, In> extends Disposable {
   .chart { position: relative; height: 220px; margin: 1em 0; }
   .muted { opacity: .75; }
   .error { color: var(--vscode-errorForeground); }
-</style>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${w.asWebviewUri(script).toString()}"></script>
-</body>
-</html>`;
-  }
-
-  override dispose(): void {
-    if (!this.closed) {
-      this.closed = true;
-      this.panel.dispose();
-    }
-    super.dispose();
-  }
-}
+`;

@@ -1,6 +1,6 @@
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
+import { webviewPage } from '../webviewPage';
 import type { HostToLiveRun } from './liveRunMessages';
 import { isLiveRunToHost } from './liveRunMessages';
 
@@ -36,27 +36,7 @@ export class LiveRunPanel extends Disposable {
   }
 
   private html(script: vscode.Uri): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const w = this.panel.webview;
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${w.cspSource} 'nonce-${nonce}'; img-src ${w.cspSource} data:; font-src ${w.cspSource}`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style nonce="${nonce}">
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em; }
-  .chart { position: relative; height: 260px; margin: 1em 0; }
-  pre.command { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); opacity: 0.8; }
-  .phase.failed, .phase.interrupted { color: var(--vscode-errorForeground); }
-</style>
-</head>
-<body>
-<div id="app"></div>
-<script nonce="${nonce}" src="${w.asWebviewUri(script).toString()}"></script>
-</body>
-</html>`;
+    return webviewPage(this.panel.webview, script, { style: liveRunStyle });
   }
 
   override dispose(): void {
@@ -64,3 +44,10 @@ export class LiveRunPanel extends Disposable {
     super.dispose();
   }
 }
+
+const liveRunStyle = `
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em; }
+  .chart { position: relative; height: 260px; margin: 1em 0; }
+  pre.command { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); opacity: 0.8; }
+  .phase.failed, .phase.interrupted { color: var(--vscode-errorForeground); }
+`;
