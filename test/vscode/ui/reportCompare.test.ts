@@ -100,9 +100,11 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     // A host without a trash asks once more before deleting for good.
     const permanently = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Delete Permanently' });
     if (await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) await permanently.click();
-    for (let i = 0; i < 50 && fs.existsSync(merged); i++) await page.waitForTimeout(200);
+    // the report and its HTML are deleted one after the other: wait for both
+    const mergedHtml = merged.replace(/\.pgperf\.json$/, '.html');
+    for (let i = 0; i < 50 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++) await page.waitForTimeout(200);
     assert.ok(!fs.existsSync(merged), 'the merged report is gone');
-    assert.ok(!fs.existsSync(merged.replace(/\.pgperf\.json$/, '.html')), 'its HTML is gone');
+    assert.ok(!fs.existsSync(mergedHtml), 'its HTML is gone');
     await row.waitFor({ state: 'detached', timeout: 15_000 });
     await screenshot('reports-after-delete', sideBar(page));
   });
