@@ -10,7 +10,8 @@
  * Prints every round's tps, the ratio of the means and the median of the per-round ratios, and the
  * CPU time this process spent while pgbench ran (a figure the load of a shared machine does not blur).
  * Settings: OVERHEAD_ROUNDS (6), OVERHEAD_SECONDS (10), OVERHEAD_CLIENTS (4), OVERHEAD_SCALE (10),
- * OVERHEAD_BUILTIN (select-only | tpcb-like | simple-update).
+ * OVERHEAD_BUILTIN (select-only | tpcb-like | simple-update), OVERHEAD_LOG_SAMPLING (1: pgbench -l logs every
+ * transaction; a fraction sets --sampling-rate; 0 turns the per-transaction log, and so the percentiles, off).
  */
 import { findPgbench } from '../src/core/bench/findPgbench';
 import { parsePgbenchOutput } from '../src/core/bench/pgbenchOutput';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const clients = env('OVERHEAD_CLIENTS', 4);
   const scale = env('OVERHEAD_SCALE', 10);
   const threads = Math.min(2, clients);
+  const logSampling = env('OVERHEAD_LOG_SAMPLING', 1);
   const pgbench = findPgbench().path;
   const binaries = availableBinaries().find((b) => b.major === 15) ?? availableBinaries().at(-1);
   if (!binaries) throw new Error('no PostgreSQL server binaries found');
@@ -43,8 +45,9 @@ async function main(): Promise<void> {
       const init = await runProcess({ program: pgbench, args: ['-i', '-s', String(scale), '-q', ...conn] }, { env: pgEnv });
       if (init.exitCode !== 0) throw new Error(init.stderr);
       const plan = validatePlan({ values: [clients], durationS: seconds, threads, init: 'never', noVacuum: true, builtin: [{ name: builtin, weight: 1 }],
-        reset: { checkpoint: true, statStatementsReset: false, statReset: false } });
-      console.log(`PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ${threads} -T ${seconds}, ${rounds} rounds (ABBA)`);
+        reset: { checkpoint: true, statStatementsReset: false, statReset: false },
+        transactionLog: logSampling > 0 ? { enabled: true, samplingRate: logSampling, keep: false } : { enabled: false, samplingRate: 1, keep: false } });
+      console.log(`PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ${threads} -T ${seconds}, ${rounds} rounds (ABBA), transaction log ${logSampling > 0 ? `sampling ${logSampling}` : 'off'}`);
       const runRaw = async () => {
         await admin.query('CHECKPOINT');
         const r = await runProcess({ program: pgbench, args: ['-b', builtin, '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-n', ...conn] }, { env: pgEnv });
