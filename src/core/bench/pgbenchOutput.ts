@@ -3,6 +3,7 @@
  * Everything pgbench prints is kept: pg_perfbench reads six numbers, we also keep stddev,
  * failures (with the --failures-detailed breakdown), skipped, retries, lag and per-script blocks.
  */
+import type { ProgressPoint as ReportProgressPoint } from '../report/model';
 
 export interface CountWithPct {
   count: number;
@@ -29,13 +30,8 @@ export interface ScriptStats {
   statements: Array<{ latencyMs: number; failures?: number; retries?: number; command: string }>;
 }
 
-export interface ProgressPoint {
-  /** seconds since the start of the run (pgbench's own clock) */
-  t: number;
-  tps: number;
-  latencyMs: number;
-  stddevMs?: number;
-  failed?: number;
+/** A `--progress` line as the report stores it, plus what pgbench prints with --rate (`t`: pgbench's own clock). */
+export interface ProgressPoint extends ReportProgressPoint {
   lagMs?: number;
   skipped?: number;
   retried?: number;
