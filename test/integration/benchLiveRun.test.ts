@@ -6,25 +6,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { HostToLiveRun } from '../../src/extension/panels/liveRunMessages';
 import { repoRoot } from '../support/servers';
+import { withWebviewPage } from '../support/webviewPage';
 
 describe('bench live run webview', function () {
   this.timeout(60_000);
 
   it('says ready, draws per-second points, lists finished iterations and renders markup as text', async () => {
-    const bundle = path.join(repoRoot, 'dist', 'webview', 'liveRun.js');
-    assert.ok(fs.existsSync(bundle), `${bundle} is missing: run npm run build`);
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.setContent(`<!DOCTYPE html><html><body><div id="app"></div>
-<script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m) });</script></body></html>`);
-      await page.addScriptTag({ content: fs.readFileSync(bundle, 'utf8') });
+    await withWebviewPage('liveRun', async (page, errors) => {
       assert.deepEqual(await page.evaluate(() => (window as unknown as { sent: unknown[] }).sent), [{ type: 'ready' }]);
       const messages: HostToLiveRun[] = [
         { type: 'start', title: 'pgbench sweep on sandbox', iterName: 'pgbench_clients', values: [1, 2] },
@@ -45,8 +35,6 @@ describe('bench live run webview', function () {
       assert.deepEqual(errors, []);
       fs.mkdirSync(path.join(repoRoot, 'test-results'), { recursive: true });
       await page.screenshot({ path: path.join(repoRoot, 'test-results', 'bench-live-run.png') });
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

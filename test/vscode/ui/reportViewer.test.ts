@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { paletteRow, screenshot, typeInPalette, workbench } from '../../support/vscodeWorkbench';
+import { paletteRow, quickOpen, screenshot, typeInPalette, workbench } from '../../support/vscodeWorkbench';
 
 const hostile = ['<script>window.__pwned = "script";</script>', '</script><img src=x onerror="window.__pwned = \'img\'">'];
 
@@ -32,18 +32,7 @@ function sweepReport(name: string, settingValue = '16384'): Report {
 async function openInViewer(page: Page, fileName: string): Promise<FrameLocator> {
   await typeInPalette(page, 'View: Close All Editors');
   await paletteRow(page, 'View: Close All Editors').click();
-  const tab = page.locator('.tab.active', { hasText: fileName });
-  // Quick Open finds a file just written only once its search catches up: try again a few times.
-  for (let attempt = 1; ; attempt++) {
-    await typeInPalette(page, '');
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type(fileName);
-    const row = paletteRow(page, fileName);
-    const opened = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => row.click()).then(() => tab.waitFor({ state: 'visible', timeout: 10_000 })).then(() => true, () => false);
-    if (opened) break;
-    if (attempt === 3) assert.fail(`Quick Open did not open ${fileName} in 3 attempts`);
-    await page.keyboard.press('Escape');
-  }
+  await quickOpen(page, fileName);
   return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
 }
 
