@@ -99,6 +99,33 @@ export async function quickOpen(page: Page, fileName: string, attempts = 3): Pro
   }
 }
 
+/**
+ * Runs `entry` from a tree row's context menu. Right-clicking selects the row without opening it (a
+ * left click would run the row's command). The entry is chosen the way a keyboard user does —
+ * hover to focus it, then Enter — because a mouse click that lands just after the menu opened is
+ * sometimes taken by the menu as the end of the right-click and ignored. A menu still open after
+ * that is closed and opened again.
+ */
+export async function contextMenuEntry(page: Page, row: Locator, entry: string, attempts = 3): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-item', { hasText: entry }).first();
+  const focused = menu.locator('.action-item.focused', { hasText: entry }).first();
+  let last = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const chosen = await row.click({ button: 'right' })
+      .then(() => item.hover({ timeout: 10_000 }))
+      .then(() => focused.waitFor({ state: 'visible', timeout: 5_000 }))
+      .then(() => page.keyboard.press('Enter'))
+      .then(() => menu.waitFor({ state: 'detached', timeout: 5_000 }))
+      .then((): true => true, (err: Error) => err);
+    if (chosen === true) return;
+    last = chosen.message;
+    console.log(`      (context menu entry "${entry}", attempt ${attempt}: ${last.split('\n')[0]})`);
+    await page.keyboard.press('Escape');
+  }
+  throw new Error(`context menu entry "${entry}" not chosen in ${attempts} attempts: ${last}`);
+}
+
 /** For afterEach: a screenshot of the whole workbench when the test just failed. */
 export async function screenshotOnFailure(test: Mocha.Test | undefined): Promise<void> {
   if (test?.state !== 'failed' || !current) return;

@@ -6,11 +6,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { openPostgresOps, screenshot, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
 
 function report(name: string, tpsPerClient: number, sharedBuffers: string): Report {
   const r = newReport({ reportName: name });
@@ -25,13 +24,6 @@ function report(name: string, tpsPerClient: number, sharedBuffers: string): Repo
   return r;
 }
 
-async function contextMenu(page: Page, row: ReturnType<typeof treeRow>, entry: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
-  await item.waitFor({ state: 'visible', timeout: 10_000 });
-  await item.click();
-}
-
 describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => {
   let dir: string;
   let merged: string;
@@ -42,6 +34,9 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     writeReportAtomic(path.join(dir, 'cmp-a.pgperf.json'), report('cmp-a', 1000, '16384'));
     writeReportAtomic(path.join(dir, 'cmp-b.pgperf.json'), report('cmp-b', 1500, '32768'));
     merged = path.join(workspace, 'pgbench-reports', 'ui-joined.pgperf.json');
+  });
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -60,7 +55,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     assert.match(await a.innerText(), /2,000 tps max/);
     await a.click();
     await b.click({ modifiers: ['Control'] });
-    await contextMenu(page, b, 'Compare Reports');
+    await contextMenuEntry(page, b, 'Compare Reports');
 
     const quick = page.locator('.quick-input-widget');
     const row = (text: string | RegExp) => quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
@@ -91,10 +86,9 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Benchmark Reports'), 'ui-joined');
     await row.waitFor({ state: 'visible', timeout: 30_000 });
-    await row.click();
-    await contextMenu(page, row, 'Delete Report');
+    await contextMenuEntry(page, row, 'Delete Report');
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    await dialog.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await dialog.innerText(), /Delete the report ui-joined\.pgperf\.json\?/);
     await dialog.locator('.monaco-button', { hasText: 'Move to Trash' }).click();
     // A host without a trash asks once more before deleting for good.
