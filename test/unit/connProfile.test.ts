@@ -19,11 +19,19 @@ describe('conn: profiles in settings hold libpq keywords and never a secret', ()
     assert.throws(() => parseProfiles([{ name: 'x', passwordCommand: 'vault read' }]), /must be a non-empty list of strings/);
   });
 
-  it('splits the password off a pasted URI or conninfo, for Secret Storage', () => {
-    assert.deepEqual(profileFromInput(' postgresql://alice:p%40ss@db:5433/app?sslmode=require '), { conninfo: 'postgresql://alice@db:5433/app?sslmode=require', password: 'p@ss', summary: 'postgresql://alice:********@db:5433/app?sslmode=require' });
-    assert.deepEqual(profileFromInput("host=db password='a b' dbname=app"), { conninfo: 'host=db dbname=app', password: 'a b', summary: 'host=db dbname=app' });
-    assert.deepEqual(profileFromInput('service=reporting'), { conninfo: 'service=reporting', password: undefined, summary: 'service=reporting' });
-    assert.deepEqual(profileFromInput('db.example.com'), { conninfo: 'host=db.example.com', password: undefined, summary: 'host=db.example.com' });
+  it('splits the password and the OAuth client secret off a pasted URI or conninfo, for Secret Storage', () => {
+    const none = { password: undefined, oauthClientSecret: undefined };
+    assert.deepEqual(profileFromInput(' postgresql://alice:p%40ss@db:5433/app?sslmode=require '), { ...none, conninfo: 'postgresql://alice@db:5433/app?sslmode=require', password: 'p@ss', summary: 'postgresql://alice:********@db:5433/app?sslmode=require' });
+    assert.deepEqual(profileFromInput("host=db password='a b' dbname=app"), { ...none, conninfo: 'host=db dbname=app', password: 'a b', summary: 'host=db dbname=app' });
+    assert.deepEqual(profileFromInput('service=reporting'), { ...none, conninfo: 'service=reporting', summary: 'service=reporting' });
+    assert.deepEqual(profileFromInput('db.example.com'), { ...none, conninfo: 'host=db.example.com', summary: 'host=db.example.com' });
+    const uri = profileFromInput('postgresql://bob@db/app?password=x&oauth_client_secret=s%26t&oauth_client_id=pg&sslmode=verify-full');
+    assert.equal(uri.conninfo, 'postgresql://bob@db/app?oauth_client_id=pg&sslmode=verify-full', 'both secrets, even side by side, leave the URI');
+    assert.equal(uri.password, 'x');
+    assert.equal(uri.oauthClientSecret, 's&t');
+    const kv = profileFromInput("host=db oauth_issuer=https://idp oauth_client_id=pg oauth_client_secret='c s'");
+    assert.deepEqual(kv, { ...none, conninfo: 'host=db oauth_issuer=https://idp oauth_client_id=pg', oauthClientSecret: 'c s', summary: 'host=db oauth_issuer=https://idp oauth_client_id=pg' });
+    assert.equal(profileFromInput('postgresql://db/app?oauth_client_secret=only').conninfo, 'postgresql://db/app');
   });
 
   it('gives tools the first endpoint with libpq defaults', () => {

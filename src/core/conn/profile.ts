@@ -99,22 +99,28 @@ export function profileParams(p: ConnectionProfile): ConnParams {
  * What the user pasted or typed when adding a connection: a URI, conninfo, `service=NAME`, or
  * a bare host. The password (if any) is split off for Secret Storage; the rest becomes conninfo.
  */
-export function profileFromInput(input: string): { conninfo: string; password?: string; summary: string } {
+export function profileFromInput(input: string): { conninfo: string; password?: string; oauthClientSecret?: string; summary: string } {
   const text = input.trim();
   const looksLikeConnString = isUri(text) || text.includes('=');
   const params = looksLikeConnString ? parseConnString(text) : { host: text };
-  const password = params.password;
+  // Secrets go to SecretStorage, never into the conninfo kept in settings.
+  const { password, oauth_client_secret: oauthClientSecret } = params;
   delete params.password;
+  delete params.oauth_client_secret;
   if (isUri(text)) {
-    const conninfo = password === undefined ? text : stripUriPassword(text);
-    return { conninfo, password, summary: maskUri(text) };
+    const conninfo = password === undefined && oauthClientSecret === undefined ? text : stripUriSecrets(text);
+    return { conninfo, password, oauthClientSecret, summary: maskUri(text) };
   }
   const conninfo = Object.entries(params).map(([k, v]) => `${k}=${/[\s'\\]|^$/.test(v) ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v}`).join(' ');
-  return { conninfo, password, summary: conninfo };
+  return { conninfo, password, oauthClientSecret, summary: conninfo };
 }
 
-function stripUriPassword(uri: string): string {
-  return uri.replace(/^(postgres(?:ql)?:\/\/[^@/:]*):[^@/]*@/, '$1@').replace(/([?&])password=[^&]*&?/g, '$1').replace(/[?&]$/, '');
+function stripUriSecrets(uri: string): string {
+  const withoutUserPassword = uri.replace(/^(postgres(?:ql)?:\/\/[^@/:]*):[^@/]*@/, '$1@');
+  const q = withoutUserPassword.indexOf('?');
+  if (q < 0) return withoutUserPassword;
+  const kept = withoutUserPassword.slice(q + 1).split('&').filter((pair) => !/^(?:password|oauth_client_secret)=/.test(pair));
+  return withoutUserPassword.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '');
 }
 
 /**
