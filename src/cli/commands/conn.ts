@@ -4,20 +4,20 @@ import { resolveCliConnection } from '../../core/conn/resolveTarget';
 import { describeSessionInfo } from '../../core/conn/sessionReport';
 import type { CliCommand } from '../command';
 import { parseFlags, requireFlag, UsageError } from '../command';
-import { openCliSession } from '../conn';
+import { connFlags, connFlagsUsage, openCliSession } from '../conn';
 
 /** `pgops conn resolve|test`: what libpq would make of --conn (no secrets shown), and whether it connects. */
 export const connCommand: CliCommand = {
   name: 'conn',
   summary: 'show how a connection string resolves (service, PG* variables, pgpass) and test it',
-  usage: 'pgops conn resolve|test --conn C [--json]\n' +
-    '  resolve    the hosts, user, database and every keyword with where its value came from; passwords masked\n' +
-    '  test       connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
-    '  --conn C   URI, conninfo or service=NAME (completed from PG* variables and pgpass)',
+  usage: 'pgops conn resolve|test --conn C [--hba-file F] [--json]\n' +
+    '  resolve         the hosts, user, database and every keyword with where its value came from; secrets masked\n' +
+    '  test            connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
+    connFlagsUsage,
   async run(argv, io) {
     const [action, ...rest] = argv;
     if (action !== 'resolve' && action !== 'test') throw new UsageError('expected "resolve" or "test"');
-    const { values } = parseFlags(rest, { conn: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(rest, { ...connFlags, json: { type: 'boolean' } });
     const conn = requireFlag(values.conn, 'conn');
     if (action === 'resolve') {
       const r = resolveCliConnection(conn, io.env);
@@ -30,7 +30,7 @@ export const connCommand: CliCommand = {
       }
       return 0;
     }
-    const { client, info } = await openCliSession(conn, io);
+    const { client, info } = await openCliSession(conn, io, {}, { hbaFile: values['hba-file'] });
     try {
       const v = (await client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u")).rows[0];
       const full = { ...info, serverVersion: v.v, currentUser: v.u };

@@ -253,13 +253,18 @@ async function describeSession(client: Client, r: ResolvedConnection, h: HostSpe
       authMethod = 'no password asked (trust, peer, ident or cert)';
     }
   }
-  const stream = (client as unknown as { connection: { stream: { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } } } }).connection.stream;
-  const inUse = stream.encrypted === true;
   return {
     host: h, description: describeHost(r, h), authMethod, serverVersionNum: version,
     passwordSource: passwordSource === 'none' ? undefined : passwordSource,
-    tls: { inUse, verified: inUse && attempt.ssl !== false ? attempt.verify : 'none', protocol: inUse ? stream.getProtocol?.() ?? undefined : undefined, cipher: inUse ? stream.getCipher?.().name : undefined },
+    tls: tlsStateOf(client, attempt),
   };
+}
+
+/** Whether the session's socket is encrypted, how, and what the attempt verified. */
+export function tlsStateOf(client: Client, attempt: SslAttempt): SessionInfo['tls'] {
+  const stream = (client as unknown as { connection: { stream: { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } } } }).connection.stream;
+  const inUse = stream.encrypted === true;
+  return { inUse, verified: inUse && attempt.ssl !== false ? attempt.verify : 'none', protocol: inUse ? stream.getProtocol?.() ?? undefined : undefined, cipher: inUse ? stream.getCipher?.().name : undefined };
 }
 
 /** Requirements pgops cannot honour are refused rather than silently dropped: they are security promises. */

@@ -1,6 +1,9 @@
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HbaAttempt, HbaRule } from '../auth/hba';
-import { attemptFromServerMessage, explainAuthFailure } from '../auth/hba';
+import { attemptFromServerMessage, explainAuthFailure, parseHbaFile } from '../auth/hba';
+import { PgOpsError } from '../errors';
 import type { ConnectOptions } from './connect';
 import type { AttemptFailure } from './failures';
 
@@ -39,4 +42,32 @@ export function hbaAdvisor(rulesFor: () => Promise<HbaRulesAtHand | undefined>, 
     const ex = explainAuthFailure(known.rules, hbaAttemptOf(f, user, database));
     return { message: `${ex.summary} (pg_hba rules: ${known.description})`, hint: ex.nextStep };
   };
+}
+
+export interface HbaFileOptions {
+  /** For `~/` (default: this user's home). */
+  homeDir?: string;
+  /** For a relative path (default: the process's working directory). */
+  cwd?: string;
+  /** The server version to read it as (default 18): not known before connecting. */
+  major?: number;
+}
+
+/**
+ * Rules from a local copy of the server's pg_hba.conf (a profile's `hbaFile`, the CLI's
+ * `--hba-file`), for users who cannot read pg_hba_file_rules or have never connected. A file the
+ * server would refuse is refused here too, naming the file and its line.
+ */
+export function hbaRulesFromFile(file: string, opts: HbaFileOptions = {}): HbaRulesAtHand {
+  const home = opts.homeDir ?? os.homedir();
+  const expanded = file === '~' ? home : file.startsWith('~/') ? path.join(home, file.slice(2)) : file;
+  const full = path.resolve(opts.cwd ?? process.cwd(), expanded);
+  const parsed = parseHbaFile(full, { traits: { major: opts.major ?? 18 } });
+  const bad = parsed.problems.find((p) => p.severity === 'error');
+  if (bad) {
+    const at = bad.line > 0 ? ` "${full}": line ${bad.line} of ${bad.file}` : '';
+    throw new PgOpsError('hba-file', `Cannot use the pg_hba.conf copy${at}: ${bad.message}`,
+      bad.hint ?? 'Point hbaFile (or --hba-file) at a readable copy of the server\'s pg_hba.conf, or remove the setting.');
+  }
+  return { rules: parsed.rules, description: `the local copy ${full}` };
 }

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ApprovalResult } from '../support/oauth/approve';
+import { approveDeviceCode } from '../support/oauth/approve';
+import { clients } from '../support/oauth/idp';
+import type { OAuthRig } from '../support/oauth/rig';
+import { oauthScope, startOAuthRig } from '../support/oauth/rig';
+import { tempDir } from '../support/servers';
+import type { CliRun } from './cliProcess';
+import { cliEnv, runCliProcess } from './cliProcess';
+
+/** libpq's prompt, as the CLI prints it on stderr. */
+const promptLine = /Visit (\S+) and enter the code: (\S+)/;
+/** What an access or refresh token looks like (opaque base64url, 40+ characters); nothing printed may. */
+const tokenLike = /[A-Za-z0-9_-]{40,}/;
+
+describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]', function () {
+  this.timeout(90_000);
+  let rig: OAuthRig;
+  let home: string;
+  let caFile: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    rig = await startOAuthRig();
+    home = tempDir('clioauth');
+    caFile = path.join(home, 'idp-ca.pem');
+    fs.writeFileSync(caFile, rig.idp.caPem);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await rig?.stop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  function conninfo(extra = ''): string {
+    return `host=127.0.0.1 port=${rig.server.port} dbname=postgres user=alice oauth_issuer=${rig.idp.issuer} oauth_client_id=${clients.normal} oauth_scope='${oauthScope}'${extra}`;
+  }
+
+  /** The person: reads the code on the terminal and acts on it in the provider's pages (once). */
+  function person(decision: 'approve' | 'deny' | 'interrupt') {
+    let seen = false;
+    const result: { approval?: Promise<ApprovalResult>; prompt?: string } = {};
+    const onStderr = (err: string, child: ChildProcess): void => {
+      const m = promptLine.exec(err);
+      if (!m || seen) return;
+      seen = true;
+      result.prompt = m[0];
+      if (decision === 'interrupt') {
+        child.kill('SIGINT');
+        return;
+      }
+      result.approval = approveDeviceCode({ verificationUri: m[1], userCode: m[2], account: 'alice', ca: rig.idp.caPem, deny: decision === 'deny' });
+    };
+    return { onStderr, result };
+  }
+
+  function assertNoSecrets(r: CliRun, secrets: string[] = []): void {
+    const all = `${r.out}\n${r.err}`;
+    assert.doesNotMatch(all, /Bearer/i);
+    assert.doesNotMatch(all, tokenLike, 'nothing that looks like a token is printed');
+    for (const s of secrets) assert.ok(!all.includes(s), 'the client secret is not printed');
+  }
+
+  it('shows the code on stderr, waits for the approval and connects as alice with auth oauth', async () => {
+    const p = person('approve');
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo()], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 0, r.err);
+    assert.match(p.result.prompt ?? '', new RegExp(`^Visit ${rig.idp.issuer}/device and enter the code: \\S+$`));
+    assert.equal((await p.result.approval)?.finalTitle, 'Sign-in Success');
+    assert.match(r.out, /Server: PostgreSQL 18\./);
+    assert.match(r.out, /Session user: alice/);
+    assert.match(r.out, /Authentication: oauth/);
+    assert.match(r.out, /Encryption: none \(plain TCP\)/, 'sslmode=prefer fell back to plain TCP on a server without TLS');
+    assert.ok(!r.out.includes('Visit'), 'the prompt goes to stderr, not stdout');
+    assert.match(rig.serverLog(), /connection authenticated: identity="alice" method=oauth/);
+    assertNoSecrets(r);
+  });
+
+  it('exits 1 with a clear message when the person denies the request', async () => {
+    const p = person('deny');
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo()], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 1);
+    await p.result.approval;
+    assert.match(r.err, new RegExp(`pgops conn: The sign-in at ${rig.idp.issuer} was denied: .*\\(access_denied\\)`));
+    assertNoSecrets(r);
+  });
+
+  it('stops polling on Ctrl-C (SIGINT) and says so', async () => {
+    const p = person('interrupt');
+    const started = Date.now();
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo()], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /OAuth sign-in at \S+ interrupted while waiting for the approval/);
+    assert.ok(Date.now() - started < 15_000, 'it did not wait for the device code to expire');
+  });
+
+  it('refuses the issuer when its certificate is not trusted (no NODE_EXTRA_CA_CERTS), sending no token', async () => {
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo()], { env: cliEnv(home) });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Cannot reach the .* at https:\/\/127\.0\.0\.1:\d+.*(SELF_SIGNED|self[- ]signed)/i);
+    assert.doesNotMatch(r.err, promptLine);
+  });
+
+  it('sends oauth_client_secret from the conninfo as client authentication but never prints it (resolve masks it)', async () => {
+    const secret = 'cli-test-client-secret-value';
+    const resolved = await runCliProcess(['conn', 'resolve', '--conn', conninfo(` oauth_client_secret=${secret}`), '--json'], { env: cliEnv(home) });
+    assert.equal(resolved.code, 0, resolved.err);
+    assert.equal((JSON.parse(resolved.out) as { params: Record<string, string> }).params.oauth_client_secret, '********');
+    // pg-client is a public client: a provider refuses a client that authenticates with a secret it has none of.
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo(` oauth_client_secret=${secret}`)], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }) });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /device authorization endpoint of \S+ refused the request: .*invalid_client/);
+    assertNoSecrets(r, [secret]);
+    assertNoSecrets(resolved, [secret]);
+  });
+});

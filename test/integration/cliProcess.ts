@@ -1,0 +1,58 @@
+/**
+ * Runs the real `pgops` CLI as its own Node process (the compiled out/src/cli/main.js), for what
+ * only a process shows: its exit code, stderr as a person sees it, signals, and environment read at
+ * startup (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../support/servers';
+
+export const cliMain = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
+
+export interface CliProcessOptions {
+  /** The child's whole environment, on top of PATH and a HOME with no pgpass or service file. */
+  env: NodeJS.ProcessEnv;
+  /** Called with all of stderr so far, each time more arrives. */
+  onStderr?: (errSoFar: string, child: ChildProcess) => void;
+  timeoutMs?: number;
+}
+
+/** The environment a child gets: no PG* variable of the test process leaks into it. */
+export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: home, ...extra };
+}
+
+export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<CliRun> {
+  if (!fs.existsSync(cliMain)) throw new Error(`${cliMain} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliMain, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pgops ${args.slice(0, 2).join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms; stderr so far: ${err}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+      opts.onStderr?.(err, child);
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, out, err });
+    });
+  });
+}
