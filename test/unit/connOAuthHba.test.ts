@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { oauthParamsFromKeywords } from '../../src/core/auth/oauth/connect';
 import { hbaRulesFromFile } from '../../src/core/conn/hbaAdvice';
 import { oauthClientConfig } from '../../src/core/conn/oauthSession';
+import { parseProfiles, profileKeys } from '../../src/core/conn/profile';
 import type { ResolveContext } from '../../src/core/conn/resolve';
 import { resolveConnection } from '../../src/core/conn/resolve';
 import { defaultSafety } from '../../src/core/conn/session';
@@ -49,5 +50,15 @@ describe('conn: OAuth session config and local pg_hba.conf copies', () => {
     fs.writeFileSync(path.join(home, 'bad.conf'), 'local all all peer\nhost all all 10.0.0.0/99 md5\n');
     assert.throws(() => hbaRulesFromFile(path.join(home, 'bad.conf')),
       (err: unknown) => PgOpsError.is(err, 'hba-file') && /line 2 of .*bad\.conf: invalid CIDR mask in address "10\.0\.0\.0\/99"/.test(err.message) && !!err.hint);
+  });
+
+  it('keeps a profile\'s hbaFile (written back to settings) and refuses one that is not a path', () => {
+    assert.equal(parseProfiles([{ name: 'p', conninfo: 'host=h', hbaFile: ' ~/db/pg_hba.conf ' }])[0].hbaFile, '~/db/pg_hba.conf');
+    assert.equal(parseProfiles([{ name: 'p' }])[0].hbaFile, undefined);
+    assert.ok((profileKeys as readonly string[]).includes('hbaFile'));
+    for (const bad of [42, '', ['a']]) {
+      assert.throws(() => parseProfiles([{ name: 'p', hbaFile: bad }]),
+        (err: unknown) => PgOpsError.is(err, 'settings') && err.message.includes('pgops.connections[0] ("p"): "hbaFile" must be the path of a file') && /pg_hba\.conf/.test(err.hint ?? ''));
+    }
   });
 });

@@ -26,12 +26,17 @@ export interface ConnectionProfile {
   passwordCommand?: string[];
   /** Seconds a password command's output stays valid when it does not say itself. */
   passwordCommandTtl?: number;
+  /**
+   * A local copy of the server's pg_hba.conf (`~/` is the home directory): explains a refused
+   * connection when the server's own rules were never read (no earlier session, no privilege).
+   */
+  hbaFile?: string;
   /** The local sandbox's own profile (managed by pgops, not stored in settings). */
   sandbox?: boolean;
 }
 
 /** The settings keys of a profile, in the order they are written back. */
-export const profileKeys = ['name', 'conninfo', 'host', 'port', 'user', 'dbname', 'production', 'passwordCommand', 'passwordCommandTtl'] as const;
+export const profileKeys = ['name', 'conninfo', 'host', 'port', 'user', 'dbname', 'production', 'passwordCommand', 'passwordCommandTtl', 'hbaFile'] as const;
 
 /** Reads the `pgops.connections` setting, naming the entry that is malformed. */
 export function parseProfiles(raw: unknown): ConnectionProfile[] {
@@ -54,6 +59,9 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
     if (e.passwordCommand !== undefined && (!Array.isArray(e.passwordCommand) || e.passwordCommand.length === 0 || !e.passwordCommand.every((a) => typeof a === 'string'))) {
       throw new PgOpsError('settings', `${where}: "passwordCommand" must be a non-empty list of strings`, 'Give the program and each argument as separate strings, e.g. ["aws", "rds", "generate-db-auth-token", "--hostname", "db.example.com"].');
     }
+    if (e.hbaFile !== undefined && (typeof e.hbaFile !== 'string' || e.hbaFile.trim() === '')) {
+      throw new PgOpsError('settings', `${where}: "hbaFile" must be the path of a file, got ${JSON.stringify(e.hbaFile)}`, 'Give the path of a local copy of the server\'s pg_hba.conf, e.g. "~/db/pg_hba.conf", or remove the key.');
+    }
     return {
       id: typeof e.id === 'string' ? e.id : `settings:${e.name}`,
       name: e.name,
@@ -65,6 +73,7 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       production: e.production === true,
       passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
       passwordCommandTtl: typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
+      hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,
     };
   });
 }
