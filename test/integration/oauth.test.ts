@@ -243,6 +243,18 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     } finally {
       await pool.end();
     }
+    // pool.end() resolves before the server has seen the clients go; wait for that, so stopping the
+    // server in `after` does not send "terminating connection" to a client that is still closing.
+    const admin = await rig.server.admin();
+    try {
+      for (let i = 0; i < 50; i++) {
+        const left = await admin.query("SELECT 1 FROM pg_stat_activity WHERE usename = 'alice'");
+        if (left.rowCount === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await admin.end();
+    }
   });
 
   it('never writes a token into a log line or an error message', () => {
