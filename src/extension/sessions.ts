@@ -1,22 +1,21 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
 import type { HbaRulesAtHand } from '../core/conn/hbaAdvice';
-import { hbaAdvisor } from '../core/conn/hbaAdvice';
-import type { Connected, CredentialSource, SessionInfo } from '../core/conn/connect';
-import { connectResolved, fallbackConnectTimeoutMs } from '../core/conn/connect';
+import { hbaAdvisor, hbaRulesFromFile } from '../core/conn/hbaAdvice';
+import type { Connected, ConnectOptions, CredentialSource, SessionInfo } from '../core/conn/connect';
+import { connectResolved } from '../core/conn/connect';
+import { connectResolvedOAuth } from '../core/conn/oauthSession';
 import type { OAuthParams } from '../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
-import { sslAttempts } from '../core/conn/tls';
-import { safetyOptions } from '../core/conn/session';
 import { CommandCredential } from '../core/conn/credentialCommand';
 import { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
 import { profileParams } from '../core/conn/profile';
 import type { ResolvedConnection } from '../core/conn/resolve';
-import { defaultResolveContext, describeHost, resolveConnection } from '../core/conn/resolve';
+import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
 import type { ConnectionTarget } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
-import { PgOpsError } from '../core/errors';
+import { describeError, PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
 import type { OAuthConnector } from './oauth';
@@ -127,6 +126,13 @@ export class SessionManager extends Disposable {
     await Promise.all([...new Set([...this.states.keys(), ...this.pools.keys()])].map((id) => this.disconnect(id)));
   }
 
+  /** Sign out of a profile's OAuth provider: its cached tokens are deleted from Secret Storage. */
+  async forgetOAuthTokens(profile: ConnectionProfile): Promise<void> {
+    const params = oauthParamsFromKeywords(this.resolve(profile).params);
+    if (params && this.oauth) await this.oauth.forget(params);
+    await this.disconnect(profile.id);
+  }
+
   /** Forget cached credentials and rules of a profile (edited, removed). */
   forget(profileId: string): void {
     this.commands.delete(profileId);
@@ -152,9 +158,9 @@ export class SessionManager extends Disposable {
   /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
   private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
     const r = this.resolve(profile);
+    const explainAuthFailure = hbaAdvisor(() => this.hbaRulesFor(profile), r.user, r.dbname);
     const oauthParams = oauthParamsFromKeywords(r.params);
-    if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams);
-    const explainAuthFailure = hbaAdvisor(async () => this.hbaRules.get(profile.id), r.user, r.dbname);
+    if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams, explainAuthFailure);
     const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
     try {
       return await connectResolved(r, { ...base, credential: this.credential(profile) });
@@ -172,28 +178,26 @@ export class SessionManager extends Disposable {
   }
 
   /**
-   * Servers that authenticate with OAuth (oauth_issuer / oauth_client_id in the profile): helper D's
-   * connector runs the device flow and keeps tokens in SecretStorage. It takes one endpoint: the
-   * first host, with that host's first TLS attempt.
+   * Servers that authenticate with OAuth (oauth_issuer / oauth_client_id in the profile): the
+   * connector runs the device flow and keeps tokens in SecretStorage; the first host is tried in
+   * sslmode's order, like the CLI does.
    */
-  private async openOAuth(profile: ConnectionProfile, r: ResolvedConnection, params: OAuthParams): Promise<Connected> {
-    const h = r.hosts[0];
-    const attempt = sslAttempts(r, h)[0];
-    const safety = sessionSafety();
-    const client = await this.oauth!.connect(profile.name, {
-      host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
-      ssl: attempt.ssl === false ? false : { ...attempt.ssl },
-      application_name: r.params.application_name || safety.applicationName,
-      options: `${r.params.options ? `${r.params.options} ` : ''}${safetyOptions(safety)}`,
-      connectionTimeoutMillis: r.connectTimeoutMs ?? fallbackConnectTimeoutMs,
-    }, params);
-    const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
-    const encrypted = (client as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted === true;
-    const info: SessionInfo = {
-      host: h, description: describeHost(r, h), authMethod: 'oauth', serverVersionNum: version,
-      tls: { inUse: encrypted, verified: encrypted && attempt.ssl !== false ? attempt.verify : 'none' },
-    };
-    return { client, info, target: { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname } };
+  private async openOAuth(profile: ConnectionProfile, r: ResolvedConnection, keywords: OAuthParams, explainAuthFailure: ConnectOptions['explainAuthFailure']): Promise<Connected> {
+    // A confidential client's secret lives in Secret Storage (settings refuse it).
+    const params = { ...keywords, clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile.id, 'oauthClientSecret')) };
+    return await connectResolvedOAuth(r, (config) => this.oauth!.connect(profile.name, config, params), { safety: sessionSafety(), explainAuthFailure });
+  }
+
+  /** pg_hba rules to explain a refusal: those read from the server while connected, else the profile's local copy. */
+  private async hbaRulesFor(profile: ConnectionProfile): Promise<HbaRulesAtHand | undefined> {
+    const learned = this.hbaRules.get(profile.id);
+    if (learned || !profile.hbaFile) return learned;
+    try {
+      return hbaRulesFromFile(profile.hbaFile);
+    } catch (err) {
+      this.logger.warn(`${profile.name}: ${describeError(err)}`);
+      return undefined;
+    }
   }
 
   private async offerToSave(profile: ConnectionProfile, password: string): Promise<void> {

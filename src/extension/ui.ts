@@ -11,7 +11,8 @@ export async function showError(err: unknown, logger: Logger, context: string): 
   const message = err instanceof Error ? err.message : String(err);
   const hint = PgOpsError.is(err) ? err.hint : undefined;
   logger.error(`${context}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
-  const choice = await vscode.window.showErrorMessage(`${context}: ${message}`, { detail: hint, modal: false }, 'Show Logs');
+  // A notification shows no `detail` (only modal dialogs do), so the hint, the next step, goes into its text.
+  const choice = await vscode.window.showErrorMessage(`${context}: ${message}${hint ? ` — ${hint}` : ''}`, 'Show Logs');
   if (choice === 'Show Logs') await vscode.commands.executeCommand('pgops.showLogs');
 }
 

@@ -7,6 +7,7 @@
  *
  * Usage: node out/test/support/vscodeTier.js RESULT_FILE [GREP]
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +19,8 @@ import { resetSandbox } from '../../src/core/sandbox/sandbox';
 import type { HostResults, TestOutcome } from '../vscode/index';
 import type { Profile, RunningCodeServer } from './codeServer';
 import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
+import type { OAuthRig } from './oauth/rig';
+import { startOAuthRig } from './oauth/rig';
 import { setWorkbench } from './vscodeWorkbench';
 
 const outRoot = path.resolve(__dirname, '..', '..');
@@ -100,6 +103,12 @@ function printOutcome(t: TestOutcome): void {
 
 const indent = (text: string): string => text.split('\n').map((l) => `        ${l}`).join('\n');
 
+/** base64(sha256(SubjectPublicKeyInfo)), the form Chromium's --ignore-certificate-errors-spki-list takes. */
+function spkiHash(pem: string): string {
+  const spki = new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(spki).digest('base64');
+}
+
 async function runUiSuite(grep: string | undefined): Promise<Counts> {
   const dir = path.join(outRoot, 'test', 'vscode', 'ui');
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)).sort() : [];
@@ -125,12 +134,14 @@ async function main(): Promise<void> {
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let profile: Profile | undefined;
+  let rig: OAuthRig | undefined;
   let cleaned: Promise<void> | undefined;
   let interrupted = false;
 
   const cleanup = (): Promise<void> => (cleaned ??= (async () => {
     await server?.stop();
     await browser?.close().catch(() => undefined);
+    await rig?.stop().catch((err: unknown) => log(`  ! could not stop the OAuth rig: ${String(err)}`));
     // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
     if (profile) await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
     if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
@@ -155,12 +166,24 @@ async function main(): Promise<void> {
     const workspace = path.join(runDir, 'workspace');
     fs.mkdirSync(workspace);
 
-    server = await startCodeServer({ install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'), env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort) } });
+    // A real identity provider and an OAuth-only PostgreSQL 18 for the sign-in tests; the extension host
+    // trusts the provider's self-signed certificate through NODE_EXTRA_CA_CERTS, as a user with a private CA would.
+    // The provider listens on 127.0.0.2: VS Code (as code-server, a remote) would otherwise port-forward a
+    // localhost / 127.0.0.1 page that openExternal opens through its own proxy, over plain HTTP.
+    rig = await startOAuthRig({ idpHost: '127.0.0.2' });
+    const idpCaFile = path.join(runDir, 'idp-ca.pem');
+    fs.writeFileSync(idpCaFile, rig.idp.caPem);
+    server = await startCodeServer({
+      install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'),
+      env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort), NODE_EXTRA_CA_CERTS: idpCaFile },
+    });
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     browser = await chromium.launch({
       // Our own signal handlers stop code-server and the sandbox first, then close the browser.
       executablePath: chromiumPath, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+        // The browser trusts exactly the test provider's certificate (its public key), nothing else.
+        `--ignore-certificate-errors-spki-list=${spkiHash(rig.idp.caPem)}`],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
@@ -169,7 +192,7 @@ async function main(): Promise<void> {
     const host = await waitForHostResults(hostResultFile, server, profile);
     totals.passed += host.passed; totals.failed += host.failed; totals.skipped += host.skipped;
 
-    setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort });
+    setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort, userDataDir: profile.userDataDir, oauth: rig });
     const ui = await runUiSuite(grep);
     totals.passed += ui.passed; totals.failed += ui.failed; totals.skipped += ui.skipped;
   } catch (err) {

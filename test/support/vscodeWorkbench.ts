@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import type { OAuthRig } from './oauth/rig';
 
 export interface Workbench {
   page: Page;
@@ -14,6 +15,10 @@ export interface Workbench {
   workspace: string;
   screenshotsDir: string;
   sandboxPort: number;
+  /** code-server's user-data dir (its logs, the extension's Output channel log, user settings). */
+  userDataDir: string;
+  /** The OAuth rig (identity provider + OAuth-only PostgreSQL 18) the extension host trusts. */
+  oauth: OAuthRig;
 }
 
 let current: Workbench | undefined;
@@ -73,6 +78,17 @@ export function paletteRow(page: Page, label: string): Locator {
   return page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
 }
 
+/** Answers the quick input titled `title` with `answer`, typed over any suggested value (none: accept it). */
+export async function answerInput(page: Page, title: string | RegExp, answer?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  if (answer !== undefined) {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(answer);
+  }
+  await page.keyboard.press('Enter');
+}
+
 /** A tree row inside a view pane, by its visible label. */
 export function treeRow(pane: Locator, label: string): Locator {
   return pane.locator('.monaco-list-row', { hasText: label }).first();
@@ -124,6 +140,26 @@ export async function contextMenuEntry(page: Page, row: Locator, entry: string, 
     await page.keyboard.press('Escape');
   }
   throw new Error(`context menu entry "${entry}" not chosen in ${attempts} attempts: ${last}`);
+}
+
+/** Clicks a row's inline action (the icons shown on hover), by its title. */
+export async function inlineAction(row: Locator, title: string): Promise<void> {
+  await row.hover();
+  await row.locator(`.actions .action-label[aria-label^="${title}"]`).first().click({ timeout: 10_000 });
+}
+
+/** The extension's Output channel as VS Code writes it to disk (the LogOutputChannel "Postgres Ops"). */
+export function outputChannelLog(): { file: string; text: string } {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (e.name === 'Postgres Ops.log') found.push(path.join(dir, e.name));
+    }
+  };
+  walk(path.join(workbench().userDataDir, 'logs'));
+  if (found.length !== 1) throw new Error(`expected one "Postgres Ops.log" under ${workbench().userDataDir}/logs, found ${found.length}`);
+  return { file: found[0], text: fs.readFileSync(found[0], 'utf8') };
 }
 
 /** For afterEach: a screenshot of the whole workbench when the test just failed. */

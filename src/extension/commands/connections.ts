@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import { profileFromInput, profileParams } from '../../core/conn/profile';
+import type { OAuthParams } from '../../core/auth/oauth/connect';
+import { oauthParamsFromKeywords } from '../../core/auth/oauth/connect';
 import { parseConnString } from '../../core/conn/conninfo';
+import { defaultResolveContext, resolveConnection } from '../../core/conn/resolve';
 import { describeSessionInfo, suggestProfileName } from '../../core/conn/sessionReport';
 import { PgOpsError } from '../../core/errors';
 import type { ExtensionServices } from '../context';
@@ -87,12 +90,23 @@ async function addConnection(s: ExtensionServices): Promise<void> {
   const profile = { name: name.trim(), conninfo, production };
   await s.profiles.add(profile, where);
   const saved = s.profiles.all().find((p) => p.name === profile.name);
-  if (saved && input.password !== undefined) {
-    await s.sessions.secrets.set(saved.id, input.password);
-    void vscode.window.showInformationMessage(`The password from the pasted text is stored in Secret Storage for "${profile.name}", not in settings.`);
-  }
+  if (saved) await keepPastedSecrets(s, saved, input);
   if (saved && (await vscode.window.showInformationMessage(`Connection "${profile.name}" added.`, 'Test Connection', 'Connect')) === 'Connect') await s.sessions.connect(saved);
   else if (saved) await testConnection(s, saved);
+}
+
+/** Secrets that came with pasted text go to Secret Storage; the user is told, since they left the text. */
+async function keepPastedSecrets(s: ExtensionServices, p: ConnectionProfile, input: { password?: string; oauthClientSecret?: string }): Promise<void> {
+  const kept: string[] = [];
+  if (input.password !== undefined) {
+    await s.sessions.secrets.set(p.id, input.password);
+    kept.push('password');
+  }
+  if (input.oauthClientSecret !== undefined) {
+    await s.sessions.secrets.set(p.id, input.oauthClientSecret, 'oauthClientSecret');
+    kept.push('OAuth client secret');
+  }
+  if (kept.length) void vscode.window.showInformationMessage(`The ${kept.join(' and ')} from the pasted text ${kept.length > 1 ? 'are' : 'is'} stored in Secret Storage for "${p.name}", not in settings.`);
 }
 
 async function askProduction(current: boolean): Promise<boolean | undefined> {
@@ -115,6 +129,8 @@ async function askScope(): Promise<vscode.ConfigurationTarget | undefined> {
 async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
   if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Start/Stop/Reset Local Sandbox instead.');
   const hasSecret = await s.sessions.secrets.has(p.id);
+  const oauth = oauthParamsOf(p);
+  const hasClientSecret = oauth ? await s.sessions.secrets.has(p.id, 'oauthClientSecret') : false;
   const pick = await vscode.window.showQuickPick([
     { label: '$(link) Connection string', description: p.conninfo ?? '(fields only)', action: 'conninfo' },
     { label: '$(edit) Name', description: p.name, action: 'name' },
@@ -122,6 +138,11 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
     { label: '$(key) Set password', description: hasSecret ? 'replace the one in Secret Storage' : 'store in Secret Storage', action: 'password' },
     ...(hasSecret ? [{ label: '$(trash) Clear stored password', description: 'use ~/.pgpass, PGPASSWORD or a prompt instead', action: 'clear' }] : []),
     { label: '$(terminal) Password command', description: p.passwordCommand ? p.passwordCommand.join(' ') : 'none', action: 'command' },
+    ...(oauth ? [
+      { label: '$(shield) Set OAuth client secret', description: hasClientSecret ? `replace the one in Secret Storage (client ${oauth.clientId})` : `for a confidential client (${oauth.clientId}); stored in Secret Storage`, action: 'clientSecret' },
+      ...(hasClientSecret ? [{ label: '$(trash) Clear OAuth client secret', description: 'act as a public client', action: 'clearClientSecret' }] : []),
+      { label: '$(sign-out) Forget OAuth tokens', description: `sign in again at ${oauth.issuer} on the next connection`, action: 'forgetTokens' },
+    ] : []),
   ], { title: `Edit Connection "${p.name}"` });
   if (!pick) return;
   const { id: _id, sandbox: _sandbox, ...current } = p;
@@ -132,7 +153,7 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
       if (v === undefined) return;
       const input = profileFromInput(v);
       next = { ...next, conninfo: input.conninfo, host: undefined, port: undefined, user: undefined, dbname: undefined };
-      if (input.password !== undefined) await s.sessions.secrets.set(p.id, input.password);
+      await keepPastedSecrets(s, p, input);
       break;
     }
     case 'name': {
@@ -152,6 +173,21 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
     case 'clear':
       await s.sessions.secrets.delete(p.id);
       return;
+    case 'clientSecret': {
+      const v = await vscode.window.showInputBox({ title: `OAuth client secret for "${p.name}"`, prompt: 'oauth_client_secret of a confidential client: stored in VS Code Secret Storage, never in settings', password: true, ignoreFocusOut: true });
+      if (v === undefined) return;
+      await s.sessions.secrets.set(p.id, v, 'oauthClientSecret');
+      await s.sessions.disconnect(p.id);
+      return;
+    }
+    case 'clearClientSecret':
+      await s.sessions.secrets.delete(p.id, 'oauthClientSecret');
+      await s.sessions.disconnect(p.id);
+      return;
+    case 'forgetTokens':
+      await s.sessions.forgetOAuthTokens(p);
+      void vscode.window.showInformationMessage(`"${p.name}": OAuth tokens forgotten; the next connection signs in again.`);
+      return;
     case 'command': {
       const v = await vscode.window.showInputBox({ title: `Password command for "${p.name}"`, prompt: 'JSON list: program and arguments, run without a shell; it prints the password or token. Empty to remove.', value: p.passwordCommand ? JSON.stringify(p.passwordCommand) : '["vault", "kv", "get", "-field=password", "secret/db"]', validateInput: validateArgv });
       if (v === undefined) return;
@@ -166,6 +202,15 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
   if (renamed && renamed.id !== p.id) await s.sessions.secrets.copy(p.id, renamed.id, true);
 }
 
+/** The profile's oauth_* keywords (from its conninfo or service file, as libpq reads them), when it signs in with OAuth. */
+function oauthParamsOf(p: ConnectionProfile): OAuthParams | undefined {
+  try {
+    return oauthParamsFromKeywords(resolveConnection(profileParams(p), defaultResolveContext(process.env)).params);
+  } catch {
+    return undefined;
+  }
+}
+
 function validateArgv(v: string): string | undefined {
   if (!v.trim()) return undefined;
   try {
@@ -178,12 +223,12 @@ function validateArgv(v: string): string | undefined {
 
 async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
   if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Stop or Reset Local Sandbox instead.');
-  const answer = await vscode.window.showWarningMessage(`Remove the connection "${p.name}"?`, { modal: true, detail: 'The profile and its stored password are removed; the server is not touched.' }, 'Remove');
+  const answer = await vscode.window.showWarningMessage(`Remove the connection "${p.name}"?`, { modal: true, detail: 'The profile and its secrets in Secret Storage are removed; the server is not touched.' }, 'Remove');
   if (answer !== 'Remove') return;
   await s.sessions.disconnect(p.id);
   s.sessions.forget(p.id);
   await s.profiles.remove(p);
-  await s.sessions.secrets.delete(p.id);
+  await s.sessions.secrets.deleteAll(p.id);
 }
 
 async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {

@@ -27,6 +27,8 @@ export const clients = {
   shortCode: 'pg-client-short-code',
   /** Its access tokens live 3 s and it gets refresh tokens: the refresh test. */
   shortToken: 'pg-client-short-token',
+  /** A confidential client: the provider refuses it unless it authenticates with its secret (HTTP Basic). */
+  confidential: 'pg-confidential-client',
 } as const;
 
 export interface TestIdp {
@@ -38,24 +40,28 @@ export interface TestIdp {
   introspectionPath: string;
   /** base64("pg-validator:<secret>") — the validator's credentials, for the postmaster environment. */
   validatorAuth: string;
+  /** oauth_client_secret of `clients.confidential` (random per start). */
+  confidentialSecret: string;
+  /** Every access and refresh token the provider issued, so tests can show none of them leaked. */
+  issuedTokens: string[];
   /** Requests seen per path (e.g. '/device/auth', '/token', '/token/introspection'). */
   requests: Map<string, number>;
   requestCount(pathname: string): number;
   stop(): Promise<void>;
 }
 
-async function selfSignedCert(dir: string): Promise<{ key: string; cert: string }> {
+async function selfSignedCert(dir: string, host: string): Promise<{ key: string; cert: string }> {
   const keyFile = path.join(dir, 'idp.key');
   const certFile = path.join(dir, 'idp.crt');
   await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`]);
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
 }
 
-function listen(server: http.Server): Promise<number> {
+function listen(server: http.Server, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -66,13 +72,14 @@ function close(server: http.Server): Promise<void> {
   });
 }
 
-function providerConfig(validatorSecret: string): Record<string, unknown> {
+function providerConfig(validatorSecret: string, confidentialSecret: string): Record<string, unknown> {
   const publicClient = (clientId: string) => ({
     client_id: clientId, token_endpoint_auth_method: 'none', grant_types: [deviceGrant, 'refresh_token'], response_types: [], redirect_uris: [],
   });
   return {
     clients: [
       publicClient(clients.normal), publicClient(clients.shortCode), publicClient(clients.shortToken),
+      { ...publicClient(clients.confidential), token_endpoint_auth_method: 'client_secret_basic', client_secret: confidentialSecret },
       { client_id: 'pg-validator', client_secret: validatorSecret, grant_types: [], response_types: [], redirect_uris: [] },
     ],
     features: { deviceFlow: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: true } },
@@ -87,16 +94,26 @@ function providerConfig(validatorSecret: string): Record<string, unknown> {
   };
 }
 
-/** Starts the provider; the caller stops it in `after`. */
-export async function startTestIdp(): Promise<TestIdp> {
+/**
+ * Starts the provider; the caller stops it in `after`. `host` is the loopback address of its HTTPS
+ * side (and issuer); the validator's plain-HTTP listener is always on 127.0.0.1.
+ */
+export async function startTestIdp(opts: { host?: string } = {}): Promise<TestIdp> {
+  const host = opts.host ?? '127.0.0.1';
   const dir = tempDir('idp');
-  const { key, cert } = await selfSignedCert(dir);
+  const { key, cert } = await selfSignedCert(dir, host);
   const requests = new Map<string, number>();
   const validatorSecret = crypto.randomBytes(18).toString('base64url');
+  const confidentialSecret = crypto.randomBytes(18).toString('base64url');
+  const issuedTokens: string[] = [];
   const httpsServer = https.createServer({ key, cert });
-  const httpsPort = await listen(httpsServer);
-  const issuer = `https://127.0.0.1:${httpsPort}`;
-  const provider = new Provider(issuer, providerConfig(validatorSecret));
+  const httpsPort = await listen(httpsServer, host);
+  const issuer = `https://${host}:${httpsPort}`;
+  const provider = new Provider(issuer, providerConfig(validatorSecret, confidentialSecret));
+  // Opaque tokens: the token is its jti ('saved' when stored, 'issued' for formats that are not).
+  for (const event of ['access_token.saved', 'access_token.issued', 'refresh_token.saved']) {
+    provider.on(event, (token: unknown) => { const jti = (token as { jti?: string }).jti; if (jti) issuedTokens.push(jti); });
+  }
   // oidc-provider sends no `interval`; libpq (and we) would then wait 5 s between polls.
   provider.on('device_authorization.success', (_ctx: unknown, body: unknown) => { (body as { interval?: number }).interval = 1; });
   const handler = provider.callback();
@@ -107,11 +124,11 @@ export async function startTestIdp(): Promise<TestIdp> {
   };
   httpsServer.on('request', counted);
   const httpServer = http.createServer(counted);
-  const introspectionPort = await listen(httpServer);
+  const introspectionPort = await listen(httpServer, '127.0.0.1');
   return {
     issuer, caPem: cert, introspectionPort, introspectionPath: '/token/introspection',
     validatorAuth: Buffer.from(`pg-validator:${validatorSecret}`).toString('base64'),
-    requests,
+    confidentialSecret, issuedTokens, requests,
     requestCount: (p) => requests.get(p) ?? 0,
     stop: async () => {
       await Promise.all([close(httpsServer), close(httpServer)]);

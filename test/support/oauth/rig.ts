@@ -53,12 +53,13 @@ function hbaFor(issuer: string, unreachableIssuer: string): string {
   ].join('\n');
 }
 
-export async function startOAuthRig(): Promise<OAuthRig> {
+/** `idpHost`: the provider's loopback address (see startTestIdp). */
+export async function startOAuthRig(opts: { idpHost?: string } = {}): Promise<OAuthRig> {
   const pg18 = availableBinaries().find((b) => b.major === 18);
   if (!pg18) throw new Error(`The OAuth tests need PostgreSQL 18 (OAuth exists only there). ${missingServersHint}`);
   const dir = tempDir('oauth-validator');
   const validator = await buildValidator(dir);
-  const idp = await startTestIdp();
+  const idp = await startTestIdp({ host: opts.idpHost });
   const unreachableIssuer = `https://127.0.0.1:${await freePort()}`;
   let server: TestServer;
   try {

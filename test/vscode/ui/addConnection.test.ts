@@ -6,21 +6,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openPostgresOps, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { answerInput, openPostgresOps, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
 
 const profileName = 'ui-added-connection';
 const secret = 'pasted-Secret-4711';
-
-/** The quick input currently asking `title`, answered with `answer` (typed over any suggested value). */
-async function answerInput(page: Page, title: RegExp, answer: string | undefined): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
-  if (answer !== undefined) {
-    await page.keyboard.press('Control+A');
-    await page.keyboard.type(answer);
-  }
-  await page.keyboard.press('Enter');
-}
 
 async function pick(page: Page, title: RegExp, label: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');

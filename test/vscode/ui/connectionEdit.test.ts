@@ -1,0 +1,141 @@
+/**
+ * UI: Edit, Test, Duplicate and Remove Connection from the Connections view's context menu, as a
+ * user drives them, against a real PostgreSQL 18 (the OAuth rig's server, whose superuser signs in
+ * with SCRAM over TCP). The password typed in Edit Connection goes to Secret Storage and follows the
+ * profile through a rename and a duplicate; settings never hold it.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { answerInput, contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench } from '../../support/vscodeWorkbench';
+
+const original = 'ui-edit-conn';
+const renamed = 'ui-edit-renamed';
+const copy = `${renamed} (copy)`;
+
+const connections = (page: Page) => viewPane(page, 'Connections');
+/** A row whose label is exactly `name` (a prefix match would also find its copy). */
+const row = (page: Page, name: string) => connections(page).locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) }) }).first();
+
+/** The quick pick row whose label (not its description) is exactly `label`. */
+async function chooseInQuickPick(page: Page, label: string): Promise<void> {
+  const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) });
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: exact }).first().click();
+}
+
+/** Answers the input box titled `title` and waits until it has closed (the command goes on only then). */
+async function answer(page: Page, title: string, text?: string): Promise<void> {
+  await answerInput(page, title, text);
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Test Connection from the context menu: the modal's text, then closed. */
+async function testConnection(page: Page, name: string): Promise<string> {
+  await contextMenuEntry(page, row(page, name), 'Test Connection');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: `Connection "${name}" works.` });
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  const text = await dialog.innerText();
+  await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+  return text;
+}
+
+describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', () => {
+  const settingsFile = (): string => path.join(workbench().workspace, '.vscode', 'settings.json');
+  const savedNames = (): string[] => ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['pgops.connections'] ?? []) as Array<{ name: string }>).map((p) => p.name);
+  const hbaCopy = (): string => path.join(workbench().workspace, 'ui-edit-pg_hba.conf');
+  let previous: string | undefined;
+
+  before(() => {
+    previous = fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : undefined;
+    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
+    const { server } = workbench().oauth;
+    // The user's local copy of the server's pg_hba.conf, for explaining a refusal before any session read the server's rules.
+    fs.copyFileSync(path.join(server.layout.dataDir, 'pg_hba.conf'), hbaCopy());
+    settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []),
+      { name: original, conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable`, hbaFile: hbaCopy() }];
+    fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
+    fs.writeFileSync(settingsFile(), JSON.stringify(settings, null, 2));
+  });
+
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
+  });
+
+  after(() => {
+    fs.rmSync(hbaCopy(), { force: true });
+    if (previous === undefined) fs.rmSync(settingsFile(), { force: true });
+    else fs.writeFileSync(settingsFile(), previous);
+  });
+
+  it('Edit Connection stores a typed password in Secret Storage, and Test Connection reports the SCRAM session', async () => {
+    const { page, oauth } = workbench();
+    await openPostgresOps(page);
+    await row(page, original).waitFor({ state: 'visible', timeout: 30_000 });
+    await contextMenuEntry(page, row(page, original), 'Edit Connection');
+    await chooseInQuickPick(page, 'Set password');
+    await answer(page, `Password for "${original}"`, oauth.server.password);
+    assert.ok(!fs.readFileSync(settingsFile(), 'utf8').includes(oauth.server.password), 'the password is not in settings');
+
+    const report = await testConnection(page, original);
+    assert.match(report, /Server: PostgreSQL 18/);
+    assert.match(report, /Session user: postgres/);
+    assert.match(report, /Authentication: SCRAM-SHA-256 \(password from Secret Storage\)/i);
+    assert.ok(!report.includes(oauth.server.password));
+  });
+
+  it('renames through Edit Connection; the password moves with the profile', async () => {
+    const { page } = workbench();
+    await contextMenuEntry(page, row(page, original), 'Edit Connection');
+    await chooseInQuickPick(page, 'Name');
+    await answer(page, 'New name', renamed);
+    await row(page, renamed).waitFor({ state: 'visible', timeout: 15_000 });
+    await row(page, original).waitFor({ state: 'detached', timeout: 15_000 });
+    assert.ok(savedNames().includes(renamed) && !savedNames().includes(original), `settings: ${savedNames().join(', ')}`);
+    assert.match(await testConnection(page, renamed), /password from Secret Storage/);
+  });
+
+  it('duplicates next to the original, password included, and removes the copy after the confirmation', async () => {
+    const { page } = workbench();
+    await contextMenuEntry(page, row(page, renamed), 'Duplicate Connection');
+    await answer(page, `Duplicate "${renamed}"`);
+    await row(page, copy).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.ok(savedNames().includes(copy), 'the copy is saved in the same (workspace) settings');
+    assert.match(await testConnection(page, copy), /password from Secret Storage/);
+    await screenshot('connection-duplicated', sideBar(page));
+
+    await contextMenuEntry(page, row(page, copy), 'Remove Connection');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Remove the connection "${copy}"?` });
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
+    await row(page, copy).waitFor({ state: 'detached', timeout: 15_000 });
+    assert.ok(!savedNames().includes(copy) && savedNames().includes(renamed), `settings: ${savedNames().join(', ')}`);
+  });
+
+  it('keeps the profile when the removal is cancelled', async () => {
+    const { page } = workbench();
+    await contextMenuEntry(page, row(page, renamed), 'Remove Connection');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `Remove the connection "${renamed}"?` });
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.ok(await row(page, renamed).isVisible(), 'still listed');
+    assert.ok(savedNames().includes(renamed));
+  });
+
+  it('explains a wrong password from the profile\'s local pg_hba.conf copy: its line and method', async () => {
+    const { page } = workbench();
+    await contextMenuEntry(page, row(page, renamed), 'Edit Connection');
+    await chooseInQuickPick(page, 'Set password');
+    await answer(page, `Password for "${renamed}"`, 'not-the-password');
+    await contextMenuEntry(page, row(page, renamed), 'Test Connection');
+    const refused = page.locator('.notification-toast', { hasText: 'password authentication failed' }).first();
+    await refused.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await refused.innerText();
+    assert.match(text, /line 2/, text);
+    assert.match(text, /scram-sha-256/, text);
+    assert.ok(text.includes(`the local copy ${hbaCopy()}`), `names the copy: ${text}`);
+    await screenshot('connection-refused-explained');
+  });
+});

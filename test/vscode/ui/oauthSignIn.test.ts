@@ -1,0 +1,178 @@
+/**
+ * UI: signing in to PostgreSQL 18 with OAuth from the Connections view, the way a person does it.
+ * The rig is real (test/support/oauth): oidc-provider over HTTPS and a PostgreSQL 18 whose validator
+ * introspects every token with that provider. Connect shows the device code in a notification;
+ * "Copy code and open" opens the provider's page in the browser, where the person confirms, signs in
+ * and consents; the session that results belongs to that person's role. A confidential client gets
+ * its secret through Edit Connection, into Secret Storage. No token or client secret reaches
+ * settings or the Output channel.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { approveDeviceCode } from '../../support/oauth/approve';
+import { clients } from '../../support/oauth/idp';
+import { oauthScope } from '../../support/oauth/rig';
+import { contextMenuEntry, inlineAction, openPostgresOps, outputChannelLog, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+
+const alice = 'ui-oauth-alice';
+const bob = 'ui-oauth-bob';
+
+function conninfo(user: string, clientId: string): string {
+  const { oauth } = workbench();
+  // sslmode left at libpq's default (prefer): the rig's server has no TLS, so the client falls back to plain TCP.
+  return `host=127.0.0.1 port=${oauth.server.port} dbname=postgres user=${user} oauth_issuer=${oauth.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'`;
+}
+
+/** The device-code notification of a profile: its text, the code and the page named in it. */
+async function deviceNotification(page: Page, profile: string): Promise<{ toast: Locator; userCode: string; verificationUri: string }> {
+  const toast = page.locator('.notification-toast', { hasText: `${profile}: sign in to PostgreSQL` }).first();
+  await toast.waitFor({ state: 'visible', timeout: 30_000 });
+  const text = await toast.innerText();
+  const m = /Visit (\S+) and enter the code: (\S+)/.exec(text);
+  assert.ok(m, `the notification names the page and the code: ${text}`);
+  return { toast, verificationUri: m[1], userCode: m[2] };
+}
+
+/** The person in the browser tab the button opened: confirm the code, sign in as `account`, consent. */
+async function approveInBrowser(popup: Page, account: string): Promise<string> {
+  for (let step = 0; step < 8; step++) {
+    await popup.waitForLoadState('domcontentloaded');
+    const title = await popup.title();
+    if (title === 'Sign-in Success') return title;
+    if (await popup.locator('input[name="login"]').count()) {
+      await popup.locator('input[name="login"]').fill(account);
+      await popup.locator('input[name="password"]').fill('any password');
+    }
+    await Promise.all([popup.waitForNavigation({ timeout: 15_000 }), popup.locator('button[type="submit"]:not([name="abort"])').first().click()]);
+  }
+  throw new Error(`the provider's pages did not end in "Sign-in Success" (last: ${await popup.title()})`);
+}
+
+async function waitConnected(page: Page, profile: string): Promise<Locator> {
+  const row = treeRow(viewPane(page, 'Connections'), profile);
+  await row.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 60_000 });
+  return row;
+}
+
+/** Roles of the pgops sessions the server sees (pg_stat_activity), from the rig's superuser. */
+async function pgopsSessionRoles(): Promise<string[]> {
+  const admin = await workbench().oauth.server.admin();
+  try {
+    const r = await admin.query<{ usename: string }>("SELECT usename FROM pg_stat_activity WHERE application_name LIKE 'pgops%' AND backend_type = 'client backend' ORDER BY 1");
+    return r.rows.map((x) => x.usename);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
+  const settingsFile = (): string => path.join(workbench().workspace, '.vscode', 'settings.json');
+  let previous: string | undefined;
+
+  before(async () => {
+    previous = fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : undefined;
+    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
+    const list = (settings['pgops.connections'] as object[] | undefined) ?? [];
+    settings['pgops.connections'] = [...list, { name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) }];
+    fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
+    fs.writeFileSync(settingsFile(), JSON.stringify(settings, null, 2));
+    const { page } = workbench();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench().url).origin });
+  });
+
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
+  });
+
+  after(async () => {
+    const { page } = workbench();
+    for (const name of [alice, bob]) {
+      const row = treeRow(viewPane(page, 'Connections'), name);
+      if (await row.filter({ hasText: /connected ·/ }).count()) await inlineAction(row, 'Disconnect').catch(() => undefined);
+    }
+    if (previous === undefined) fs.rmSync(settingsFile(), { force: true });
+    else fs.writeFileSync(settingsFile(), previous);
+    await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('Connect shows the code; "Copy code and open" copies it and opens the provider, where the person signs in; the session is theirs', async () => {
+    const { page } = workbench();
+    await openPostgresOps(page);
+    const row = treeRow(viewPane(page, 'Connections'), alice);
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await inlineAction(row, 'Connect');
+
+    const { toast, userCode, verificationUri } = await deviceNotification(page, alice);
+    assert.equal(new URL(verificationUri).origin, workbench().oauth.idp.issuer, 'the page is the provider\'s');
+    await page.locator('.notification-toast', { hasText: `${alice}: waiting for OAuth sign-in` }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot('oauth-device-code');
+
+    const popupOpened = page.context().waitForEvent('page', { timeout: 30_000 });
+    await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).click();
+    // VS Code asks before opening a site that is not a trusted domain.
+    const openDialog = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
+    if (await openDialog.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await openDialog.click();
+    const popup = await popupOpened;
+    await popup.waitForLoadState('domcontentloaded');
+    const opened = new URL(popup.url());
+    assert.equal(opened.origin, workbench().oauth.idp.issuer);
+    assert.equal(opened.searchParams.get('user_code'), userCode, 'verification_uri_complete carries the code');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), userCode, 'the code is on the clipboard');
+
+    assert.equal(await approveInBrowser(popup, 'alice'), 'Sign-in Success');
+    await popup.close();
+
+    const connected = await waitConnected(page, alice);
+    await connected.click();
+    const details = viewPane(page, 'Connections');
+    await treeRow(details, 'oauth').waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot('oauth-connected', sideBar(page));
+    assert.ok((await pgopsSessionRoles()).includes('alice'), 'the server sees a pgops session of role alice');
+    await connected.click(); // collapsed again, so the next profile's row is in view
+  });
+
+  it('a confidential client is refused without its secret, and signs in once Edit Connection stores the secret', async () => {
+    const { page, oauth } = workbench();
+    await openPostgresOps(page);
+    const row = treeRow(viewPane(page, 'Connections'), bob);
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+
+    await inlineAction(row, 'Connect');
+    const refused = page.locator('.notification-toast', { hasText: /device authorization endpoint .* refused the request/ }).first();
+    await refused.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await refused.innerText(), /client authentication failed \(invalid_client\) — Check oauth_client_id \(and oauth_client_secret/, 'the error says what to check');
+
+    await contextMenuEntry(page, row, 'Edit Connection');
+    const quick = page.locator('.quick-input-widget');
+    await quick.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OAuth client secret' }).first().click();
+    await quick.locator('.quick-input-title', { hasText: `OAuth client secret for "${bob}"` }).waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.type(oauth.idp.confidentialSecret);
+    await page.keyboard.press('Enter');
+    await quick.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    await inlineAction(row, 'Connect');
+    const { userCode, verificationUri } = await deviceNotification(page, bob);
+    // This time the person approves on another device (a phone): over HTTP, through the same pages.
+    const approval = await approveDeviceCode({ verificationUri, userCode, account: 'bob', ca: oauth.idp.caPem });
+    assert.equal(approval.finalTitle, 'Sign-in Success');
+    await waitConnected(page, bob);
+    assert.ok((await pgopsSessionRoles()).includes('bob'), 'the server sees a pgops session of role bob');
+  });
+
+  it('keeps every issued token and the client secret out of settings and the Output channel', () => {
+    const { oauth, userDataDir } = workbench();
+    const secrets = [...oauth.idp.issuedTokens, oauth.idp.confidentialSecret];
+    assert.ok(oauth.idp.issuedTokens.length >= 2, `the provider issued tokens to both sign-ins (${oauth.idp.issuedTokens.length})`);
+    const log = outputChannelLog();
+    assert.match(log.text, /OAuth: starting the device authorization flow/, `${log.file} is the extension's Output channel`);
+    const places = { [log.file]: log.text, [settingsFile()]: fs.readFileSync(settingsFile(), 'utf8') };
+    const userSettings = path.join(userDataDir, 'User', 'settings.json');
+    if (fs.existsSync(userSettings)) places[userSettings] = fs.readFileSync(userSettings, 'utf8');
+    for (const [file, text] of Object.entries(places)) {
+      const leaked = secrets.filter((s) => text.includes(s)).length;
+      assert.equal(leaked, 0, `${leaked} secret(s) found in ${file}`);
+    }
+  });
+});
