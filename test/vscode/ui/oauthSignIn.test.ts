@@ -161,9 +161,10 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.ok((await pgopsSessionRoles()).includes('bob'), 'the server sees a pgops session of role bob');
   });
 
-  it('keeps every issued token and the client secret out of settings and the Output channel', () => {
+  it('keeps every issued token, the client secret and the server password out of settings and the Output channel', () => {
     const { oauth, userDataDir } = workbench();
-    const secrets = [...oauth.idp.issuedTokens, oauth.idp.confidentialSecret];
+    // The server password is the one the Edit Connection UI test types (the Output channel spans the whole run).
+    const secrets = [...oauth.idp.issuedTokens, oauth.idp.confidentialSecret, oauth.server.password];
     assert.ok(oauth.idp.issuedTokens.length >= 2, `the provider issued tokens to both sign-ins (${oauth.idp.issuedTokens.length})`);
     const log = outputChannelLog();
     assert.match(log.text, /OAuth: starting the device authorization flow/, `${log.file} is the extension's Output channel`);
