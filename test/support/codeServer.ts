@@ -151,15 +151,20 @@ export function globalStorageDir(profile: Profile, extensionId = 'pgops.pgops'):
  * a folder of links to what the packaged extension holds, plus node_modules so the embedded
  * PostgreSQL binaries resolve from the extension's own path.
  */
-export function linkExtension(repo: string, extensionsDir: string): string {
+export function linkExtension(repo: string, extensionsDir: string, opts: { copyBundle?: boolean } = {}): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   if (!fs.existsSync(path.join(repo, 'dist', 'extension.js'))) throw new LauncherError(`${repo}/dist/extension.js is missing; run \`npm run build\` first.`);
   const dir = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  for (const entry of ['package.json', 'package.nls.json', 'README.md', 'LICENSE', 'dist', 'media', 'snippets', 'node_modules']) {
+  for (const entry of ['package.json', 'package.nls.json', 'README.md', 'LICENSE', 'media', 'snippets', 'node_modules']) {
     if (fs.existsSync(path.join(repo, entry))) fs.symlinkSync(path.join(repo, entry), path.join(dir, entry));
   }
+  // Tests copy the bundle: VS Code tells which extension calls its API by the calling module's real path,
+  // so with a linked dist/extension.js notifications say "Null Extension Description". `npm start` links
+  // it, so that `npm run watch` and a window reload pick up changes.
+  if (opts.copyBundle) fs.cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  else fs.symlinkSync(path.join(repo, 'dist'), path.join(dir, 'dist'));
   return dir;
 }
 

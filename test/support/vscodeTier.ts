@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     const install = ensureCodeServer(log);
     const sandboxPort = await freePort();
     profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
-    linkExtension(repoRoot, profile.extensionsDir);
+    linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
     const hostResultFile = path.join(runDir, 'host-results.json');
     writeHostRunner(profile.extensionsDir, hostResultFile, grep);
     const workspace = path.join(runDir, 'workspace');
