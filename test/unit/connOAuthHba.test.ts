@@ -9,7 +9,7 @@ import { parseProfiles, profileKeys } from '../../src/core/conn/profile';
 import type { ResolveContext } from '../../src/core/conn/resolve';
 import { resolveConnection } from '../../src/core/conn/resolve';
 import { defaultSafety } from '../../src/core/conn/session';
-import { sslAttempts } from '../../src/core/conn/tls';
+import { openSslDefaultRoots, pemCertificates, sslAttempts } from '../../src/core/conn/tls';
 import { PgOpsError } from '../../src/core/errors';
 
 describe('conn: OAuth session config and local pg_hba.conf copies', () => {
@@ -60,5 +60,20 @@ describe('conn: OAuth session config and local pg_hba.conf copies', () => {
       assert.throws(() => parseProfiles([{ name: 'p', hbaFile: bad }]),
         (err: unknown) => PgOpsError.is(err, 'settings') && err.message.includes('pgops.connections[0] ("p"): "hbaFile" must be the path of a file') && /pg_hba\.conf/.test(err.hint ?? ''));
     }
+  });
+
+  it('reads the "system" store like OpenSSL: SSL_CERT_FILE replaces the default bundle, SSL_CERT_DIR adds every file in it', () => {
+    const pem = (n: string) => `-----BEGIN CERTIFICATE-----\n${n}\n-----END CERTIFICATE-----`;
+    const bundle = path.join(home, 'bundle.pem');
+    fs.writeFileSync(bundle, `junk\n${pem('A')}\n${pem('B')}\n`);
+    const dir = path.join(home, 'certdir');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'c.pem'), pem('C'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    assert.deepEqual(pemCertificates(fs.readFileSync(bundle, 'utf8')), [pem('A'), pem('B')]);
+    assert.deepEqual(openSslDefaultRoots({ SSL_CERT_FILE: bundle }), [pem('A'), pem('B')]);
+    assert.deepEqual(openSslDefaultRoots({ SSL_CERT_FILE: bundle, SSL_CERT_DIR: `${path.join(home, 'missing')}${path.delimiter}${dir}` }), [pem('A'), pem('B'), pem('C')]);
+    assert.deepEqual(openSslDefaultRoots({ SSL_CERT_FILE: path.join(home, 'missing.pem'), SSL_CERT_DIR: dir }), [pem('C')], 'a missing SSL_CERT_FILE does not fall back to the default bundle');
+    assert.deepEqual(openSslDefaultRoots({ SSL_CERT_FILE: path.join(home, 'missing.pem') }), []);
   });
 });

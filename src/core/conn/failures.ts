@@ -1,6 +1,7 @@
 import { PgOpsError } from '../errors';
 import type { HostSpec, ResolvedConnection } from './resolve';
 import { describeHost } from './resolve';
+import { effectiveSslMode } from './tls';
 
 /** Why one attempt on one host failed, in words safe to show (no secrets). */
 export interface AttemptFailure {
@@ -70,7 +71,7 @@ export async function combineFailures(r: ResolvedConnection, failures: AttemptFa
       return new PgOpsError('conn-session-type', `No host of ${r.params.host ?? 'the list'} has the session type target_session_attrs=${r.targetSessionAttrs} asks for${list || `: ${worst.where}: ${worst.reason}`}`,
         'Check which server is the primary, or relax target_session_attrs.', cause);
     case 'tls':
-      return new PgOpsError('conn-tls', `TLS failed for ${where} (sslmode=${r.sslmode}): ${worst.reason}${list}`,
+      return new PgOpsError('conn-tls', `TLS failed for ${where} (${sslModeText(r)}): ${worst.reason}${list}`,
         'Check sslmode, sslrootcert (the CA that signed the server certificate), the host name in the certificate, and sslcert/sslkey.', cause);
     case 'database':
       return new PgOpsError('conn-db', `Database "${r.dbname}" does not exist on ${where}${list}`, 'Choose an existing database (dbname).', cause);
@@ -80,6 +81,12 @@ export async function combineFailures(r: ResolvedConnection, failures: AttemptFa
     default:
       return new PgOpsError('conn-failed', `Cannot connect to ${where}: ${worst.reason}${list}`, 'Check the connection parameters and that the server is reachable.', cause);
   }
+}
+
+/** The sslmode in force: sslrootcert=system without an sslmode means verify-full (libpq 16+). */
+function sslModeText(r: ResolvedConnection): string {
+  const mode = effectiveSslMode(r);
+  return mode === r.sslmode ? `sslmode=${mode}` : `sslmode=${mode}, implied by sslrootcert=system`;
 }
 
 /** The failure that says most about what the user must fix: auth beats TLS beats network. */

@@ -85,14 +85,52 @@ function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | s
   return out;
 }
 
-/** The system trust store libpq's sslrootcert=system means (OpenSSL's default bundle). */
-function systemRoots(): string | string[] {
+/** Bundles OpenSSL builds use as their default CA file (Debian/Ubuntu, RHEL/Fedora, Node's static OpenSSL). */
+const defaultCaFiles = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+
+/**
+ * The system trust store libpq's sslrootcert=system means: OpenSSL's default paths, which
+ * SSL_CERT_FILE and SSL_CERT_DIR replace. Node 22.15+ reads exactly those (tls.getCACertificates
+ * ('system')), reading at startup; older Node has no such call, so the same rules are applied here.
+ */
+function systemRoots(): string[] {
+  const env = process.env;
   const getCa = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
-  if (getCa) return getCa('system');
-  for (const f of [process.env.SSL_CERT_FILE, '/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt']) {
-    if (f && fs.existsSync(f)) return fs.readFileSync(f, 'utf8');
+  const roots = getCa ? getCa('system') : openSslDefaultRoots(env);
+  if (roots.length === 0) {
+    throw new PgOpsError('tls', `sslrootcert=system: the system trust store has no certificates (SSL_CERT_FILE=${env.SSL_CERT_FILE ?? 'unset'}, SSL_CERT_DIR=${env.SSL_CERT_DIR ?? 'unset'})`,
+      'Point SSL_CERT_FILE or SSL_CERT_DIR at the trusted CA certificates, install the system CA bundle, or use sslrootcert=FILE.');
   }
-  return [...tls.rootCertificates];
+  return roots;
+}
+
+/** OpenSSL's default CA file (or SSL_CERT_FILE) plus every file in SSL_CERT_DIR, as Node 22.15+ reads them. */
+export function openSslDefaultRoots(env: NodeJS.ProcessEnv): string[] {
+  const file = env.SSL_CERT_FILE !== undefined ? env.SSL_CERT_FILE : defaultCaFiles.find((f) => fs.existsSync(f));
+  const roots = file ? pemCertificates(readIfFile(file)) : [];
+  for (const dir of (env.SSL_CERT_DIR ?? '').split(path.delimiter).filter(Boolean)) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) roots.push(...pemCertificates(readIfFile(path.join(dir, name))));
+  }
+  return roots;
+}
+
+/** A file's text; empty when it is missing, unreadable or not a file (OpenSSL skips those too). */
+function readIfFile(file: string): string {
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : '';
+  } catch {
+    return '';
+  }
+}
+
+export function pemCertificates(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
 }
 
 /** sslcert/sslkey (or ~/.postgresql/postgresql.crt/.key); a missing certificate means none, as in libpq. */
