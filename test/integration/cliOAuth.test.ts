@@ -36,8 +36,8 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
-  function conninfo(extra = ''): string {
-    return `host=127.0.0.1 port=${rig.server.port} dbname=postgres user=alice oauth_issuer=${rig.idp.issuer} oauth_client_id=${clients.normal} oauth_scope='${oauthScope}'${extra}`;
+  function conninfo(extra = '', clientId: string = clients.normal): string {
+    return `host=127.0.0.1 port=${rig.server.port} dbname=postgres user=alice oauth_issuer=${rig.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'${extra}`;
   }
 
   /** The person: reads the code on the terminal and acts on it in the provider's pages (once). */
@@ -58,10 +58,12 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     return { onStderr, result };
   }
 
+  /** No token the provider issued (it records them all), nothing token-shaped, no given secret. */
   function assertNoSecrets(r: CliRun, secrets: string[] = []): void {
     const all = `${r.out}\n${r.err}`;
     assert.doesNotMatch(all, /Bearer/i);
     assert.doesNotMatch(all, tokenLike, 'nothing that looks like a token is printed');
+    for (const t of rig.idp.issuedTokens) assert.ok(!all.includes(t), 'no issued token is printed');
     for (const s of secrets) assert.ok(!all.includes(s), 'the client secret is not printed');
   }
 
@@ -77,7 +79,21 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     assert.match(r.out, /Encryption: none \(plain TCP\)/, 'sslmode=prefer fell back to plain TCP on a server without TLS');
     assert.ok(!r.out.includes('Visit'), 'the prompt goes to stderr, not stdout');
     assert.match(rig.serverLog(), /connection authenticated: identity="alice" method=oauth/);
+    assert.ok(rig.idp.issuedTokens.length > 0, 'the provider issued a token');
     assertNoSecrets(r);
+  });
+
+  it('signs in with a confidential client whose oauth_client_secret is in the conninfo, never printing it', async () => {
+    const p = person('approve');
+    const issuedBefore = rig.idp.issuedTokens.length;
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo(` oauth_client_secret=${rig.idp.confidentialSecret}`, clients.confidential)],
+      { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 0, r.err);
+    assert.equal((await p.result.approval)?.finalTitle, 'Sign-in Success');
+    assert.match(r.out, /Session user: alice/);
+    assert.match(r.out, /Authentication: oauth/);
+    assert.ok(rig.idp.issuedTokens.length > issuedBefore, 'a new token was issued to the confidential client');
+    assertNoSecrets(r, [rig.idp.confidentialSecret]);
   });
 
   it('exits 1 with a clear message when the person denies the request', async () => {
@@ -105,7 +121,7 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     assert.doesNotMatch(r.err, promptLine);
   });
 
-  it('sends oauth_client_secret from the conninfo as client authentication but never prints it (resolve masks it)', async () => {
+  it('a secret the provider does not know is refused (invalid_client) and never printed; resolve masks it', async () => {
     const secret = 'cli-test-client-secret-value';
     const resolved = await runCliProcess(['conn', 'resolve', '--conn', conninfo(` oauth_client_secret=${secret}`), '--json'], { env: cliEnv(home) });
     assert.equal(resolved.code, 0, resolved.err);
