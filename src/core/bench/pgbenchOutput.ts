@@ -15,7 +15,10 @@ export interface ScriptStats {
   name: string;
   weight?: number;
   targetPct?: number;
+  /** transactions processed by this script (pgbench 18 also prints them apart from skipped and failed ones) */
   transactions?: number;
+  /** pgbench 18: processed + skipped + failed, the N of " - N transactions (x% of total)" */
+  transactionsTotal?: number;
   transactionsPct?: number;
   tps?: number;
   failed?: CountWithPct;
@@ -125,24 +128,55 @@ function parseSummaryLine(line: string, s: PgbenchSummary): void {
   }
 }
 
-function parseScriptLine(line: string, sc: ScriptStats): void {
+/**
+ * How many count columns (failures, retries) follow the latency in the `-r` statement lines, read
+ * from their header: none before pgbench 15, "and failures", or ", failures and retries" (--max-tries).
+ */
+function statementCountColumns(header: string): number | undefined {
+  const m = header.match(/^(?: - )?statement latencies in milliseconds(.*):$/);
+  if (!m) return undefined;
+  return /retries/.test(m[1]) ? 2 : /failures/.test(m[1]) ? 1 : 0;
+}
+
+/**
+ * One `-r` statement line. The columns are counted from the header rather than guessed from the
+ * spacing: pgbench 15 puts two spaces before the command, pgbench 18 one.
+ */
+function parseStatementLine(line: string, countColumns: number): ScriptStats['statements'][number] | undefined {
+  const m = line.match(new RegExp(`^\\s+${NUM}${'\\s+(\\d+)'.repeat(countColumns)}\\s+(\\S.*)$`));
+  if (!m) return undefined;
+  return {
+    latencyMs: num(m[1]),
+    ...(countColumns >= 1 ? { failures: num(m[2]) } : {}),
+    ...(countColumns >= 2 ? { retries: num(m[3]) } : {}),
+    command: m[countColumns + 2],
+  };
+}
+
+function parseScriptLine(line: string, sc: ScriptStats, countColumns: number): void {
   let m: RegExpMatchArray | null;
-  const body = line.replace(/^ - /, '');
+  if (!line.startsWith(' - ')) {
+    const statement = parseStatementLine(line, countColumns);
+    if (statement) sc.statements.push(statement);
+    return;
+  }
+  const body = line.slice(3);
   if (parseCommonLine(body, sc)) return;
   if ((m = body.match(new RegExp(`^weight: (\\d+)(?: \\(targets ${NUM}% of total\\))?`)))) {
     sc.weight = num(m[1]);
     if (m[2] !== undefined) sc.targetPct = num(m[2]);
   } else if ((m = body.match(new RegExp(`^(\\d+) transactions \\(${NUM}% of total, tps = ${NUM}\\)`)))) {
+    // pgbench 15: the processed transactions and their tps on one line
     sc.transactions = num(m[1]);
     sc.transactionsPct = num(m[2]);
     sc.tps = num(m[3]);
-  } else if ((m = line.match(new RegExp(`^\\s+${NUM}(?:\\s+(\\d+))?(?:\\s+(\\d+))?\\s{2}(\\S.*)$`))) && !line.startsWith(' - ')) {
-    sc.statements.push({
-      latencyMs: num(m[1]),
-      ...(m[2] !== undefined ? { failures: num(m[2]) } : {}),
-      ...(m[3] !== undefined ? { retries: num(m[3]) } : {}),
-      command: m[4],
-    });
+  } else if ((m = body.match(new RegExp(`^(\\d+) transactions \\(${NUM}% of total\\)`)))) {
+    // pgbench 18: all transactions here, the processed ones on the next line
+    sc.transactionsTotal = num(m[1]);
+    sc.transactionsPct = num(m[2]);
+  } else if ((m = body.match(new RegExp(`^number of transactions actually processed: (\\d+) \\(tps = ${NUM}\\)`)))) {
+    sc.transactions = num(m[1]);
+    sc.tps = num(m[2]);
   }
 }
 
@@ -171,6 +205,7 @@ export function parseProgressLine(line: string): ProgressPoint | undefined {
 export function parsePgbenchOutput(stdout: string, stderr = ''): PgbenchSummary {
   const s: PgbenchSummary = { scripts: [], progress: [] };
   let script: ScriptStats | undefined;
+  let countColumns = 0;
   for (const raw of `${stdout}\n${stderr}`.split(/\r?\n/)) {
     const line = raw.trimEnd();
     const progress = parseProgressLine(line);
@@ -179,6 +214,7 @@ export function parsePgbenchOutput(stdout: string, stderr = ''): PgbenchSummary 
       continue;
     }
     const header = line.match(/^SQL script (\d+): (.*)$/);
+    countColumns = statementCountColumns(line) ?? countColumns;
     if (header) {
       script = { index: num(header[1]), name: header[2], statements: [] };
       s.scripts.push(script);
@@ -187,7 +223,7 @@ export function parsePgbenchOutput(stdout: string, stderr = ''): PgbenchSummary 
       script = { index: 1, name: s.transactionType ?? '', statements: [] };
       s.scripts.push(script);
     } else if (script && /^(\s|$)/.test(line)) {
-      parseScriptLine(line, script);
+      parseScriptLine(line, script, countColumns);
     } else {
       script = undefined;
       parseSummaryLine(line, s);
