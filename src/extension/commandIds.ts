@@ -12,6 +12,7 @@ export const commandIds = [
   'pgops.editConnection',
   'pgops.duplicateConnection',
   'pgops.testConnection',
+  'pgops.explainAuth',
   'pgops.startSandbox',
   'pgops.stopSandbox',
   'pgops.resetSandbox',

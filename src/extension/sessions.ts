@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
 import type { HbaRulesAtHand } from '../core/conn/hbaAdvice';
+import type { ProfileAuthPlan, ServerSideFacts } from '../core/conn/authPlanFor';
+import { authPlanFor, readServerSideFacts } from '../core/conn/authPlanFor';
 import { hbaAdvisor, hbaRulesFromFile } from '../core/conn/hbaAdvice';
 import type { Connected, ConnectOptions, CredentialSource, SessionInfo } from '../core/conn/connect';
 import { connectResolved } from '../core/conn/connect';
@@ -46,6 +48,9 @@ export class SessionManager extends Disposable {
   private readonly pools = new Map<string, SessionPool>();
   private readonly commands = new Map<string, CommandCredential>();
   private readonly hbaRules = new Map<string, HbaRulesAtHand>();
+  /** How the server sees each connected session (address, TLS, memberships), for exact auth plans. */
+  private readonly serverFacts = new Map<string, ServerSideFacts>();
+  private readonly plans = new Map<string, ProfileAuthPlan>();
   private readonly generation = new Map<string, number>();
   private readonly changed = this.register(new vscode.EventEmitter<string>());
   readonly onDidChange = this.changed.event;
@@ -137,6 +142,8 @@ export class SessionManager extends Disposable {
   forget(profileId: string): void {
     this.commands.delete(profileId);
     this.hbaRules.delete(profileId);
+    this.serverFacts.delete(profileId);
+    this.plans.delete(profileId);
   }
 
   private resolve(profile: ConnectionProfile): ResolvedConnection {
@@ -238,14 +245,45 @@ export class SessionManager extends Disposable {
     this.logger.warn(`${profile.name}: gave up reconnecting; use Connect to try again`);
   }
 
-  /** pg_hba rules read while connected, so a later authentication failure can name its line. */
+  /**
+   * pg_hba rules (and pg_ident mappings) read while connected, so a later authentication failure can
+   * name its line, and the session's own plan: the line the server used for it and how pgops met it.
+   */
   private async learnHbaRules(profile: ConnectionProfile, client: Client): Promise<void> {
     try {
-      const rules = await readServerHbaRules(client, profile.name);
-      this.hbaRules.set(profile.id, { rules: rules.rules, description: rules.source.description });
+      this.serverFacts.set(profile.id, await readServerSideFacts(client));
     } catch (err) {
-      this.logger.debug(`${profile.name}: pg_hba rules not readable (${err instanceof Error ? err.message : String(err)}); failures will be explained without them`);
+      this.logger.debug(`${profile.name}: could not ask how the server sees this session (${describeError(err)})`);
     }
+    try {
+      const rules = await readServerHbaRules(client, profile.name);
+      this.hbaRules.set(profile.id, { rules: rules.rules, description: rules.source.description, ident: 'rules' in rules.ident ? rules.ident.rules : undefined });
+    } catch (err) {
+      this.logger.debug(`${profile.name}: pg_hba rules not readable (${describeError(err)}); failures will be explained without them`);
+    }
+    const plan = await this.authPlan(profile);
+    if (plan && this.state(profile.id).kind === 'connected') {
+      this.plans.set(profile.id, plan);
+      this.changed.fire(profile.id);
+    }
+  }
+
+  /**
+   * The pg_hba line the server uses for this profile and how pgops answers its method, from the rules
+   * at hand (learned from the server, else the profile's hbaFile); exact for a connected profile.
+   * Undefined when no rules are known.
+   */
+  async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
+    const rules = await this.hbaRulesFor(profile);
+    if (!rules) return undefined;
+    const credentialLabel = profile.passwordCommand ? 'the password command' : (await this.secrets.has(profile.id)) ? 'Secret Storage' : undefined;
+    const facts = this.state(profile.id).kind === 'connected' ? this.serverFacts.get(profile.id) : undefined;
+    return authPlanFor(this.resolve(profile), rules, { credentialLabel, facts });
+  }
+
+  /** The plan of a connected session, once learned (for the Connections view). */
+  knownAuthPlan(profileId: string): ProfileAuthPlan | undefined {
+    return this.state(profileId).kind === 'connected' ? this.plans.get(profileId) : undefined;
   }
 
   private bump(id: string): number {

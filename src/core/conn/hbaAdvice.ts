@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { HbaAttempt, HbaRule } from '../auth/hba';
+import type { HbaAttempt, HbaRule, IdentRule } from '../auth/hba';
 import { attemptFromServerMessage, explainAuthFailure, parseHbaFile } from '../auth/hba';
 import { PgOpsError } from '../errors';
 import type { ConnectOptions } from './connect';
@@ -11,6 +11,8 @@ import type { AttemptFailure } from './failures';
 export interface HbaRulesAtHand {
   rules: HbaRule[];
   description: string;
+  /** pg_ident.conf mappings, when they could be read too (peer/ident/cert map= lines). */
+  ident?: IdentRule[];
 }
 
 /**
@@ -24,7 +26,8 @@ export function hbaAttemptOf(f: AttemptFailure, user: string, database: string):
   return { ...attempt, ...attemptFromServerMessage(f.reason) };
 }
 
-function loopbackAddress(host: string): string | undefined {
+/** The address the server sees for a loopback or IP-literal host (a DNS name: unknown before connecting). */
+export function loopbackAddress(host: string): string | undefined {
   if (host === 'localhost') return '127.0.0.1';
   return net.isIP(host) ? host : undefined;
 }

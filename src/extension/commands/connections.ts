@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import { profileFromInput, profileParams } from '../../core/conn/profile';
 import type { OAuthParams } from '../../core/auth/oauth/connect';
@@ -30,6 +31,11 @@ export function connectionCommands(s: ExtensionServices) {
     'pgops.testConnection': async (node) => {
       const p = await profileArg(s, node, 'Test Connection');
       if (p) return testConnection(s, p);
+      return undefined;
+    },
+    'pgops.explainAuth': async (node) => {
+      const p = await profileArg(s, node, 'Explain Authentication');
+      if (p) return explainAuth(s, p);
       return undefined;
     },
     'pgops.connect': async (node) => {
@@ -249,4 +255,21 @@ async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promi
   s.logger.info(`Test Connection ${p.name}: ${lines.join('; ')}`);
   void vscode.window.showInformationMessage(`Connection "${p.name}" works.`, { modal: true, detail: lines.join('\n') });
   return lines;
+}
+
+/** Which pg_hba line the server uses for the profile and how pgops answers it, in a modal; returned for tests. */
+async function explainAuth(s: ExtensionServices, p: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
+  const plan = await s.sessions.authPlan(p);
+  if (!plan) {
+    void vscode.window.showWarningMessage(`No pg_hba rules are known for "${p.name}".`, {
+      modal: true,
+      detail: 'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the profile to a local copy of the server\'s pg_hba.conf.',
+    });
+    return undefined;
+  }
+  const detail = [plan.summary, '', plan.plan, '', `Rules: ${plan.rulesFrom}.`].join('\n');
+  const title = plan.canSucceed ? `How "${p.name}" authenticates` : `"${p.name}" cannot authenticate this way`;
+  if (plan.canSucceed) void vscode.window.showInformationMessage(title, { modal: true, detail });
+  else void vscode.window.showWarningMessage(title, { modal: true, detail });
+  return plan;
 }

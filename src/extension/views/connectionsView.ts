@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import { profileParams } from '../../core/conn/profile';
+import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ResolvedConnection } from '../../core/conn/resolve';
 import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
 import { maskUri } from '../../core/conn/conninfo';
@@ -61,8 +62,8 @@ export class ProfileNode {
     }
   }
 
-  getChildren(): ConnectionsNode[] {
-    const rows: Array<[string, string, string]> = [];
+  getChildren(plan?: ProfileAuthPlan): ConnectionsNode[] {
+    const rows: Array<[string, string, string, string?]> = [];
     const r = this.resolved();
     if (typeof r === 'string') {
       rows.push(['settings', r, 'error']);
@@ -77,20 +78,21 @@ export class ProfileNode {
       rows.push(['server', `PostgreSQL ${info.serverVersionNum} at ${info.description}`, 'server']);
       rows.push(['auth', info.authMethod + (info.passwordSource ? ` (password from ${info.passwordSource})` : ''), 'key']);
       rows.push(['tls', info.tls.inUse ? `${info.tls.protocol ?? 'TLS'}, verify=${info.tls.verified}` : 'off', info.tls.inUse ? 'lock' : 'unlock']);
+      if (plan) rows.push(['pg_hba', plan.rule ? `line ${plan.rule.line}: ${plan.method ?? 'undetermined'}` : 'no line matches', 'shield', `${plan.summary}\n\n${plan.plan}\n\nRules: ${plan.rulesFrom}`]);
     }
     if (this.state.kind === 'failed') rows.push(['error', this.state.error, 'error']);
-    return rows.map(([k, v, icon]) => new DetailNode(this, k, v, icon));
+    return rows.map(([k, v, icon, tooltip]) => new DetailNode(this, k, v, icon, tooltip));
   }
 }
 
 export class DetailNode {
-  constructor(readonly parent: ProfileNode, readonly key: string, readonly value: string, readonly icon: string) {}
+  constructor(readonly parent: ProfileNode, readonly key: string, readonly value: string, readonly icon: string, readonly tooltip?: string) {}
 
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.key, vscode.TreeItemCollapsibleState.None);
     item.id = `${this.parent.id}/${this.key}`;
     item.description = this.value;
-    item.tooltip = `${this.key}: ${this.value}`;
+    item.tooltip = this.tooltip ?? `${this.key}: ${this.value}`;
     item.iconPath = new vscode.ThemeIcon(this.icon);
     item.contextValue = `pgops.connectionDetail+${this.key}`;
     return item;
@@ -120,6 +122,7 @@ export class ConnectionsView extends Disposable implements vscode.TreeDataProvid
   }
 
   getChildren(node?: ConnectionsNode): ConnectionsNode[] {
+    if (node instanceof ProfileNode) return node.getChildren(this.sessions.knownAuthPlan(node.profile.id));
     if (node) return node.getChildren();
     return this.profiles.all().map((p) => new ProfileNode(p, this.sessions.state(p.id)));
   }

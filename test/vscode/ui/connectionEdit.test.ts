@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { answerInput, contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { answerInput, contextMenuEntry, inlineAction, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench } from '../../support/vscodeWorkbench';
 
 const original = 'ui-edit-conn';
 const renamed = 'ui-edit-renamed';
@@ -137,5 +137,37 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     assert.match(text, /scram-sha-256/, text);
     assert.ok(text.includes(`the local copy ${hbaCopy()}`), `names the copy: ${text}`);
     await screenshot('connection-refused-explained');
+  });
+
+  it('Explain Authentication names the line and how pgops answers it: from the local copy, then from the server once connected', async () => {
+    const { page, oauth } = workbench();
+    await contextMenuEntry(page, row(page, renamed), 'Edit Connection');
+    await chooseInQuickPick(page, 'Set password');
+    await answer(page, `Password for "${renamed}"`, oauth.server.password);
+
+    await contextMenuEntry(page, row(page, renamed), 'Explain Authentication');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `How "${renamed}" authenticates` });
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /line 2 of .*ui-edit-pg_hba\.conf .*method scram-sha-256/s, text);
+    assert.match(text, /password from Secret Storage/, text);
+    assert.ok(text.includes(`Rules: the local copy ${hbaCopy()}`), text);
+    await screenshot('explain-authentication');
+    await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
+
+    // Connected as the superuser, pgops reads pg_hba_file_rules and shows the line the session used.
+    await inlineAction(row(page, renamed), 'Connect');
+    await row(page, renamed).filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, renamed).click();
+    // The detail rows may extend below the pane: walk down with the keyboard (the list scrolls to the focus).
+    const focused = connections(page).locator('.monaco-list-row.focused');
+    let detail = '';
+    for (let i = 0; i < 12 && !/^pg_hba/.test(detail); i++) {
+      await page.keyboard.press('ArrowDown');
+      detail = (await focused.innerText().catch(() => '')).trim();
+    }
+    assert.match(detail, /^pg_hba\s*line 2: scram-sha-256$/, `the session's pg_hba row: ${detail}`);
+    await row(page, renamed).click();
+    await inlineAction(row(page, renamed), 'Disconnect');
   });
 });

@@ -59,7 +59,7 @@ const methodSteps: Record<HbaMethod, string> = {
   oauth: 'The server wants an OAuth bearer token (PostgreSQL 18): connect with oauth_issuer and oauth_client_id matching the line\'s issuer; the device flow will ask you to approve the login in a browser.',
 };
 
-function describeAttempt(a: HbaAttempt): string {
+export function describeAttempt(a: HbaAttempt): string {
   const how = a.connection === 'local' ? 'over the Unix socket' : `from ${a.address} (${a.ssl ? 'SSL' : a.gssenc ? 'GSS-encrypted' : 'unencrypted'} TCP)`;
   const what = a.replication === 'physical' ? 'physical replication' : `database "${a.database}"`;
   return `user "${a.user}" to ${what} ${how}`;

@@ -8,6 +8,8 @@ export type { HbaAttempt, HbaMatch, MatchEnvironment } from './match';
 export { matchHbaRule, matchIdentMap } from './match';
 export type { AuthFailureExplanation } from './explain';
 export { attemptFromServerMessage, explainAuthFailure, explainMatch, isAuthFailure } from './explain';
+export type { AuthClientFacts, AuthPlan } from './authPlan';
+export { planAuth } from './authPlan';
 export { displayOptions, maskSecrets, secretOptions } from './options';
 export type { RuleSource, ServerHbaRules } from './serverRules';
 export { fileRuleSource, readServerHbaRules } from './serverRules';
