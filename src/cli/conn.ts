@@ -15,6 +15,7 @@ import { resolveCliConnection } from '../core/conn/resolveTarget';
 import { CancelledError, PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { CliIo } from './command';
+import { requireFlag } from './command';
 
 /** The flags every command with `--conn` may offer next to it, for parseFlags. */
 export const connFlags = { conn: { type: 'string' }, 'hba-file': { type: 'string' } } as const;
@@ -27,6 +28,11 @@ export const connFlagsUsage =
   '                 (the code is shown on stderr; Ctrl-C stops waiting). The token is kept in memory for this\n' +
   '                 process only: the CLI stores no token or secret on disk. PGOAUTHDEBUG=UNSAFE, PGOAUTHCAFILE\n' +
   '                 and NODE_EXTRA_CA_CERTS decide which issuer certificates are trusted.';
+
+/** openCliSession from a command's parsed `connFlags` values (--conn required, --hba-file optional). */
+export function openCliSessionFrom(values: { conn?: string; 'hba-file'?: string }, io: CliIo, safety: Partial<SessionSafety> = {}): ReturnType<typeof openCliSession> {
+  return openCliSession(requireFlag(values.conn, 'conn'), io, safety, { hbaFile: values['hba-file'] });
+}
 
 export interface CliSessionOptions {
   /** `--hba-file`: explain a refused connection from this copy of pg_hba.conf. */

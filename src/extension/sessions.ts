@@ -17,6 +17,7 @@ import type { ResolvedConnection } from '../core/conn/resolve';
 import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
 import type { ConnectionTarget } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
+import { checkPgbenchCanSignIn } from '../core/bench/findPgbench';
 import { describeError, PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
@@ -100,10 +101,11 @@ export class SessionManager extends Disposable {
     }
   }
 
-  /** The endpoint a tool like pgbench should use (the host target_session_attrs picks), with its password. */
+  /** The endpoint pgbench should use (the host target_session_attrs picks), with its password; refused for OAuth. */
   async target(profile: ConnectionProfile): Promise<ConnectionTarget> {
     const c = await this.open(profile, true);
     await c.client.end().catch(() => undefined);
+    checkPgbenchCanSignIn(c.info.authMethod, `${profile.name} (${c.info.description})`);
     return c.target;
   }
 

@@ -76,6 +76,14 @@ for (const binaries of serverMatrix()) {
       assert.match(ok.out, /Session user: scramuser/);
     });
 
+    it('works the same on the other --conn commands (stats, slots, bloat, waits, bench)', async () => {
+      for (const argv of [['stats'], ['slots'], ['bloat'], ['waits', '--seconds', '1'], ['bench', '--clients', '1', '--time', '1']]) {
+        const r = await run([...argv, '--conn', conn('user=blocked'), '--hba-file', copy]);
+        assert.equal(r.code, 1, `${argv[0]}: ${r.err}`);
+        assert.match(r.err, /line 4 of .*: method reject/, `${argv[0]} names the copy's line`);
+      }
+    });
+
     it('refuses a copy it cannot read, naming the file, before connecting', async () => {
       const missing = path.join(home, 'no-such-hba.conf');
       const r = await run(['conn', 'test', '--conn', conn('user=blocked'), '--hba-file', missing]);

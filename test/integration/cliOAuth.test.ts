@@ -133,4 +133,16 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     assertNoSecrets(r, [secret]);
     assertNoSecrets(resolved, [secret]);
   });
+
+  it('pgops bench signs in, then refuses to run pgbench, which cannot use the OAuth token', async () => {
+    const p = person('approve');
+    const out = path.join(home, 'bench-reports');
+    const r = await runCliProcess(['bench', '--conn', conninfo(), '--clients', '1', '--time', '1', '--out', out], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal((await p.result.approval)?.finalTitle, 'Sign-in Success');
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /pgbench cannot sign in to .*the server wants an OAuth token/);
+    assert.match(r.err, /password or a client certificate/);
+    assert.ok(!fs.existsSync(out), 'nothing ran, no report was written');
+    assertNoSecrets(r);
+  });
 });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { findPgbench } from '../../core/bench/findPgbench';
+import { checkPgbenchCanSignIn, findPgbench } from '../../core/bench/findPgbench';
 import { parseSshDestination } from '../../core/bench/hostShell';
 import type { BenchPlan } from '../../core/bench/plan';
 import { builtinScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
@@ -9,7 +9,7 @@ import { PgOpsError } from '../../core/errors';
 import type { IterationResult } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
 import { parseFlags, UsageError } from '../command';
-import { openCliSession } from '../conn';
+import { connFlags, openCliSessionFrom } from '../conn';
 import { formatTable, stderrLogger } from '../output';
 
 const usage = `pgops bench --conn <uri|conninfo|service=NAME> (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
@@ -34,10 +34,12 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
   --report-name NAME     --out DIR (default ./${defaultReportsFolder})
   --plan FILE            start from a *.pgbench-plan.json (flags override it)   --save-plan FILE
-  --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)`;
+  --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)
+  --hba-file F           a local copy of the server's pg_hba.conf: a refused connection names its matching line
+  A --conn that signs in with OAuth is refused: pgbench runs with its own libpq and cannot use the token.`;
 
 const options = {
-  conn: { type: 'string' }, clients: { type: 'string' }, durations: { type: 'string' }, time: { type: 'string' },
+  ...connFlags, clients: { type: 'string' }, durations: { type: 'string' }, time: { type: 'string' },
   transactions: { type: 'string' }, threads: { type: 'string', short: 'j' }, scale: { type: 'string' },
   'foreign-keys': { type: 'boolean' }, init: { type: 'string' }, builtin: { type: 'string', multiple: true },
   file: { type: 'string', multiple: true }, protocol: { type: 'string' }, rate: { type: 'string' }, 'latency-limit': { type: 'string' },
@@ -129,8 +131,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const plan = planFromFlags(f, io.cwd);
   if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
-  const { client, target } = await openCliSession(f.conn, io);
+  const { client, target, info } = await openCliSessionFrom(f, io);
   await client.end();
+  checkPgbenchCanSignIn(info.authMethod, info.description);
   const pgbench = findPgbench({ setting: f.pgbench, env: io.env });
   const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? path.resolve(io.cwd, f['ssh-key']) : undefined } : undefined;
   if (f['ssh-key'] && !ssh) throw new UsageError('--ssh-key needs --ssh');

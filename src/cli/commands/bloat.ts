@@ -1,18 +1,18 @@
 import { estimateBloat } from '../../core/diag/bloat';
 import { formatBytes } from '../../core/diag/replication';
 import type { CliCommand } from '../command';
-import { intFlag, parseFlags, requireFlag } from '../command';
-import { openCliSession } from '../conn';
+import { intFlag, parseFlags } from '../command';
+import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
 export const bloatCommand: CliCommand = {
   name: 'bloat',
   summary: 'estimated table and btree-index bloat from statistics, largest waste first',
-  usage: 'pgops bloat --conn C [--limit N] [--json]\n  --conn C    URI, conninfo or service=NAME\n  --limit N   number of relations (default 20)',
+  usage: `pgops bloat --conn C [--hba-file F] [--limit N] [--json]\n  --limit N   number of relations (default 20)\n${connFlagsUsage}`,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { conn: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, { ...connFlags, limit: { type: 'string' }, json: { type: 'boolean' } });
     const limit = intFlag(values.limit, 'limit', 20);
-    const { client } = await openCliSession(requireFlag(values.conn, 'conn'), io);
+    const { client } = await openCliSessionFrom(values, io);
     try {
       const rows = await estimateBloat(client, limit);
       if (values.json) {

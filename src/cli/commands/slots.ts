@@ -1,8 +1,8 @@
 import { formatBytes, replicationOverview, slotWarnings } from '../../core/diag/replication';
 import { serverVersionNum } from '../../core/conn/session';
 import type { CliCommand } from '../command';
-import { parseFlags, requireFlag } from '../command';
-import { openCliSession } from '../conn';
+import { parseFlags } from '../command';
+import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
 /** Inactive slots holding more than this are flagged (the extension's default threshold). */
@@ -11,10 +11,10 @@ const inactiveThreshold = 1024 ** 3;
 export const slotsCommand: CliCommand = {
   name: 'slots',
   summary: 'replication slots with the WAL they retain, and standbys',
-  usage: 'pgops slots --conn C [--json]\n  --conn C    URI, conninfo or service=NAME',
+  usage: `pgops slots --conn C [--hba-file F] [--json]\n${connFlagsUsage}`,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { conn: { type: 'string' }, json: { type: 'boolean' } });
-    const { client } = await openCliSession(requireFlag(values.conn, 'conn'), io);
+    const { values } = parseFlags(argv, { ...connFlags, json: { type: 'boolean' } });
+    const { client } = await openCliSessionFrom(values, io);
     try {
       const overview = await replicationOverview(client, await serverVersionNum(client));
       if (values.json) {

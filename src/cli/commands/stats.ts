@@ -1,23 +1,22 @@
 import { requireStatements, statementOrders, topStatements } from '../../core/diag/statements';
 import type { StatementOrder } from '../../core/diag/statements';
 import type { CliCommand } from '../command';
-import { intFlag, parseFlags, requireFlag, UsageError } from '../command';
-import { openCliSession } from '../conn';
+import { intFlag, parseFlags, UsageError } from '../command';
+import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
 export const statsCommand: CliCommand = {
   name: 'stats',
   summary: 'top statements from pg_stat_statements (server-side order and limit)',
-  usage: `pgops stats --conn C [--order ${statementOrders.join('|')}] [--limit N] [--json]\n` +
-    '  --conn C    URI, conninfo or service=NAME (completed from PG* variables and pgpass)\n' +
+  usage: `pgops stats --conn C [--order ${statementOrders.join('|')}] [--limit N] [--hba-file F] [--json]\n` +
     '  --order     total (default), mean, calls, rows, io (shared blocks read), temp, wal (bytes)\n' +
-    '  --limit N   number of statements (default 20)',
+    '  --limit N   number of statements (default 20)\n' + connFlagsUsage,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { conn: { type: 'string' }, order: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, { ...connFlags, order: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
     const order = (values.order ?? 'total') as StatementOrder;
     if (!statementOrders.includes(order)) throw new UsageError(`--order must be one of ${statementOrders.join(', ')}, got "${values.order}"`);
     const limit = intFlag(values.limit, 'limit', 20);
-    const { client } = await openCliSession(requireFlag(values.conn, 'conn'), io);
+    const { client } = await openCliSessionFrom(values, io);
     try {
       const source = await requireStatements(client);
       const rows = await topStatements(client, source, { order, limit });

@@ -1,23 +1,22 @@
 import { sampleWaits } from '../../core/diag/waitSampler';
 import type { CliCommand } from '../command';
 import { parseFlags, requireFlag, UsageError } from '../command';
-import { openCliSession } from '../conn';
+import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
 export const waitsCommand: CliCommand = {
   name: 'waits',
   summary: 'sample pg_stat_activity and count wait events of active backends',
-  usage: 'pgops waits --conn C --seconds S [--hz N] [--json]\n' +
-    '  --conn C      URI, conninfo or service=NAME\n' +
+  usage: 'pgops waits --conn C --seconds S [--hz N] [--hba-file F] [--json]\n' +
     '  --seconds S   how long to sample\n' +
-    '  --hz N        samples per second (default 1)',
+    '  --hz N        samples per second (default 1)\n' + connFlagsUsage,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { conn: { type: 'string' }, seconds: { type: 'string' }, hz: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, { ...connFlags, seconds: { type: 'string' }, hz: { type: 'string' }, json: { type: 'boolean' } });
     const seconds = Number(requireFlag(values.seconds, 'seconds'));
     if (!(seconds > 0)) throw new UsageError(`--seconds must be a positive number, got "${values.seconds}"`);
     const hz = values.hz === undefined ? 1 : Number(values.hz);
     if (!(hz > 0 && hz <= 100)) throw new UsageError(`--hz must be between 0.01 and 100, got "${values.hz}"`);
-    const { client } = await openCliSession(requireFlag(values.conn, 'conn'), io);
+    const { client } = await openCliSessionFrom(values, io);
     try {
       const snap = await sampleWaits(client, seconds, { hz });
       if (values.json) {

@@ -58,3 +58,13 @@ export function findPgbench(opts: { setting?: string; env?: NodeJS.ProcessEnv; s
   throw new PgOpsError('pgbench', 'pgbench was not found (setting, PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)',
     'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.');
 }
+
+/**
+ * pgbench signs in with its own libpq: pgops can hand it a password (through a temporary pgpass),
+ * but not an OAuth token, so a target that needs OAuth is refused before anything runs.
+ */
+export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
+  if (authMethod !== 'oauth') return;
+  throw new PgOpsError('bench-oauth', `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
+    'Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench\'s libpq would otherwise run its own device flow, or none at all before libpq 18).');
+}
