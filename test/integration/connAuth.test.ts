@@ -12,7 +12,7 @@ import { serverRunAs } from '../../src/core/sandbox/osUser';
 import type { TestServer } from '../support/servers';
 import { serverMatrix, startTestServer } from '../support/servers';
 import type { TestCerts } from './connSupport';
-import { isolatedContext, makeCerts, sslSettings } from './connSupport';
+import { isolatedContext, makeCerts, makeCrl, sslSettings } from './connSupport';
 
 /**
  * One server per version with TLS on and a pg_hba.conf that has a line for each method under test.
@@ -123,6 +123,19 @@ for (const binaries of serverMatrix()) {
       await assert.rejects(session(`host=db.example.com hostaddr=127.0.0.1 port=${server.port} dbname=postgres user=certuser sslmode=verify-full sslrootcert=${certs.caCert} ${files}`),
         (e: unknown) => PgOpsError.is(e, 'conn-tls') && /db\.example\.com/.test(e.message));
       await assert.rejects(session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.otherCaCert} ${files}`)), (e: unknown) => PgOpsError.is(e, 'conn-tls'));
+    });
+
+    it('checks the server certificate against CRLs from sslcrl and sslcrldir: revoked is refused, a clean CRL passes', async () => {
+      const verify = `user=scramuser sslmode=verify-full sslrootcert=${certs.caCert}`;
+      const clean = makeCrl(certs, 'clean');
+      const revoked = makeCrl(certs, 'revoked', certs.serverCert);
+      assert.equal((await session(tcp(`${verify} sslcrl=${clean.file}`))).user, 'scramuser');
+      assert.equal((await session(tcp(`${verify} sslcrldir=${clean.dir}`))).user, 'scramuser');
+      for (const crl of [`sslcrl=${revoked.file}`, `sslcrldir=${revoked.dir}`]) {
+        await assert.rejects(session(tcp(`${verify} ${crl}`)), (e: unknown) => PgOpsError.is(e, 'conn-tls') && /revoked/i.test(e.message), crl);
+      }
+      await assert.rejects(session(tcp(`${verify} sslcrldir=${path.join(certs.dir, 'no-such-dir')}`)), (e: unknown) =>
+        PgOpsError.is(e, 'tls') && /cannot read the sslcrldir directory ".*no-such-dir": ENOENT/.test(e.message));
     });
 
     it('cert authentication without a client certificate fails with the server\'s reason', async () => {

@@ -56,6 +56,25 @@ export function makeCerts(runAs: RunAs | undefined): TestCerts {
   };
 }
 
+/**
+ * A CRL signed by the test CA (openssl ca), revoking `revoke` when given; written to a new directory
+ * under the certificates' folder, whose path is returned with the file's.
+ */
+export function makeCrl(c: TestCerts, name: string, revoke?: string): { dir: string; file: string } {
+  const work = path.join(c.dir, `crl-${name}`);
+  fs.mkdirSync(path.join(work, 'out'), { recursive: true });
+  fs.writeFileSync(path.join(work, 'index.txt'), '');
+  fs.writeFileSync(path.join(work, 'crlnumber'), '01\n');
+  fs.writeFileSync(path.join(work, 'ca.cnf'), [
+    '[ ca ]', 'default_ca = test_ca', '[ test_ca ]', `database = ${path.join(work, 'index.txt')}`, `crlnumber = ${path.join(work, 'crlnumber')}`,
+    `certificate = ${c.caCert}`, `private_key = ${path.join(c.dir, 'ca.key')}`, 'default_md = sha256', 'default_crl_days = 2', '',
+  ].join('\n'));
+  if (revoke) openssl(['ca', '-config', 'ca.cnf', '-revoke', revoke], work);
+  const file = path.join(work, 'out', 'test.crl.pem');
+  openssl(['ca', '-config', 'ca.cnf', '-gencrl', '-out', file], work);
+  return { dir: path.join(work, 'out'), file };
+}
+
 export function sslSettings(c: TestCerts): Record<string, string> {
   return { ssl: 'on', ssl_cert_file: c.serverCert, ssl_key_file: c.serverKey, ssl_ca_file: path.join(path.dirname(c.serverKey), 'ca.crt') };
 }

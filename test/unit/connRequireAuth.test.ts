@@ -18,7 +18,7 @@ describe('conn: require_auth, channel_binding and what Test Connection says', ()
   });
 
   it('refuses security requirements it cannot honour instead of dropping them', async () => {
-    for (const kw of ['gssencmode=require', 'requirepeer=postgres', 'sslcertmode=require', 'sslcrldir=/etc/crl', 'replication=database']) {
+    for (const kw of ['gssencmode=require', 'requirepeer=postgres', 'sslcertmode=require', 'replication=database']) {
       await assert.rejects(connectResolved(resolveConnection(`host=/nonexistent ${kw}`, { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' })),
         (e: unknown) => PgOpsError.is(e, 'conninfo') && /not supported by pgops/.test(e.message), kw);
     }

@@ -276,7 +276,6 @@ function refuseUnsupported(r: ResolvedConnection): void {
   if (p.gssencmode === 'require') refuse('gssencmode=require (GSSAPI encryption)');
   if (p.requirepeer) refuse('requirepeer');
   if (p.sslcertmode === 'require') refuse('sslcertmode=require');
-  if (p.sslcrldir) refuse('sslcrldir');
   if (p.replication && p.replication !== '0' && p.replication !== 'false' && p.replication !== 'off') refuse('replication connections');
 }
 

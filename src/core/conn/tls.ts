@@ -12,7 +12,7 @@ export interface PgSslOptions {
   cert?: string;
   key?: string;
   passphrase?: string;
-  crl?: string;
+  crl?: string | string[];
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
   checkServerIdentity?: (host: string, cert: tls.PeerCertificate) => Error | undefined;
@@ -68,8 +68,8 @@ function expandHome(p: string, home: string): string {
   return p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
 }
 
-function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | string[]; crl?: string } {
-  const out: { ca?: string | string[]; crl?: string } = {};
+function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | string[]; crl?: string[] } {
+  const out: { ca?: string | string[]; crl?: string[] } = {};
   if (p.sslrootcert === 'system') {
     out.ca = systemRoots();
   } else {
@@ -81,8 +81,29 @@ function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | s
     }
   }
   const crlFile = expandHome(p.sslcrl || path.join(home, '.postgresql', 'root.crl'), home);
-  if (fs.existsSync(crlFile)) out.crl = readTlsFile(crlFile, 'sslcrl');
+  const crls = fs.existsSync(crlFile) ? [readTlsFile(crlFile, 'sslcrl')] : [];
+  if (p.sslcrldir) crls.push(...crlDirectory(expandHome(p.sslcrldir, home)));
+  if (crls.length) out.crl = crls;
   return out;
+}
+
+/**
+ * sslcrldir: the CRLs in a directory (libpq looks them up by OpenSSL's hashed names; every CRL file
+ * there is read, which checks the same revocations). A missing directory is an error here, where
+ * libpq would quietly check nothing: a mistyped path must not switch revocation checking off.
+ */
+function crlDirectory(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    throw new PgOpsError('tls', `cannot read the sslcrldir directory "${dir}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      'Point sslcrldir at a directory of CRL files (PEM), or remove it.');
+  }
+  return names.sort().map((n) => path.join(dir, n))
+    .filter((f) => fs.statSync(f).isFile())
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .filter((text) => text.includes('-----BEGIN X509 CRL-----'));
 }
 
 /** Bundles OpenSSL builds use as their default CA file (Debian/Ubuntu, RHEL/Fedora, Node's static OpenSSL). */
