@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { paletteRow, quickOpen, screenshot, typeInPalette, workbench } from '../../support/vscodeWorkbench';
+import { paletteRow, quickOpen, screenshot, screenshotOnFailure, typeInPalette, workbench } from '../../support/vscodeWorkbench';
 
 const hostile = ['<script>window.__pwned = "script";</script>', '</script><img src=x onerror="window.__pwned = \'img\'">'];
 
@@ -41,6 +41,9 @@ describe('report viewer tab (UI)', () => {
   before(() => {
     dir = path.join(workbench().workspace, 'ui-reports');
     fs.mkdirSync(dir, { recursive: true });
+  });
+  afterEach(async function () {
+    await screenshotOnFailure(this.currentTest);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
