@@ -21,7 +21,7 @@ import type { Profile, RunningCodeServer } from './codeServer';
 import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
 import type { OAuthRig } from './oauth/rig';
 import { startOAuthRig } from './oauth/rig';
-import { setWorkbench } from './vscodeWorkbench';
+import { logFiles, setWorkbench } from './vscodeWorkbench';
 
 const outRoot = path.resolve(__dirname, '..', '..');
 const repoRoot = path.resolve(outRoot, '..');
@@ -52,14 +52,7 @@ function writeHostRunner(extensionsDir: string, resultFile: string, grep: string
 
 /** The tail of the extension host's own log (activation errors end up there), or of another log by name. */
 function extensionHostLog(userDataDir: string, name = /^(exthost|remoteexthost)\.log$/): string {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-      if (e.isDirectory()) walk(path.join(dir, e.name));
-      else if (name.test(e.name)) found.push(path.join(dir, e.name));
-    }
-  };
-  walk(path.join(userDataDir, 'logs'));
+  const found = logFiles(userDataDir, name);
   return found.map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`).join('\n') || '(no extension host log found)';
 }
 

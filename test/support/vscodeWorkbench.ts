@@ -148,16 +148,22 @@ export async function inlineAction(row: Locator, title: string): Promise<void> {
   await row.locator(`.actions .action-label[aria-label^="${title}"]`).first().click({ timeout: 10_000 });
 }
 
-/** The extension's Output channel as VS Code writes it to disk (the LogOutputChannel "Postgres Ops"). */
-export function outputChannelLog(): { file: string; text: string } {
+/** The log files under a user-data dir's logs/ whose name matches (VS Code writes one folder per session and host). */
+export function logFiles(userDataDir: string, name: RegExp): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
       if (e.isDirectory()) walk(path.join(dir, e.name));
-      else if (e.name === 'Postgres Ops.log') found.push(path.join(dir, e.name));
+      else if (name.test(e.name)) found.push(path.join(dir, e.name));
     }
   };
-  walk(path.join(workbench().userDataDir, 'logs'));
+  walk(path.join(userDataDir, 'logs'));
+  return found;
+}
+
+/** The extension's Output channel as VS Code writes it to disk (the LogOutputChannel "Postgres Ops"). */
+export function outputChannelLog(): { file: string; text: string } {
+  const found = logFiles(workbench().userDataDir, /^Postgres Ops\.log$/);
   if (found.length !== 1) throw new Error(`expected one "Postgres Ops.log" under ${workbench().userDataDir}/logs, found ${found.length}`);
   return { file: found[0], text: fs.readFileSync(found[0], 'utf8') };
 }
