@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { utils } from 'ssh2';
 import { main } from '../../src/cli/main';
 import { findPgbench } from '../../src/core/bench/findPgbench';
 import { sshShell } from '../../src/core/bench/hostShell';
@@ -21,6 +20,15 @@ import { freePort } from '../../src/core/sandbox/pgServer';
 import { sharedServer, serverMatrix, tempDir } from '../support/servers';
 
 const sshd = '/usr/sbin/sshd';
+
+/**
+ * A fresh ed25519 key pair from OpenSSH's own ssh-keygen. (ssh2's generateKeyPairSync writes about one
+ * key in 256 with a 31-byte public key, which its own parser then calls malformed.)
+ */
+function sshKeygen(file: string): string {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pgops-test', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return fs.readFileSync(`${file}.pub`, 'utf8').trim();
+}
 
 async function waitForPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -48,13 +56,9 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
   before(async () => {
     assert.ok(fs.existsSync(sshd), `${sshd} is missing: apt-get install openssh-server`);
     dir = tempDir('bench-sshd');
-    const hostKey = utils.generateKeyPairSync('ed25519');
-    const clientKey = utils.generateKeyPairSync('ed25519');
-    hostPublic = hostKey.public.trim();
-    fs.writeFileSync(path.join(dir, 'host_ed25519'), hostKey.private, { mode: 0o600 });
+    hostPublic = sshKeygen(path.join(dir, 'host_ed25519'));
     keyFile = path.join(dir, 'client_ed25519');
-    fs.writeFileSync(keyFile, clientKey.private, { mode: 0o600 });
-    fs.writeFileSync(path.join(dir, 'authorized_keys'), `${clientKey.public.trim()}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'authorized_keys'), `${sshKeygen(keyFile)}\n`, { mode: 0o600 });
     port = await freePort();
     fs.writeFileSync(path.join(dir, 'sshd_config'), [
       `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_ed25519`, `PidFile ${dir}/sshd.pid`,
@@ -96,7 +100,7 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
     const sh = await sshShell({ host: '127.0.0.1', port, user, keyFile, knownHostsFile: known }, notes);
     await sh.close();
     assert.deepEqual(notes, []);
-    fs.writeFileSync(known, `[127.0.0.1]:${port} ${utils.generateKeyPairSync('ed25519').public.trim()}\n`);
+    fs.writeFileSync(known, `[127.0.0.1]:${port} ${sshKeygen(path.join(dir, 'other_host_ed25519'))}\n`);
     const refused: string[] = [];
     await assert.rejects(sshShell({ host: '127.0.0.1', port, user, keyFile, knownHostsFile: known }, refused), /Cannot open ssh/);
     assert.match(refused.join('\n'), /does not match/);
