@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { findPgbench } from '../../src/core/bench/findPgbench';
+import type { PgOpsError } from '../../src/core/errors';
 import { sshShell } from '../../src/core/bench/hostShell';
 import { validatePlan } from '../../src/core/bench/plan';
 import { runSweep } from '../../src/core/bench/sweep';
@@ -104,6 +105,16 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
     const refused: string[] = [];
     await assert.rejects(sshShell({ host: '127.0.0.1', port, user, keyFile, knownHostsFile: known }, refused), /Cannot open ssh/);
     assert.match(refused.join('\n'), /does not match/);
+  });
+
+  it('names a key file it cannot use before connecting: the .pub file, a passphrase-protected key', async () => {
+    const target = { host: '127.0.0.1', port, user, knownHostsFile: path.join(dir, 'known_hosts') };
+    await assert.rejects(sshShell({ ...target, keyFile: `${keyFile}.pub` }),
+      (err: PgOpsError) => err.code === 'ssh-key' && err.message.includes(`${keyFile}.pub cannot be used`) && /OpenSSH or PEM format/.test(err.hint ?? ''));
+    const locked = path.join(dir, 'locked_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', locked], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await assert.rejects(sshShell({ ...target, keyFile: locked }),
+      (err: PgOpsError) => err.code === 'ssh-key' && err.message === `The SSH key ${locked} is protected by a passphrase` && /ssh-add/.test(err.hint ?? ''));
   });
 
   it('pgops bench --ssh --ssh-key takes the system section from the SSH host', async () => {

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client as SshClient } from 'ssh2';
+import { Client as SshClient, utils as sshUtils } from 'ssh2';
 import { PgOpsError } from '../errors';
 
 /** Runs programs on the database host: this machine, or over SSH. Always `LC_ALL=C`. */
@@ -85,17 +85,29 @@ export function checkHostKey(key: Buffer, target: SshTarget, notes: string[]): b
   return ok;
 }
 
+/** The private key file's bytes, once ssh2 can use them: unreadable, not a key, or locked keys are named here. */
+function readSshKey(file: string, passphrase: string | undefined): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new PgOpsError('ssh-key', `Cannot read the SSH key ${file}: ${(err as Error).message}`, 'Give a readable private key file (--ssh-key) or use an SSH agent.', { cause: err });
+  }
+  const parsed = sshUtils.parseKey(bytes, passphrase);
+  if (!(parsed instanceof Error) && parsed.isPrivateKey()) return bytes;
+  const problem = parsed instanceof Error ? parsed.message : 'it holds a public key, not a private one';
+  if (/encrypted/i.test(problem) && passphrase === undefined) {
+    throw new PgOpsError('ssh-key', `The SSH key ${file} is protected by a passphrase`,
+      'Load it into your SSH agent (ssh-add) and leave out --ssh-key: pgops then signs with the agent and never sees the passphrase.');
+  }
+  throw new PgOpsError('ssh-key', `The SSH key ${file} cannot be used: ${problem}`,
+    'Give a private key in OpenSSH or PEM format (ssh-keygen writes one), not the .pub file, or use an SSH agent.');
+}
+
 export async function sshShell(target: SshTarget, notes: string[] = []): Promise<HostShell> {
   const client = new SshClient();
   const where = `ssh ${target.user}@${target.host}:${target.port}`;
-  let privateKey: Buffer | undefined;
-  if (target.keyFile) {
-    try {
-      privateKey = fs.readFileSync(target.keyFile);
-    } catch (err) {
-      throw new PgOpsError('ssh-key', `Cannot read the SSH key ${target.keyFile}: ${(err as Error).message}`, 'Give a readable private key file (--ssh-key) or use an SSH agent.', { cause: err });
-    }
-  }
+  const privateKey = target.keyFile ? readSshKey(target.keyFile, target.passphrase) : undefined;
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
     client.once('error', (err) => reject(new PgOpsError('ssh-connect', `Cannot open ${where}: ${err.message}`,
