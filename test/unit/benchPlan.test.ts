@@ -11,6 +11,7 @@ import { readPlanFile, validatePlan, writePlanFile } from '../../src/core/bench/
 import { withPgpass } from '../../src/core/bench/processRunner';
 import { reportPaths } from '../../src/core/bench/reportFiles';
 import { iterationValues } from '../../src/core/bench/sweep';
+import { transactionLogAdvice } from '../../src/core/bench/txLog';
 import type { PgOpsError } from '../../src/core/errors';
 
 const values: PlaceholderValues = {
@@ -91,5 +92,31 @@ describe('bench plan and command lines', () => {
     assert.equal(redactConninfo('postgresql://rep:pw@h/db'), 'postgresql://rep:********@h/db');
     assert.deepEqual(reportPaths('/out', 'a b/c'), { json: '/out/a_b_c.pgperf.json', html: '/out/a_b_c.html' });
     assert.deepEqual(parseSshDestination('root@db1:2222'), { user: 'root', host: 'db1', port: 2222 });
+  });
+});
+
+describe('transaction log advice', () => {
+  const pct = { p50: 1, p90: 2, p95: 3, p99: 4, max: 5 };
+
+  it('says nothing while the log takes 10,000 transactions per second or fewer', () => {
+    assert.equal(transactionLogAdvice([{ index: 0, tps: 9_800, percentiles: pct }], 1), undefined);
+    assert.equal(transactionLogAdvice([{ index: 0, tps: 40_000, percentiles: pct }], 0.25), undefined);
+    // no log (percentiles null), or a failed iteration without tps
+    assert.equal(transactionLogAdvice([{ index: 0, tps: 50_000, percentiles: null }, { index: 1, tps: null, percentiles: pct }], 1), undefined);
+  });
+
+  it('names the fastest logged iteration and a sampling rate that keeps about 2,000 per second', () => {
+    const advice = transactionLogAdvice([
+      { index: 0, tps: 4_000, percentiles: pct }, { index: 1, tps: 22_300.4, percentiles: pct }, { index: 2, tps: 21_000, percentiles: pct },
+    ], 1);
+    assert.match(advice ?? '', /^iteration 1 wrote 22,300 transactions per second to the per-transaction log/);
+    assert.match(advice ?? '', /use --sampling-rate 0\.05 \(transactionLog\.samplingRate in a plan file\)/);
+    assert.match(advice ?? '', /about 1,115 transactions per second\.$/);
+  });
+
+  it('counts what a sampled log wrote, and suggests a lower rate than the one used', () => {
+    const advice = transactionLogAdvice([{ index: 0, tps: 200_000, percentiles: pct }], 0.1);
+    assert.match(advice ?? '', /^iteration 0 wrote 20,000 transactions per second/);
+    assert.match(advice ?? '', /--sampling-rate 0\.01 /);
   });
 });

@@ -27,6 +27,7 @@ import type { BenchPlan } from './plan';
 import { runProcess, withPgpass } from './processRunner';
 import { reportFileBase } from './reportFiles';
 import { collectSystemFacts, systemSectionHeader } from './systemFacts';
+import { transactionLogAdvice } from './txLog';
 
 export type SweepEvent =
   | { type: 'phase'; message: string }
@@ -229,6 +230,8 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
     if (systemBefore) compare('system facts', systemBefore, (await collectSystem(o, [])) ?? 'the database host could not be reached');
     setItem(report, 'benchmark', 'environment_changes', plainTextItem('Environment after the sweep (compared with before)', `${lines.join('\n')}\n`, { command: { python_command: 'environment_changes' } }));
   }
+  const advice = transactionLogAdvice(pgops.iterations, plan.transactionLog.samplingRate);
+  if (advice) notes.push(advice);
   return finish(true);
 }
 

@@ -87,3 +87,29 @@ export function transactionLogFiles(dir: string, prefix: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f === prefix || f.startsWith(`${prefix}.`)).sort().map((f) => `${dir}/${f}`);
 }
+
+/** Above this many logged transactions per second the log costs pgbench measurable tps (BENCHMARKS.md: 8% at ~22,000). */
+const loggedPerSecondLimit = 10_000;
+/** What a suggested sampling rate aims at: enough for a p99 from a 10 s iteration, cheap at any tps. */
+const loggedPerSecondTarget = 2_000;
+const niceRates = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001];
+
+/**
+ * Advice when the run logged so many transactions per second that the log itself slowed pgbench down:
+ * a sampling rate that keeps about 2,000 per second. The rate is never chosen silently, because runs
+ * that should be joined must carry the same pgbench options.
+ */
+export function transactionLogAdvice(iterations: readonly { index: number; tps: number | null; percentiles?: object | null }[], samplingRate: number): string | undefined {
+  let fastest: { index: number; logged: number; tps: number } | undefined;
+  for (const it of iterations) {
+    if (it.tps === null || !it.percentiles) continue;
+    const logged = it.tps * samplingRate;
+    if (!fastest || logged > fastest.logged) fastest = { index: it.index, logged, tps: it.tps };
+  }
+  if (!fastest || fastest.logged <= loggedPerSecondLimit) return undefined;
+  const rate = niceRates.find((r) => fastest!.tps * r <= loggedPerSecondTarget) ?? niceRates[niceRates.length - 1];
+  const per = (n: number) => Math.round(n).toLocaleString('en-US');
+  return `iteration ${fastest.index} wrote ${per(fastest.logged)} transactions per second to the per-transaction log, which slows pgbench down`
+    + ` (measured: about 8% of tps at 22,000 per second). For runs this fast use --sampling-rate ${rate}`
+    + ` (transactionLog.samplingRate in a plan file): the percentiles then come from about ${per(fastest.tps * rate)} transactions per second.`;
+}
