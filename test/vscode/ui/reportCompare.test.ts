@@ -1,7 +1,8 @@
 /**
  * Compare Reports and Delete from the Benchmark Reports view, as a user does it: multi-select two
  * reports, Compare Reports… with an ad-hoc task, the merged report opens in the viewer; then the
- * merged report is deleted after the confirmation.
+ * merged report is deleted after the confirmation. Last, Compare Reports… from the Explorer's
+ * context menu on two selected report files.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { activityBarItem, contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
 
 function report(name: string, tpsPerClient: number, sharedBuffers: string): Report {
   const r = newReport({ reportName: name });
@@ -27,6 +28,7 @@ function report(name: string, tpsPerClient: number, sharedBuffers: string): Repo
 describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => {
   let dir: string;
   let merged: string;
+  let fromExplorer: string;
   before(() => {
     const { workspace } = workbench();
     dir = path.join(workspace, 'ui-compare');
@@ -34,14 +36,17 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     writeReportAtomic(path.join(dir, 'cmp-a.pgperf.json'), report('cmp-a', 1000, '16384'));
     writeReportAtomic(path.join(dir, 'cmp-b.pgperf.json'), report('cmp-b', 1500, '32768'));
     merged = path.join(workspace, 'pgbench-reports', 'ui-joined.pgperf.json');
+    fromExplorer = path.join(workspace, 'pgbench-reports', 'ui-explorer-joined.pgperf.json');
   });
   afterEach(async function () {
     await screenshotOnFailure(this.currentTest);
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(merged, { force: true });
-    fs.rmSync(merged.replace(/\.pgperf\.json$/, '.html'), { force: true });
+    for (const file of [merged, fromExplorer]) {
+      fs.rmSync(file, { force: true });
+      fs.rmSync(file.replace(/\.pgperf\.json$/, '.html'), { force: true });
+    }
   });
 
   it('compares two selected reports with an ad-hoc task and opens the merged report in the viewer', async () => {
@@ -101,5 +106,43 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     assert.ok(!fs.existsSync(mergedHtml), 'its HTML is gone');
     await row.waitFor({ state: 'detached', timeout: 15_000 });
     await screenshot('reports-after-delete', sideBar(page));
+  });
+
+  it('compares two report files selected in the Explorer from its context menu', async () => {
+    const { page } = workbench();
+    await activityBarItem(page, 'Explorer').click();
+    const folders = sideBar(page).locator('.explorer-folders-view');
+    await folders.waitFor({ state: 'visible', timeout: 15_000 });
+    const folder = treeRow(folders, 'ui-compare');
+    await folder.waitFor({ state: 'visible', timeout: 30_000 });
+    if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
+    const a = folders.locator('.monaco-list-row[aria-label^="cmp-a.pgperf.json"]');
+    const b = folders.locator('.monaco-list-row[aria-label^="cmp-b.pgperf.json"]');
+    await b.waitFor({ state: 'visible', timeout: 15_000 });
+    await a.click();
+    await b.click({ modifiers: ['Control'] });
+    await page.waitForFunction(() => document.querySelectorAll('.explorer-folders-view .monaco-list-row.selected').length === 2, undefined, { timeout: 10_000 });
+    await contextMenuEntry(page, b, 'Compare Reports');
+
+    const quick = page.locator('.quick-input-widget');
+    const row = (text: string | RegExp) => quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row(/Ad hoc/).click();
+    await row('sections.db.reports.version_major.data').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await row('cmp-b').click();
+    await quick.locator('input').fill('ui-explorer-joined');
+    await page.keyboard.press('Enter');
+
+    await page.locator('.tab.active', { hasText: 'ui-explorer-joined.pgperf.json' }).waitFor({ state: 'visible', timeout: 20_000 });
+    assert.ok(fs.existsSync(fromExplorer), `${fromExplorer} written`);
+    const joined = JSON.parse(fs.readFileSync(fromExplorer, 'utf8')) as Report;
+    assert.equal(joined.pgops?.join?.reference, 'cmp-b');
+    assert.deepEqual(joined.pgops?.join?.reports.map((r) => r.file), ['cmp-b.pgperf.json', 'cmp-a.pgperf.json']);
+    const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await viewer.locator('body').innerText(), /Compared 2 reports against the reference "cmp-b"/);
+    await screenshot('compare-from-explorer');
+    // leave the side bar as the other UI tests expect it
+    await openPostgresOps(page);
   });
 });
