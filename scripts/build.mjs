@@ -12,7 +12,9 @@ const webviewEntries = fs.existsSync(path.join(root, 'webview'))
   ? fs.readdirSync(path.join(root, 'webview')).filter((d) => fs.existsSync(path.join(root, 'webview', d, 'main.ts')))
   : [];
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', absWorkingDir: root };
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+// src/core/version.ts reads this in bundles; compiled tests read package.json instead
+const common = { define: { PGOPS_BUNDLED_VERSION: JSON.stringify(version) }, bundle: true, sourcemap: !production, minify: production, logLevel: 'info', absWorkingDir: root };
 // pg optionally requires pg-native; embedded binaries are resolved at run time from node_modules.
 const nodeExternals = ['vscode', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'];
 

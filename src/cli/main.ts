@@ -1,4 +1,5 @@
 import { describeError, PgOpsError } from '../core/errors';
+import { toolVersion } from '../core/version';
 import type { CliCommand, CliIo } from './command';
 import { UsageError } from './command';
 import { sandboxCommand } from './commands/sandbox';
@@ -30,7 +31,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    io.out(process.env.PGOPS_VERSION ?? '0.1.0');
+    io.out(toolVersion);
     return 0;
   }
   const command = commands.find((c) => c.name === name);

@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 
@@ -22,6 +26,24 @@ describe('pgops command line', () => {
     const io2 = captureIo();
     assert.equal(await main(['sandbox', 'status', '--bogus'], io2), 2);
     assert.match(io2.stderr.join('\n'), /Unknown option '--bogus'[\s\S]*Usage: pgops sandbox/);
+  });
+
+  it('prints package.json\'s version on --version, from the sources and from the bundle', async () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    const io = captureIo();
+    assert.equal(await main(['--version'], io), 0);
+    assert.deepEqual(io.stdout, [version]);
+    const bundle = path.join(root, 'dist', 'cli.js');
+    assert.ok(fs.existsSync(bundle), `${bundle} is missing: run npm run build (npm test builds it first)`);
+    // a copy outside the repository has no package.json above it: the version must be in the bundle
+    const lone = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-cli-'));
+    try {
+      fs.copyFileSync(bundle, path.join(lone, 'cli.js'));
+      assert.equal(execFileSync(process.execPath, [path.join(lone, 'cli.js'), '--version'], { encoding: 'utf8' }).trim(), version);
+    } finally {
+      fs.rmSync(lone, { recursive: true, force: true });
+    }
   });
 
   it('refuses a sandbox reset without --force (exit 2)', async () => {

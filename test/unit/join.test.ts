@@ -7,6 +7,7 @@ import type { IterationResult, Report } from '../../src/core/report/model';
 import { validateReport } from '../../src/core/report/read';
 import { joinCandidates } from '../../src/core/report/joinTask';
 import { jsonEqual } from '../../src/core/report/compare';
+import { toolVersion } from '../../src/core/version';
 
 function iteration(clients: number, tps: number): IterationResult {
   return { index: 0, value: clients, clients, status: 'complete', tps, latencyAvgMs: 1000 * clients / tps, latencyStddevMs: 0.5, initialConnectionMs: 3, processed: Math.round(tps * 10), failed: 0, skipped: 0, durationS: 10 };
@@ -37,6 +38,7 @@ describe('join of reports', () => {
     assert.deepEqual(merged.pgops?.join?.differing, []);
     assert.ok(merged.pgops?.join?.matched.includes('sections.db.reports.version_major.data'));
     assert.doesNotThrow(() => validateReport(JSON.parse(JSON.stringify(merged)), 'merged.json'));
+    assert.deepEqual(merged.pgops?.tool, { name: 'pgops', version: toolVersion });
   });
 
   it('stops on a listed item that differs, naming item, reference, differing report and a diff', () => {

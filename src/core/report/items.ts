@@ -5,6 +5,7 @@
  */
 import type { ItemCommand, ItemState, IterationResult, JsonObject, JsonValue, PgopsBlock, Report, ReportItem, ReportSection } from './model';
 import { reportSchemaVersion } from './model';
+import { toolVersion } from '../version';
 
 export interface ItemOptions {
   description?: string;
@@ -87,7 +88,7 @@ export function newReport(opts: NewReportOptions): Report {
     sections[key] = section(h, d);
   }
   const pgops: PgopsBlock = {
-    schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: opts.toolVersion ?? '0.1.0' }, status: 'complete',
+    schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: opts.toolVersion ?? toolVersion }, status: 'complete',
     timings: { startedAt: started.toISOString() }, iterName: opts.iterName ?? 'pgbench_clients', iterations: [], environmentNotes: [],
   };
   return {

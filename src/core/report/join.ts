@@ -18,6 +18,7 @@ import type { JoinTask } from './joinTask';
 import { itemPath, parseItemRef } from './joinTask';
 import type { IterationResult, JsonValue, Report, ReportItem, ReportSection } from './model';
 import { reportSchemaVersion } from './model';
+import { toolVersion } from '../version';
 import { reportIterations } from './summary';
 
 export interface JoinInput {
@@ -202,7 +203,7 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
     description: `\nComparison Reports:\n${files.join('\n')}\n\nJoined by:\n${taskText}\n`,
     sections,
     pgops: {
-      schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: '0.1.0' }, status: 'complete',
+      schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: toolVersion }, status: 'complete',
       timings: { startedAt: now.toISOString(), finishedAt: now.toISOString(), durationMs: 0 }, iterName, iterations: [], environmentNotes: [],
       join: {
         reports: ordered.map((o, i) => ({ name: names[i], file: path.basename(o.file) })), reference: names[0],
