@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { openSession } from '../../src/core/conn/session';
-import { peekSlot } from '../../src/core/diag/logicalPeek';
+import { listPublications, peekSlot } from '../../src/core/diag/logicalPeek';
+import type { PgOpsError } from '../../src/core/errors';
 import { dropSlot, replicationOverview, slotWarnings } from '../../src/core/diag/replication';
 import { forEachServer } from '../support/servers';
 import { freshDatabase } from './diagSupport';
@@ -30,6 +31,7 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     await admin.query('CREATE TABLE t1 (id int PRIMARY KEY, name text, flag boolean, amount numeric)');
     await admin.query('CREATE TABLE "T two" (id int PRIMARY KEY, note text)');
     await admin.query('CREATE PUBLICATION diag_pub FOR TABLE t1, "T two"');
+    await admin.query('CREATE PUBLICATION diag_pub_two FOR TABLE "T two"');
     await admin.query("SELECT pg_create_logical_replication_slot('diag_td', 'test_decoding')");
     await admin.query("SELECT pg_create_logical_replication_slot('diag_po', 'pgoutput')");
     await admin.query("SELECT pg_create_physical_replication_slot('diag_phys', true)");
@@ -73,6 +75,37 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     assert.deepEqual(decoded, expected);
     assert.ok(po.rows.some((r) => r.kind === 'relation' && r.relation === 'public.T two'));
     assert.equal(po.options.proto_version, '1');
+  });
+
+  it('lists the publications, and decodes only the chosen one\'s tables', async () => {
+    assert.deepEqual(await listPublications(session), [
+      { name: 'diag_pub', allTables: false, tables: 2 }, { name: 'diag_pub_two', allTables: false, tables: 1 },
+    ]);
+    const two = await peekSlot(session, 'diag_po', 1000, { publications: ['diag_pub_two'] });
+    assert.deepEqual([...new Set(two.rows.filter((r) => r.relation).map((r) => r.relation))], ['public.T two']);
+    assert.ok(two.rows.some((r) => r.kind === 'insert') && two.rows.some((r) => r.kind === 'truncate'), two.rows.map((r) => r.text).join('\n'));
+    assert.equal(two.options.publication_names, '"diag_pub_two"');
+    assert.deepEqual(two.warnings, []);
+  });
+
+  it('explains why a publication created after the pending changes cannot decode them', async () => {
+    await admin.query('CREATE PUBLICATION diag_pub_late FOR TABLE t1');
+    try {
+      const peek = peekSlot(session, 'diag_po', 1000, { publications: ['diag_pub_late'] });
+      if (major < 18) {
+        await assert.rejects(peek, (err: PgOpsError) =>
+          err.code === 'pgoutput-publication-later' && err.message === 'Peeking replication slot "diag_po": publication "diag_pub_late" does not exist'
+          && /created after the pending changes/.test(err.hint ?? ''));
+      } else {
+        // PostgreSQL 18 skips the publication with a WARNING and decodes nothing for it
+        const r = await peek;
+        assert.deepEqual(r.rows.filter((x) => x.relation), []);
+        assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
+        assert.match(r.warnings[0], /skipped loading publication.*diag_pub_late.*did not exist yet, so changes it would publish are not shown\.$/);
+      }
+    } finally {
+      await admin.query('DROP PUBLICATION diag_pub_late');
+    }
   });
 
   it('peeks without consuming: a second peek returns the same changes', async () => {

@@ -42,6 +42,7 @@ describe('diag webviews (statement detail, peek table)', function () {
       assert.deepEqual(await sent(page), [{ type: 'ready' }]);
       const show: HostToPeek = {
         type: 'show', slotName: 'sub1', plugin: 'pgoutput', options: { proto_version: '1', publication_names: '"pub"' }, limit: 200,
+        warnings: ['skipped loading publication "<i>late</i>": it did not exist yet'],
         rows: [
           { lsn: '0/1', xid: '700', kind: 'begin', text: 'BEGIN 700' },
           { lsn: '0/2', xid: '700', kind: 'insert', relation: 'public.t', text: "table public.t: INSERT: id[integer]:1 name[text]:'<b>x</b>'" },
@@ -53,6 +54,8 @@ describe('diag webviews (statement detail, peek table)', function () {
       assert.equal(await page.textContent('h2'), 'Peek: sub1 (pgoutput)');
       assert.equal(await page.locator('table tr').count(), 4);
       assert.equal(await page.locator('b').count(), 0);
+      assert.equal(await page.locator('p.warning').textContent(), 'Server warning: skipped loading publication "<i>late</i>": it did not exist yet');
+      assert.equal(await page.locator('i').count(), 0);
       await page.fill('input', 'insert');
       assert.equal(await page.locator('table tr').count(), 2);
       assert.deepEqual(errors, []);

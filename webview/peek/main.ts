@@ -9,10 +9,11 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') ?? document.body;
 const title = el('h2', 'Peek changes');
 const info = el('p', 'waiting for data…', 'muted');
+const warnings = el('div');
 const filter = el('input');
 filter.placeholder = 'filter rows (text)';
 const table = el('table');
-app.append(title, info, filter, table);
+app.append(title, info, warnings, filter, table);
 
 let current: HostToPeek | undefined;
 
@@ -35,6 +36,7 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   current = e.data;
   title.textContent = `Peek: ${current.slotName} (${current.plugin})`;
   const opts = Object.entries(current.options).map(([k, v]) => `${k}=${v}`).join(', ');
+  warnings.replaceChildren(...current.warnings.map((w) => el('p', `Server warning: ${w}`, 'warning')));
   info.textContent = `${current.rows.length} change(s)${current.rows.length >= current.limit ? ` (first ${current.limit})` : ''}, not consumed${opts ? ` · ${opts}` : ''}`;
   render();
 });

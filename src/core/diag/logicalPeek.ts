@@ -19,6 +19,23 @@ export interface PeekResult {
   rows: PeekRow[];
   /** The options passed to the plugin (pgoutput), for the panel's header. */
   options: Record<string, string>;
+  /** Warnings the server sent during the peek, e.g. PostgreSQL 18's "skipped loading publication". */
+  warnings: string[];
+}
+
+interface NoticeSource { on(event: 'notice', fn: (n: { severity?: string; message?: string }) => void): unknown; off(event: 'notice', fn: (n: { severity?: string; message?: string }) => void): unknown }
+
+/** Runs `fn`, collecting the WARNING notices the server sends meanwhile (when the client reports notices, as pg's Client does). */
+async function withWarnings<T>(client: Queryable, fn: () => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const source = typeof (client as Partial<NoticeSource>).on === 'function' && typeof (client as Partial<NoticeSource>).off === 'function' ? client as unknown as NoticeSource : undefined;
+  const listener = (n: { severity?: string; message?: string }) => { if (n.severity === 'WARNING' && n.message) warnings.push(n.message); };
+  source?.on('notice', listener);
+  try {
+    return { value: await fn(), warnings };
+  } finally {
+    source?.off('notice', listener);
+  }
 }
 
 export interface PgoutputPeekOptions {
@@ -117,7 +134,7 @@ export async function peekSlot(client: Queryable, slotName: string, limit: numbe
   try {
     if (info.plugin === 'pgoutput') return await peekPgoutput(client, slotName, limit, opts);
     const r = await client.query<{ lsn: string; xid: string; data: string }>('SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_changes($1, NULL, $2)', [slotName, limit]);
-    return { slotName, plugin: info.plugin, options: {}, rows: r.rows.map((x) => ({ lsn: x.lsn, xid: x.xid, kind: textKind(x.data), relation: textRelation(x.data), text: x.data })) };
+    return { slotName, plugin: info.plugin, options: {}, rows: r.rows.map((x) => ({ lsn: x.lsn, xid: x.xid, kind: textKind(x.data), relation: textRelation(x.data), text: x.data })), warnings: [] };
   } catch (err) {
     throw diagError(err, `Peeking replication slot "${slotName}"`, 'REPLICATION');
   }
@@ -132,8 +149,30 @@ function textRelation(data: string): string | undefined {
   return /^table ([^:]+):/.exec(data)?.[1];
 }
 
+export interface PublicationInfo {
+  name: string;
+  /** FOR ALL TABLES */
+  allTables: boolean;
+  /** tables it publishes now (all of them for FOR ALL TABLES) */
+  tables: number;
+}
+
+/** The publications of the session's database, which a pgoutput peek decodes with (PostgreSQL 10+). */
+export async function listPublications(client: Queryable): Promise<PublicationInfo[]> {
+  const r = await client.query<PublicationInfo>(`SELECT p.pubname::text AS name, p.puballtables AS "allTables",
+      (SELECT count(*) FROM pg_publication_tables t WHERE t.pubname = p.pubname)::int AS tables
+    FROM pg_publication p ORDER BY 1`);
+  return r.rows;
+}
+
+/** PostgreSQL 18 skips a publication missing at a change's time with a WARNING where 13–17 fail; say what that means here. */
+function explainPeekWarning(message: string): string {
+  if (!/skipped loading publication/i.test(message)) return message;
+  return `${message}: pgoutput reads the catalogs as they were when each change was written, and this publication did not exist yet, so changes it would publish are not shown.`;
+}
+
 async function peekPgoutput(client: Queryable, slotName: string, limit: number, opts: PgoutputPeekOptions): Promise<PeekResult> {
-  const publications = opts.publications ?? (await client.query<{ pubname: string }>('SELECT pubname::text AS pubname FROM pg_publication ORDER BY 1')).rows.map((r) => r.pubname);
+  const publications = opts.publications ?? (await listPublications(client)).map((p) => p.name);
   if (publications.length === 0) throw new PgOpsError('pgoutput-no-publication', `Slot "${slotName}" uses pgoutput, which needs a publication, and this database has none`, 'Create one (CREATE PUBLICATION … FOR TABLE …) or name the publication the subscriber uses.');
   const options: Record<string, string> = {
     proto_version: String(opts.protoVersion ?? 1),
@@ -144,7 +183,12 @@ async function peekPgoutput(client: Queryable, slotName: string, limit: number, 
   if (opts.messages) options.messages = 'on';
   const pairs = Object.entries(options).flat();
   const placeholders = pairs.map((_, i) => `$${i + 3}`).join(', ');
-  const r = await client.query<{ lsn: string; xid: string; data: Buffer }>(`SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, ${placeholders})`, [slotName, limit, ...pairs]);
+  const { value: r, warnings } = await withWarnings(client, () => client.query<{ lsn: string; xid: string; data: Buffer }>(`SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, ${placeholders})`, [slotName, limit, ...pairs])
+    .catch((err: { code?: string; message?: string }) => {
+      if (err.code !== '42704' || !/^publication .* does not exist$/.test(err.message ?? '')) throw err;
+      throw new PgOpsError('pgoutput-publication-later', `Peeking replication slot "${slotName}": ${err.message}`,
+        'pgoutput reads the catalogs as they were when each change was written, so a publication created after the pending changes cannot decode them. Choose one that existed then, such as the one the subscriber uses.', { cause: err });
+    }));
   const decoder = new PgoutputDecoder();
   const decoded = r.rows.map((x) => ({ lsn: x.lsn, xid: x.xid, msg: decoder.decode(new Uint8Array(x.data)) }));
   const typeNames = await formatTypes(client, decoded.flatMap((d) => (d.msg.type === 'relation' ? d.msg.relation.columns.map((c) => c.typeOid) : [])));
@@ -155,7 +199,7 @@ async function peekPgoutput(client: Queryable, slotName: string, limit: number, 
     const rel = relid !== undefined ? replay.relation(relid) : msg.type === 'relation' ? msg.relation : undefined;
     return { lsn: x.lsn, xid: x.xid, kind: msg.type, relation: rel ? `${rel.namespace}.${rel.name}` : undefined, text: testDecodingText(msg, replay, typeNames, x.xid) ?? describe(msg) };
   });
-  return { slotName, plugin: 'pgoutput', options, rows };
+  return { slotName, plugin: 'pgoutput', options, rows, warnings: warnings.map(explainPeekWarning) };
 }
 
 /** format_type of each type oid, the name test_decoding prints in brackets. */

@@ -4,7 +4,7 @@ import type { FixKind } from '../../core/diag/bloatFix';
 import { fixDocument, fixKindsFor } from '../../core/diag/bloatFix';
 import { exactCostWarning, measureBloat } from '../../core/diag/bloatExact';
 import type { PgoutputPeekOptions } from '../../core/diag/logicalPeek';
-import { peekSlot } from '../../core/diag/logicalPeek';
+import { listPublications, peekSlot } from '../../core/diag/logicalPeek';
 import { dropSlot } from '../../core/diag/replication';
 import type { StatementOrder } from '../../core/diag/statements';
 import { canResetStatements, requireStatements, resetStatements, statementOrders } from '../../core/diag/statements';
@@ -106,6 +106,15 @@ export function diagCommands(s: ExtensionServices) {
         const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
         if (!pick) return undefined;
         opts = pick.opts;
+        const publications = await listPublications(ctx.client);
+        if (publications.length > 1) {
+          const chosen = await vscode.window.showQuickPick(publications.map((pub) => ({ label: pub.name, description: pub.allTables ? 'FOR ALL TABLES' : `${pub.tables} table(s)`, picked: true })), {
+            canPickMany: true, title: `Peek ${p.slot.slotName}: publications to decode with`,
+            placeHolder: "Keep the subscriber's publications checked",
+          });
+          if (!chosen || chosen.length === 0) return undefined;
+          opts = { ...opts, publications: chosen.map((c) => c.label) };
+        }
       }
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` }, () => peekSlot(ctx.client, p.slot.slotName, limit, opts));
       return openPeekPanel(s.context.extensionUri, result, limit);

@@ -28,7 +28,7 @@ export type HostToStatement =
 
 export type StatementToHost = { type: 'ready' } | { type: 'openInEditor' } | { type: 'explain' };
 
-export type HostToPeek = { type: 'show'; slotName: string; plugin: string; options: Record<string, string>; rows: PeekRow[]; limit: number };
+export type HostToPeek = { type: 'show'; slotName: string; plugin: string; options: Record<string, string>; rows: PeekRow[]; limit: number; warnings: string[] };
 export type PeekToHost = { type: 'ready' };
 
 const isObj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
@@ -46,5 +46,5 @@ export function isPeekToHost(m: unknown): m is PeekToHost {
 }
 
 export function isHostToPeek(m: unknown): m is HostToPeek {
-  return isObj(m) && m.type === 'show' && typeof m.slotName === 'string' && Array.isArray(m.rows);
+  return isObj(m) && m.type === 'show' && typeof m.slotName === 'string' && Array.isArray(m.rows) && Array.isArray(m.warnings);
 }

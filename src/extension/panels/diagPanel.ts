@@ -63,4 +63,5 @@ const diagStyle = `
   .chart { position: relative; height: 220px; margin: 1em 0; }
   .muted { opacity: .75; }
   .error { color: var(--vscode-errorForeground); }
+  .warning { color: var(--vscode-editorWarning-foreground); }
 `;
