@@ -173,3 +173,27 @@ export async function screenshotOnFailure(test: Mocha.Test | undefined): Promise
   if (test?.state !== 'failed' || !current) return;
   await screenshot(`failed-${test.fullTitle().replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}`).catch(() => undefined);
 }
+
+/** The workspace's settings.json, where the UI tests put connection profiles. */
+export function workspaceSettingsFile(): string {
+  return path.join(workbench().workspace, '.vscode', 'settings.json');
+}
+
+/**
+ * Adds connection profiles to the workspace settings (none: only remembers them) and returns the
+ * function that puts the settings back as they were, so later tests see the views they expect.
+ */
+export function addWorkspaceProfiles(profiles: object[]): () => void {
+  const file = workspaceSettingsFile();
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  if (profiles.length) {
+    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
+    settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []), ...profiles];
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  }
+  return () => {
+    if (previous === undefined) fs.rmSync(file, { force: true });
+    else fs.writeFileSync(file, previous);
+  };
+}

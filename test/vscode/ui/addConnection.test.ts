@@ -4,9 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { answerInput, openPostgresOps, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { addWorkspaceProfiles, answerInput, openPostgresOps, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
 
 const profileName = 'ui-added-connection';
 const secret = 'pasted-Secret-4711';
@@ -18,11 +17,11 @@ async function pick(page: Page, title: RegExp, label: string): Promise<void> {
 }
 
 describe('Add Connection in the workbench (UI)', () => {
-  const settingsFile = (): string => path.join(workbench().workspace, '.vscode', 'settings.json');
-  let previous: string | undefined;
+  const settingsFile = workspaceSettingsFile;
+  let restoreSettings = (): void => undefined;
 
   before(() => {
-    previous = fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : undefined;
+    restoreSettings = addWorkspaceProfiles([]);
   });
 
   afterEach(async function () {
@@ -31,8 +30,7 @@ describe('Add Connection in the workbench (UI)', () => {
 
   after(async () => {
     // put the workspace settings back so later tests see the Connections view as they expect
-    if (previous === undefined) fs.rmSync(settingsFile(), { force: true });
-    else fs.writeFileSync(settingsFile(), previous);
+    restoreSettings();
     const { page } = workbench();
     await typeInPalette(page, 'Notifications: Clear All Notifications');
     await page.keyboard.press('Enter');

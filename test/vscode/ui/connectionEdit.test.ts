@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { answerInput, contextMenuEntry, inlineAction, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { addWorkspaceProfiles, answerInput, contextMenuEntry, inlineAction, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
 
 const original = 'ui-edit-conn';
 const renamed = 'ui-edit-renamed';
@@ -42,21 +42,17 @@ async function testConnection(page: Page, name: string): Promise<string> {
 }
 
 describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', () => {
-  const settingsFile = (): string => path.join(workbench().workspace, '.vscode', 'settings.json');
+  const settingsFile = workspaceSettingsFile;
   const savedNames = (): string[] => ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['pgops.connections'] ?? []) as Array<{ name: string }>).map((p) => p.name);
   const hbaCopy = (): string => path.join(workbench().workspace, 'ui-edit-pg_hba.conf');
-  let previous: string | undefined;
+  let restoreSettings = (): void => undefined;
 
   before(() => {
-    previous = fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : undefined;
-    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
     const { server } = workbench().oauth;
     // The user's local copy of the server's pg_hba.conf, for explaining a refusal before any session read the server's rules.
     fs.copyFileSync(path.join(server.layout.dataDir, 'pg_hba.conf'), hbaCopy());
-    settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []),
-      { name: original, conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable`, hbaFile: hbaCopy() }];
-    fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
-    fs.writeFileSync(settingsFile(), JSON.stringify(settings, null, 2));
+    restoreSettings = addWorkspaceProfiles([
+      { name: original, conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable`, hbaFile: hbaCopy() }]);
   });
 
   afterEach(async function () {
@@ -65,8 +61,7 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
 
   after(() => {
     fs.rmSync(hbaCopy(), { force: true });
-    if (previous === undefined) fs.rmSync(settingsFile(), { force: true });
-    else fs.writeFileSync(settingsFile(), previous);
+    restoreSettings();
   });
 
   it('Edit Connection stores a typed password in Secret Storage, and Test Connection reports the SCRAM session', async () => {

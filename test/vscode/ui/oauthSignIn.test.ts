@@ -14,7 +14,7 @@ import type { Locator, Page } from 'playwright-core';
 import { approveDeviceCode } from '../../support/oauth/approve';
 import { clients } from '../../support/oauth/idp';
 import { oauthScope } from '../../support/oauth/rig';
-import { contextMenuEntry, inlineAction, openPostgresOps, outputChannelLog, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+import { addWorkspaceProfiles, contextMenuEntry, inlineAction, openPostgresOps, outputChannelLog, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
 
 const alice = 'ui-oauth-alice';
 const bob = 'ui-oauth-bob';
@@ -68,16 +68,10 @@ async function pgopsSessionRoles(): Promise<string[]> {
 }
 
 describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
-  const settingsFile = (): string => path.join(workbench().workspace, '.vscode', 'settings.json');
-  let previous: string | undefined;
+  let restoreSettings = (): void => undefined;
 
   before(async () => {
-    previous = fs.existsSync(settingsFile()) ? fs.readFileSync(settingsFile(), 'utf8') : undefined;
-    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
-    const list = (settings['pgops.connections'] as object[] | undefined) ?? [];
-    settings['pgops.connections'] = [...list, { name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) }];
-    fs.mkdirSync(path.dirname(settingsFile()), { recursive: true });
-    fs.writeFileSync(settingsFile(), JSON.stringify(settings, null, 2));
+    restoreSettings = addWorkspaceProfiles([{ name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) }]);
     const { page } = workbench();
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench().url).origin });
   });
@@ -92,8 +86,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
       const row = treeRow(viewPane(page, 'Connections'), name);
       if (await row.filter({ hasText: /connected ·/ }).count()) await inlineAction(row, 'Disconnect').catch(() => undefined);
     }
-    if (previous === undefined) fs.rmSync(settingsFile(), { force: true });
-    else fs.writeFileSync(settingsFile(), previous);
+    restoreSettings();
     await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: 30_000 });
   });
 
@@ -168,7 +161,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.ok(oauth.idp.issuedTokens.length >= 2, `the provider issued tokens to both sign-ins (${oauth.idp.issuedTokens.length})`);
     const log = outputChannelLog();
     assert.match(log.text, /OAuth: starting the device authorization flow/, `${log.file} is the extension's Output channel`);
-    const places = { [log.file]: log.text, [settingsFile()]: fs.readFileSync(settingsFile(), 'utf8') };
+    const places = { [log.file]: log.text, [workspaceSettingsFile()]: fs.readFileSync(workspaceSettingsFile(), 'utf8') };
     const userSettings = path.join(userDataDir, 'User', 'settings.json');
     if (fs.existsSync(userSettings)) places[userSettings] = fs.readFileSync(userSettings, 'utf8');
     for (const [file, text] of Object.entries(places)) {
