@@ -40,4 +40,42 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv) => {
       await admin.end();
     }
   });
+
+  it('decodes rollback prepared, and stream prepare for a prepared transaction larger than logical_decoding_work_mem', async () => {
+    const admin = await server.admin();
+    try {
+      await admin.query('SET synchronous_commit = on');
+      await admin.query('CREATE TABLE tp2 (id int PRIMARY KEY, pad text)');
+      await admin.query('CREATE PUBLICATION tp2_pub FOR TABLE tp2');
+      await admin.query("SELECT pg_create_logical_replication_slot('tp2_slot', 'pgoutput', false, true)");
+      await admin.query('BEGIN');
+      await admin.query('INSERT INTO tp2 VALUES (1)');
+      await admin.query("PREPARE TRANSACTION 'diag-rollback'");
+      await admin.query("ROLLBACK PREPARED 'diag-rollback'");
+      await admin.query('BEGIN');
+      await admin.query("INSERT INTO tp2 SELECT g, repeat('x', 200) FROM generate_series(10, 3009) g");
+      await admin.query("PREPARE TRANSACTION 'diag-big'");
+      await admin.query("COMMIT PREPARED 'diag-big'");
+      const c = await openSession(server.target());
+      try {
+        await c.query("SET logical_decoding_work_mem = '64kB'");
+        const r = await peekSlot(c, 'tp2_slot', 100000, { protoVersion: 3, streaming: 'on', twoPhase: true, publications: ['tp2_pub'] });
+        const kinds = r.rows.map((x) => x.kind).filter((k) => k !== 'relation');
+        // the small transaction: prepared, then rolled back. Decoded after its rollback, it comes without its
+        // change (15 and 18 alike): begin prepare, prepare, rollback prepared.
+        assert.deepEqual(kinds.slice(0, 3), ['begin-prepare', 'prepare', 'rollback-prepared'], kinds.slice(0, 8).join());
+        assert.ok(r.rows.find((x) => x.kind === 'rollback-prepared')?.text.endsWith("gid 'diag-rollback'"));
+        // the large one: streamed in blocks, prepared as a stream, then committed
+        const big = kinds.slice(3);
+        assert.equal(big[0], 'stream-start');
+        assert.equal(big.filter((k) => k === 'insert').length, 3000);
+        assert.deepEqual(big.filter((k) => /prepare|commit/.test(k)), ['stream-prepare', 'commit-prepared'], [...new Set(big)].join());
+        assert.ok(r.rows.find((x) => x.kind === 'stream-prepare')?.text.endsWith("gid 'diag-big'"));
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await admin.end();
+    }
+  });
 });

@@ -105,7 +105,8 @@ export function diagCommands(s: ExtensionServices) {
         ].filter((x) => ctx.serverVersionNum >= x.min);
         const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
         if (!pick) return undefined;
-        opts = pick.opts;
+        // logical decoding messages (pg_logical_emit_message) too, where pgoutput has the option (14+)
+        opts = { ...pick.opts, messages: ctx.serverVersionNum >= 140000 };
         const publications = await listPublications(ctx.client);
         if (publications.length > 1) {
           const chosen = await vscode.window.showQuickPick(publications.map((pub) => ({ label: pub.name, description: pub.allTables ? 'FOR ALL TABLES' : `${pub.tables} table(s)`, picked: true })), {

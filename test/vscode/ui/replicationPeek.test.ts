@@ -2,7 +2,7 @@
  * UI: Peek Changes on a pgoutput slot from the Replication view, as a user does it, against a real
  * PostgreSQL 18 (the OAuth rig's server; its superuser signs in with SCRAM over TCP, the password
  * read from the profile's own passfile). Two publications exist; the user keeps one in the picker,
- * and the panel shows that publication's table only, without consuming the changes.
+ * and the panel shows that publication's table only, and the logical message, without consuming the changes.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -35,6 +35,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await admin.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
     await admin.query("INSERT INTO ui_peek_a VALUES (1, 'in a'), (2, 'also in a')");
     await admin.query("INSERT INTO ui_peek_b VALUES (1, 'in b')");
+    await admin.query("SELECT pg_logical_emit_message(true, 'ui', 'hello from the UI test')");
 
     fs.writeFileSync(passfile(), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
     restoreSettings = addWorkspaceProfiles([
@@ -60,7 +61,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     restoreSettings();
   });
 
-  it('peeks with the publication the user keeps, and shows only its table\'s changes', async () => {
+  it('peeks with the publication the user keeps, and shows only its table\'s changes and the logical message', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
     const connection = treeRow(viewPane(page, 'Connections'), profile);
@@ -86,11 +87,13 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await page.locator('.tab.active', { hasText: `Peek: ${slot}` }).waitFor({ state: 'visible', timeout: 30_000 });
     const panel = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     await panel.locator('table tr').nth(1).waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match(await panel.locator('p.muted').innerText(), /not consumed · proto_version=1, publication_names="ui_pub_a"/);
+    assert.match(await panel.locator('p.muted').innerText(), /not consumed · proto_version=1, publication_names="ui_pub_a", messages=on$/);
     const relations = (await panel.locator('table tr td:nth-child(4)').allInnerTexts()).filter((t) => t.trim());
     assert.ok(relations.length >= 2, `rows with a relation: ${relations.join(', ')}`);
     assert.deepEqual([...new Set(relations)], ['public.ui_peek_a']);
-    assert.match(await panel.locator('table').innerText(), /INSERT: id\[integer\]:2 note\[text\]:'also in a'/);
+    const table = await panel.locator('table').innerText();
+    assert.match(table, /INSERT: id\[integer\]:2 note\[text\]:'also in a'/);
+    assert.match(table, /message: transactional: 1 prefix: ui, sz: 22 content:hello from the UI test/);
     await screenshot('peek-panel');
 
     const pending = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, \'proto_version\', \'1\', \'publication_names\', \'ui_pub_a\')', [slot]);
