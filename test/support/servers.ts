@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { ConnectionTarget } from '../../src/core/conn/session';
 import type { ServerBinaries } from '../../src/core/sandbox/binaries';
-import { embeddedBinaries, systemBinaries } from '../../src/core/sandbox/binaries';
+import { binaryMajorVersion, embeddedBinaries, systemBinaries } from '../../src/core/sandbox/binaries';
 import { serverRunAs, chownTree } from '../../src/core/sandbox/osUser';
 import type { PgServerLayout } from '../../src/core/sandbox/pgServer';
 import { freePort, initDataDir, killServerSync, startServer, stopServer } from '../../src/core/sandbox/pgServer';
@@ -60,6 +60,11 @@ export function availableBinaries(): ServerBinaries[] {
     // reported below when nothing at all is available
   }
   for (const b of systemBinaries()) if (!found.some((f) => f.major === b.major)) found.push(b);
+  // more majors for the matrix (scripts/test-versions.mjs sets this to the bin dirs it fetched)
+  for (const binDir of (process.env.PGOPS_TEST_SERVER_DIRS ?? '').split(path.delimiter).filter(Boolean)) {
+    const b: ServerBinaries = { binDir, major: binaryMajorVersion(binDir), origin: 'setting' };
+    if (!found.some((f) => f.major === b.major)) found.push(b);
+  }
   return found.sort((a, b) => a.major - b.major);
 }
 
