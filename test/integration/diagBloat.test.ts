@@ -6,7 +6,7 @@ import { measureBloat } from '../../src/core/diag/bloatExact';
 import { forEachServer } from '../support/servers';
 import { freshDatabase } from './diagSupport';
 
-forEachServer('diag bloat estimates', (srv) => {
+forEachServer('diag bloat estimates', (srv, major) => {
   let admin: Client;
   let session: Client;
 
@@ -22,8 +22,16 @@ forEachServer('diag bloat estimates', (srv) => {
     await admin.query('CREATE TABLE tidy (id int PRIMARY KEY, payload text)');
     await admin.query("INSERT INTO tidy SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 60000) g");
     // The backend's table counters reach shared stats lazily (up to a second later); flush them now, or the
-    // 60,000 inserts could land after ANALYZE and read as "changed since the last analyze". (PostgreSQL 15+.)
-    await admin.query('SELECT pg_stat_force_next_flush()');
+    // 60,000 inserts could land after ANALYZE and read as "changed since the last analyze". 15+ can force
+    // it; before 15 the stats collector gets them within half a second of the session going idle: wait.
+    if (major >= 15) await admin.query('SELECT pg_stat_force_next_flush()');
+    else {
+      for (let i = 0; i < 100; i++) {
+        const seen = await admin.query<{ n: string }>("SELECT coalesce(sum(n_tup_ins), 0) AS n FROM pg_stat_user_tables WHERE relname IN ('churn', 'tidy')");
+        if (Number(seen.rows[0].n) >= 120_000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     await admin.query('ANALYZE churn');
     await admin.query('VACUUM ANALYZE tidy');
     // index bloat: most keys deleted and vacuumed away leaves half-empty leaf pages behind

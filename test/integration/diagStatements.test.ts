@@ -31,11 +31,13 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     assert.equal(p.state, 'ready');
     if (p.state !== 'ready') return;
     const counters = p.source.columns.cumulative.map(([k]) => k);
-    assert.equal(p.source.extVersion, major >= 18 ? '1.12' : '1.10');
-    assert.ok(counters.includes('jitFunctions') && counters.includes('tempBlkReadMs'), '1.10+: JIT and temp I/O time');
+    // the newest extension version each server ships, which CREATE EXTENSION installs
+    const shipped: Record<number, string> = { 13: '1.8', 14: '1.9', 15: '1.10', 16: '1.10', 17: '1.11', 18: '1.12' };
+    assert.equal(p.source.extVersion, shipped[major]);
+    assert.equal(counters.includes('jitFunctions') && counters.includes('tempBlkReadMs'), major >= 15, '1.10+: JIT and temp I/O time');
     assert.equal(counters.includes('walBuffersFull'), major >= 18);
     assert.equal(p.source.columns.statsSince, major >= 17);
-    assert.equal(p.source.columns.toplevel, true);
+    assert.equal(p.source.columns.toplevel, major >= 14);
   });
 
   it('ranks the heaviest statement first by total time, and pgbench\'s SELECT first by calls', async () => {
@@ -72,7 +74,8 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     for (const e of after.entries) {
       for (const [k, v] of Object.entries(e.counters)) assert.ok(v >= 0, `${k} of ${e.query} is ${v}`);
     }
-    assert.equal(after.fullReset, true, 'pg_stat_statements_info.stats_reset changed');
+    // pg_stat_statements_info (1.9, PostgreSQL 14) says when everything was reset; 1.8 cannot tell
+    assert.equal(after.fullReset, major >= 14, 'pg_stat_statements_info.stats_reset changed');
     assert.ok(history.pointsOf(burst.key).length >= 1);
   });
 
@@ -81,7 +84,8 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     const snap = await takeStatementSnapshot(session, source);
     assert.ok(snap.entries.length > 1);
     assert.ok(snap.entries.every((e) => e.query === null));
-    assert.ok(snap.statsReset);
+    if (major >= 14) assert.ok(snap.statsReset);
+    else assert.equal(snap.statsReset, null, 'no pg_stat_statements_info before 1.9');
   });
 
   it('gives health notes for a preloaded extension: track setting and entry count', async () => {
@@ -110,7 +114,8 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     try {
       await db.query("CREATE EXTENSION pg_stat_statements VERSION '1.8'");
       const versions = (await db.query<{ version: string }>("SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]")).rows.map((r) => r.version);
-      assert.ok(versions.length >= 3, versions.join());
+      // 1.8 on 13, up to 1.12 on 18
+      assert.equal(versions.length, { 13: 1, 14: 2, 15: 3, 16: 3, 17: 4, 18: 5 }[major], versions.join());
       const c = await openSession(srv().target({ database: 'diag_pgss_versions' }));
       try {
         for (const v of versions) {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
 import { openSession } from '../../src/core/conn/session';
 import { peekSlot } from '../../src/core/diag/logicalPeek';
+import type { PgOpsError } from '../../src/core/errors';
 import { forEachServer } from '../support/servers';
 import { freshDatabase } from './diagSupport';
 
@@ -25,6 +26,14 @@ forEachServer('diag pgoutput streaming (protocol 2)', (srv, major) => {
     await admin.query("SELECT pg_drop_replication_slot('diag_stream_slot')").catch(() => undefined);
     await admin?.end();
   });
+
+  if (major < 14) {
+    it('refuses protocol 2 before asking the server: pgoutput streams from 14 on', async () => {
+      await assert.rejects(peekSlot(session, 'diag_stream_slot', 100, { protoVersion: 2, streaming: 'on', publications: ['diag_stream_pub'] }), (err: PgOpsError) =>
+        err.code === 'pgoutput-option-version' && err.message.endsWith(`pgoutput of PostgreSQL ${major} has no streaming (protocol 2), added in 14`));
+    });
+    return;
+  }
 
   it('decodes a transaction streamed in blocks: stream start/stop/commit and data messages carrying the xid', async () => {
     // A transaction larger than logical_decoding_work_mem is streamed instead of spilled when the plugin allows it.

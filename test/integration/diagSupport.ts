@@ -54,10 +54,12 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
   const admin = await primary.admin();
   try {
     await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName]);
-    await admin.query("SELECT pg_backup_start('pgops diag standby', true)");
+    const major = primary.major;
+    // renamed in 15 from pg_start_backup / pg_stop_backup (whose non-exclusive form takes exclusive = false)
+    await admin.query(major >= 15 ? "SELECT pg_backup_start('pgops diag standby', true)" : "SELECT pg_start_backup('pgops diag standby', true, false)");
     const walSegment = /pg_wal\/[0-9A-F]{24}$/;
     fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !walSegment.test(src) && !/postmaster\.(pid|opts)$/.test(src) });
-    const stop = await admin.query<{ labelfile: string }>('SELECT labelfile FROM pg_backup_stop(true)');
+    const stop = await admin.query<{ labelfile: string }>(major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)');
     fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
   } finally {
     await admin.end();

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { openSession } from '../../src/core/conn/session';
 import { peekSlot } from '../../src/core/diag/logicalPeek';
+import type { PgOpsError } from '../../src/core/errors';
 import type { TestServer } from '../support/servers';
 import { forEachServer, startTestServer } from '../support/servers';
 
-forEachServer('diag pgoutput two-phase (protocol 3)', (srv) => {
+forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
   let server: TestServer;
 
   before(async function () {
@@ -15,6 +16,27 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv) => {
   after(async () => {
     await server?.stop();
   });
+
+  if (major < 15) {
+    it('refuses protocol 3 before asking the server: pgoutput decodes two-phase from 15 on', async () => {
+      const admin = await server.admin();
+      try {
+        await admin.query('CREATE TABLE tp (id int PRIMARY KEY)');
+        await admin.query('CREATE PUBLICATION tp_pub FOR TABLE tp');
+        await admin.query("SELECT pg_create_logical_replication_slot('tp_slot', 'pgoutput')");
+        const c = await openSession(server.target());
+        try {
+          await assert.rejects(peekSlot(c, 'tp_slot', 100, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] }), (err: PgOpsError) =>
+            err.code === 'pgoutput-option-version' && err.message.includes(`pgoutput of PostgreSQL ${major} has no `) && err.message.endsWith('two_phase (protocol 3), added in 15'));
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await admin.end();
+      }
+    });
+    return;
+  }
 
   it('decodes begin prepare, prepare and commit prepared from a real prepared transaction', async () => {
     const admin = await server.admin();

@@ -44,8 +44,10 @@ function hbaText(major: number, extra: string): string {
     'host    "replication"   all             127.0.0.0/8             password  # a database named replication',
     'hostssl all             +staff          127.0.0.0/16            password',
     'hostnossl samerole      all             127.0.0.0/24            md5',
-    'host    db_a,db_b \\',
-    '        alice,bob       127.0.0.2/32                            scram-sha-256',
+    // a line continued with a backslash (14+); one line before
+    ...(major >= 14
+      ? ['host    db_a,db_b \\', '        alice,bob       127.0.0.2/32                            scram-sha-256']
+      : ['host    db_a,db_b       alice,bob       127.0.0.2/32            scram-sha-256']),
     ...regexLines,
     'host    all             carol           127.0.0.2 255.255.255.254  md5',
     'host    sameuser        all             127.1.0.0/16            password',

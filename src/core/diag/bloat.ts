@@ -34,7 +34,9 @@ export const bloatSql = `WITH consts AS (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
     AND (c.relkind IN ('r', 'm') OR (c.relkind = 'i' AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
-    AND (c.relpages > 0 OR c.reltuples < 0)
+    -- reltuples < 0: never analyzed (14+); before 14 such a table reads 0 pages and 0 rows, so ask its size
+    AND (c.relpages > 0 OR c.reltuples < 0
+         OR CASE WHEN c.relpages = 0 AND c.reltuples = 0 AND c.relkind <> 'i' THEN pg_relation_size(c.oid) > 0 ELSE false END)
 ), stats AS MATERIALIZED (
   -- pg_stats is an expensive view (privilege checks per column): read it once
   SELECT schemaname, tablename, attname, null_frac, avg_width FROM pg_stats

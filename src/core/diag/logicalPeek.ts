@@ -165,6 +165,25 @@ export async function listPublications(client: Queryable): Promise<PublicationIn
   return r.rows;
 }
 
+/** The first server major whose pgoutput knows each option (protocol 2: 14, 3: 15, 4: 16). */
+const pgoutputOptionSince: Array<[string, (o: PgoutputPeekOptions) => boolean, number]> = [
+  ['messages', (o) => !!o.messages, 14],
+  ['streaming (protocol 2)', (o) => (o.protoVersion ?? 1) >= 2 || (!!o.streaming && o.streaming !== 'off'), 14],
+  ['two_phase (protocol 3)', (o) => (o.protoVersion ?? 1) >= 3 || !!o.twoPhase, 15],
+  ['streaming = parallel (protocol 4)', (o) => (o.protoVersion ?? 1) >= 4 || o.streaming === 'parallel', 16],
+];
+
+/** Refuses, before asking the server, an option this server's pgoutput does not have. */
+async function requirePgoutputOptions(client: Queryable, slotName: string, opts: PgoutputPeekOptions): Promise<void> {
+  const asked = pgoutputOptionSince.filter(([, wanted]) => wanted(opts));
+  if (asked.length === 0) return;
+  const versionNum = Number((await client.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0].server_version_num);
+  const missing = asked.filter(([, , since]) => versionNum < since * 10000);
+  if (missing.length === 0) return;
+  throw new PgOpsError('pgoutput-option-version', `Peeking replication slot "${slotName}": pgoutput of PostgreSQL ${Math.floor(versionNum / 10000)} has no ${missing.map(([name, , since]) => `${name}, added in ${since}`).join('; ')}`,
+    'Peek with protocol 1 (and without logical messages before 14).');
+}
+
 /** PostgreSQL 18 skips a publication missing at a change's time with a WARNING where 13–17 fail; say what that means here. */
 function explainPeekWarning(message: string): string {
   if (!/skipped loading publication/i.test(message)) return message;
@@ -181,6 +200,7 @@ async function peekPgoutput(client: Queryable, slotName: string, limit: number, 
   if (opts.streaming && opts.streaming !== 'off') options.streaming = opts.streaming;
   if (opts.twoPhase) options.two_phase = 'on';
   if (opts.messages) options.messages = 'on';
+  await requirePgoutputOptions(client, slotName, opts);
   const pairs = Object.entries(options).flat();
   const placeholders = pairs.map((_, i) => `$${i + 3}`).join(', ');
   const { value: r, warnings } = await withWarnings(client, () => client.query<{ lsn: string; xid: string; data: Buffer }>(`SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, ${placeholders})`, [slotName, limit, ...pairs])

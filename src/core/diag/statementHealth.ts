@@ -80,6 +80,9 @@ export async function statementHealth(client: Queryable, probe: StatementsProbe)
   }
   if (max > 0 && entries >= nearMaxRatio * max) {
     notes.push({ level: 'warning', code: 'pgss-near-max', message: `${entries} distinct entries of ${max} (pg_stat_statements.max): new statements take the hash table's lock exclusively`, hint: 'Under many unique statements this shows as LWLock / pg_stat_statements waits (see Wait Events). Raise max, or reduce unique statements (parameters instead of literals, fewer temp tables).' });
+    if (!src.hasInfo) {
+      notes.push({ level: 'info', code: 'pgss-dealloc-unknown', message: `Evictions cannot be counted: pg_stat_statements ${src.extVersion} has no pg_stat_statements_info (1.9, PostgreSQL 14)`, hint: 'With the table this full, entries are probably being evicted; raising pg_stat_statements.max is the safe choice.' });
+    }
   }
   notes.push({ level: 'info', code: 'pgss-entries', message: `${entries} entries (max ${max})` });
   if (s.track === 'none') {

@@ -108,8 +108,9 @@ export async function initDataDir(layout: PgServerLayout, init: InitOptions, log
   fs.mkdirSync(layout.dataDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(layout.socketDir, { recursive: true, mode: 0o700 });
   const pwFile = path.join(path.dirname(layout.dataDir), `.pw-${process.pid}-${Date.now()}`);
-  const args = ['-D', layout.dataDir, '-U', init.superuser, '-E', 'UTF8', '--locale=C', '--no-instructions',
-    '--auth-local=trust', '--auth-host=scram-sha-256'];
+  const args = ['-D', layout.dataDir, '-U', init.superuser, '-E', 'UTF8', '--locale=C',
+    // initdb learned --no-instructions in 14
+    ...(layout.binaries.major >= 14 ? ['--no-instructions'] : []), '--auth-local=trust', '--auth-host=scram-sha-256'];
   if (init.password !== undefined) {
     fs.writeFileSync(pwFile, `${init.password}\n`, { mode: 0o600 });
     args.push(`--pwfile=${pwFile}`);
