@@ -10,7 +10,19 @@ export interface CountWithPct {
   pct?: number;
 }
 
-export interface ScriptStats {
+/** The failure, retry and latency counters pgbench prints both for the whole run and per script. */
+export interface OutcomeCounters {
+  failed?: CountWithPct;
+  serializationFailures?: CountWithPct;
+  deadlockFailures?: CountWithPct;
+  retried?: CountWithPct;
+  totalRetries?: number;
+  skipped?: CountWithPct;
+  latencyAvgMs?: number;
+  latencyStddevMs?: number;
+}
+
+export interface ScriptStats extends OutcomeCounters {
   index: number;
   name: string;
   weight?: number;
@@ -21,14 +33,6 @@ export interface ScriptStats {
   transactionsTotal?: number;
   transactionsPct?: number;
   tps?: number;
-  failed?: CountWithPct;
-  serializationFailures?: CountWithPct;
-  deadlockFailures?: CountWithPct;
-  retried?: CountWithPct;
-  totalRetries?: number;
-  skipped?: CountWithPct;
-  latencyAvgMs?: number;
-  latencyStddevMs?: number;
   /** `-r`: per-statement average latency (ms), failures and the statement text. */
   statements: Array<{ latencyMs: number; failures?: number; retries?: number; command: string }>;
 }
@@ -41,7 +45,7 @@ export interface ProgressPoint extends ReportProgressPoint {
   retries?: number;
 }
 
-export interface PgbenchSummary {
+export interface PgbenchSummary extends OutcomeCounters {
   /** the first line, e.g. "15.20 (Debian 15.20-0+deb12u1), server 18.1" */
   versionLine?: string;
   transactionType?: string;
@@ -55,15 +59,7 @@ export interface PgbenchSummary {
   processed?: number;
   /** with -t: the planned number of transactions (the M of "N/M") */
   processedPlanned?: number;
-  failed?: CountWithPct;
-  serializationFailures?: CountWithPct;
-  deadlockFailures?: CountWithPct;
-  retried?: CountWithPct;
-  totalRetries?: number;
-  skipped?: CountWithPct;
   aboveLatencyLimit?: { limitMs: number; count: number; pct?: number };
-  latencyAvgMs?: number;
-  latencyStddevMs?: number;
   rateLagAvgMs?: number;
   rateLagMaxMs?: number;
   initialConnectionTimeMs?: number;

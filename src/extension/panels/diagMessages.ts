@@ -4,22 +4,10 @@
  */
 import type { PeekRow } from '../../core/diag/logicalPeek';
 import type { DeltaPoint } from '../../core/diag/statementDeltas';
+import type { StatementStats } from '../../core/diag/statements';
 
-export interface StatementView {
-  queryid: string | null;
-  query: string | null;
-  user: string | null;
-  database: string | null;
-  toplevel: boolean | null;
-  calls: number;
-  totalMs: number;
-  meanMs: number;
-  rows: number;
-  sharePct: number;
-  statsSince: string | null;
-  counters: Record<string, number>;
-  gauges: Record<string, number>;
-}
+/** A statement as the detail webview shows it: the core row without its key parts. */
+export type StatementView = Omit<StatementStats, 'key' | 'userid' | 'dbid'>;
 
 export type HostToStatement =
   | { type: 'show'; statement: StatementView; points: DeltaPoint[]; canExplain: boolean; explainNote?: string }

@@ -24,13 +24,10 @@ export function openStatementDetail(extensionUri: vscode.Uri, p: StatementPayloa
       })();
     }
   });
+  const { key: _key, userid: _userid, dbid: _dbid, ...statement } = s;
   panel.post({
-    type: 'show', points, canExplain,
+    type: 'show', points, canExplain, statement,
     explainNote: canExplain ? undefined : serverVersionNum < 160000 ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later' : 'The query text is not available',
-    statement: {
-      queryid: s.queryid, query: s.query, user: s.user, database: s.database, toplevel: s.toplevel, calls: s.calls, totalMs: s.totalMs, meanMs: s.meanMs,
-      rows: s.rows, sharePct: s.sharePct, statsSince: s.statsSince, counters: { ...s.counters } as Record<string, number>, gauges: { ...s.gauges } as Record<string, number>,
-    },
   });
   return panel;
 }
