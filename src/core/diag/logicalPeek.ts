@@ -123,16 +123,17 @@ function describe(msg: PgoutputMessage): string {
   }
 }
 
-interface SlotInfo { plugin: string | null; slot_type: string; database: string | null; current_db: string }
+interface SlotInfo { plugin: string | null; slot_type: string; database: string | null; current_db: string; version_num: number }
 
 /** Reads changes of a logical slot without consuming them (at most `limit` changes). */
 export async function peekSlot(client: Queryable, slotName: string, limit: number, opts: PgoutputPeekOptions = {}): Promise<PeekResult> {
-  const info = (await client.query<SlotInfo>('SELECT plugin::text AS plugin, slot_type, database::text AS database, current_database()::text AS current_db FROM pg_replication_slots WHERE slot_name = $1', [slotName])).rows[0];
+  const info = (await client.query<SlotInfo>(`SELECT plugin::text AS plugin, slot_type, database::text AS database, current_database()::text AS current_db,
+      current_setting('server_version_num')::int AS version_num FROM pg_replication_slots WHERE slot_name = $1`, [slotName])).rows[0];
   if (!info) throw new PgOpsError('slot-missing', `Replication slot "${slotName}" does not exist`, 'Refresh the Replication view.');
   if (info.slot_type !== 'logical' || !info.plugin) throw new PgOpsError('slot-physical', `Replication slot "${slotName}" is physical: it has no changes to peek`, 'Peek works on logical slots only.');
   if (info.database !== info.current_db) throw new PgOpsError('slot-database', `Replication slot "${slotName}" belongs to database "${info.database}", this session is on "${info.current_db}"`, `Connect a profile to database "${info.database}" to peek this slot.`);
   try {
-    if (info.plugin === 'pgoutput') return await peekPgoutput(client, slotName, limit, opts);
+    if (info.plugin === 'pgoutput') return await peekPgoutput(client, slotName, limit, opts, info.version_num);
     const r = await client.query<{ lsn: string; xid: string; data: string }>('SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_changes($1, NULL, $2)', [slotName, limit]);
     return { slotName, plugin: info.plugin, options: {}, rows: r.rows.map((x) => ({ lsn: x.lsn, xid: x.xid, kind: textKind(x.data), relation: textRelation(x.data), text: x.data })), warnings: [] };
   } catch (err) {
@@ -174,23 +175,23 @@ const pgoutputOptionSince: Array<[string, (o: PgoutputPeekOptions) => boolean, n
 ];
 
 /** Refuses, before asking the server, an option this server's pgoutput does not have. */
-async function requirePgoutputOptions(client: Queryable, slotName: string, opts: PgoutputPeekOptions): Promise<void> {
-  const asked = pgoutputOptionSince.filter(([, wanted]) => wanted(opts));
-  if (asked.length === 0) return;
-  const versionNum = Number((await client.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0].server_version_num);
-  const missing = asked.filter(([, , since]) => versionNum < since * 10000);
+function requirePgoutputOptions(versionNum: number, slotName: string, opts: PgoutputPeekOptions): void {
+  const missing = pgoutputOptionSince.filter(([, wanted, since]) => wanted(opts) && versionNum < since * 10000);
   if (missing.length === 0) return;
   throw new PgOpsError('pgoutput-option-version', `Peeking replication slot "${slotName}": pgoutput of PostgreSQL ${Math.floor(versionNum / 10000)} has no ${missing.map(([name, , since]) => `${name}, added in ${since}`).join('; ')}`,
     'Peek with protocol 1 (and without logical messages before 14).');
 }
 
+const catalogsAsOfChange = 'pgoutput reads the catalogs as they were when each change was written';
+
 /** PostgreSQL 18 skips a publication missing at a change's time with a WARNING where 13–17 fail; say what that means here. */
 function explainPeekWarning(message: string): string {
   if (!/skipped loading publication/i.test(message)) return message;
-  return `${message}: pgoutput reads the catalogs as they were when each change was written, and this publication did not exist yet, so changes it would publish are not shown.`;
+  return `${message}: ${catalogsAsOfChange}, and this publication did not exist yet, so changes it would publish are not shown.`;
 }
 
-async function peekPgoutput(client: Queryable, slotName: string, limit: number, opts: PgoutputPeekOptions): Promise<PeekResult> {
+async function peekPgoutput(client: Queryable, slotName: string, limit: number, opts: PgoutputPeekOptions, versionNum: number): Promise<PeekResult> {
+  requirePgoutputOptions(versionNum, slotName, opts);
   const publications = opts.publications ?? (await listPublications(client)).map((p) => p.name);
   if (publications.length === 0) throw new PgOpsError('pgoutput-no-publication', `Slot "${slotName}" uses pgoutput, which needs a publication, and this database has none`, 'Create one (CREATE PUBLICATION … FOR TABLE …) or name the publication the subscriber uses.');
   const options: Record<string, string> = {
@@ -200,14 +201,13 @@ async function peekPgoutput(client: Queryable, slotName: string, limit: number, 
   if (opts.streaming && opts.streaming !== 'off') options.streaming = opts.streaming;
   if (opts.twoPhase) options.two_phase = 'on';
   if (opts.messages) options.messages = 'on';
-  await requirePgoutputOptions(client, slotName, opts);
   const pairs = Object.entries(options).flat();
   const placeholders = pairs.map((_, i) => `$${i + 3}`).join(', ');
   const { value: r, warnings } = await withWarnings(client, () => client.query<{ lsn: string; xid: string; data: Buffer }>(`SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, ${placeholders})`, [slotName, limit, ...pairs])
     .catch((err: { code?: string; message?: string }) => {
       if (err.code !== '42704' || !/^publication .* does not exist$/.test(err.message ?? '')) throw err;
       throw new PgOpsError('pgoutput-publication-later', `Peeking replication slot "${slotName}": ${err.message}`,
-        'pgoutput reads the catalogs as they were when each change was written, so a publication created after the pending changes cannot decode them. Choose one that existed then, such as the one the subscriber uses.', { cause: err });
+        `${catalogsAsOfChange}, so a publication created after the pending changes cannot decode them. Choose one that existed then, such as the one the subscriber uses.`, { cause: err });
     }));
   const decoder = new PgoutputDecoder();
   const decoded = r.rows.map((x) => ({ lsn: x.lsn, xid: x.xid, msg: decoder.decode(new Uint8Array(x.data)) }));
