@@ -23,11 +23,12 @@ import { sharedServer, serverMatrix, tempDir } from '../support/servers';
 const sshd = '/usr/sbin/sshd';
 
 /**
- * A fresh ed25519 key pair from OpenSSH's own ssh-keygen. (ssh2's generateKeyPairSync writes about one
- * key in 256 with a 31-byte public key, which its own parser then calls malformed.)
+ * A fresh ed25519 key pair from OpenSSH's own ssh-keygen, unencrypted unless given a passphrase; returns
+ * the public key. (ssh2's generateKeyPairSync writes about one key in 300 with a 31-byte public key,
+ * which its own parser then calls malformed.)
  */
-function sshKeygen(file: string): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pgops-test', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+function sshKeygen(file: string, passphrase = ''): string {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'pgops-test', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
@@ -112,7 +113,7 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
     await assert.rejects(sshShell({ ...target, keyFile: `${keyFile}.pub` }),
       (err: PgOpsError) => err.code === 'ssh-key' && err.message.includes(`${keyFile}.pub cannot be used`) && /OpenSSH or PEM format/.test(err.hint ?? ''));
     const locked = path.join(dir, 'locked_ed25519');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', locked], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshKeygen(locked, 'correct horse');
     await assert.rejects(sshShell({ ...target, keyFile: locked }),
       (err: PgOpsError) => err.code === 'ssh-key' && err.message === `The SSH key ${locked} is protected by a passphrase` && /ssh-add/.test(err.hint ?? ''));
   });
