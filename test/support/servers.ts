@@ -12,6 +12,7 @@ import type { ConnectionTarget } from '../../src/core/conn/session';
 import type { ServerBinaries } from '../../src/core/sandbox/binaries';
 import { binaryMajorVersion, embeddedBinaries, systemBinaries } from '../../src/core/sandbox/binaries';
 import { serverRunAs, chownTree } from '../../src/core/sandbox/osUser';
+import { binariesReachableBy } from '../../src/core/sandbox/serverCopy';
 import type { PgServerLayout } from '../../src/core/sandbox/pgServer';
 import { freePort, initDataDir, killServerSync, startServer, stopServer } from '../../src/core/sandbox/pgServer';
 
@@ -102,7 +103,8 @@ export async function startTestServer(binaries: ServerBinaries, opts: StartOptio
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `pgops-test-pg${binaries.major}-`));
   fs.chmodSync(root, 0o755);
   const layout: PgServerLayout = {
-    binaries, dataDir: path.join(root, 'data'), socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'),
+    // a checkout under a private folder (root's home): the server account runs a verified copy
+    binaries: binariesReachableBy(binaries, runAs), dataDir: path.join(root, 'data'), socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'),
     port: await freePort(), listenAddresses: '127.0.0.1', runAs,
   };
   const password = crypto.randomBytes(18).toString('base64url');
@@ -113,7 +115,7 @@ export async function startTestServer(binaries: ServerBinaries, opts: StartOptio
   fs.chmodSync(layout.socketDir, 0o755);
   await startServer(layout, { env: opts.env });
   const server: TestServer = {
-    major: binaries.major, label: `PostgreSQL ${binaries.major}`, binaries, layout,
+    major: binaries.major, label: `PostgreSQL ${binaries.major}`, binaries: layout.binaries, layout,
     host: '127.0.0.1', port: layout.port, socketDir: layout.socketDir, user: 'postgres', password, database: 'postgres',
     target: (o = {}) => ({ host: '127.0.0.1', port: layout.port, user: 'postgres', database: 'postgres', password, ...o }),
     admin: async (database = 'postgres') => {

@@ -112,10 +112,12 @@ export async function initDataDir(layout: PgServerLayout, init: InitOptions, log
     // initdb learned --no-instructions in 14
     ...(layout.binaries.major >= 14 ? ['--no-instructions'] : []), '--auth-local=trust', '--auth-host=scram-sha-256'];
   if (init.password !== undefined) {
-    fs.writeFileSync(pwFile, `${init.password}\n`, { mode: 0o600 });
+    fs.writeFileSync(pwFile, `${init.password}\n`, { mode: 0o600, flag: 'wx' });
+    chownTree(pwFile, layout.runAs);
     args.push(`--pwfile=${pwFile}`);
   }
-  chownTree(path.dirname(layout.dataDir), layout.runAs);
+  // The server account gets its data and socket folders, never the folder around them (see prepareSandboxRoot).
+  for (const dir of [layout.dataDir, layout.socketDir]) chownTree(dir, layout.runAs);
   logger.info(`initdb ${layout.dataDir} (PostgreSQL ${layout.binaries.major} from ${layout.binaries.binDir})`);
   try {
     await execFileAsync(path.join(layout.binaries.binDir, 'initdb'), args, {
@@ -192,8 +194,7 @@ function logTail(logFile: string, lines = 8): string {
 export async function startServer(layout: PgServerLayout, opts: { timeoutMs?: number; signal?: AbortSignal; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<PostmasterPid> {
   checkDataDir(layout);
   if (layout.listenAddresses !== '') await assertPortFree(layout.port, layout.listenAddresses.split(',')[0].trim());
-  const log = fs.openSync(layout.logFile, 'a', 0o600);
-  chownTree(layout.logFile, layout.runAs);
+  const log = openServerLog(layout.logFile);
   const args = ['-D', layout.dataDir, '-p', String(layout.port), '-k', layout.socketDir,
     '-c', `listen_addresses=${layout.listenAddresses}`, ...(opts.extraArgs ?? [])];
   const child = spawn(path.join(layout.binaries.binDir, 'postgres'), args, {
@@ -223,6 +224,25 @@ export async function startServer(layout: PgServerLayout, opts: { timeoutMs?: nu
         'See the server log named above.');
     }
     await delay(50);
+  }
+}
+
+/**
+ * The server's log, opened for appending by us and handed to the postmaster as its stdout and stderr. Never
+ * through a symbolic link (O_NOFOLLOW): a link planted in its place must not make us write elsewhere.
+ */
+export function openServerLog(file: string): number {
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+  try {
+    return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new PgOpsError('server-log', `Refusing to open the server log ${file}: it is a symbolic link`,
+        'Remove the link; pgops creates the log file itself.', { cause: err });
+    }
+    throw new PgOpsError('server-log', `Cannot open the server log ${file}: ${code ?? (err as Error).message}`,
+      'Check that its folder exists and is writable.', { cause: err });
   }
 }
 

@@ -8,6 +8,7 @@ import { silentLogger } from '../log';
 import type { ServerBinaries } from './binaries';
 import type { RunAs } from './osUser';
 import { serverRunAs } from './osUser';
+import { binariesReachableBy } from './serverCopy';
 import type { PgServerLayout, PostmasterPid } from './pgServer';
 import { delay, initDataDir, processAlive, runningPostmaster, startServer, stopServer } from './pgServer';
 
@@ -29,6 +30,8 @@ export interface SandboxOptions {
   binaries: ServerBinaries;
   port: number;
   logger?: Logger;
+  /** The parent of root's sandboxes (default /var/lib/pgops); tests point it elsewhere. */
+  systemDir?: string;
   /**
    * Who holds the sandbox open: a window's extension-host pid (released when that process dies),
    * or 'cli' for a sandbox started from the command line (held until `pgops sandbox stop`).
@@ -53,21 +56,25 @@ export const sandboxUser = 'postgres';
 export const sandboxDatabase = 'postgres';
 
 /**
- * Where the sandbox lives. A server must not run as root; when we are root the tree
- * cannot sit under root's private home (the server account could not enter it), so it goes
- * to /var/tmp under a name derived from the storage folder.
+ * Where the sandbox lives. A server must not run as root; when we are root the tree cannot sit under
+ * root's private home (the server account could not enter it), so it goes to a root-owned folder under
+ * /var/lib/pgops named after the storage folder: not a world-writable place like /var/tmp, where another
+ * user could create the folder, or links in it, first.
  */
-export function sandboxRoot(storageDir: string, runAs: RunAs | undefined): string {
+export function sandboxRoot(storageDir: string, runAs: RunAs | undefined, systemDir = sandboxSystemDir): string {
   if (!runAs) return path.join(storageDir, 'sandbox');
   const digest = crypto.createHash('sha256').update(path.resolve(storageDir)).digest('hex').slice(0, 12);
-  return path.join('/var/tmp', `pgops-sandbox-${digest}`);
+  return path.join(systemDir, `sandbox-${digest}`);
 }
+
+/** The parent of the sandboxes of root's storage folders. */
+export const sandboxSystemDir = '/var/lib/pgops';
 
 export function sandboxLayout(opts: SandboxOptions): PgServerLayout {
   const runAs = serverRunAs();
-  const root = sandboxRoot(opts.storageDir, runAs);
+  const root = sandboxRoot(opts.storageDir, runAs, opts.systemDir);
   return {
-    binaries: opts.binaries,
+    binaries: binariesReachableBy(opts.binaries, runAs, opts.logger),
     dataDir: path.join(root, `data${opts.binaries.major}`),
     socketDir: path.join(root, 'socket'),
     logFile: path.join(root, 'server.log'),
@@ -75,6 +82,41 @@ export function sandboxLayout(opts: SandboxOptions): PgServerLayout {
     listenAddresses: '127.0.0.1',
     runAs,
   };
+}
+
+/**
+ * Creates the sandbox folder, or checks the one that is there, before anything is written in it. As root
+ * it must be a real folder (not a link), owned by root and writable by nobody else: mode 0711, so the
+ * server account can pass through to its own 0700 data folder but cannot list or change anything else.
+ */
+export function prepareSandboxRoot(layout: PgServerLayout): void {
+  const root = path.dirname(layout.dataDir);
+  if (!layout.runAs) {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    return;
+  }
+  const parent = path.dirname(root);
+  fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
+  checkOwnedByUs(parent, 0o022);
+  try {
+    fs.mkdirSync(root, { mode: 0o711 });
+    fs.chmodSync(root, 0o711);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  checkOwnedByUs(root, 0o022);
+}
+
+function checkOwnedByUs(dir: string, forbiddenBits: number): void {
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  const why = st.isSymbolicLink() ? 'is a symbolic link' : !st.isDirectory() ? 'is not a folder'
+    : st.uid !== uid ? `is owned by uid ${st.uid}, not by this user (uid ${uid})`
+      : (st.mode & forbiddenBits) !== 0 ? `has mode ${(st.mode & 0o777).toString(8)}: others may change it` : undefined;
+  if (why) {
+    throw new PgOpsError('sandbox-dir', `Refusing to use the sandbox folder ${dir}: it ${why}`,
+      'Someone else may have prepared it: check who made it, then remove it (pgops makes it afresh).');
+  }
 }
 
 /** Lease files: one per process that holds the sandbox open; the last one out stops the server. */
@@ -103,7 +145,7 @@ export function liveHolders(layout: PgServerLayout): string[] {
 /** A lock so two windows starting the sandbox at once do not both run initdb or postgres. */
 async function withStartLock<T>(layout: PgServerLayout, fn: () => Promise<T>): Promise<T> {
   const root = path.dirname(layout.dataDir);
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  prepareSandboxRoot(layout);
   const lock = path.join(root, 'start.lock');
   const deadline = Date.now() + 60_000;
   for (;;) {
