@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { forEachServer } from '../support/servers';
+import { startSleeper } from './diagSupport';
 
 function io(env: NodeJS.ProcessEnv): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -74,15 +75,13 @@ forEachServer('diag command line (pgops stats|slots|bloat|waits)', (srv) => {
   });
 
   it('waits --json: counts per wait_event_type / wait_event', async () => {
-    const admin = await srv().admin();
+    const sleeper = await startSleeper(srv());
     try {
-      const sleeping = admin.query('SELECT pg_sleep(1.3)');
       const out = await json(['waits', '--conn', conn(), '--seconds', '1', '--hz', '5', '--json']) as { samples: number; counts: Array<{ waitEventType: string; waitEvent: string; count: number }> };
-      await sleeping;
-      assert.ok(out.samples >= 4);
-      assert.ok(out.counts.some((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep' && c.count >= 4));
+      assert.ok(out.samples >= 2 && out.samples <= 6, `2 to 6 samples in 1 s at 5 Hz: ${out.samples}`);
+      assert.ok(out.counts.some((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep' && c.count === out.samples), JSON.stringify(out));
     } finally {
-      await admin.end();
+      await sleeper.cancel();
     }
   });
 

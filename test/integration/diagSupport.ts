@@ -86,3 +86,26 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
     },
   };
 }
+
+/**
+ * A backend that sleeps until `cancel()`: a wait that outlasts any sampling however loaded the machine is.
+ * Resolves once the server shows it sleeping, so a sampler started afterwards sees it from its first sample.
+ */
+export async function startSleeper(srv: TestServer): Promise<{ cancel(): Promise<void> }> {
+  const [sleeper, watcher] = await Promise.all([srv.admin(), srv.admin()]);
+  const marker = `pgops-sleeper-${process.pid}-${Date.now()}`;
+  const sleeping = sleeper.query(`SELECT pg_sleep(600) /* ${marker} */`).catch(() => undefined);
+  const find = "FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()";
+  for (const deadline = Date.now() + 30_000; ;) {
+    if ((await watcher.query(`SELECT 1 ${find} AND wait_event = 'PgSleep'`, [marker])).rowCount) break;
+    if (Date.now() > deadline) throw new Error('the sleeping backend did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    cancel: async () => {
+      await watcher.query(`SELECT pg_cancel_backend(pid) ${find}`, [marker]);
+      await sleeping;
+      await Promise.all([sleeper.end(), watcher.end()]);
+    },
+  };
+}

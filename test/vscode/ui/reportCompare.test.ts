@@ -101,7 +101,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     if (await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) await permanently.click();
     // the report and its HTML are deleted one after the other: wait for both
     const mergedHtml = merged.replace(/\.pgperf\.json$/, '.html');
-    for (let i = 0; i < 50 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 150 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++) await page.waitForTimeout(200);
     assert.ok(!fs.existsSync(merged), 'the merged report is gone');
     assert.ok(!fs.existsSync(mergedHtml), 'its HTML is gone');
     await row.waitFor({ state: 'detached', timeout: 15_000 });

@@ -75,7 +75,7 @@ describe('report viewer tab (UI)', () => {
     const button = viewer.locator('vscode-button.export');
     await button.waitFor({ state: 'visible', timeout: 30_000 });
     await button.click();
-    for (let i = 0; i < 50 && !fs.existsSync(target); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 150 && !fs.existsSync(target); i++) await page.waitForTimeout(200);
     assert.ok(fs.existsSync(target), `${target} written`);
     const html = fs.readFileSync(target, 'utf8');
     assert.match(html, /^<!DOCTYPE html>/);
