@@ -4,6 +4,7 @@ import type { OAuthParams } from '../core/auth/oauth/connect';
 import { connectWithOAuth, oauthHttpFromEnv, oauthParamsFromKeywords } from '../core/auth/oauth/connect';
 import { devicePromptText } from '../core/auth/oauth/deviceFlow';
 import { MemoryTokenCache } from '../core/auth/oauth/tokenCache';
+import { verificationPage } from '../core/auth/oauth/untrusted';
 import type { ConnectOptions, SessionInfo } from '../core/conn/connect';
 import { connectResolved } from '../core/conn/connect';
 import { hbaAdvisor, hbaRulesFromFile } from '../core/conn/hbaAdvice';
@@ -27,7 +28,8 @@ export const connFlagsUsage =
   '  OAuth (PostgreSQL 18): with oauth_issuer and oauth_client_id in C, sign in with the device flow like psql\n' +
   '                 (the code is shown on stderr; Ctrl-C stops waiting). The token is kept in memory for this\n' +
   '                 process only: the CLI stores no token or secret on disk. PGOAUTHDEBUG=UNSAFE, PGOAUTHCAFILE\n' +
-  '                 and NODE_EXTRA_CA_CERTS decide which issuer certificates are trusted.';
+  '                 and NODE_EXTRA_CA_CERTS decide which issuer certificates are trusted. The token goes only over\n' +
+  '                 TLS (sslmode=require or verify-full) or a Unix socket; plain TCP needs PGOAUTHDEBUG=UNSAFE.';
 
 /** openCliSession from a command's parsed `connFlags` values (--conn required, --hba-file optional). */
 export function openCliSessionFrom(values: { conn?: string; 'hba-file'?: string }, io: CliIo, safety: Partial<SessionSafety> = {}): ReturnType<typeof openCliSession> {
@@ -69,7 +71,12 @@ async function openOAuth(r: ResolvedConnection, params: OAuthParams, io: CliIo, 
   try {
     return await connectResolvedOAuth(r, (config) => connectWithOAuth(config, {
       params, cache: tokens, ...http, signal: interrupt.signal,
-      onPrompt: (p) => io.err(devicePromptText(p)),
+      onPrompt: (p) => {
+        io.err(devicePromptText(p));
+        // The CLI opens nothing; it still says when the page is not one pgops would open.
+        const page = verificationPage(p, !!http.allowHttp);
+        if ('refused' in page) io.err(`WARNING: ${page.refused}`);
+      },
     }), { safety, explainAuthFailure });
   } catch (err) {
     if (CancelledError.is(err)) {

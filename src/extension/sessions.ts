@@ -6,7 +6,7 @@ import { authPlanFor, readServerSideFacts } from '../core/conn/authPlanFor';
 import { hbaAdvisor, hbaRulesFromFile } from '../core/conn/hbaAdvice';
 import type { Connected, ConnectOptions, CredentialSource, SessionInfo } from '../core/conn/connect';
 import { connectResolved } from '../core/conn/connect';
-import { connectResolvedOAuth } from '../core/conn/oauthSession';
+import { connectResolvedOAuth, oauthTokenServers } from '../core/conn/oauthSession';
 import type { OAuthParams } from '../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
 import { CommandCredential } from '../core/conn/credentialCommand';
@@ -133,10 +133,11 @@ export class SessionManager extends Disposable {
     await Promise.all([...new Set([...this.states.keys(), ...this.pools.keys()])].map((id) => this.disconnect(id)));
   }
 
-  /** Sign out of a profile's OAuth provider: its cached tokens are deleted from Secret Storage. */
+  /** Sign out of a profile's OAuth provider: its cached tokens (for its servers, and old-style entries) are deleted from Secret Storage. */
   async forgetOAuthTokens(profile: ConnectionProfile): Promise<void> {
-    const params = oauthParamsFromKeywords(this.resolve(profile).params);
-    if (params && this.oauth) await this.oauth.forget(params);
+    const r = this.resolve(profile);
+    const params = oauthParamsFromKeywords(r.params);
+    if (params && this.oauth) await this.oauth.forget(params, oauthTokenServers(r));
     await this.disconnect(profile.id);
   }
 

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ApprovalResult } from '../support/oauth/approve';
 import { approveDeviceCode } from '../support/oauth/approve';
-import { clients } from '../support/oauth/idp';
+import { startHostileProvider } from '../support/oauth/hostileProvider';
+import { clients, selfSignedCert } from '../support/oauth/idp';
+import { startRecordingServer } from '../support/oauth/recordingServer';
 import type { OAuthRig } from '../support/oauth/rig';
 import { oauthScope, startOAuthRig } from '../support/oauth/rig';
 import { tempDir } from '../support/servers';
@@ -76,7 +78,7 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     assert.match(r.out, /Server: PostgreSQL 18\./);
     assert.match(r.out, /Session user: alice/);
     assert.match(r.out, /Authentication: oauth/);
-    assert.match(r.out, /Encryption: none \(plain TCP\)/, 'sslmode=prefer fell back to plain TCP on a server without TLS');
+    assert.match(r.out, /Encryption: TLS.*not verified/, 'sslmode=prefer: the token went over TLS');
     assert.ok(!r.out.includes('Visit'), 'the prompt goes to stderr, not stdout');
     assert.match(rig.serverLog(), /connection authenticated: identity="alice" method=oauth/);
     assert.ok(rig.idp.issuedTokens.length > 0, 'the provider issued a token');
@@ -94,6 +96,57 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
     assert.match(r.out, /Authentication: oauth/);
     assert.ok(rig.idp.issuedTokens.length > issuedBefore, 'a new token was issued to the confidential client');
     assertNoSecrets(r, [rig.idp.confidentialSecret]);
+  });
+
+  it('refuses sslmode=disable before anyone is asked to sign in, naming the host; PGOAUTHDEBUG=UNSAFE allows it (stricter than libpq)', async () => {
+    const refused = await runCliProcess(['conn', 'test', '--conn', conninfo(' sslmode=disable')], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }) });
+    assert.equal(refused.code, 1, refused.err);
+    assert.match(refused.err, new RegExp(`alice@127\\.0\\.0\\.1:${rig.server.port}.* without TLS.*no token was requested or sent`));
+    assert.match(refused.err, /sslmode=require or sslmode=verify-full.*hostssl/);
+    assert.doesNotMatch(refused.err, promptLine);
+    const p = person('approve');
+    const unsafe = await runCliProcess(['conn', 'test', '--conn', conninfo(' sslmode=disable')], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile, PGOAUTHDEBUG: 'UNSAFE' }), onStderr: p.onStderr });
+    assert.equal(unsafe.code, 0, unsafe.err);
+    assert.match(unsafe.out, /Authentication: oauth/);
+    assert.match(unsafe.out, /Encryption: none \(plain TCP\)/);
+    assertNoSecrets(unsafe);
+  });
+
+  it('with sslmode=allow (plain first), sends the token only on the TLS attempt', async () => {
+    const p = person('approve');
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo(' sslmode=allow')], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Authentication: oauth/);
+    assert.match(r.out, /Encryption: TLS/);
+  });
+
+  it('verifies the server with sslmode=verify-full and sslrootcert, as the README recommends for OAuth', async () => {
+    const p = person('approve');
+    const r = await runCliProcess(['conn', 'test', '--conn', conninfo(` sslmode=verify-full sslrootcert=${rig.serverCaFile}`)],
+      { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: caFile }), onStderr: p.onStderr });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Encryption: TLS.*verified with host name \(verify-full\)/);
+  });
+
+  it('prints what a hostile provider sends inertly: no escape sequence reaches the terminal', async () => {
+    const idp = await startHostileProvider();
+    const server = await startRecordingServer({ discoveryUri: `${idp.issuer}/.well-known/openid-configuration`, tls: await selfSignedCert(home, '127.0.0.1', 'listener') });
+    try {
+      const both = path.join(home, 'both-ca.pem');
+      fs.writeFileSync(both, `${rig.idp.caPem}\n${idp.certPem}`);
+      const conn = `host=127.0.0.1 port=${server.port} sslmode=require dbname=postgres user=alice oauth_issuer=${idp.issuer} oauth_client_id=${clients.normal}`;
+      const r = await runCliProcess(['conn', 'test', '--conn', conn], { env: cliEnv(home, { NODE_EXTRA_CA_CERTS: both }) });
+      assert.equal(r.code, 1, r.err);
+      assert.equal(idp.deviceRequests(), 1, 'the flow reached the provider\'s device endpoint');
+      assert.doesNotMatch(r.err, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, `no control character on stderr: ${JSON.stringify(r.err)}`);
+      assert.match(r.err, /enter the code: WDJB\\x1b\[2J\\x1b\]0;owned\\x07-MQHT/, 'the code is shown with its escapes visible');
+      assert.match(r.err, /access_denied/);
+      assert.match(r.err, /WARNING: The provider's page .* is not an https:\/\/ URL, so pgops does not open it/);
+      assert.doesNotMatch(r.err, /\]\(command:/, 'no notification link syntax survives');
+    } finally {
+      await server.close();
+      await idp.stop();
+    }
   });
 
   it('exits 1 with a clear message when the person denies the request', async () => {

@@ -3,10 +3,10 @@ import { Pool } from 'pg';
 import type { ClientConfig, PoolConfig } from 'pg';
 import { OAuthBearerClient, challengeOf } from '../../src/core/auth/oauth/bearerClient';
 import type { OAuthConnectOptions, OAuthParams } from '../../src/core/auth/oauth/connect';
-import { bearerTokenFor, connectWithOAuth } from '../../src/core/auth/oauth/connect';
+import { connectWithOAuth } from '../../src/core/auth/oauth/connect';
 import type { DevicePrompt } from '../../src/core/auth/oauth/deviceFlow';
 import type { TokenCache, TokenCacheKey, TokenSet } from '../../src/core/auth/oauth/tokenCache';
-import { MemoryTokenCache, SecretStoreTokenCache } from '../../src/core/auth/oauth/tokenCache';
+import { MemoryTokenCache, SecretStoreTokenCache, tokenServer } from '../../src/core/auth/oauth/tokenCache';
 import { PgOpsError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/log';
 import type { ApprovalResult } from '../support/oauth/approve';
@@ -72,8 +72,14 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     await rig?.stop();
   });
 
+  /** Over TLS, the server's certificate verified (bearer tokens go over TLS only). */
   function pgConfig(user: string): ClientConfig {
-    return { host: '127.0.0.1', port: rig.server.port, user, database: 'postgres', connectionTimeoutMillis: 10_000, application_name: 'pgops oauth test' };
+    return { host: '127.0.0.1', port: rig.server.port, user, database: 'postgres', connectionTimeoutMillis: 10_000, application_name: 'pgops oauth test', ssl: { ca: rig.serverCaPem } };
+  }
+
+  /** The cache key of the rig's server for these parameters. */
+  function keyOf(p: OAuthParams): TokenCacheKey {
+    return { server: tokenServer('127.0.0.1', rig.server.port), issuer: p.issuer, clientId: p.clientId, scope: p.scope };
   }
 
   function params(overrides: Partial<OAuthParams> = {}): OAuthParams {
@@ -131,7 +137,8 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const [[key, value]] = [...secrets];
     const stored = JSON.parse(value) as TokenSet;
     RecordingCache.seen.add(stored.accessToken);
-    assert.ok(!key.includes(stored.accessToken), 'the secret\'s key names issuer, client and scope only');
+    assert.ok(!key.includes(stored.accessToken), 'the secret\'s key names server, issuer, client and scope only');
+    assert.ok(key.includes(`127.0.0.1:${rig.server.port}`), 'the secret\'s key names the server');
   });
 
   it('connects normally when the server asks for a password instead of OAuth, without any prompt', async () => {
@@ -139,7 +146,6 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const client = await connectWithOAuth({ ...pgConfig('postgres'), password: rig.server.password }, options(params(), nobody));
     assert.deepEqual(await whoAmI(client), { current_user: 'postgres', system_user: 'scram-sha-256:postgres' });
     assert.equal(nobody.prompts.length, 0);
-    assert.equal(await bearerTokenFor({ ...pgConfig('postgres'), password: rig.server.password }, options(params(), nobody)), undefined);
   });
 
   it('uses the refresh token after the access token expired, without asking again', async () => {
@@ -148,7 +154,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const p = params({ clientId: clients.shortToken, scope: `${oauthScope} offline_access` });
     const first = await connectWithOAuth(pgConfig('alice'), options(p, alice, cache));
     await first.end();
-    const before = await cache.get(p);
+    const before = await cache.get(keyOf(p));
     assert.ok(before?.refreshToken, 'the provider issued a refresh token');
     await new Promise((resolve) => setTimeout(resolve, 3500));
     const expired = new OAuthBearerClient({ ...pgConfig('alice'), oauthBearerToken: before.accessToken });
@@ -158,7 +164,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     assert.equal((await whoAmI(second)).current_user, 'alice');
     assert.equal(alice.prompts.length, 1);
     assert.deepEqual([rig.idp.requestCount('/token') - tokenCalls, rig.idp.requestCount('/device/auth') - deviceCalls], [1, 0], 'one refresh request, no new device code');
-    assert.notEqual((await cache.get(p))?.accessToken, before.accessToken);
+    assert.notEqual((await cache.get(keyOf(p)))?.accessToken, before.accessToken);
   });
 
   it('gets the server\'s own error for a token the provider does not know, after answering the challenge', async () => {
@@ -176,7 +182,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const alice = new Person(r, 'alice');
     const cache = new RecordingCache();
     await (await connectWithOAuth(pgConfig('alice'), options(params(), alice, cache))).end();
-    const token = (await cache.get(params()))?.accessToken;
+    const token = (await cache.get(keyOf(params())))?.accessToken;
     const asBob = new OAuthBearerClient({ ...pgConfig('bob'), oauthBearerToken: token });
     await assert.rejects(asBob.connect(), /OAuth bearer authentication failed for user "bob"/);
   });
@@ -186,13 +192,13 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const cache = new RecordingCache();
     await assert.rejects(connectWithOAuth(pgConfig('alice'), options(params(), bobAtTheKeyboard, cache)).catch(remember), (e: unknown) =>
       PgOpsError.is(e, 'oauth-token-rejected') && /OAuth bearer authentication failed for user "alice"/.test(e.message) && /identity/.test(e.hint ?? ''));
-    assert.equal(await cache.get(params()), undefined);
+    assert.equal(await cache.get(keyOf(params())), undefined);
   });
 
   it('replaces a cached token the server rejects by signing in again', async () => {
     const alice = new Person(r, 'alice');
     const cache = new RecordingCache();
-    await cache.set(params(), { accessToken: 'c3RhbGUtdG9rZW4', tokenEndpoint: `${rig.idp.issuer}/token` });
+    await cache.set(keyOf(params()), { accessToken: 'c3RhbGUtdG9rZW4', tokenEndpoint: `${rig.idp.issuer}/token` });
     const client = await connectWithOAuth(pgConfig('alice'), options(params(), alice, cache));
     assert.equal((await whoAmI(client)).current_user, 'alice');
     assert.equal(alice.prompts.length, 1);
@@ -233,7 +239,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const alice = new Person(r, 'alice');
     const cache = new RecordingCache();
     await (await connectWithOAuth(pgConfig('alice'), options(params(), alice, cache))).end();
-    const token = (await cache.get(params()))?.accessToken;
+    const token = (await cache.get(keyOf(params())))?.accessToken;
     const pool = new Pool({ ...pgConfig('alice'), Client: OAuthBearerClient, oauthBearerToken: async () => token, max: 3 } as unknown as PoolConfig);
     try {
       const held = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { oauthParamsFromKeywords } from '../../src/core/auth/oauth/connect';
 import { hbaRulesFromFile } from '../../src/core/conn/hbaAdvice';
-import { oauthClientConfig } from '../../src/core/conn/oauthSession';
+import { tokenServer } from '../../src/core/auth/oauth/tokenCache';
+import { oauthClientConfig, oauthTokenServers } from '../../src/core/conn/oauthSession';
 import { parseProfiles, profileKeys } from '../../src/core/conn/profile';
 import type { ResolveContext } from '../../src/core/conn/resolve';
 import { resolveConnection } from '../../src/core/conn/resolve';
@@ -28,6 +29,14 @@ describe('conn: OAuth session config and local pg_hba.conf copies', () => {
     assert.match(String(config.options), /^-cwork_mem=8MB .*default_transaction_read_only=on/);
     assert.equal(config.application_name, defaultSafety.applicationName);
     assert.equal(oauthClientConfig(resolveConnection('host=h application_name=mine', ctx), r.hosts[0], plain).application_name, 'mine');
+  });
+
+  it('names the servers a profile\'s tokens are kept for exactly as the OAuth attempt connects to them (what Forget OAuth tokens deletes)', () => {
+    const r = resolveConnection('host=db.example.com,other hostaddr=10.0.0.5,10.0.0.6 port=6432,6433 user=alice oauth_issuer=https://idp oauth_client_id=c', ctx);
+    const attempt = sslAttempts(r, r.hosts[0])[0];
+    const config = oauthClientConfig(r, r.hosts[0], attempt);
+    assert.deepEqual(oauthTokenServers(r), ['10.0.0.5:6432', '10.0.0.6:6433']);
+    assert.equal(oauthTokenServers(r)[0], tokenServer(config.host, config.port));
   });
 
   it('takes oauth_client_secret from the conninfo like libpq (and only OAuth keywords start OAuth)', () => {

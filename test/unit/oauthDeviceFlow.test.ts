@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DevicePrompt } from '../../src/core/auth/oauth/deviceFlow';
-import { deviceCodeGrant, refreshTokens, runDeviceFlow } from '../../src/core/auth/oauth/deviceFlow';
+import { deviceCodeGrant, devicePromptText, refreshTokens, runDeviceFlow } from '../../src/core/auth/oauth/deviceFlow';
 import type { ProviderMetadata } from '../../src/core/auth/oauth/discovery';
 import { fetchProviderMetadata } from '../../src/core/auth/oauth/discovery';
 import { CancelledError, PgOpsError } from '../../src/core/errors';
@@ -179,5 +179,11 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
         s.close();
       }
     }
+  });
+
+  it('words the prompt inertly: escape sequences and line breaks from the provider are shown, not obeyed', () => {
+    const text = devicePromptText({ verificationUri: 'https://idp.example/device\x1b]8;;https://evil\x07', userCode: 'AB\x1b[2J\r\nCD\u202e', expiresInSeconds: 60 });
+    assert.doesNotMatch(text, /[\x00-\x1f\x7f-\x9f\u202e]/);
+    assert.equal(text, 'Visit https://idp.example/device\\x1b]8;;https://evil\\x07 and enter the code: AB\\x1b[2J\\r\\nCD\\u{202e}');
   });
 });

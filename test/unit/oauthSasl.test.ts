@@ -62,6 +62,10 @@ async function misbehavingServer(): Promise<{ port: number; saslMessages: string
   return { port: (server.address() as AddressInfo).port, saslMessages, close: () => server.close() };
 }
 
+function plainConfig(port: number): { host: string; port: number; user: string; database: string; connectionTimeoutMillis: number } {
+  return { host: '127.0.0.1', port, user: 'alice', database: 'postgres', connectionTimeoutMillis: 5000 };
+}
+
 describe('SASL OAUTHBEARER messages', () => {
   it('builds the RFC 7628 initial response with a token and the empty one for discovery', () => {
     assert.equal(initialResponse('abc.DEF-123'), 'n,,\x01auth=Bearer abc.DEF-123\x01\x01');
@@ -83,7 +87,8 @@ describe('SASL OAUTHBEARER messages', () => {
 
   it('answers the error challenge with a single 0x01 and refuses a success claimed after it', async () => {
     const server = await misbehavingServer();
-    const client = new OAuthBearerClient({ host: '127.0.0.1', port: server.port, user: 'alice', database: 'postgres', oauthBearerToken: 'dG9rZW4', connectionTimeoutMillis: 5000 });
+    // The scripted server has no TLS: allowed here as PGOAUTHDEBUG=UNSAFE would (the next test shows the default).
+    const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: 'dG9rZW4', oauthAllowUnencrypted: true });
     client.on('error', () => undefined);
     try {
       await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-protocol') && /claimed success after rejecting/.test(e.message));
@@ -95,9 +100,22 @@ describe('SASL OAUTHBEARER messages', () => {
     }
   });
 
+  it('sends no bearer token over plain TCP: only over TLS or a Unix-domain socket', async () => {
+    const server = await misbehavingServer();
+    const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: 'dG9rZW4' });
+    client.on('error', () => undefined);
+    try {
+      await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-tls-required') && e.message.includes(`127.0.0.1:${server.port}`));
+      assert.deepEqual(server.saslMessages, [], 'nothing was sent in the SASL exchange');
+    } finally {
+      await client.end().catch(() => undefined);
+      server.close();
+    }
+  });
+
   it('does not send a token that is not a valid bearer token', async () => {
     const server = await misbehavingServer();
-    const client = new OAuthBearerClient({ host: '127.0.0.1', port: server.port, user: 'alice', database: 'postgres', oauthBearerToken: async () => 'bad token', connectionTimeoutMillis: 5000 });
+    const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: async () => 'bad token', oauthAllowUnencrypted: true });
     client.on('error', () => undefined);
     try {
       await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-token-format') && !e.message.includes('bad token'));

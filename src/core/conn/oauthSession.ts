@@ -1,5 +1,6 @@
 import type { Client, ClientConfig } from 'pg';
 import type { OAuthBearerClient } from '../auth/oauth/bearerClient';
+import { tokenServer } from '../auth/oauth/tokenCache';
 import { CancelledError, PgOpsError } from '../errors';
 import type { Connected, ConnectOptions, SessionInfo } from './connect';
 import { fallbackConnectTimeoutMs, tlsStateOf } from './connect';
@@ -34,20 +35,32 @@ export interface OAuthSessionOptions {
   explainAuthFailure?: ConnectOptions['explainAuthFailure'];
 }
 
+/** The servers an OAuth profile's tokens are kept for (see tokenServer): its hosts as connected to. */
+export function oauthTokenServers(r: ResolvedConnection): string[] {
+  return r.hosts.map((h) => tokenServer(h.hostaddr ?? h.host, h.port));
+}
+
 /**
  * A diagnostic session on a server that authenticates with OAuth. Like the extension, it takes one
- * endpoint, the first host, trying its TLS attempts in sslmode's order (prefer: TLS, then plain).
- * An OAuth error (denied, expired, wrong issuer, cancelled) ends it at once: the device flow is not
- * run twice. Other failures read like those of a password session, pg_hba advice included.
+ * endpoint, the first host, trying its TLS attempts in sslmode's order (prefer: TLS, then plain;
+ * allow: plain, then TLS). A token goes only on an encrypted attempt: a plain one the server answers
+ * with an OAuth challenge moves on to the next attempt, and ends with that refusal when none is left.
+ * Any other OAuth error (denied, expired, wrong issuer, cancelled) ends it at once: the device flow
+ * is not run twice. Other failures read like those of a password session, pg_hba advice included.
  */
 export async function connectResolvedOAuth(r: ResolvedConnection, open: OAuthOpener, opts: OAuthSessionOptions = {}): Promise<Connected> {
   const h = r.hosts[0];
   const failures: AttemptFailure[] = [];
+  let refusedPlain: PgOpsError | undefined;
   for (const attempt of sslAttempts(r, h)) {
     let client: Client;
     try {
       client = await open(oauthClientConfig(r, h, attempt, opts.safety));
     } catch (err) {
+      if (PgOpsError.is(err, 'oauth-tls-required')) {
+        refusedPlain = err;
+        continue;
+      }
       if (PgOpsError.is(err) || CancelledError.is(err)) throw err;
       failures.push(classifyFailure(r, h, attempt.ssl !== false, err, undefined));
       continue;
@@ -60,7 +73,7 @@ export async function connectResolvedOAuth(r: ResolvedConnection, open: OAuthOpe
       throw err;
     }
   }
-  throw await combineFailures(r, failures, opts.explainAuthFailure);
+  throw refusedPlain ?? await combineFailures(r, failures, opts.explainAuthFailure);
 }
 
 async function describeOAuthSession(client: Client, r: ResolvedConnection, h: HostSpec, attempt: SslAttempt): Promise<SessionInfo> {

@@ -35,6 +35,8 @@ export interface TestIdp {
   issuer: string;
   /** PEM of the self-signed certificate; pass as `ca` to trust the issuer. */
   caPem: string;
+  /** Its private key (PEM): lets a test serve another site the same clients already trust (a hostile provider). */
+  keyPem: string;
   /** Plain-HTTP loopback port for the validator's introspection. */
   introspectionPort: number;
   introspectionPath: string;
@@ -50,12 +52,13 @@ export interface TestIdp {
   stop(): Promise<void>;
 }
 
-async function selfSignedCert(dir: string, host: string): Promise<{ key: string; cert: string }> {
-  const keyFile = path.join(dir, 'idp.key');
-  const certFile = path.join(dir, 'idp.crt');
+/** A self-signed certificate for `host` (an IP address), made with openssl into `dir` as NAME.key / NAME.crt. */
+export async function selfSignedCert(dir: string, host: string, name = 'idp'): Promise<{ key: string; cert: string; keyFile: string; certFile: string }> {
+  const keyFile = path.join(dir, `${name}.key`);
+  const certFile = path.join(dir, `${name}.crt`);
   await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
     '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`]);
-  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), keyFile, certFile };
 }
 
 function listen(server: http.Server, host: string): Promise<number> {
@@ -126,7 +129,7 @@ export async function startTestIdp(opts: { host?: string } = {}): Promise<TestId
   const httpServer = http.createServer(counted);
   const introspectionPort = await listen(httpServer, '127.0.0.1');
   return {
-    issuer, caPem: cert, introspectionPort, introspectionPath: '/token/introspection',
+    issuer, caPem: cert, keyPem: key, introspectionPort, introspectionPath: '/token/introspection',
     validatorAuth: Buffer.from(`pg-validator:${validatorSecret}`).toString('base64'),
     confidentialSecret, issuedTokens, requests,
     requestCount: (p) => requests.get(p) ?? 0,

@@ -4,24 +4,31 @@
  * introspects every token with that provider. Connect shows the device code in a notification;
  * "Copy code and open" opens the provider's page in the browser, where the person confirms, signs in
  * and consents; the session that results belongs to that person's role. A confidential client gets
- * its secret through Edit Connection, into Secret Storage. No token or client secret reaches
- * settings or the Output channel.
+ * its secret through Edit Connection, into Secret Storage. A hostile provider's page that is not https
+ * is never opened and its text stays inert. No token or client secret reaches settings or the Output channel.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { approveDeviceCode } from '../../support/oauth/approve';
+import type { HostileProvider } from '../../support/oauth/hostileProvider';
+import { hostile, startHostileProvider } from '../../support/oauth/hostileProvider';
 import { clients } from '../../support/oauth/idp';
+import type { RecordingServer } from '../../support/oauth/recordingServer';
+import { startRecordingServer } from '../../support/oauth/recordingServer';
 import { oauthScope } from '../../support/oauth/rig';
 import { addWorkspaceProfiles, contextMenuEntry, inlineAction, openPostgresOps, outputChannelLog, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
 
 const alice = 'ui-oauth-alice';
 const bob = 'ui-oauth-bob';
+const mallory = 'ui-oauth-hostile';
+/** Control characters other than tab and newline (which innerText uses for layout). */
+const controlChars = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 function conninfo(user: string, clientId: string): string {
   const { oauth } = workbench();
-  // sslmode left at libpq's default (prefer): the rig's server has no TLS, so the client falls back to plain TCP.
+  // sslmode left at libpq's default (prefer): TLS first, which the rig's server has, so the token goes over TLS.
   return `host=127.0.0.1 port=${oauth.server.port} dbname=postgres user=${user} oauth_issuer=${oauth.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'`;
 }
 
@@ -69,9 +76,19 @@ async function pgopsSessionRoles(): Promise<string[]> {
 
 describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
   let restoreSettings = (): void => undefined;
+  let hostileIdp: HostileProvider | undefined;
+  let hostileServer: RecordingServer | undefined;
 
   before(async () => {
-    restoreSettings = addWorkspaceProfiles([{ name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) }]);
+    // A hostile provider on the rig provider's address with its certificate (so the extension host trusts it),
+    // named by a server that asks for OAuth over TLS: what a stranger's connection string could point at.
+    const { oauth } = workbench();
+    const tls = { key: oauth.idp.keyPem, cert: oauth.idp.caPem };
+    hostileIdp = await startHostileProvider({ host: new URL(oauth.idp.issuer).hostname, tls });
+    hostileServer = await startRecordingServer({ discoveryUri: `${hostileIdp.issuer}/.well-known/openid-configuration`, tls });
+    const hostileConninfo = `host=127.0.0.1 port=${hostileServer.port} sslmode=require dbname=postgres user=alice oauth_issuer=${hostileIdp.issuer} oauth_client_id=pg-client`;
+    restoreSettings = addWorkspaceProfiles([{ name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) },
+      { name: mallory, conninfo: hostileConninfo }]);
     const { page } = workbench();
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench().url).origin });
   });
@@ -88,6 +105,8 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     }
     restoreSettings();
     await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: 30_000 });
+    await hostileServer?.close();
+    await hostileIdp?.stop();
   });
 
   it('Connect shows the code; "Copy code and open" copies it and opens the provider, where the person signs in; the session is theirs', async () => {
@@ -152,6 +171,36 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.equal(approval.finalTitle, 'Sign-in Success');
     await waitConnected(page, bob);
     assert.ok((await pgopsSessionRoles()).includes('bob'), 'the server sees a pgops session of role bob');
+  });
+
+  it('never opens a provider page that is not https: the notification says why and offers only the copy; the provider\'s text stays inert', async () => {
+    const { page } = workbench();
+    await openPostgresOps(page);
+    const row = treeRow(viewPane(page, 'Connections'), mallory);
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    const pagesBefore = page.context().pages().length;
+    await inlineAction(row, 'Connect');
+
+    const toast = page.locator('.notification-toast', { hasText: `${mallory}: sign in to PostgreSQL` }).first();
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await toast.innerText();
+    assert.match(text, /The provider's page .* is not an https:\/\/ URL, so pgops does not open it/, text);
+    assert.ok(text.includes('enter the code: WDJB\\x1b[2J\\x1b]0;owned\\x07-MQHT'), `the code is shown with its escapes visible: ${JSON.stringify(text)}`);
+    assert.doesNotMatch(text, controlChars);
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).count(), 0, 'no button opens the page');
+    await screenshot('oauth-hostile-provider');
+    await toast.locator('.monaco-button', { hasText: /^Copy code$/ }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), hostile.userCode, 'the code is copied as the provider sent it');
+
+    const denied = page.locator('.notification-toast', { hasText: /was denied/ }).first();
+    await denied.waitFor({ state: 'visible', timeout: 30_000 });
+    const deniedText = await denied.innerText();
+    assert.match(deniedText, /\(access_denied\)/);
+    assert.doesNotMatch(deniedText, controlChars);
+    // VS Code renders [text](link) in a notification's message as an anchor; the provider's must stay text.
+    assert.equal(await denied.locator('.notification-list-item-message a').count(), 0, 'the provider\'s [text](command:…) made no link');
+    assert.equal(page.context().pages().length, pagesBefore, 'no page was opened');
+    assert.ok(!hostileServer?.sawToken(), 'no token went to the hostile server');
   });
 
   it('keeps every issued token, the client secret and the server password out of settings and the Output channel', () => {

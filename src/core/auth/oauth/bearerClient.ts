@@ -20,6 +20,27 @@ export type BearerTokenSource = string | undefined | (() => string | undefined |
 
 export interface OAuthClientConfig extends ClientConfig {
   oauthBearerToken?: BearerTokenSource;
+  /** Lets a token go over plain TCP: only for PGOAUTHDEBUG=UNSAFE (testing). */
+  oauthAllowUnencrypted?: boolean;
+}
+
+/** pg connects to a Unix-domain socket when the host is a directory path. */
+export function isSocketHost(host: string | undefined): boolean {
+  return !!host && host.startsWith('/');
+}
+
+/** `user@host:port` of a pg client configuration, for messages. */
+export function pgEndpoint(config: { user?: string; host?: string; port?: number }): string {
+  return `${config.user ?? '?'}@${config.host ?? '?'}:${config.port ?? 5432}`;
+}
+
+/** Why a token was not sent over this connection; the caller adds nothing to it. */
+export function tlsRequiredError(endpoint: string): PgOpsError {
+  return new PgOpsError('oauth-tls-required',
+    `The server at ${endpoint} asks for an OAuth bearer token on a connection without TLS; pgops sends bearer tokens only over TLS `
+    + 'or a Unix-domain socket, so no token was requested or sent',
+    'Connect with sslmode=require or sslmode=verify-full (verify-full also checks the server\'s certificate) to a server with ssl=on, '
+    + 'and make its oauth lines hostssl in pg_hba.conf. For local testing only, PGOAUTHDEBUG=UNSAFE allows plain TCP.');
 }
 
 /** RFC 6750 b64token: what the server accepts; anything else would be refused without a useful message. */
@@ -64,6 +85,7 @@ interface PgConnection {
   sendSCRAMClientFinalMessage(data: string): void;
   emit(event: 'error', err: unknown): boolean;
   on(event: string, listener: (...args: unknown[]) => void): void;
+  /** A net.Socket, or a tls.TLSSocket (whose `encrypted` is true) after pg's SSLRequest was accepted. */
   stream: { destroy(): void };
 }
 
@@ -92,12 +114,18 @@ export class OAuthBearerClient extends Client {
   oauthChallenge?: OAuthChallenge;
   /** Whether a bearer token went to the server (false for a discovery request). */
   tokenWasSent = false;
+  /** Whether the server asked for OAUTHBEARER on a connection with TLS or over a Unix-domain socket. */
+  oauthTransportSafe = false;
   private exchange: ExchangeState = 'none';
   private declare readonly tokenSource: BearerTokenSource;
+  private readonly allowUnencrypted: boolean;
+  private readonly endpoint: string;
 
   constructor(config: OAuthClientConfig) {
-    const { oauthBearerToken, ...rest } = config;
+    const { oauthBearerToken, oauthAllowUnencrypted, ...rest } = config;
     super(rest);
+    this.allowUnencrypted = !!oauthAllowUnencrypted;
+    this.endpoint = pgEndpoint(rest);
     // Not enumerable: the token must not show up when someone logs or inspects the client.
     Object.defineProperty(this, 'tokenSource', { value: oauthBearerToken, enumerable: false });
   }
@@ -121,7 +149,11 @@ export class OAuthBearerClient extends Client {
       base._handleAuthSASL.call(this, msg);
       return;
     }
+    const stream = this.con.stream as { encrypted?: boolean };
+    this.oauthTransportSafe = stream.encrypted === true || isSocketHost((this as unknown as { host?: string }).host);
     void this.resolveToken().then((token) => {
+      // Checked here, on the stream itself, so no caller can send a token in the clear by mistake.
+      if (token && !this.oauthTransportSafe && !this.allowUnencrypted) throw tlsRequiredError(this.endpoint);
       if (token && !isBearerToken(token)) {
         throw new PgOpsError('oauth-token-format', 'The OAuth access token contains characters a bearer token may not contain (RFC 6750)',
           'Check the identity provider; the token was not sent.');

@@ -3,14 +3,15 @@ import { PgOpsError } from '../../errors';
 import type { Logger } from '../../log';
 import { silentLogger } from '../../log';
 import type { OAuthChallenge } from './bearerClient';
-import { OAuthBearerClient, challengeOf } from './bearerClient';
+import { OAuthBearerClient, challengeOf, pgEndpoint, tlsRequiredError } from './bearerClient';
 import type { DevicePrompt } from './deviceFlow';
 import { refreshTokens, runDeviceFlow } from './deviceFlow';
 import { fetchProviderMetadata } from './discovery';
 import type { HttpOptions } from './http';
 import { checkServerIssuer, configuredIssuer } from './issuer';
 import type { TokenCache, TokenCacheKey, TokenSet } from './tokenCache';
-import { isFresh } from './tokenCache';
+import { isFresh, tokenServer } from './tokenCache';
+import { inertText } from './untrusted';
 
 /** libpq's OAuth connection parameters. `clientSecret` is a secret: it never goes to settings or logs. */
 export interface OAuthParams {
@@ -28,6 +29,8 @@ export interface OAuthConnectOptions extends HttpOptions {
   params: OAuthParams;
   cache: TokenCache;
   onPrompt(prompt: DevicePrompt): void | Promise<void>;
+  /** Bearer tokens over plain TCP: only with PGOAUTHDEBUG=UNSAFE (stricter than libpq, which has no such check). */
+  allowUnencrypted?: boolean;
   logger?: Logger;
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -38,15 +41,11 @@ export function unsafeOAuthDebug(env: NodeJS.ProcessEnv = process.env): boolean 
   return env.PGOAUTHDEBUG === 'UNSAFE';
 }
 
-function where(config: ClientConfig): string {
-  return `${config.user ?? '?'}@${config.host ?? '?'}:${config.port ?? 5432}`;
-}
-
-type Attempt = { client: OAuthBearerClient } | { challenge: OAuthChallenge; error: unknown };
+type Attempt = { client: OAuthBearerClient } | { challenge: OAuthChallenge; error: unknown; transportSafe: boolean };
 
 /** One connection attempt; a fresh Client each time, as a pg Client cannot reconnect. */
-async function attempt(config: ClientConfig, token: string | undefined): Promise<Attempt> {
-  const client = new OAuthBearerClient({ ...config, oauthBearerToken: token });
+async function attempt(config: ClientConfig, token: string | undefined, o: OAuthConnectOptions): Promise<Attempt> {
+  const client = new OAuthBearerClient({ ...config, oauthBearerToken: token, oauthAllowUnencrypted: o.allowUnencrypted });
   try {
     await client.connect();
     return { client };
@@ -54,14 +53,14 @@ async function attempt(config: ClientConfig, token: string | undefined): Promise
     await client.end().catch(() => undefined);
     const challenge = challengeOf(err);
     if (!challenge) throw err;
-    return { challenge, error: err };
+    return { challenge, error: err, transportSafe: client.oauthTransportSafe };
   }
 }
 
 /** Checks the challenge like libpq and returns the issuer, discovery URI and scope to use. */
-function readChallenge(ch: OAuthChallenge, o: OAuthConnectOptions): { issuer: string; discoveryUri: string; scope?: string } {
+function readChallenge(ch: OAuthChallenge, o: OAuthConnectOptions): ServerIssuer {
   if (ch.status !== 'invalid_token') {
-    throw new PgOpsError('oauth-rejected', `The server rejected the OAuth bearer token: ${ch.status}`, 'Check the server\'s pg_hba.conf oauth line and its validator.');
+    throw new PgOpsError('oauth-rejected', `The server rejected the OAuth bearer token: ${inertText(ch.status, 100)}`, 'Check the server\'s pg_hba.conf oauth line and its validator.');
   }
   if (!ch.openidConfiguration) {
     throw new PgOpsError('oauth-protocol', 'The server did not name its OAuth issuer (no openid-configuration in its challenge)', 'Check the issuer option of the server\'s pg_hba.conf oauth line.');
@@ -70,18 +69,24 @@ function readChallenge(ch: OAuthChallenge, o: OAuthConnectOptions): { issuer: st
   return { issuer, discoveryUri: ch.openidConfiguration, scope: o.params.scope ?? ch.scope };
 }
 
-function cacheKey(o: OAuthConnectOptions): TokenCacheKey {
-  return { issuer: o.params.issuer, clientId: o.params.clientId, scope: o.params.scope };
+interface ServerIssuer {
+  issuer: string;
+  discoveryUri: string;
+  scope?: string;
+}
+
+/** Tokens are kept per server (as connected to), issuer, client and scope: never offered to another server. */
+function cacheKey(config: ClientConfig, o: OAuthConnectOptions): TokenCacheKey {
+  return { server: tokenServer(config.host, config.port), issuer: o.params.issuer, clientId: o.params.clientId, scope: o.params.scope };
 }
 
 /** The cached token, refreshed when it has expired; undefined when there is none or the refresh fails. */
-async function cachedToken(o: OAuthConnectOptions, log: Logger): Promise<TokenSet | undefined> {
-  const key = cacheKey(o);
+async function cachedToken(o: OAuthConnectOptions, key: TokenCacheKey, log: Logger): Promise<TokenSet | undefined> {
   const cached = await o.cache.get(key);
   if (!cached) return undefined;
   const now = (o.now ?? Date.now)();
   if (isFresh(cached, now)) {
-    log.info(`OAuth: using the cached access token from ${o.params.issuer}`);
+    log.info(`OAuth: using the cached access token from ${o.params.issuer} for ${key.server}`);
     return cached;
   }
   if (!cached.refreshToken) {
@@ -103,18 +108,18 @@ async function cachedToken(o: OAuthConnectOptions, log: Logger): Promise<TokenSe
 }
 
 /** Discovery metadata + device flow; caches and returns the new tokens. */
-async function signIn(o: OAuthConnectOptions, ch: OAuthChallenge, log: Logger): Promise<TokenSet> {
-  const { issuer, discoveryUri, scope } = readChallenge(ch, o);
+async function signIn(o: OAuthConnectOptions, server: ServerIssuer, key: TokenCacheKey, log: Logger): Promise<TokenSet> {
+  const { issuer, discoveryUri, scope } = server;
   const meta = await fetchProviderMetadata(discoveryUri, issuer, o);
   log.info(`OAuth: starting the device authorization flow at ${issuer} for client ${o.params.clientId}`);
   const tokens = await runDeviceFlow(meta, {
     ...o, clientId: o.params.clientId, clientSecret: o.params.clientSecret, scope,
     onPrompt: (p) => {
-      log.info(`OAuth: waiting for the sign-in at ${p.verificationUri} to be approved`);
+      log.info(`OAuth: waiting for the sign-in at ${inertText(p.verificationUri)} to be approved`);
       return o.onPrompt(p);
     },
   });
-  await o.cache.set(cacheKey(o), tokens);
+  await o.cache.set(key, tokens);
   log.info(`OAuth: obtained an access token from ${issuer}${tokens.expiresAt ? ` valid for ${Math.round((tokens.expiresAt - (o.now ?? Date.now)()) / 1000)} s` : ''}`);
   return tokens;
 }
@@ -122,64 +127,48 @@ async function signIn(o: OAuthConnectOptions, ch: OAuthChallenge, log: Logger): 
 /** libpq's checks before connecting: both parameters set, and an https issuer (unless unsafe debug). */
 function checkParams(config: ClientConfig, o: OAuthConnectOptions): void {
   if (!o.params.issuer || !o.params.clientId) {
-    throw new PgOpsError('oauth-params', `OAuth for ${where(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
+    throw new PgOpsError('oauth-params', `OAuth for ${pgEndpoint(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
   }
   configuredIssuer(o.params.issuer, !!o.allowHttp);
 }
 
 function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): PgOpsError {
-  const serverText = (err as { message?: string }).message ?? String(err);
-  return new PgOpsError('oauth-token-rejected', `The server at ${where(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
+  const serverText = inertText((err as { message?: string }).message ?? String(err));
+  return new PgOpsError('oauth-token-rejected', `The server at ${pgEndpoint(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
     'The provider issued the token but the server\'s validator refused it: check that the signed-in identity matches the database user (or the pg_ident map) and that the token carries the scope the server requires.', { cause: err });
 }
 
 /**
- * Connects like libpq does with OAuth: a cached (or refreshed) token first; otherwise a discovery
- * round (empty auth) that learns the issuer and closes, the device flow outside any connection
- * (the server's authentication_timeout would end a connection held open during approval), then a
- * second connection with the token. The issuer must match `oauth_issuer` before any token is
- * requested or sent. Servers that do not ask for OAuth are connected to normally.
+ * Connects like libpq's builtin flow, and stricter. First a discovery round (empty auth) on every
+ * connection: the server's challenge must name `oauth_issuer` exactly, and the connection must use
+ * TLS (or a Unix-domain socket; plain TCP only with PGOAUTHDEBUG=UNSAFE), before any token is
+ * looked up, requested or sent. Then a second connection with the token cached for this server,
+ * issuer, client and scope; without one (or when the server refuses it), the device flow runs
+ * outside any connection (the server's authentication_timeout would end one held open during
+ * approval) and a new connection sends the new token. Servers that do not ask for OAuth are
+ * connected to normally, by the discovery connection itself.
  */
 export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOptions): Promise<OAuthBearerClient> {
   const log = o.logger ?? silentLogger;
   checkParams(config, o);
-  let challenge: OAuthChallenge | undefined;
-  const cached = await cachedToken(o, log);
+  log.info(`OAuth: asking the server at ${pgEndpoint(config)} for its issuer (discovery)`);
+  const discovery = await attempt(config, undefined, o);
+  if ('client' in discovery) return discovery.client;
+  const server = readChallenge(discovery.challenge, o);
+  if (!discovery.transportSafe && !o.allowUnencrypted) throw tlsRequiredError(pgEndpoint(config));
+  const key = cacheKey(config, o);
+  const cached = await cachedToken(o, key, log);
   if (cached) {
-    const first = await attempt(config, cached.accessToken);
+    const first = await attempt(config, cached.accessToken, o);
     if ('client' in first) return first.client;
-    log.info(`OAuth: the server at ${where(config)} refused the cached token; signing in again`);
-    await o.cache.delete(cacheKey(o));
-    challenge = first.challenge;
-  } else {
-    log.info(`OAuth: asking the server at ${where(config)} for its issuer (discovery)`);
-    const discovery = await attempt(config, undefined);
-    if ('client' in discovery) return discovery.client;
-    challenge = discovery.challenge;
+    log.info(`OAuth: the server at ${pgEndpoint(config)} refused the cached token; signing in again`);
+    await o.cache.delete(key);
   }
-  const tokens = await signIn(o, challenge, log);
-  const second = await attempt(config, tokens.accessToken);
+  const tokens = await signIn(o, server, key, log);
+  const second = await attempt(config, tokens.accessToken, o);
   if ('client' in second) return second.client;
-  await o.cache.delete(cacheKey(o));
+  await o.cache.delete(key);
   throw rejected(config, o, second.error);
-}
-
-/**
- * A token for `config`'s server without keeping a connection: the cached (or refreshed) one, else a
- * discovery round and the device flow. For pools (`new Pool({ Client: OAuthBearerClient,
- * oauthBearerToken })`). Undefined when the server does not ask for OAuth at all.
- */
-export async function bearerTokenFor(config: ClientConfig, o: OAuthConnectOptions): Promise<string | undefined> {
-  const log = o.logger ?? silentLogger;
-  checkParams(config, o);
-  const cached = await cachedToken(o, log);
-  if (cached) return cached.accessToken;
-  const discovery = await attempt(config, undefined);
-  if ('client' in discovery) {
-    await discovery.client.end();
-    return undefined;
-  }
-  return (await signIn(o, discovery.challenge, log)).accessToken;
 }
 
 /** The OAuth parameters among libpq connection keywords; undefined when none is set. */
@@ -189,11 +178,11 @@ export function oauthParamsFromKeywords(k: Readonly<Record<string, string | unde
 }
 
 /**
- * libpq's environment switches: PGOAUTHDEBUG=UNSAFE allows http:// issuers and, only then,
- * PGOAUTHCAFILE names an extra CA bundle. Both are for testing against local providers.
+ * libpq's environment switches: PGOAUTHDEBUG=UNSAFE allows http:// issuers (and here bearer tokens
+ * over plain TCP) and, only then, PGOAUTHCAFILE names an extra CA bundle. All for testing only.
  */
-export function oauthHttpFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): Pick<OAuthConnectOptions, 'allowHttp' | 'ca'> {
+export function oauthHttpFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): Pick<OAuthConnectOptions, 'allowHttp' | 'allowUnencrypted' | 'ca'> {
   const allowHttp = unsafeOAuthDebug(env);
   const caFile = allowHttp ? env.PGOAUTHCAFILE : undefined;
-  return { allowHttp, ca: caFile ? readFile(caFile) : undefined };
+  return { allowHttp, allowUnencrypted: allowHttp, ca: caFile ? readFile(caFile) : undefined };
 }

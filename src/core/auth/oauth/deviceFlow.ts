@@ -3,8 +3,12 @@ import type { ProviderMetadata } from './discovery';
 import type { HttpOptions, HttpResponse } from './http';
 import { httpExchange, jsonObject } from './http';
 import type { TokenSet } from './tokenCache';
+import { inertText } from './untrusted';
 
-/** What the user must see: where to go and which code to enter. The user code is not logged. */
+/**
+ * What the user must see: where to go and which code to enter, as the provider sent them (show them
+ * through devicePromptText or inertText, open a page only through verificationPage). The user code is not logged.
+ */
 export interface DevicePrompt {
   verificationUri: string;
   verificationUriComplete?: string;
@@ -57,16 +61,16 @@ function withClientAuth(form: Record<string, string>, id: OAuthClientIdentity): 
 function tokenError(res: HttpResponse, url: string, what: string): { error: string; description: string } {
   const doc = jsonObject(res, what, url);
   const error = typeof doc.error === 'string' ? doc.error : '';
-  if (!error) throw new PgOpsError('oauth-http', `The ${what} at ${url} answered HTTP ${res.status} without an OAuth error code`, 'Check the identity provider.');
-  return { error, description: typeof doc.error_description === 'string' ? doc.error_description : error };
+  if (!error) throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered HTTP ${res.status} without an OAuth error code`, 'Check the identity provider.');
+  return { error: inertText(error, 100), description: inertText(typeof doc.error_description === 'string' ? doc.error_description : error) };
 }
 
 function tokenSetFrom(doc: Record<string, unknown>, tokenEndpoint: string, now: number, previousRefresh?: string): TokenSet {
   if (typeof doc.access_token !== 'string' || typeof doc.token_type !== 'string') {
-    throw new PgOpsError('oauth-http', `The token endpoint ${tokenEndpoint} answered without access_token or token_type`, 'Check the identity provider.');
+    throw new PgOpsError('oauth-http', `The token endpoint ${inertText(tokenEndpoint)} answered without access_token or token_type`, 'Check the identity provider.');
   }
   if (doc.token_type.toLowerCase() !== 'bearer') {
-    throw new PgOpsError('oauth-http', `The token endpoint ${tokenEndpoint} issued a "${doc.token_type}" token, not a bearer token`, 'Check the identity provider.');
+    throw new PgOpsError('oauth-http', `The token endpoint ${inertText(tokenEndpoint)} issued a "${inertText(doc.token_type, 40)}" token, not a bearer token`, 'Check the identity provider.');
   }
   const expiresIn = typeof doc.expires_in === 'number' ? doc.expires_in : undefined;
   return {
@@ -161,7 +165,7 @@ export async function refreshTokens(tokens: TokenSet, issuer: string, opts: OAut
   return tokenSetFrom(jsonObject(res, what, tokens.tokenEndpoint), tokens.tokenEndpoint, (opts.now ?? Date.now)(), tokens.refreshToken);
 }
 
-/** libpq's wording of the prompt, shared by the CLI and the extension. */
+/** libpq's wording of the prompt, shared by the CLI and the extension; the provider's text is shown inertly. */
 export function devicePromptText(p: DevicePrompt): string {
-  return `Visit ${p.verificationUri} and enter the code: ${p.userCode}`;
+  return `Visit ${inertText(p.verificationUri)} and enter the code: ${inertText(p.userCode, 100)}`;
 }

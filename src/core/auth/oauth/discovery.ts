@@ -1,6 +1,7 @@
 import { PgOpsError } from '../../errors';
 import type { HttpOptions } from './http';
 import { checkEndpointScheme, httpExchange, jsonObject } from './http';
+import { inertText } from './untrusted';
 
 /** The parts of the provider's metadata (RFC 8414 / OpenID Discovery) the device flow needs. */
 export interface ProviderMetadata {
@@ -17,7 +18,7 @@ export async function fetchProviderMetadata(discoveryUri: string, expectedIssuer
   const what = `OAuth discovery document of issuer ${expectedIssuer}`;
   const res = await httpExchange({ url: discoveryUri, method: 'GET' }, http, what);
   if (res.status !== 200) {
-    throw new PgOpsError('oauth-discovery', `The ${what} at ${discoveryUri} answered HTTP ${res.status}`,
+    throw new PgOpsError('oauth-discovery', `The ${what} at ${inertText(discoveryUri)} answered HTTP ${res.status}`,
       'Check that the issuer in pg_hba.conf is the identity provider\'s issuer URL.');
   }
   const doc = jsonObject(res, what, discoveryUri);
@@ -25,10 +26,10 @@ export async function fetchProviderMetadata(discoveryUri: string, expectedIssuer
   const issuer = str('issuer');
   const tokenEndpoint = str('token_endpoint');
   if (!issuer || !tokenEndpoint) {
-    throw new PgOpsError('oauth-discovery', `The ${what} at ${discoveryUri} lacks "issuer" or "token_endpoint"`, 'Check the identity provider.');
+    throw new PgOpsError('oauth-discovery', `The ${what} at ${inertText(discoveryUri)} lacks "issuer" or "token_endpoint"`, 'Check the identity provider.');
   }
   if (issuer !== expectedIssuer) {
-    throw new PgOpsError('oauth-issuer-mismatch', `The issuer identifier (${issuer}) in ${discoveryUri} does not match oauth_issuer (${expectedIssuer}); no token was requested`,
+    throw new PgOpsError('oauth-issuer-mismatch', `The issuer identifier (${inertText(issuer)}) in ${inertText(discoveryUri)} does not match oauth_issuer (${expectedIssuer}); no token was requested`,
       'Set oauth_issuer to exactly the provider\'s issuer identifier.');
   }
   const device = str('device_authorization_endpoint');

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { CancelledError, PgOpsError } from '../../errors';
+import { inertText } from './untrusted';
 
 /** How to reach the identity provider: extra trusted CA (PEM) and whether plain http is allowed. */
 export interface HttpOptions {
@@ -37,11 +38,11 @@ export function checkEndpointScheme(url: string, what: string, allowHttp: boolea
   try {
     parsed = new URL(url);
   } catch {
-    throw new PgOpsError('oauth-url', `The ${what} "${url}" is not a valid URL`, 'Check the issuer configuration of the identity provider.');
+    throw new PgOpsError('oauth-url', `The ${what} "${inertText(url)}" is not a valid URL`, 'Check the issuer configuration of the identity provider.');
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && allowHttp) return parsed;
-  throw new PgOpsError('oauth-https-required', `The ${what} "${url}" does not use HTTPS`,
+  throw new PgOpsError('oauth-https-required', `The ${what} "${inertText(url)}" does not use HTTPS`,
     'OAuth endpoints must use https://. For local testing only, set PGOAUTHDEBUG=UNSAFE to allow http://.');
 }
 
@@ -104,17 +105,17 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions, what: st
 export function jsonObject(res: HttpResponse, what: string, url: string): Record<string, unknown> {
   const type = res.contentType.split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new PgOpsError('oauth-http', `The ${what} at ${url} answered with content type "${res.contentType}" instead of application/json`,
+    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered with content type "${inertText(res.contentType, 100)}" instead of application/json`,
       'Check that the issuer URL points at an OAuth authorization server.');
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body);
   } catch {
-    throw new PgOpsError('oauth-http', `The ${what} at ${url} answered with malformed JSON`, 'Check the identity provider.');
+    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered with malformed JSON`, 'Check the identity provider.');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new PgOpsError('oauth-http', `The ${what} at ${url} did not answer with a JSON object`, 'Check the identity provider.');
+    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} did not answer with a JSON object`, 'Check the identity provider.');
   }
   return parsed as Record<string, unknown>;
 }

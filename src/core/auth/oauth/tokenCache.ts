@@ -8,11 +8,22 @@ export interface TokenSet {
   tokenEndpoint: string;
 }
 
-/** Who a token is for; the extension backs this with SecretStorage, the CLI and tests with memory. */
+/**
+ * Who a token is for: the server it may be sent to (`host:port` as connected to, see tokenServer),
+ * and the issuer, client and scope it was issued for. The extension backs this with SecretStorage,
+ * the CLI and tests with memory.
+ */
 export interface TokenCacheKey {
+  server: string;
   issuer: string;
   clientId: string;
   scope?: string;
+}
+
+/** The server part of a key: host (or socket directory, or hostaddr) and port, exactly as connected to. */
+export function tokenServer(host: string | undefined, port: number | undefined): string {
+  const h = host ?? 'localhost';
+  return `${h.includes(':') ? `[${h}]` : h}:${port ?? 5432}`;
 }
 
 export interface TokenCache {
@@ -23,6 +34,14 @@ export interface TokenCache {
 
 /** A stable string for a key, for caches that store by name. Holds no secret. */
 export function tokenCacheId(key: TokenCacheKey): string {
+  return JSON.stringify([key.server, key.issuer, key.clientId, key.scope ?? '']);
+}
+
+/**
+ * The id pgops used before tokens were bound to a server (issuer, client, scope). Such entries are
+ * never read (a token kept that way may have been sent to any server); forget deletes them.
+ */
+function legacyTokenCacheId(key: Omit<TokenCacheKey, 'server'>): string {
   return JSON.stringify([key.issuer, key.clientId, key.scope ?? '']);
 }
 
@@ -57,7 +76,7 @@ export interface SecretStore {
   delete(key: string): PromiseLike<void>;
 }
 
-/** Tokens kept in a secret store, one secret per issuer + client + scope; the key holds no secret. */
+/** Tokens kept in a secret store, one secret per server + issuer + client + scope; the key holds no secret. */
 export class SecretStoreTokenCache implements TokenCache {
   constructor(private readonly secrets: SecretStore, private readonly prefix = 'pgops.oauth.tokens:') {}
 
@@ -71,6 +90,12 @@ export class SecretStoreTokenCache implements TokenCache {
 
   async delete(key: TokenCacheKey): Promise<void> {
     await this.secrets.delete(this.prefix + tokenCacheId(key));
+  }
+
+  /** Sign-out: the tokens of these parameters for each of `servers`, and any entry stored under the old key. */
+  async forget(key: Omit<TokenCacheKey, 'server'>, servers: string[]): Promise<void> {
+    for (const server of servers) await this.delete({ ...key, server });
+    await this.secrets.delete(this.prefix + legacyTokenCacheId(key));
   }
 }
 
