@@ -12,6 +12,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'pg';
+import { Client as PgClient } from 'pg';
+import { pgbenchOptions } from '../../src/core/bench/commandLine';
 import { collectDbFacts } from '../../src/core/bench/dbFacts';
 import { readServerHbaRules } from '../../src/core/auth/hba';
 import { readServerSideFacts } from '../../src/core/conn/authPlanFor';
@@ -42,10 +44,13 @@ const trojanDb = 'pgops_trojans';
 const planter = 'pgops_trojan_planter';
 const extSchema = 'pgops ext';
 const pgbench = '/usr/lib/postgresql/15/bin/pgbench';
+/** The names the security review reproduced, and the commonest catalog calls. */
+const reviewedNames = ['unnest', 'pg_relation_size', 'pg_stat_statements_reset', 'current_setting', 'pg_wal_lsn_diff', 'format_type'];
 
 /** What this test drives, so a reader can check it against `grep -rn "query(" src/core`. */
 const entryPoints = [
-  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn, bench (init, CHECKPOINT and both resets, db facts before/after, wait and statement observers, pgbench)',
+  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn',
+  'CLI: bench (init, CHECKPOINT and both resets, db facts before/after, wait and statement observers, pgbench)',
   'conn/connect connectResolved (target_session_attrs any, primary, read-write: SHOW transaction_read_only, pg_is_in_recovery) and describeSession',
   'conn/session serverVersionNum; conn/authPlanFor readServerSideFacts; auth/hba readServerHbaRules',
   'diag/queryStatsLoad loadQueryStats cumulative (every order) and delta (probe, health notes, canReset, snapshots, changed counters, texts)',
@@ -59,7 +64,7 @@ const entryPoints = [
 
 describe('search_path trojans: the functions core SQL calls are read from the source', () => {
   it('finds the calls in src/core strings, including the ones the security review named', () => {
-    for (const name of ['unnest', 'pg_relation_size', 'pg_stat_statements_reset', 'current_setting', 'pg_wal_lsn_diff', 'pgstattuple', 'format_type', 'count']) {
+    for (const name of [...reviewedNames, 'pgstattuple', 'count']) {
       assert.ok(sourceNames.has(name), `${name} not found in the strings of src/core`);
     }
     console.log(`      entry points driven:\n${entryPoints.map((e) => `        - ${e}`).join('\n')}`);
@@ -76,7 +81,8 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
   const slot = (kind: string) => `pgops_trojan_${kind}`;
 
   async function session(info = conninfo()): Promise<Client> {
-    return (await connectResolved(resolveCliConnection(info, env()), { safety: { applicationName: 'pgops trojan test', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true } })).client;
+    const safety = { applicationName: 'pgops trojan test', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true };
+    return (await connectResolved(resolveCliConnection(info, env()), { safety })).client;
   }
 
   /** The test's own superuser session in the trojans' database, with its path pinned too. */
@@ -148,7 +154,8 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
   });
 
   async function dropLeftovers(admin: Client): Promise<void> {
-    await admin.query("SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name LIKE 'pgops\\_trojan\\_%' AND NOT active");
+    await admin.query(`SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots
+      WHERE slot_name LIKE 'pgops\\_trojan\\_%' AND NOT active`);
     await admin.query(`DROP DATABASE IF EXISTS ${trojanDb} WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS ${planter}`);
   }
@@ -180,10 +187,12 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     const names = plan.functionNames;
     console.log(`      ${names.length} functions, ${plan.lookalikes.length} look-alikes: ${names.join(', ')}`);
     if (plan.skipped.length) console.log(`      not imitable: ${plan.skipped.join('; ')}`);
-    for (const name of ['unnest', 'pg_relation_size', 'pg_stat_statements_reset', 'current_setting', 'pg_wal_lsn_diff', 'pgstatindex', 'format_type', 'array_agg']) {
+    for (const name of [...reviewedNames, 'pgstatindex', 'array_agg']) {
       assert.ok(names.includes(name), `${name} is not among the planted names`);
     }
-    for (const sig of ['unnest(text[])', 'unnest(bigint[])', 'unnest(oid[])', 'pg_relation_size(oid)', 'pg_stat_statements_reset()', 'count(name)', 'array_agg(text)']) {
+    const signatures = ['unnest(text[])', 'unnest(bigint[])', 'unnest(oid[])', 'pg_relation_size(oid)', 'pg_stat_statements_reset()',
+      'count(name)', 'array_agg(text)'];
+    for (const sig of signatures) {
       assert.ok(plan.lookalikes.some((l) => l.signature === sig), `no look-alike ${sig}`);
     }
   });
@@ -208,6 +217,33 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     assert.equal(JSON.parse(r.out).serverVersionNum >= major * 10000, true);
     await cli(['stats', '--conn', conninfo(" options='-c search_path=public,pg_catalog'"), '--json']);
   }));
+
+  it('a session opened with a user options string naming public still searches only the catalog', async () => {
+    const c = await session(conninfo(" options='-c search_path=public,pg_catalog'"));
+    try {
+      assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, ['pg_catalog']);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('a pgbench search_path with spaces, quotes and backslashes reaches the server as written', async () => {
+    const weird = 'we"ird \\ na\tme';
+    const db = await pinnedAdmin();
+    try {
+      await db.query(`CREATE SCHEMA ${quoteIdent(weird)}`);
+      const options = pgbenchOptions('-c work_mem=8MB', { searchPath: [weird, 'public'] });
+      const c = new PgClient({ host: srv().socketDir, port: srv().port, user: 'postgres', database: trojanDb, options });
+      await c.connect();
+      try {
+        assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, ['pg_catalog', weird, 'public']);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await db.end();
+    }
+  });
 
   it('pgops stats with every order', () => withoutTrojans('stats', async () => {
     for (const order of statementOrders) {
@@ -241,13 +277,14 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       assert.doesNotMatch(resets, /failed/);
       const errors = Object.entries(report.sections.db.reports).filter(([, item]) => /^Error/.test(String(item.data)));
       assert.deepEqual(errors.map(([k]) => k), [], 'database facts that failed');
-      assert.ok(!(report.pgops?.environmentNotes ?? []).some((n) => /not collected/.test(n) && !/system facts/.test(n)), (report.pgops?.environmentNotes ?? []).join('\n'));
+      const notes = report.pgops?.environmentNotes ?? [];
+      assert.ok(!notes.some((n) => /not collected/.test(n) && !/system facts/.test(n)), notes.join('\n'));
       assert.ok(report.pgops?.iterations.every((it) => (it.topStatements ?? []).length > 0), 'top statements of every iteration');
       assert.deepEqual((report.pgops?.plan as { searchPath?: string[] } | undefined)?.searchPath, ['public']);
       const db = await pinnedAdmin();
       try {
         const seen = (await db.query<{ path: string }>('SELECT DISTINCT path FROM public.sp_seen')).rows.map((r) => r.path);
-        assert.deepEqual(seen, ['public'], 'the search_path pgbench ran with');
+        assert.deepEqual(seen, ['"public"'], 'the search_path pgbench ran with');
       } finally {
         await db.end();
       }

@@ -35,14 +35,17 @@ function stringTexts(file: string): string[] {
 }
 
 /**
- * Identifiers followed by `(` in any string of src/core, lower-cased, with the files they appear
- * in. Words of prose and SQL keywords come along; callers keep the names pg_proc knows.
+ * Identifiers followed by `(` in any string of src/core, and strings that are one identifier (a
+ * name handed to a qualifying helper, as in `${quoteQualified(schema, 'pgstatindex')}(…)`),
+ * lower-cased, with the files they appear in. Words of prose and SQL keywords come along;
+ * callers keep the names pg_proc knows.
  */
 export function calledNamesInSource(coreDir: string): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const file of tsFiles(coreDir)) {
     for (const text of stringTexts(file)) {
-      for (const m of text.matchAll(/(?<![\w$])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g)) {
+      const bare = /^[A-Za-z_][A-Za-z0-9_]*$/.test(text) ? [['', text]] : [];
+      for (const m of [...text.matchAll(/(?<![\w$])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g), ...bare]) {
         const name = m[1].toLowerCase();
         const files = names.get(name) ?? [];
         const rel = path.relative(coreDir, file);
@@ -72,7 +75,8 @@ interface ProcRow {
 const procSql = `SELECT p.proname::text AS proname, n.nspname::text AS nspname, p.prokind::text AS prokind, a.aggkind::text AS aggkind,
   p.proretset, pg_catalog.format_type(p.prorettype, NULL) AS rettype,
   ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM pg_catalog.unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, i) ORDER BY i) AS argtypes,
-  coalesce((SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', coalesce(p.proargnames[i], 'o' || i), 'type', pg_catalog.format_type(t, NULL)) ORDER BY i)
+  coalesce((SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', coalesce(p.proargnames[i], 'o' || i),
+                                                                    'type', pg_catalog.format_type(t, NULL)) ORDER BY i)
     FROM pg_catalog.unnest(p.proallargtypes) WITH ORDINALITY u(t, i) WHERE p.proargmodes[i] IN ('o', 't')), '[]') AS outs,
   p.provariadic <> 0 AS variadic, p.pronargdefaults::int AS nargdefaults
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -81,11 +85,13 @@ WHERE p.proname = ANY ($1::text[]) AND n.nspname = ANY ($2::text[])
 ORDER BY 1, 2, p.oid`;
 
 /** What pgops passes where a function takes a polymorphic or "any" argument. */
-export const concreteTypes = ['text', 'name', 'oid', 'integer', 'bigint', 'smallint', 'boolean', 'double precision', 'numeric', 'pg_lsn', 'timestamp with time zone', 'bytea'];
+export const concreteTypes = ['text', 'name', 'oid', 'integer', 'bigint', 'smallint', 'boolean', 'double precision', 'numeric', 'pg_lsn',
+  'timestamp with time zone', 'bytea'];
 const elementPolymorphic = new Set(['anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray']);
 const arrayPolymorphic = new Set(['anyarray', 'anycompatiblearray']);
 /** Pseudo-types no SQL of pgops can pass; an overload taking one cannot be what pgops calls. */
-const uncallable = /^(internal|cstring|trigger|event_trigger|language_handler|fdw_handler|table_am_handler|index_am_handler|tsm_handler|anyenum|anyrange|anymultirange|anycompatiblerange|anycompatiblemultirange)$/;
+const uncallable = new RegExp(`^(${['internal', 'cstring', 'trigger', 'event_trigger', 'language_handler', 'fdw_handler', 'table_am_handler',
+  'index_am_handler', 'tsm_handler', 'anyenum', 'anyrange', 'anymultirange', 'anycompatiblerange', 'anycompatiblemultirange'].join('|')})$`);
 
 export interface Lookalike {
   /** e.g. unnest(text[]) */
@@ -130,7 +136,8 @@ function concreteArgLists(p: ProcRow): string[][] {
 }
 
 function concreteResult(type: string, args: string[], p: ProcRow): string {
-  const element = p.argtypes.map((t, i) => (elementPolymorphic.has(t) ? args[i] : arrayPolymorphic.has(t) ? args[i]?.replace(/\[\]$/, '') : undefined)).find((x) => x);
+  const elementAt = (t: string, i: number) => (elementPolymorphic.has(t) ? args[i] : arrayPolymorphic.has(t) ? args[i]?.replace(/\[\]$/, '') : undefined);
+  const element = p.argtypes.map(elementAt).find((x) => x);
   if (elementPolymorphic.has(type)) return element ?? 'text';
   if (arrayPolymorphic.has(type)) return `${element ?? 'text'}[]`;
   return type;
@@ -159,7 +166,8 @@ function lookalike(p: ProcRow, args: string[]): Lookalike {
   const outs = p.outs.map((o) => `OUT ${quoteIdent(o.name)} ${concreteResult(o.type, args, p)}`);
   const ret = p.outs.length ? (p.proretset ? 'SETOF record' : 'record') : `${p.proretset ? 'SETOF ' : ''}${concreteResult(p.rettype, args, p)}`;
   const returns = p.proretset || p.outs.length || p.rettype === 'void' ? 'RETURN;' : 'RETURN NULL;';
-  return { signature, ddl: [`CREATE FUNCTION ${fn}(${[...args, ...outs].join(', ')}) RETURNS ${ret} LANGUAGE plpgsql AS $trojan$ BEGIN ${fired} ${returns} END $trojan$`] };
+  const body = `$trojan$ BEGIN ${fired} ${returns} END $trojan$`;
+  return { signature, ddl: [`CREATE FUNCTION ${fn}(${[...args, ...outs].join(', ')}) RETURNS ${ret} LANGUAGE plpgsql AS ${body}`] };
 }
 
 function quoteLiteralSql(s: string): string {
