@@ -18,3 +18,21 @@ export function quoteLiteral(value: string): string {
   if (value.includes('\0')) throw new Error('SQL literal contains a NUL byte');
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+/**
+ * The search_path of every session pgops opens (CVE-2018-1058): the catalog only, and the session's
+ * temporary schema named last so its objects never shadow the catalog's. Function lookup picks the
+ * best-matching signature anywhere on the path, so `public.unnest(text[])` would beat
+ * `pg_catalog.unnest(anyarray)` even with pg_catalog first: nothing but the catalog may be on it.
+ */
+export const pinnedSearchPath: readonly string[] = ['pg_catalog', 'pg_temp'];
+
+/**
+ * `-c search_path=…` for a startup `options` string or PGOPTIONS: each schema quoted, and the
+ * whitespace and backslashes the server splits options on escaped with a backslash.
+ */
+export function searchPathOption(schemas: readonly string[]): string {
+  if (schemas.length === 0) throw new Error('empty search_path');
+  const value = schemas.map(quoteIdent).join(',');
+  return `-c search_path=${value.replace(/[\\\s]/g, (c) => `\\${c}`)}`;
+}

@@ -3,17 +3,7 @@ import type { Client } from 'pg';
 import { replicationOverview } from '../../src/core/diag/replication';
 import { forEachServer } from '../support/servers';
 import type { Standby } from './diagSupport';
-import { startStandby } from './diagSupport';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { startStandby, until } from './diagSupport';
 
 forEachServer('diag replication on a primary and its standby', (srv, major) => {
   let standby: Standby;

@@ -23,6 +23,17 @@ export async function pgbench(srv: TestServer, database: string, args: string[])
   return `${stdout}\n${stderr}`;
 }
 
+/** Polls `fn` every 200 ms until it returns a value; fails naming `what` after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Creates (or recreates) a database and returns an admin client on it. */
 export async function freshDatabase(srv: TestServer, name: string): Promise<Client> {
   const admin = await srv.admin();
@@ -37,6 +48,8 @@ export async function freshDatabase(srv: TestServer, name: string): Promise<Clie
 
 export interface Standby {
   port: number;
+  /** The standby's server log. */
+  logFile: string;
   /** A superuser client on the standby over its Unix socket; the caller ends it. */
   admin(): Promise<Client>;
   stop(): Promise<void>;
@@ -58,7 +71,9 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
     // renamed in 15 from pg_start_backup / pg_stop_backup (whose non-exclusive form takes exclusive = false)
     await admin.query(major >= 15 ? "SELECT pg_backup_start('pgops diag standby', true)" : "SELECT pg_start_backup('pgops diag standby', true, false)");
     const walSegment = /pg_wal\/[0-9A-F]{24}$/;
-    fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !walSegment.test(src) && !/postmaster\.(pid|opts)$/.test(src) });
+    // like pg_basebackup: no WAL segments, no postmaster files, and not the primary's replication slots
+    const skip = (src: string) => walSegment.test(src) || /postmaster\.(pid|opts)$/.test(src) || /pg_replslot\/./.test(src);
+    fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !skip(src) });
     const stop = await admin.query<{ labelfile: string }>(major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)');
     fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
   } finally {
@@ -72,6 +87,7 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
   await startServer(layout);
   return {
     port: layout.port,
+    logFile: layout.logFile,
     admin: async () => {
       const c = new PgClient({ host: layout.socketDir, port: layout.port, user: primary.user, database: 'postgres', application_name: 'pgops test standby admin' });
       await c.connect();

@@ -26,6 +26,7 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --file PATH[@W]        custom script (repeatable)            --protocol simple|extended|prepared
   --rate TPS             --latency-limit MS                    --no-vacuum
   --pgbench-arg ARG      extra pgbench argument (repeatable)
+  --search-path LIST     schemas of pgbench's search_path, first one for init (default public; pg_catalog is always first)
   --init-command T       --workload-command T   templates with ARG_PGBENCH_PATH, ARG_PSQL_PATH, ARG_PG_HOST,
                          ARG_PG_PORT, ARG_PG_USER, ARG_PG_DATABASE, ARG_PGBENCH_CLIENTS, ARG_PGBENCH_TIME, ARG_WORKLOAD_PATH
   --no-checkpoint        no CHECKPOINT before each iteration   --reset-statements  --reset-stats
@@ -43,7 +44,7 @@ const options = {
   transactions: { type: 'string' }, threads: { type: 'string', short: 'j' }, scale: { type: 'string' },
   'foreign-keys': { type: 'boolean' }, init: { type: 'string' }, builtin: { type: 'string', multiple: true },
   file: { type: 'string', multiple: true }, protocol: { type: 'string' }, rate: { type: 'string' }, 'latency-limit': { type: 'string' },
-  'no-vacuum': { type: 'boolean' }, 'pgbench-arg': { type: 'string', multiple: true }, 'init-command': { type: 'string' },
+  'no-vacuum': { type: 'boolean' }, 'pgbench-arg': { type: 'string', multiple: true }, 'search-path': { type: 'string' }, 'init-command': { type: 'string' },
   'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
   'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
   'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
@@ -98,6 +99,7 @@ export function planFromFlags(f: Flags, cwd: string): BenchPlan {
   if (f['latency-limit']) p.latencyLimitMs = num(f['latency-limit'], 'latency-limit');
   if (f['no-vacuum']) p.noVacuum = true;
   if (f['pgbench-arg']) p.extraArgs = f['pgbench-arg'];
+  if (f['search-path']) p.searchPath = f['search-path'].split(',').map((x) => x.trim());
   if (f['init-command']) p.initCommand = f['init-command'];
   if (f['workload-command']) p.workloadCommand = f['workload-command'];
   p.workloadPath ??= cwd;

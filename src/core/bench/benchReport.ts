@@ -67,7 +67,8 @@ export function fillBenchmarkSection(report: Report, f: BenchmarkFacts): void {
     { description: 'Workload scripts of the pgbench load test', ...py('custom_workload') }));
   setItem(report, 'benchmark', 'pgbench_version', plainTextItem('pgbench version | pgbench --version', f.pgbenchVersion, py('pgbench_version')));
   setItem(report, 'benchmark', 'command_lines', plainTextItem('Exact command lines (no password: it goes through a temporary pgpass file)',
-    [f.initCommandLine ? `init: ${f.initCommandLine}` : 'init: none', ...f.workloadCommandLines.map((l, i) => `iteration ${i}: ${l}`)].join('\n'), py('command_lines')));
+    [f.initCommandLine ? `init: ${f.initCommandLine}` : 'init: none', ...f.workloadCommandLines.map((l, i) => `iteration ${i}: ${l}`),
+      `search_path: ${f.plan.searchPath.join(', ')} (PGOPTIONS; pg_catalog is searched first)`].join('\n'), py('command_lines')));
 }
 
 const fmt = (n: number | null | undefined): JsonValue => (n === null || n === undefined ? null : Math.round(n * 1000) / 1000);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
+import { searchPathOption } from '../sql';
 import type { BenchPlan } from './plan';
 
 /** Where pgbench connects; the password is never part of a command line (it goes through a pgpass file). */
@@ -155,4 +156,16 @@ export function workloadCommand(plan: BenchPlan, v: PlaceholderValues, obs: Obse
 export function formatCommandLine(cmd: CommandLine): string {
   const quote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
   return [cmd.program, ...cmd.args].map(quote).join(' ');
+}
+
+/**
+ * PGOPTIONS of pgbench and the plan's commands: the caller's own PGOPTIONS, then the plan's
+ * search_path (last, so it wins). pgbench cannot get pg_catalog first (`pgbench -i` creates its
+ * tables in the first schema), so the path is the plan's schemas with pg_catalog implicitly before
+ * them (which wins for identical signatures; the built-in scripts use only exactly matching types),
+ * and without "$user".
+ */
+export function pgbenchOptions(inherited: string | undefined, plan: Pick<BenchPlan, 'searchPath'>): string {
+  const ours = searchPathOption(plan.searchPath);
+  return inherited?.trim() ? `${inherited.trim()} ${ours}` : ours;
 }

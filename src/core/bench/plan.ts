@@ -43,6 +43,11 @@ export interface BenchPlan {
   workloadCommand?: string;
   /** ARG_WORKLOAD_PATH; default the plan file's folder */
   workloadPath?: string;
+  /**
+   * search_path of pgbench and of the init/workload commands (PGOPTIONS): the schemas of the
+   * benchmark's tables, the first one receiving `pgbench -i`'s. pg_catalog stays implicitly first.
+   */
+  searchPath: string[];
   reset: { checkpoint: boolean; statStatementsReset: boolean; statReset: boolean };
   /** per-transaction log for percentiles */
   transactionLog: { enabled: boolean; samplingRate: number; keep: boolean };
@@ -55,7 +60,7 @@ export const builtinScripts = ['tpcb-like', 'simple-update', 'select-only'] as c
 export function defaultPlan(): BenchPlan {
   return {
     version: 1, iterate: 'clients', values: [1, 10, 20, 50, 100], clients: 1, durationS: 10, scale: 1, foreignKeys: false,
-    init: 'once', builtin: [], files: [], noVacuum: false, extraArgs: [],
+    init: 'once', builtin: [], files: [], noVacuum: false, extraArgs: [], searchPath: ['public'],
     reset: { checkpoint: true, statStatementsReset: false, statReset: false },
     transactionLog: { enabled: true, samplingRate: 1, keep: false },
     waits: { enabled: true, intervalMs: 200 },
@@ -70,6 +75,22 @@ function bad(field: string, message: string): PgOpsError {
 function positiveInt(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(field, `must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** NAMEDATALEN - 1: the server cuts longer names, which could then name another schema. */
+const maxSchemaNameBytes = 63;
+
+/** The schemas of pgbench's search_path: named ones only, never the catalog's place or the temporary schema. */
+function checkSearchPath(searchPath: unknown): void {
+  if (!Array.isArray(searchPath) || searchPath.length === 0) throw bad('searchPath', 'must list at least one schema, e.g. ["public"]');
+  for (const [i, schema] of searchPath.entries()) {
+    const field = `searchPath[${i}]`;
+    if (typeof schema !== 'string' || schema === '' || schema.includes('\0')) throw bad(field, `must be a schema name, got ${JSON.stringify(schema)}`);
+    if (Buffer.byteLength(schema) > maxSchemaNameBytes) throw bad(field, `"${schema}" is longer than ${maxSchemaNameBytes} bytes, which PostgreSQL would cut`);
+    if (schema === '$user') throw bad(field, '"$user" is not allowed: name the schemas themselves, so the path does not depend on the login role');
+    if (schema === 'pg_catalog') throw bad(field, '"pg_catalog" is not allowed: it is always searched first');
+    if (/^pg_temp/.test(schema)) throw bad(field, `"${schema}" is not allowed: temporary objects must not shadow the benchmark's tables`);
+  }
 }
 
 /** Checks a plan and fills defaults; every error names the field. */
@@ -102,6 +123,7 @@ export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
   if (plan.rate !== undefined && !(plan.rate > 0)) throw bad('rate', 'must be a positive number');
   if (plan.latencyLimitMs !== undefined && !(plan.latencyLimitMs > 0)) throw bad('latencyLimitMs', 'must be a positive number');
   if (!Array.isArray(plan.extraArgs) || plan.extraArgs.some((a) => typeof a !== 'string')) throw bad('extraArgs', 'must be a list of strings');
+  checkSearchPath(plan.searchPath);
   if (!(plan.transactionLog.samplingRate > 0 && plan.transactionLog.samplingRate <= 1)) throw bad('transactionLog.samplingRate', 'must be in (0, 1]');
   if (!(plan.waits.intervalMs >= 10)) throw bad('waits.intervalMs', 'must be at least 10');
   if (!Number.isInteger(plan.topStatements) || plan.topStatements < 0) throw bad('topStatements', 'must be a non-negative integer');

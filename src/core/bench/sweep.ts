@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Client } from 'pg';
 import type { ConnectionTarget } from '../conn/session';
 import { describeTarget, openSession } from '../conn/session';
+import { requireStatements, resetStatements } from '../diag/statements';
 import { CancelledError, PgOpsError, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -18,7 +19,7 @@ import { newReport, plainTextItem, setItem } from '../report';
 import type { PgbenchOutput } from './benchReport';
 import { environmentChanges, fillBenchmarkSection, fillPgbenchDetails, fillResultSection, scrubSecret } from './benchReport';
 import type { BenchEndpoint, CommandLine, PlaceholderValues } from './commandLine';
-import { formatCommandLine, initCommand, workloadCommand } from './commandLine';
+import { formatCommandLine, initCommand, pgbenchOptions, workloadCommand } from './commandLine';
 import { collectDbFacts } from './dbFacts';
 import type { HostShell, SshTarget } from './hostShell';
 import { localShell, sshShell } from './hostShell';
@@ -148,6 +149,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   try {
     await withPgpass(target, async (env) => {
       env.PGAPPNAME = 'pgbench (pgops)';
+      env.PGOPTIONS = pgbenchOptions(env.PGOPTIONS, plan);
       emit({ type: 'phase', message: 'collecting the environment' });
       const system = await collectSystem(o, notes);
       systemBefore = system;
@@ -254,16 +256,17 @@ async function runChecked(cmd: CommandLine, env: NodeJS.ProcessEnv, signal: Abor
 /** The plan's per-iteration resets; each one that fails is recorded, not fatal. */
 async function resetBefore(admin: Client, plan: BenchPlan): Promise<string> {
   const done: string[] = [];
-  const attempt = async (label: string, sql: string) => {
+  const attempt = async (label: string, run: () => Promise<unknown>) => {
     try {
-      await admin.query(sql);
+      await run();
       done.push(`${label} done`);
     } catch (err) {
       done.push(`${label} failed: ${(err as Error).message}`);
     }
   };
-  if (plan.reset.checkpoint) await attempt('CHECKPOINT', 'CHECKPOINT');
-  if (plan.reset.statStatementsReset) await attempt('pg_stat_statements_reset()', 'SELECT pg_stat_statements_reset()');
-  if (plan.reset.statReset) await attempt('pg_stat_reset()', 'SELECT pg_stat_reset()');
+  if (plan.reset.checkpoint) await attempt('CHECKPOINT', () => admin.query('CHECKPOINT'));
+  // the extension's own function, in the schema it is installed in
+  if (plan.reset.statStatementsReset) await attempt('pg_stat_statements_reset()', async () => resetStatements(admin, await requireStatements(admin)));
+  if (plan.reset.statReset) await attempt('pg_stat_reset()', () => admin.query('SELECT pg_stat_reset()'));
   return done.join('; ') || 'none';
 }

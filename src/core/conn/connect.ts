@@ -8,7 +8,7 @@ import type { TargetSessionAttrs } from './params';
 import type { HostSpec, ResolvedConnection } from './resolve';
 import { describeHost, pgpassFor } from './resolve';
 import type { ConnectionTarget, SessionSafety } from './session';
-import { defaultSafety, safetyOptions } from './session';
+import { defaultSafety, startupOptions } from './session';
 import type { RequestedAuth } from './requireAuth';
 import { channelBindingViolation, requireAuthViolation } from './requireAuth';
 import type { SslAttempt } from './tls';
@@ -129,14 +129,13 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
   const pw = passwordPlan(r, h, opts.credential, gate);
   // The read-only guard goes on after the session-type check: it would make every server look read-only.
   const readOnlyAtStartup = safety.readOnly && want === 'any';
-  const userOptions = r.params.options ? `${r.params.options} ` : '';
   const client = new Client({
     host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
     password: pw.provide,
     ssl: attempt.ssl === false ? false : { ...attempt.ssl },
     sslnegotiation: r.params.sslnegotiation === 'direct' ? 'direct' : 'postgres',
     application_name: r.params.application_name || safety.applicationName || r.params.fallback_application_name,
-    options: userOptions + safetyOptions({ ...safety, readOnly: readOnlyAtStartup }),
+    options: startupOptions(r.params.options, { ...safety, readOnly: readOnlyAtStartup }),
     connectionTimeoutMillis: r.connectTimeoutMs ?? fallbackConnectTimeoutMs,
     keepAlive: r.params.keepalives !== '0',
     enableChannelBinding: attempt.ssl !== false && r.params.channel_binding !== 'disable',

@@ -9,7 +9,7 @@ import { classifyFailure, combineFailures } from './failures';
 import type { HostSpec, ResolvedConnection } from './resolve';
 import { describeHost } from './resolve';
 import type { SessionSafety } from './session';
-import { defaultSafety, safetyOptions } from './session';
+import { defaultSafety, startupOptions } from './session';
 import type { SslAttempt } from './tls';
 import { sslAttempts } from './tls';
 
@@ -22,7 +22,7 @@ export function oauthClientConfig(r: ResolvedConnection, h: HostSpec, attempt: S
     host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
     ssl: attempt.ssl === false ? false : { ...attempt.ssl },
     application_name: r.params.application_name || safety.applicationName || r.params.fallback_application_name,
-    options: `${r.params.options ? `${r.params.options} ` : ''}${safetyOptions(safety)}`,
+    options: startupOptions(r.params.options, safety),
     connectionTimeoutMillis: r.connectTimeoutMs ?? fallbackConnectTimeoutMs,
   };
 }

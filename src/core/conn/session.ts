@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { ClientConfig } from 'pg';
 import { PgOpsError } from '../errors';
+import { pinnedSearchPath, searchPathOption } from '../sql';
 
 /** One server endpoint to open a session on, after all libpq-style resolution is done. */
 export interface ConnectionTarget {
@@ -28,11 +29,20 @@ export const defaultSafety: SessionSafety = {
   readOnly: true,
 };
 
-/** The startup `options` string carrying the safety settings, applied before the first query runs. */
+/**
+ * The startup `options` string carrying the safety settings, applied before the first query runs:
+ * timeouts, read-only when asked, and always the pinned search_path.
+ */
 export function safetyOptions(s: SessionSafety): string {
   const parts = [`-c statement_timeout=${s.statementTimeoutMs}`, `-c lock_timeout=${s.lockTimeoutMs}`];
   if (s.readOnly) parts.push('-c default_transaction_read_only=on');
+  parts.push(searchPathOption(pinnedSearchPath));
   return parts.join(' ');
+}
+
+/** The user's own `options` (conninfo, PGOPTIONS) first, ours after them: the server applies the last `-c` of a name. */
+export function startupOptions(userOptions: string | undefined, s: SessionSafety): string {
+  return userOptions ? `${userOptions} ${safetyOptions(s)}` : safetyOptions(s);
 }
 
 export function describeTarget(t: Pick<ConnectionTarget, 'host' | 'port' | 'user' | 'database'>): string {

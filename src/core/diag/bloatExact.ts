@@ -1,5 +1,5 @@
 import { PgOpsError } from '../errors';
-import { quoteIdent } from '../sql';
+import { quoteQualified } from '../sql';
 import { diagError } from './diagErrors';
 import type { Queryable } from './queryable';
 import { num } from './queryable';
@@ -30,10 +30,10 @@ async function pgstattupleSchema(client: Queryable): Promise<string> {
  * `pgstattuple` scan, `pgstatindex` for a btree index. The figures sit next to the estimate.
  */
 export async function measureBloat(client: Queryable, oid: number, kind: 'table' | 'index', opts: { exact?: boolean; fillfactor?: number } = {}): Promise<ExactBloat> {
-  const schema = quoteIdent(await pgstattupleSchema(client));
+  const schema = await pgstattupleSchema(client);
   try {
     if (kind === 'index') {
-      const r = (await client.query(`SELECT * FROM ${schema}.pgstatindex($1::oid::regclass)`, [oid])).rows[0];
+      const r = (await client.query(`SELECT * FROM ${quoteQualified(schema, 'pgstatindex')}($1::oid::regclass)`, [oid])).rows[0];
       const ff = opts.fillfactor ?? 90;
       const density = num(r.avg_leaf_density);
       const pct = Math.max(0, 100 * (1 - density / ff));
@@ -41,12 +41,12 @@ export async function measureBloat(client: Queryable, oid: number, kind: 'table'
       return { method: 'pgstatindex', sizeBytes: size, wastedBytes: Math.round((size * pct) / 100), bloatPct: round1(pct), details: numbers(r) };
     }
     if (opts.exact) {
-      const r = (await client.query(`SELECT * FROM ${schema}.pgstattuple($1::oid::regclass)`, [oid])).rows[0];
+      const r = (await client.query(`SELECT * FROM ${quoteQualified(schema, 'pgstattuple')}($1::oid::regclass)`, [oid])).rows[0];
       const size = num(r.table_len);
       const wasted = num(r.dead_tuple_len) + num(r.free_space);
       return { method: 'pgstattuple', sizeBytes: size, wastedBytes: wasted, bloatPct: round1(size > 0 ? (100 * wasted) / size : 0), details: numbers(r) };
     }
-    const r = (await client.query(`SELECT * FROM ${schema}.pgstattuple_approx($1::oid::regclass)`, [oid])).rows[0];
+    const r = (await client.query(`SELECT * FROM ${quoteQualified(schema, 'pgstattuple_approx')}($1::oid::regclass)`, [oid])).rows[0];
     const size = num(r.table_len);
     const wasted = num(r.dead_tuple_len) + num(r.approx_free_space);
     return { method: 'pgstattuple_approx', sizeBytes: size, wastedBytes: wasted, bloatPct: round1(size > 0 ? (100 * wasted) / size : 0), details: numbers(r) };

@@ -1,7 +1,6 @@
-import { quoteIdent } from '../sql';
 import type { Queryable } from './queryable';
 import type { StatementOrder, StatementsSource, StatementStats } from './statements';
-import { allStatementCounters, changedStatementCounters, statementTexts } from './statements';
+import { allStatementCounters, changedStatementCounters, statementsObject, statementTexts } from './statements';
 import type { CumulativeCounter } from './statementColumns';
 
 /** One snapshot of every entry's counters, taken at `at` (ms since epoch). */
@@ -135,7 +134,8 @@ export class StatementHistory {
 export async function takeStatementSnapshot(client: Queryable, source: StatementsSource, now: () => number = Date.now, prev?: StatementSnapshot): Promise<StatementSnapshot> {
   let statsReset: string | null = null;
   if (source.hasInfo) {
-    const r = await client.query<{ stats_reset: string | null }>(`SELECT stats_reset::text AS stats_reset FROM ${quoteIdent(source.schema)}.pg_stat_statements_info`);
+    const sql = `SELECT stats_reset::text AS stats_reset FROM ${statementsObject(source, 'pg_stat_statements_info')}`;
+    const r = await client.query<{ stats_reset: string | null }>(sql);
     statsReset = r.rows[0]?.stats_reset ?? null;
   }
   if (prev && prev.statsReset === statsReset) {

@@ -1,7 +1,8 @@
-import { quoteIdent, quoteLiteral } from '../sql';
+import { quoteLiteral } from '../sql';
 import type { Queryable } from './queryable';
 import { num } from './queryable';
 import type { StatementsProbe } from './statements';
+import { statementsObject } from './statements';
 
 export interface HealthNote {
   level: 'error' | 'warning' | 'info';
@@ -69,10 +70,10 @@ export async function statementHealth(client: Queryable, probe: StatementsProbe)
     notes.push({ level: 'info', code: 'pgss-old-version', message: `pg_stat_statements ${src.extVersion} is installed; the server offers ${src.defaultVersion}`, hint: 'Update it to get the newer columns.', fix: 'ALTER EXTENSION pg_stat_statements UPDATE;' });
   }
   const max = num(s.max);
-  const schema = quoteIdent(src.schema);
+  const entriesSql = `SELECT count(*) FROM ${statementsObject(src, 'pg_stat_statements')}(false)`;
   const counts = (await client.query<{ n: string; dealloc: string | null }>(src.hasInfo
-    ? `SELECT (SELECT count(*) FROM ${schema}.pg_stat_statements(false)) AS n, (SELECT dealloc FROM ${schema}.pg_stat_statements_info) AS dealloc`
-    : `SELECT (SELECT count(*) FROM ${schema}.pg_stat_statements(false)) AS n, NULL AS dealloc`)).rows[0];
+    ? `SELECT (${entriesSql}) AS n, (SELECT dealloc FROM ${statementsObject(src, 'pg_stat_statements_info')}) AS dealloc`
+    : `SELECT (${entriesSql}) AS n, NULL AS dealloc`)).rows[0];
   const entries = num(counts.n);
   const dealloc = num(counts.dealloc);
   if (dealloc > 0) {

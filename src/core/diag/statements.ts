@@ -1,5 +1,5 @@
 import { PgOpsError } from '../errors';
-import { quoteIdent } from '../sql';
+import { quoteIdent, quoteQualified } from '../sql';
 import { diagError } from './diagErrors';
 import type { Queryable } from './queryable';
 import { num } from './queryable';
@@ -59,6 +59,16 @@ FROM (SELECT 1) one
 LEFT JOIN pg_extension e ON e.extname = 'pg_stat_statements'
 LEFT JOIN pg_namespace n ON n.oid = e.extnamespace`;
 
+export type StatementsObjectName = 'pg_stat_statements' | 'pg_stat_statements_info' | 'pg_stat_statements_reset';
+
+/**
+ * An object of the extension, qualified with the schema it is installed in: sessions' search_path
+ * holds only pg_catalog, and an unqualified name could reach a look-alike in another schema.
+ */
+export function statementsObject(source: Pick<StatementsSource, 'schema'>, name: StatementsObjectName): string {
+  return quoteQualified(source.schema, name);
+}
+
 /** Finds the extension in this database, its version and real columns, and whether the library is preloaded. */
 export async function probeStatements(client: Queryable): Promise<StatementsProbe> {
   let row: { v: number; default_version: string | null; extversion: string | null; nspname: string | null; preloaded: boolean; columns: string[]; has_info: boolean };
@@ -84,7 +94,7 @@ export async function probeStatements(client: Queryable): Promise<StatementsProb
  */
 async function libraryLoaded(client: Queryable, source: StatementsSource): Promise<boolean> {
   try {
-    await client.query(`SELECT 1 FROM ${quoteIdent(source.schema)}.pg_stat_statements(false) LIMIT 1`);
+    await client.query(`SELECT 1 FROM ${statementsObject(source, 'pg_stat_statements')}(false) LIMIT 1`);
     return true;
   } catch (err) {
     if ((err as { code?: string }).code === '55000') return false;
@@ -102,7 +112,8 @@ export async function requireStatements(client: Queryable): Promise<StatementsSo
 }
 
 function relation(source: StatementsSource, showText: boolean): string {
-  return showText ? `${quoteIdent(source.schema)}.pg_stat_statements` : `${quoteIdent(source.schema)}.pg_stat_statements(false)`;
+  const view = statementsObject(source, 'pg_stat_statements');
+  return showText ? view : `${view}(false)`;
 }
 
 function totalExpr(c: ColumnMap): string {
@@ -240,7 +251,7 @@ export interface ResetPermission {
 /** Whether this role may call pg_stat_statements_reset (revoked from PUBLIC by the extension). */
 export async function canResetStatements(client: Queryable, source: StatementsSource): Promise<ResetPermission> {
   const args = source.columns.statsSince ? 'oid, oid, bigint, boolean' : 'oid, oid, bigint';
-  const signature = `${quoteIdent(source.schema)}.pg_stat_statements_reset(${args})`;
+  const signature = `${statementsObject(source, 'pg_stat_statements_reset')}(${args})`;
   const r = await client.query<{ ok: boolean }>('SELECT has_function_privilege($1, \'EXECUTE\') AS ok', [signature]).catch(() => ({ rows: [{ ok: false }] }));
   return { allowed: !!r.rows[0]?.ok, signature };
 }
@@ -248,7 +259,7 @@ export async function canResetStatements(client: Queryable, source: StatementsSo
 /** Resets every entry (and pg_stat_statements_info). The caller has confirmed with the user. */
 export async function resetStatements(client: Queryable, source: StatementsSource): Promise<void> {
   try {
-    await client.query(`SELECT ${quoteIdent(source.schema)}.pg_stat_statements_reset()`);
+    await client.query(`SELECT ${statementsObject(source, 'pg_stat_statements_reset')}()`);
   } catch (err) {
     throw diagError(err, 'Resetting pg_stat_statements', 'superuser');
   }

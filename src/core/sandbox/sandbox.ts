@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { PgOpsError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
+import { pinnedSearchPath, quoteIdent, searchPathOption } from '../sql';
 import type { ServerBinaries } from './binaries';
 import type { RunAs } from './osUser';
 import { serverRunAs } from './osUser';
@@ -198,10 +199,14 @@ export async function startSandbox(opts: SandboxOptions, signal?: AbortSignal): 
 }
 
 async function ensureExtensions(layout: PgServerLayout, port: number): Promise<void> {
-  const client = new Client({ host: layout.socketDir, port, user: sandboxUser, database: sandboxDatabase, application_name: 'pgops sandbox setup' });
+  const client = new Client({
+    host: layout.socketDir, port, user: sandboxUser, database: sandboxDatabase, application_name: 'pgops sandbox setup',
+    options: searchPathOption(pinnedSearchPath),
+  });
   await client.connect();
   try {
-    for (const ext of sandboxExtensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${ext}`);
+    // the path holds only the catalog, so the schema is named (the diagnostics find it through pg_extension)
+    for (const ext of sandboxExtensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)} SCHEMA public`);
   } finally {
     await client.end();
   }
