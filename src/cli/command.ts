@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { PgOpsError } from '../core/errors';
 import type { ParseArgsConfig } from 'node:util';
 
 /** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
@@ -47,4 +49,15 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** A file a flag names, checked up front: it exists, is a file and can be read. */
+export function readableFile(file: string, flag: string): string {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    throw new PgOpsError('cli-file', `${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`, `Give ${flag} a readable file.`);
+  }
+  if (!fs.statSync(file).isFile()) throw new PgOpsError('cli-file', `${flag} ${file}: not a file`, `Give ${flag} a readable file.`);
+  return file;
 }

@@ -12,6 +12,7 @@ import { waitsCommand } from './commands/waits';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
+import { terminalSafe } from './output';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
 const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, joinCommand, reportCommand, hbaCommand, connCommand];
@@ -24,7 +25,9 @@ function help(): string {
     'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.'].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/** Every line the CLI prints goes through here: nothing read from a file or a server can drive the terminal. */
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
@@ -64,7 +67,7 @@ if (require.main === module) {
     cwd: process.cwd(),
   };
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`pgops: ${describeError(err)}\n`);
+    process.stderr.write(`pgops: ${terminalSafe(describeError(err))}\n`);
     process.exitCode = 1;
   });
 }

@@ -26,6 +26,8 @@ export interface CliProcessOptions {
   timeoutMs?: number;
   /** Another build of the CLI to run (a bundle placed elsewhere); default the compiled sources. */
   cli?: string;
+  /** The child's working folder; default this process's. */
+  cwd?: string;
 }
 
 /** The environment a child gets: no PG* variable of the test process leaks into it. */
@@ -37,7 +39,7 @@ export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<
   const cli = opts.cli ?? cliMain;
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { matchHbaRule, parseHbaFile, readServerHbaRules } from '../../src/core/auth/hba';
@@ -61,6 +62,25 @@ forEachServer('hba rules from the server views', (srv, major) => {
       }
       if (major >= 15) assert.ok('rules' in fromServer.ident, 'pg_ident_file_mappings is read on 15+');
     } finally {
+      await admin.end();
+    }
+  });
+
+  it('a token of 10240 bytes: an error up to 15 (MAX_TOKEN), read whole from 16 — the parser says what the server says', async () => {
+    // pg_hba_file_rules reads the file afresh; the server itself keeps the rules it loaded (no reload here)
+    const file = path.join(srv().layout.dataDir, 'pg_hba.conf');
+    const original = fs.readFileSync(file, 'utf8');
+    const body = original.endsWith('\n') ? original : `${original}\n`;
+    const line = body.split('\n').length;
+    fs.writeFileSync(file, `${body}host all ${'é'.repeat(5_120)} 127.0.0.1/32 trust\n`);
+    const admin = await srv().admin();
+    try {
+      const server = (await admin.query<{ error: string | null }>('SELECT error FROM pg_hba_file_rules WHERE line_number = $1', [line])).rows[0]?.error;
+      const parsed = parseHbaFile(file, { traits: { major } }).problems.find((p) => p.line === line && p.severity === 'error')?.message;
+      assert.equal(parsed ?? null, server ?? null);
+      assert.equal(server ?? null, major <= 15 ? 'authentication file token too long' : null);
+    } finally {
+      fs.writeFileSync(file, original);
       await admin.end();
     }
   });

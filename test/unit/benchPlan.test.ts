@@ -56,6 +56,12 @@ describe('bench plan and command lines', () => {
     assert.throws(() => validatePlan({ values: [1], builtin: [{ name: 'tpcc' as 'tpcb-like', weight: 1 }] }), /builtin\[0\]\.name/);
     assert.throws(() => validatePlan({ values: [1], transactionLog: { enabled: true, samplingRate: 2, keep: false } }), /samplingRate/);
     assert.throws(() => validatePlan({ iterate: 'time', values: [5], transactions: 10 }), /cannot be combined/);
+    // a misspelt or mistyped field is named, never ignored or left to fail later
+    assert.throws(() => validatePlan({ values: [1], durationS: 1, clientz: 4 } as never), /clientz is not a plan field/);
+    assert.throws(() => validatePlan({ values: [1], durationS: 1, builtin: 5 } as never), /builtin must be a list, got 5/);
+    assert.throws(() => validatePlan({ values: [1], durationS: 1, files: ['s.sql'] } as never), /files\[0\] must be an object/);
+    assert.throws(() => validatePlan({ values: [1], durationS: 1, reset: { checkpoint: 'yes' } } as never), /reset\.checkpoint must be true or false/);
+    assert.throws(() => validatePlan({ values: [1], durationS: 1, reportName: '...' }), /report name "\.\.\." gives no usable file name/);
   });
 
   it('round-trips a plan file and resolves script paths against its folder', () => {
@@ -68,7 +74,7 @@ describe('bench plan and command lines', () => {
       assert.equal(plan.files[0].path, path.join(dir, 'scripts', 's.sql'));
       assert.equal(plan.workloadPath, dir);
       fs.writeFileSync(file, '{"version": 1, "values": "x"}');
-      assert.throws(() => readPlanFile(file), /values must list/);
+      assert.throws(() => readPlanFile(file), /nightly\.pgbench-plan\.json: values must be a list, got "x"/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
+import { terminalSafe } from '../../src/cli/output';
 
 export function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -50,5 +51,15 @@ describe('pgops command line', () => {
     const io = captureIo();
     assert.equal(await main(['sandbox', 'reset', '--dir', '/tmp/pgops-never-created'], io), 2);
     assert.match(io.stderr.join('\n'), /--force/);
+  });
+
+  it('prints control characters as visible \\uXXXX escapes, and --json output stays the same JSON', async () => {
+    const hostile = 'a\u001b[2J\u009b31m\u202eb\u0007\r\tc\nd';
+    assert.equal(terminalSafe(hostile), 'a\\u001b[2J\\u009b31m\\u202eb\\u0007\\u000d\tc\nd');
+    const json = JSON.stringify({ k: hostile, '\u009b': ['\u2066x'] });
+    assert.deepEqual(JSON.parse(terminalSafe(json)), JSON.parse(json));
+    const io = captureIo();
+    assert.equal(await main([`frob\u001b]0;title\u0007`], io), 2);
+    assert.match(io.stderr.join('\n'), /unknown command "frob\\u001b\]0;title\\u0007"/);
   });
 });

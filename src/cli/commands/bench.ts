@@ -2,13 +2,13 @@ import * as path from 'node:path';
 import { checkPgbenchCanSignIn, findPgbench } from '../../core/bench/findPgbench';
 import { parseSshDestination } from '../../core/bench/hostShell';
 import type { BenchPlan } from '../../core/bench/plan';
-import { builtinScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
+import { builtinScripts, checkPlanScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import { PgOpsError } from '../../core/errors';
 import type { IterationResult } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
-import { parseFlags, UsageError } from '../command';
+import { parseFlags, readableFile, UsageError } from '../command';
 import { connFlags, openCliSessionFrom } from '../conn';
 import { formatTable, stderrLogger } from '../output';
 
@@ -130,15 +130,17 @@ export function resultsTable(iterations: IterationResult[]): string {
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: f } = parseFlags(argv, options);
   if (!f.conn) throw new UsageError('missing required option --conn');
+  // every input is checked before anything connects, runs or is written
   const plan = planFromFlags(f, io.cwd);
-  if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
+  checkPlanScripts(plan);
+  if (f['ssh-key'] && !f.ssh) throw new UsageError('--ssh-key needs --ssh');
+  const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined } : undefined;
+  const pgbench = findPgbench({ setting: f.pgbench && path.resolve(io.cwd, f.pgbench), env: io.env });
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info } = await openCliSessionFrom(f, io);
   await client.end();
   checkPgbenchCanSignIn(info.authMethod, info.description);
-  const pgbench = findPgbench({ setting: f.pgbench, env: io.env });
-  const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? path.resolve(io.cwd, f['ssh-key']) : undefined } : undefined;
-  if (f['ssh-key'] && !ssh) throw new UsageError('--ssh-key needs --ssh');
+  if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
   const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
   const abort = new AbortController();
   const onSigint = () => { io.err('stopping after the running iteration is cancelled…'); abort.abort(); };
@@ -161,7 +163,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     for (const n of report.pgops?.environmentNotes ?? []) io.err(`note: ${n}`);
     if (report.pgops?.status !== 'complete') {
       const e = report.pgops?.error;
-      throw new PgOpsError('bench-run', `${report.pgops?.status ?? 'failed'}: ${e?.message ?? 'unknown error'}`, e?.hint ?? `The report keeps the finished iterations: ${paths.json}`);
+      throw new PgOpsError('bench-run', `sweep against ${info.description} ${report.pgops?.status ?? 'failed'}: ${e?.message ?? 'unknown error'}`,
+        `${e?.hint ? `${e.hint} ` : ''}The report keeps the finished iterations: ${paths.json}`);
     }
     return 0;
   } finally {

@@ -83,7 +83,10 @@ function lint(argv: string[], io: CliIo): number {
   } else {
     io.out(findings.length === 0 ? `${file}: no findings` : findings.map((f) => `${f.file}:${f.line}: ${f.severity} [${f.code}] ${f.message}`).join('\n'));
   }
-  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  // the findings are the output; the failure is also said once on stderr, naming the file
+  if (errors > 0) io.err(`pgops hba lint: ${file}: ${errors} error${errors > 1 ? 's' : ''} (a parse error means the server refuses the file)`);
+  return errors > 0 ? 1 : 0;
 }
 
 export const hbaCommand: CliCommand = {

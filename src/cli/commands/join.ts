@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { reportPaths } from '../../core/bench/reportFiles';
 import { joinReports, loadReportsFromDir, readJoinTask, renderReportHtml, writeFileAtomic, writeReportAtomic } from '../../core/report';
+import { PgOpsError } from '../../core/errors';
 import type { CliCommand } from '../command';
 import { parseFlags, requireFlag } from '../command';
 import { stderrLogger } from '../output';
@@ -53,8 +54,14 @@ export const joinCommand: CliCommand = {
     for (const s of skipped) log.info(`skipped ${s.file}: ${s.reason}`);
     const merged = joinReports(inputs, { task, reference: values.reference ?? values['reference-report'], reportName });
     const paths = reportPaths(outDir, reportName);
+    const overwritten = inputs.find((i) => path.resolve(i.file) === paths.json);
+    if (overwritten) {
+      throw new PgOpsError('join.overwrite', `--report-name ${reportName} would overwrite the input report ${overwritten.file}`, 'Choose another --report-name or --out.');
+    }
+    // both documents are made before either is written: a failure leaves no half of the pair behind
+    const html = renderReportHtml(merged);
     writeReportAtomic(paths.json, merged);
-    writeFileAtomic(paths.html, renderReportHtml(merged));
+    writeFileAtomic(paths.html, html);
     const j = merged.pgops?.join;
     if (values.json) {
       io.out(JSON.stringify({ json: paths.json, html: paths.html, reports: j?.reports, reference: j?.reference, matched: j?.matched, differing: j?.differing }));

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { readReport, renderReportHtml, summarizeReport, writeFileAtomic } from '../../core/report';
+import { PgOpsError } from '../../core/errors';
 import type { CliCommand } from '../command';
 import { parseFlags, UsageError } from '../command';
 import { formatTable } from '../output';
@@ -20,7 +21,8 @@ export const reportCommand: CliCommand = {
     const report = readReport(full);
     if (action === 'html') {
       const out = path.resolve(io.cwd, values.out ?? full.replace(/(\.pgperf)?\.json$/i, '') + '.html');
-      writeFileAtomic(out, renderReportHtml(report));
+      if (out === full) throw new PgOpsError('report.write', `--out ${values.out ?? out} is the report itself`, 'Give the HTML file another name.');
+      writeFileAtomic(out, renderReportHtml(report), { createFolder: false });
       io.out(values.json ? JSON.stringify({ html: out }) : `wrote ${out}`);
       return 0;
     }

@@ -43,7 +43,7 @@ export interface SshTarget {
 
 /** `user@host[:port]` as the CLI takes it. */
 export function parseSshDestination(dest: string, defaultUser = os.userInfo().username): Pick<SshTarget, 'host' | 'port' | 'user'> {
-  const m = dest.match(/^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/);
+  const m = dest.match(/^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/);
   if (!m) throw new PgOpsError('ssh-dest', `Cannot read the SSH destination "${dest}"`, 'Write it as user@host or user@host:port.');
   return { user: m[1] ?? defaultUser, host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
 }

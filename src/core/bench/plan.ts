@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
+import { reportFileBase } from './reportFiles';
 
 /**
  * A pgbench sweep, as the user writes it in a `*.pgbench-plan.json` file or as the CLI flags
@@ -68,8 +69,14 @@ export function defaultPlan(): BenchPlan {
   };
 }
 
+class PlanError extends PgOpsError {
+  constructor(readonly field: string, readonly problem: string, where = 'Run plan') {
+    super('bench-plan', `${where}: ${field} ${problem}`, 'Fix the plan (file or flags) and run again.');
+  }
+}
+
 function bad(field: string, message: string): PgOpsError {
-  return new PgOpsError('bench-plan', `Run plan: ${field} ${message}`, 'Fix the plan (file or flags) and run again.');
+  return new PlanError(field, message);
 }
 
 function positiveInt(v: unknown, field: string): number {
@@ -93,8 +100,51 @@ function checkSearchPath(searchPath: unknown): void {
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields of a plan and of its nested objects, with the type each must have: a misspelt field is an error, not ignored. */
+const planFields: Record<string, string> = {
+  version: 'number', reportName: 'string', description: 'string', iterate: 'string', values: 'array', clients: 'number', durationS: 'number',
+  transactions: 'number', threads: 'number', scale: 'number', foreignKeys: 'boolean', init: 'string', builtin: 'array', files: 'array',
+  protocol: 'string', rate: 'number', latencyLimitMs: 'number', noVacuum: 'boolean', extraArgs: 'array', initCommand: 'string',
+  workloadCommand: 'string', workloadPath: 'string', searchPath: 'array', reset: 'object', transactionLog: 'object', waits: 'object', topStatements: 'number',
+};
+const nestedFields: Record<string, Record<string, string>> = {
+  reset: { checkpoint: 'boolean', statStatementsReset: 'boolean', statReset: 'boolean' },
+  transactionLog: { enabled: 'boolean', samplingRate: 'number', keep: 'boolean' },
+  waits: { enabled: 'boolean', intervalMs: 'number' },
+  builtin: { name: 'string', weight: 'number' },
+  files: { path: 'string', weight: 'number' },
+};
+
+const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+function checkFields(obj: Record<string, unknown>, fields: Record<string, string>, prefix: string): void {
+  for (const [key, value] of Object.entries(obj)) {
+    const field = `${prefix}${key}`;
+    const want = fields[key];
+    if (!want) throw bad(field, `is not a plan field (known: ${Object.keys(fields).join(', ')})`);
+    const expected = { array: 'a list', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[want];
+    if (value !== undefined && typeOf(value) !== want) throw bad(field, `must be ${expected}, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Field names and types, before defaults are filled in. */
+function checkShape(input: Record<string, unknown>): void {
+  checkFields(input, planFields, '');
+  for (const key of ['reset', 'transactionLog', 'waits']) if (isObject(input[key])) checkFields(input[key], nestedFields[key], `${key}.`);
+  for (const key of ['builtin', 'files']) {
+    (input[key] as unknown[] | undefined)?.forEach((entry, i) => {
+      if (!isObject(entry)) throw bad(`${key}[${i}]`, `must be an object, got ${JSON.stringify(entry)}`);
+      checkFields(entry, nestedFields[key], `${key}[${i}].`);
+    });
+  }
+}
+
 /** Checks a plan and fills defaults; every error names the field. */
 export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
+  if (!isObject(input)) throw bad('(top level)', `must be an object, got ${JSON.stringify(input)}`);
+  checkShape(input);
   const plan: BenchPlan = { ...defaultPlan(), ...input,
     reset: { ...defaultPlan().reset, ...input.reset },
     transactionLog: { ...defaultPlan().transactionLog, ...input.transactionLog },
@@ -127,6 +177,8 @@ export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
   if (!(plan.transactionLog.samplingRate > 0 && plan.transactionLog.samplingRate <= 1)) throw bad('transactionLog.samplingRate', 'must be in (0, 1]');
   if (!(plan.waits.intervalMs >= 10)) throw bad('waits.intervalMs', 'must be at least 10');
   if (!Number.isInteger(plan.topStatements) || plan.topStatements < 0) throw bad('topStatements', 'must be a non-negative integer');
+  // the report's file name comes from it: known to work before the sweep runs, not after
+  if (plan.reportName !== undefined) reportFileBase(plan.reportName);
   return plan;
 }
 
@@ -150,12 +202,28 @@ export function readPlanFile(file: string): BenchPlan {
   if ((raw as { sections?: unknown }).sections !== undefined && (typeof fromReport !== 'object' || fromReport === null)) {
     throw bad('file', `${file} is a report without a pgops run plan (pg_perfbench reports hold none)`);
   }
-  const plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
+  let plan: BenchPlan;
+  try {
+    plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
+  } catch (err) {
+    // the same finding, naming the file it is in
+    if (err instanceof PlanError) throw new PlanError(err.field, err.problem, `Run plan ${fromReport ? 'in ' : ''}${file}`);
+    throw err;
+  }
   if (fromReport) delete plan.reportName;
   const dir = path.dirname(path.resolve(file));
   plan.files = plan.files.map((f) => ({ ...f, path: path.resolve(dir, f.path) }));
   plan.workloadPath = path.resolve(dir, plan.workloadPath ?? '.');
   return plan;
+}
+
+/** Every custom script of the plan is a readable file: checked before anything connects or runs. */
+export function checkPlanScripts(plan: BenchPlan): void {
+  plan.files.forEach((f, i) => {
+    const st = fs.statSync(f.path, { throwIfNoEntry: false });
+    if (!st) throw bad(`files[${i}]`, `names the script ${f.path}, which does not exist`);
+    if (!st.isFile()) throw bad(`files[${i}]`, `names ${f.path}, which is not a file`);
+  });
 }
 
 export function writePlanFile(file: string, plan: BenchPlan): void {

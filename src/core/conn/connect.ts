@@ -221,7 +221,7 @@ function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: Credential
       value = pass.password;
       return pass.password;
     }
-    source = pass.ignored ? `ignored:${pass.file}` : 'none';
+    source = pass.ignored ? `ignored:${pass.ignored}:${pass.file}` : 'none';
     return undefined;
   };
   return { provide, sourceUsed: () => source, value: () => value };

@@ -12,7 +12,7 @@ export interface AttemptFailure {
   reason: string;
   /** SQLSTATE or Node error code. */
   code?: string;
-  /** Where the password came from ("~/.pgpass line 3", "Secret Storage"…), or "ignored:FILE". */
+  /** Where the password came from ("~/.pgpass line 3", "Secret Storage"…), or "ignored:permissions|not-a-file:FILE". */
   passwordSource?: string;
   error?: unknown;
 }
@@ -53,10 +53,14 @@ export async function combineFailures(r: ResolvedConnection, failures: AttemptFa
   const cause = { cause: worst.error };
   switch (worst.kind) {
     case 'no-password': {
-      const ignored = worst.passwordSource?.startsWith('ignored:') ? worst.passwordSource.slice('ignored:'.length) : undefined;
+      const ignored = /^ignored:(permissions|not-a-file):(.*)$/s.exec(worst.passwordSource ?? '');
+      if (ignored?.[1] === 'permissions') {
+        return new PgOpsError('pgpass-permissions', `Cannot connect to ${where}: the server asked for a password and the password file "${ignored[2]}" was ignored because it has group or world access${list}`,
+          `Run: chmod 0600 ${ignored[2]}  (libpq ignores password files others can read).`, cause);
+      }
       if (ignored) {
-        return new PgOpsError('pgpass-permissions', `Cannot connect to ${where}: the server asked for a password and the password file "${ignored}" was ignored because it has group or world access${list}`,
-          `Run: chmod 0600 ${ignored}  (libpq ignores password files others can read).`, cause);
+        return new PgOpsError('pgpass-not-a-file', `Cannot connect to ${where}: the server asked for a password and the password file "${ignored[2]}" was ignored because it is not a plain file${list}`,
+          'Point PGPASSFILE (or passfile) at a password file, or unset it to use ~/.pgpass.', cause);
       }
       return new PgOpsError('conn-no-password', `Cannot connect to ${where}: the server asked for a password and none was supplied${list}`,
         `Store the password (Edit Connection), add a line to ${r.passfile}, or set PGPASSWORD.`, cause);

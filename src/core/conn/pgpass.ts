@@ -7,8 +7,8 @@ export interface PgpassLookup {
   line?: number;
   /** Set when libpq would ignore the file, with libpq's warning text. */
   warning?: string;
-  /** True when the file exists but was ignored because of its permissions or type. */
-  ignored?: boolean;
+  /** Set when the file exists but libpq would ignore it: it is not a plain file, or others may read it. */
+  ignored?: 'not-a-file' | 'permissions';
 }
 
 export interface PgpassKey {
@@ -31,9 +31,9 @@ export function lookupPgpass(file: string, key: PgpassKey): PgpassLookup {
   } catch {
     return {};
   }
-  if (!st.isFile()) return { ignored: true, warning: `password file "${file}" is not a plain file` };
+  if (!st.isFile()) return { ignored: 'not-a-file', warning: `password file "${file}" is not a plain file` };
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    return { ignored: true, warning: `password file "${file}" has group or world access; permissions should be u=rw (0600) or less` };
+    return { ignored: 'permissions', warning: `password file "${file}" has group or world access; permissions should be u=rw (0600) or less` };
   }
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {

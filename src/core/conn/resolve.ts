@@ -83,7 +83,11 @@ export function resolveConnection(input: string | ConnParams, ctx: ResolveContex
     service = { name: serviceName, file: def.file };
   }
   for (const [k, envVar] of Object.entries(keywordEnv)) {
-    if (envVar && envVar !== 'PGSERVICE' && ctx.env[envVar] !== undefined && ctx.env[envVar] !== '') set(k, ctx.env[envVar], 'env');
+    const v = ctx.env[envVar ?? ''];
+    if (!envVar || envVar === 'PGSERVICE' || v === undefined || v === '') continue;
+    // a bad value names its variable; one that input or the service overrides is never used, as in libpq
+    if (!(k in params)) validateParams({ [k]: v }, `the environment variable ${envVar}`);
+    set(k, v, 'env');
   }
   validateParams(params, 'the PG* environment');
   set('user', ctx.osUser, 'default');

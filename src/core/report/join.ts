@@ -137,7 +137,8 @@ function ratioItem(results: Array<{ name: string; iterations: IterationResult[] 
 
 export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
   if (inputs.length < 2) {
-    throw new PgOpsError('join.inputs', `a join needs at least 2 reports, got ${inputs.length}`, 'Put the reports to compare into one folder.');
+    const given = inputs.length ? `: ${inputs.map((i) => i.file).join(', ')}` : '';
+    throw new PgOpsError('join.inputs', `a join needs at least 2 reports, got ${inputs.length}${given}`, 'Put the reports to compare into one folder.');
   }
   const ordered = orderByReference(inputs, opts.reference);
   const names = uniqueNames(ordered);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { JoinInput } from './join';
-import { parseReportText } from './read';
+import { parseReportText, readReportText } from './read';
 
 export interface LoadedDir {
   inputs: JoinInput[];
@@ -22,7 +22,7 @@ export function isJoinedReport(value: { header?: unknown; pgops?: { join?: unkno
 export function loadReportsFromDir(dir: string): LoadedDir {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.json')).sort();
+    names = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => !d.isDirectory() && d.name.toLowerCase().endsWith('.json')).map((d) => d.name).sort();
   } catch (err) {
     throw new PgOpsError('join.inputDir', `cannot read the input directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Pass the folder that holds the reports.');
   }
@@ -31,7 +31,7 @@ export function loadReportsFromDir(dir: string): LoadedDir {
   for (const name of names) {
     const file = path.join(dir, name);
     if (name.endsWith('.pgbench-plan.json')) { skipped.push({ file, reason: 'a run plan' }); continue; }
-    const text = fs.readFileSync(file, 'utf8');
+    const text = readReportText(file);
     let probe: unknown;
     try {
       probe = JSON.parse(text);

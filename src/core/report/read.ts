@@ -51,14 +51,44 @@ export function parseReportText(text: string, file: string): Report {
   return validateReport(value, file);
 }
 
-export function readReport(file: string): Report {
-  let text: string;
+/**
+ * The largest report pgops reads: far above any sweep's (a long run with per-second series is a few
+ * MB), far below what JSON.parse can hold, and checked before a byte is read.
+ */
+export const maxReportBytes = 256 * 1024 * 1024;
+
+/** A report file's text: a regular file under the size limit (a folder, a FIFO or a huge file is refused unread). */
+export function readReportText(file: string): string {
+  const failed = (err: unknown): PgOpsError =>
+    new PgOpsError('report.read', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Check the path.', { cause: err });
+  let st: fs.Stats;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    st = fs.statSync(file);
   } catch (err) {
-    throw new PgOpsError('report.read', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Check the path.', { cause: err });
+    throw failed(err);
   }
-  return parseReportText(text, file);
+  if (!st.isFile()) {
+    throw new PgOpsError('report.read', `${file} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a report`, 'Give the path of a *.pgperf.json or pg_perfbench .json file.');
+  }
+  checkReportSize(file, st.size);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw failed(err);
+  }
+}
+
+/** Refuses a file over maxReportBytes, naming it and its size. */
+export function checkReportSize(file: string, size: number): void {
+  if (size <= maxReportBytes) return;
+  throw new PgOpsError('report.too-large', `${file} is ${formatMiB(size)}; pgops reads reports up to ${formatMiB(maxReportBytes)}`,
+    'This is not a report pgops wrote; check the file name.');
+}
+
+const formatMiB = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+
+export function readReport(file: string): Report {
+  return parseReportText(readReportText(file), file);
 }
 
 /** Checks the shape and returns the same object typed; pg_perfbench v1.0 files without `report_name` get the file name. */

@@ -6,9 +6,16 @@ import type { Report } from './model';
 /**
  * Writes a file so that readers see either the old content or the new one, never half of it:
  * a temp file in the same directory, fsync, rename over the target, fsync the directory.
+ * A missing folder is created unless `createFolder` is false; a folder is never replaced.
  */
-export function writeFileAtomic(target: string, content: string): void {
+export function writeFileAtomic(target: string, content: string, opts: { createFolder?: boolean } = {}): void {
   const dir = path.dirname(path.resolve(target));
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new PgOpsError('report.write', `cannot write ${target}: it is a folder`, 'Give a file name (the folder stays as it is).');
+  }
+  if (opts.createFolder === false && !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new PgOpsError('report.write', `cannot write ${target}: the folder ${dir} does not exist`, 'Create the folder first, or write somewhere else.');
+  }
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {

@@ -109,8 +109,9 @@ async function compareReports(s: ExtensionServices, picked: vscode.Uri[]): Promi
   const merged = joinReports(inputs, { task, reference: path.basename(reference.file), reportName: reportName.trim() });
   const outDir = configuredReportsFolder() ?? path.dirname(uris[0].fsPath);
   const paths = reportPaths(outDir, merged.report_name);
+  const html = renderReportHtml(merged);
   writeReportAtomic(paths.json, merged);
-  writeFileAtomic(paths.html, renderReportHtml(merged));
+  writeFileAtomic(paths.html, html);
   s.views.reports.refresh();
   await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(paths.json), reportViewType);
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describeError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import { parseReportText } from '../../core/report/read';
+import { checkReportSize, parseReportText } from '../../core/report/read';
 import type { HostToViewer } from '../../core/report/viewerMessages';
 import { parseViewerToHost } from '../../core/report/viewerMessages';
 import { Disposable } from '../disposable';
@@ -80,6 +80,7 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
   private async load(uri: vscode.Uri): Promise<HostToViewer> {
     const fileName = uri.fsPath || uri.toString();
     try {
+      checkReportSize(fileName, (await vscode.workspace.fs.stat(uri)).size);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const report = parseReportText(new TextDecoder('utf-8').decode(bytes), fileName);
       return { type: 'report', report, fileName };

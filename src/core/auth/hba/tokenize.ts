@@ -104,8 +104,17 @@ function logicalLines(text: string, major: number): Array<{ line: number; text: 
 
 const isBlank = (c: string): boolean => c === ' ' || c === '\t' || c === '\r';
 
+/** MAX_TOKEN - 1 bytes: up to PostgreSQL 15 a longer token makes its line an error; 16 reads tokens of any length. */
+const maxTokenBytesUpTo15 = 10239;
+
+/** UTF-8 bytes of one UTF-16 code unit (each half of a surrogate pair counts 2: 4 for the pair). */
+const utf8Bytes = (c: string): number => {
+  const u = c.charCodeAt(0);
+  return u < 0x80 ? 1 : u < 0x800 || (u >= 0xd800 && u < 0xe000) ? 2 : 3;
+};
+
 /** next_token: one token from `s` at `pos`, with whether it started with a quote and ended at a comma. */
-function nextToken(s: string, pos: number): { token?: string; initialQuote: boolean; comma: boolean; pos: number } {
+function nextToken(s: string, pos: number, maxBytes: number): { token?: string; initialQuote: boolean; comma: boolean; pos: number; tooLong?: true } {
   let i = pos;
   while (i < s.length && (isBlank(s[i]) || s[i] === ',')) i += 1;
   let buf = '';
@@ -114,17 +123,23 @@ function nextToken(s: string, pos: number): { token?: string; initialQuote: bool
   let sawQuote = false;
   let initialQuote = false;
   let comma = false;
+  let bytes = 0;
   while (i < s.length && (!isBlank(s[i]) || inQuote)) {
     const c = s[i];
     if (c === '#' && !inQuote) {
       i = s.length;
       break;
     }
+    // hba.c checks each byte before storing it, so a character that would not fit ends the line too
+    if (bytes + utf8Bytes(c) > maxBytes) return { initialQuote, comma, pos: s.length, tooLong: true };
     if (c === ',' && !inQuote) {
       comma = true;
       break;
     }
-    if (c !== '"' || wasQuote) buf += c;
+    if (c !== '"' || wasQuote) {
+      buf += c;
+      bytes += utf8Bytes(c);
+    }
     wasQuote = inQuote && c === '"' ? !wasQuote : false;
     if (c === '"') {
       inQuote = !inQuote;
@@ -142,8 +157,9 @@ function nextField(s: string, pos: number, file: string, depth: number, ctx: Con
   let error: string | undefined;
   let p = pos;
   for (;;) {
-    const t = nextToken(s, p);
+    const t = nextToken(s, p, ctx.major >= 16 ? Infinity : maxTokenBytesUpTo15);
     p = t.pos;
+    if (t.tooLong) return { tokens, pos: p, error: 'authentication file token too long' };
     if (t.token === undefined) break;
     if (!t.initialQuote && t.token.length > 1 && t.token[0] === '@') {
       error = expandFile(tokens, file, t.token.slice(1), depth + 1, ctx);
