@@ -1,4 +1,5 @@
 import { describeError, PgOpsError } from '../core/errors';
+import { redactText } from '../core/redact';
 import { toolVersion } from '../core/version';
 import type { CliCommand, CliIo } from './command';
 import { UsageError } from './command';
@@ -24,7 +25,9 @@ function help(): string {
     'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.'].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  // stderr carries progress, logs and errors, which may quote server text: all of it is redacted
+  const io: CliIo = { ...rawIo, err: (t) => rawIo.err(redactText(t)) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
@@ -64,7 +67,7 @@ if (require.main === module) {
     cwd: process.cwd(),
   };
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`pgops: ${describeError(err)}\n`);
+    process.stderr.write(`pgops: ${redactText(describeError(err))}\n`);
     process.exitCode = 1;
   });
 }
