@@ -24,6 +24,8 @@ export interface CliProcessOptions {
   /** Called with all of stderr so far, each time more arrives. */
   onStderr?: (errSoFar: string, child: ChildProcess) => void;
   timeoutMs?: number;
+  /** A program and its arguments that run the CLI's node command line (e.g. `unshare --mount …`). */
+  wrapper?: string[];
 }
 
 /** The environment a child gets: no PG* variable of the test process leaks into it. */
@@ -34,7 +36,8 @@ export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<CliRun> {
   if (!fs.existsSync(cliMain)) throw new Error(`${cliMain} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...programArgs] = [...(opts.wrapper ?? []), process.execPath, cliMain, ...args];
+    const child = spawn(program, programArgs, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
