@@ -1,4 +1,5 @@
 import { describeError, PgOpsError } from '../core/errors';
+import { redactText } from '../core/redact';
 import { toolVersion } from '../core/version';
 import type { CliCommand, CliIo } from './command';
 import { UsageError } from './command';
@@ -25,9 +26,12 @@ function help(): string {
     'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.'].join('\n');
 }
 
-/** Every line the CLI prints goes through here: nothing read from a file or a server can drive the terminal. */
+/**
+ * Every line the CLI prints goes through here: nothing read from a file or a server can drive the terminal,
+ * and stderr (progress, logs and errors, which may quote server text) is redacted.
+ */
 export async function main(argv: string[], rawIo: CliIo): Promise<number> {
-  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
+  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(redactText(t))) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
@@ -67,7 +71,7 @@ if (require.main === module) {
     cwd: process.cwd(),
   };
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`pgops: ${terminalSafe(describeError(err))}\n`);
+    process.stderr.write(`pgops: ${terminalSafe(redactText(describeError(err)))}\n`);
     process.exitCode = 1;
   });
 }

@@ -28,6 +28,8 @@ export interface CliProcessOptions {
   cli?: string;
   /** The child's working folder; default this process's. */
   cwd?: string;
+  /** A program and its arguments that run the CLI's node command line (e.g. `unshare --mount …`). */
+  wrapper?: string[];
 }
 
 /** The environment a child gets: no PG* variable of the test process leaks into it. */
@@ -39,7 +41,8 @@ export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<
   const cli = opts.cli ?? cliMain;
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...programArgs] = [...(opts.wrapper ?? []), process.execPath, cli, ...args];
+    const child = spawn(program, programArgs, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

@@ -29,14 +29,14 @@ describe('report model, builders and files', () => {
     assert.deepEqual((chart.data as { series: unknown }).series, [{ name: 'r', data: [[5, 2475.1]] }]);
   });
 
-  it('writes a report atomically (no temp file left) and reads it back equal', () => {
+  it('writes a report atomically (no temp file left) and reads it back equal, with the redaction rule set recorded', () => {
     const r = newReport({ reportName: 'atomic', startedAt: new Date('2026-11-02T10:00:00Z') });
     setItem(r, 'result', 'chart', chartItem('plots', { series: [] }));
     const file = path.join(tmp, 'atomic.pgperf.json');
     writeReportAtomic(file, r);
     writeReportAtomic(file, r);
     assert.deepEqual(fs.readdirSync(tmp), ['atomic.pgperf.json']);
-    assert.deepEqual(readReport(file), r);
+    assert.deepEqual(readReport(file), { ...r, pgops: { ...r.pgops, redaction: { ruleSet: 'pgops-redact/1', counts: {} } } });
     assert.equal(r.description, '02/11/2026 10:00:00');
   });
 

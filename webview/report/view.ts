@@ -9,6 +9,15 @@ import { renderSections } from './sections';
 import type { Column } from './table';
 import { sortableTable } from './table';
 
+/** "pgops-redact/1: 3 values (setting-command 2, role-password 1)": which rules hid how much. */
+function redactionSummary(report: Report): string | undefined {
+  const r = report.pgops?.redaction;
+  if (!r) return undefined;
+  const counts = Object.entries(r.counts);
+  const total = counts.reduce((a, [, n]) => a + n, 0);
+  return total ? `${r.ruleSet}: ${total} values (${counts.map(([rule, n]) => `${rule} ${n}`).join(', ')})` : `${r.ruleSet}: nothing to hide`;
+}
+
 function summaryList(report: Report, fileName: string): HTMLElement {
   const s = summarizeReport(report);
   const rows: Array<[string, string | undefined]> = [
@@ -18,6 +27,7 @@ function summaryList(report: Report, fileName: string): HTMLElement {
     ['Host', s.host],
     ['Iterations', s.iterations.length ? String(s.iterations.length) : undefined],
     ['Best tps', s.maxTps === null ? undefined : formatNumber(s.maxTps, 1)],
+    ['Redacted', redactionSummary(report)],
   ];
   const dl = h('dl', { class: 'summary' });
   for (const [k, v] of rows) if (v) dl.append(h('dt', {}, k), h('dd', {}, v));

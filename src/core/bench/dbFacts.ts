@@ -18,11 +18,6 @@ interface DbFact {
   text?: (rows: Array<Record<string, unknown>>) => string;
 }
 
-/** Connection strings in settings (primary_conninfo) may hold a password: never copy it. */
-export function redactConninfo(value: string): string {
-  return value.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1********').replace(/(:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1********@');
-}
-
 const dbFactList: DbFact[] = [
   { key: 'full_version', header: 'PostgreSQL full version', state: 'collapsed', kind: 'plain_text', sql: 'SELECT version()',
     description: 'Information about the installed PostgreSQL version, including the version number, system architecture, utilized compiler, and operating system' },
@@ -64,7 +59,8 @@ export async function collectDbFacts(client: Queryable): Promise<Record<string, 
       if (f.kind === 'table') {
         const fields = (r as { fields?: Array<{ name: string }> }).fields;
         const theader = fields ? fields.map((x) => x.name) : Object.keys(r.rows[0] ?? {});
-        const rows = r.rows.map((row) => theader.map((k) => (f.key === 'pg_settings' && typeof row[k] === 'string' ? redactConninfo(row[k] as string) : cell(row[k]))));
+        // secrets in settings (primary_conninfo, *_command, …) are redacted with the whole report (src/core/report/redact.ts)
+        const rows = r.rows.map((row) => theader.map((k) => cell(row[k])));
         items[f.key] = tableItem(f.header, theader, rows, opts);
       } else {
         if (r.rows.length === 0) throw new Error('No data returned.');

@@ -15,7 +15,7 @@ import { CancelledError, PgOpsError, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { IterationResult, JsonObject, ProgressPoint, Report, RunStatus } from '../report';
-import { newReport, plainTextItem, setItem } from '../report';
+import { newReport, plainTextItem, redactReport, setItem } from '../report';
 import type { PgbenchOutput } from './benchReport';
 import { environmentChanges, fillBenchmarkSection, fillPgbenchDetails, fillResultSection, scrubSecret } from './benchReport';
 import type { BenchEndpoint, CommandLine, PlaceholderValues } from './commandLine';
@@ -142,7 +142,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
     if (final && failure) pgops.error = { message: failure.message, ...(PgOpsError.is(failure) && failure.hint ? { hint: failure.hint } : {}) };
     else if (!final) pgops.error = { message: 'the run had not finished when this report was written (it is rewritten after every iteration)' };
     else delete pgops.error;
-    return scrubSecret(report, target.password);
+    return redactReport(scrubSecret(report, target.password));
   };
   const checkpoint = () => { try { o.checkpoint?.(finish(false)); } catch (err) { log.warn(`cannot write the intermediate report: ${(err as Error).message}`); } };
 

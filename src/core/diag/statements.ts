@@ -1,4 +1,5 @@
 import { PgOpsError } from '../errors';
+import { redactText } from '../redact';
 import { quoteIdent, quoteQualified } from '../sql';
 import { diagError } from './diagErrors';
 import type { Queryable } from './queryable';
@@ -188,7 +189,8 @@ export function rowToStats(source: StatementsSource, r: Record<string, unknown>)
     key: `${num(r.userid)}/${num(r.dbid)}/${queryid ?? ''}/${toplevel === null ? '' : toplevel ? 't' : 'f'}`,
     userid: num(r.userid), dbid: num(r.dbid), queryid, toplevel,
     user: (r.user_name as string | null) ?? null, database: (r.database as string | null) ?? null,
-    query: (r.query as string | null) ?? null,
+    // the one way statement texts enter pgops: secrets in them (ALTER ROLE … PASSWORD, …) never go further
+    query: typeof r.query === 'string' ? redactText(r.query) : null,
     calls, totalMs, meanMs: calls > 0 ? totalMs / calls : 0, rows: num(r.rows), sharePct: num(r.share_pct),
     statsSince: (r.stats_since as string | null) ?? null, counters, gauges,
   };

@@ -4,12 +4,14 @@
  * report JSON is embedded as an inert `application/json` block with `<`, `>`, `&` and the line
  * separators escaped, so no value can close the script element or run as markup. A CSP meta tag
  * allows only the inlined script and styles (by nonce): nothing is fetched, nothing else runs.
+ * The report is redacted first (src/core/report/redact.ts), whoever made it.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { Report } from './model';
+import { redactReport } from './redact';
 
 export interface ReportAssets {
   /** The browser bundle of the report viewer. */
@@ -58,7 +60,8 @@ function inlineScript(code: string): string {
   return code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/(script)/gi, '<\\/$1');
 }
 
-export function renderReportHtml(report: Report, assets: ReportAssets = loadReportAssets()): string {
+export function renderReportHtml(unredacted: Report, assets: ReportAssets = loadReportAssets()): string {
+  const report = redactReport(unredacted);
   const nonce = crypto.randomBytes(16).toString('base64');
   const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; font-src data:`;
   const title = escapeHtmlText(`${report.report_name} — ${report.header}`);

@@ -14,3 +14,4 @@ export type { JoinInput, JoinOptions } from './join';
 export { joinCandidates, readJoinTask, validateJoinTask } from './joinTask';
 export type { JoinCandidate, JoinTask } from './joinTask';
 export { loadReportsFromDir } from './loadDir';
+export { redactReport } from './redact';

@@ -152,6 +152,15 @@ export interface PgopsBlock {
   /** Free notes about the environment, e.g. "system facts not collected: <reason>". */
   environmentNotes: string[];
   join?: JoinSummary;
+  /** The redaction rule set this report was cleaned with and its markers by rule (absent in reports before it). */
+  redaction?: RedactionRecord;
+}
+
+export interface RedactionRecord {
+  /** e.g. 'pgops-redact/1' */
+  ruleSet: string;
+  /** rule id → number of markers of that rule in the report */
+  counts: Record<string, number>;
 }
 
 export interface Report {

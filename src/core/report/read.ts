@@ -1,13 +1,15 @@
 /**
  * Reading reports: ours (`*.pgperf.json`) and pg_perfbench's plain `.json`, validated so that
- * every later step (viewer, join, HTML) can trust the shape. A problem names the file, the JSON
- * path and what is wrong, e.g. `r.json: sections.db.reports.pg_settings.theader: expected an array of strings`.
+ * every later step (viewer, join, HTML) can trust the shape, and redacted (./redact.ts). A problem
+ * names the file, the JSON path and what is wrong, e.g.
+ * `r.json: sections.db.reports.pg_settings.theader: expected an array of strings`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { IterationResult, JsonValue, PgopsBlock, Report, ReportItem, ReportSection } from './model';
 import { isJoinedPairs, itemStates, itemTypes, reportSchemaVersion } from './model';
+import { redactReport } from './redact';
 
 export class ReportFormatError extends PgOpsError {
   readonly file: string;
@@ -48,7 +50,8 @@ export function parseReportText(text: string, file: string): Report {
     const msg = (err as Error).message;
     throw new ReportFormatError(file, '', `not valid JSON: ${msg.replace(/^.*?:\s*/, '')}${parsePosition(text, msg)}`);
   }
-  return validateReport(value, file);
+  // reports from anywhere (older pgops, pg_perfbench, someone else) may hold secrets: nothing reads them unredacted
+  return redactReport(validateReport(value, file));
 }
 
 /**

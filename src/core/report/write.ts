@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { Report } from './model';
+import { redactReport } from './redact';
 
 /**
  * Writes a file so that readers see either the old content or the new one, never half of it:
@@ -39,7 +40,7 @@ export function writeFileAtomic(target: string, content: string, opts: { createF
   }
 }
 
-/** The report as JSON (4-space indent, like pg_perfbench), written atomically. */
+/** The report as JSON (4-space indent, like pg_perfbench), redacted, written atomically. */
 export function writeReportAtomic(target: string, report: Report): void {
-  writeFileAtomic(target, `${JSON.stringify(report, null, 4)}\n`);
+  writeFileAtomic(target, `${JSON.stringify(redactReport(report), null, 4)}\n`);
 }
