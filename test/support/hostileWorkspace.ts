@@ -47,7 +47,8 @@ export function writeHostileWorkspace(folder: string, serverPort: number): Hosti
     'pgops.pgbenchPath': p.pgbench,
     'pgops.sandbox.binDir': p.binDir,
     'pgops.connections': [{
-      name: hostileProfileName, conninfo: `host=127.0.0.1 port=${serverPort} user=postgres dbname=postgres sslmode=disable`, passwordCommand: [p.passwordCommand],
+      name: hostileProfileName, conninfo: `host=127.0.0.1 port=${serverPort} user=postgres dbname=postgres sslmode=disable`,
+      passwordCommand: [p.passwordCommand],
     }],
   }, null, 2));
   return p;
