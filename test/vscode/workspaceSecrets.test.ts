@@ -46,6 +46,8 @@ describe('Workspace profiles and stored secrets (in a real VS Code)', () => {
       await api.services.profiles.remove(p);
     }
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    // The refused Connect leaves an error notification; the UI tests that follow look for their own.
+    await vscode.commands.executeCommand('notifications.clearAll');
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
