@@ -4,9 +4,9 @@ import { registerCommands } from './commands/index';
 import type { ExtensionServices } from './context';
 import { hbaDiagnostics } from './hbaDiagnostics';
 import { createLogger } from './logger';
+import { ProfileSecrets } from '../core/conn/profileSecrets';
 import { ProfileStore } from './profiles';
 import { SandboxController } from './sandboxController';
-import { ProfileSecrets } from './secrets';
 import { createOAuthConnector } from './oauth';
 import { SessionManager } from './sessions';
 import { config } from './settings';
@@ -30,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
   const profiles = new ProfileStore(context.globalState, logger);
-  const sessions = new SessionManager(logger, new ProfileSecrets(context.secrets), createOAuthConnector(context.secrets, logger));
+  const sessions = new SessionManager(logger, new ProfileSecrets(context.secrets, context.globalState, logger), createOAuthConnector(context.secrets, logger));
   const sandbox = new SandboxController(context, profiles, sessions, logger);
   const connections = new ConnectionsView(profiles, sessions);
   const reports = new ReportsView(logger);
@@ -42,7 +42,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
   context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
   for (const [id, provider] of Object.entries(services.views)) {
-    context.subscriptions.push(vscode.window.createTreeView(`pgops.${id}`, { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' }));
+    const tree = vscode.window.createTreeView(`pgops.${id}`,
+      { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' });
+    context.subscriptions.push(tree);
+    if (provider !== connections) continue;
+    tree.message = connections.message();
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => { tree.message = connections.message(); }));
   }
   context.subscriptions.push(...registerCommands(services));
   context.subscriptions.push(hbaDiagnostics(logger));

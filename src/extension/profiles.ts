@@ -10,7 +10,9 @@ const sandboxKey = 'pgops.sandboxProfile';
 
 /**
  * Profiles from the `pgops.connections` setting plus the sandbox's own profile, which
- * lives in global state because its socket path and port belong to this machine.
+ * lives in global state because its socket path and port belong to this machine. Workspace
+ * settings replace the user's list (as VS Code does for arrays) and only in a trusted workspace:
+ * the setting is restricted, and this store does not rely on that alone.
  */
 export class ProfileStore extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
@@ -22,6 +24,7 @@ export class ProfileStore extends Disposable {
     this.register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('pgops.connections')) this.changed.fire();
     }));
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
   }
 
   /** The profiles, sandbox first; a malformed setting is reported once and yields the sandbox only. */
@@ -29,7 +32,10 @@ export class ProfileStore extends Disposable {
     const sandbox = this.state.get<ConnectionProfile>(sandboxKey);
     let fromSettings: ConnectionProfile[] = [];
     try {
-      fromSettings = parseProfiles(config().get('connections'));
+      const inspect = config().inspect<unknown>('connections');
+      const workspace = vscode.workspace.isTrusted ? inspect?.workspaceValue : undefined;
+      const origin = workspace !== undefined ? 'workspace' : 'user';
+      fromSettings = parseProfiles(workspace ?? inspect?.globalValue).map((p) => ({ ...p, origin }));
       this.lastError = undefined;
     } catch (err) {
       const text = describeError(err);
@@ -54,6 +60,10 @@ export class ProfileStore extends Disposable {
 
   async add(profile: Omit<ConnectionProfile, 'id'>, target: vscode.ConfigurationTarget): Promise<void> {
     if (this.all().some((p) => p.name === profile.name)) throw new PgOpsError('profile-exists', `A connection named "${profile.name}" already exists`, 'Choose another name.');
+    if (target === vscode.ConfigurationTarget.Workspace && !vscode.workspace.isTrusted) {
+      // The workspace's own list is withheld in Restricted Mode: writing one would replace it unseen.
+      throw new PgOpsError('profile-untrusted', `"${profile.name}" cannot go to workspace settings in Restricted Mode`, 'Trust the workspace first, or save it in your user settings.');
+    }
     const key = target === vscode.ConfigurationTarget.Workspace ? 'workspaceValue' : 'globalValue';
     const current = (config().inspect<unknown[]>('connections')?.[key] ?? []) as object[];
     await config().update('connections', [...current, settingsEntry(profile)], target);

@@ -12,6 +12,7 @@ import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
 import { CommandCredential } from '../core/conn/credentialCommand';
 import { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
+import type { ProfileSecrets } from '../core/conn/profileSecrets';
 import { profileParams } from '../core/conn/profile';
 import type { ResolvedConnection } from '../core/conn/resolve';
 import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
@@ -22,7 +23,6 @@ import { describeError, PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
 import type { OAuthConnector } from './oauth';
-import type { ProfileSecrets } from './secrets';
 import { sessionSafety } from './settings';
 
 export type SessionState =
@@ -47,7 +47,8 @@ const reconnectDelaysMs = [1000, 2000, 4000, 8000, 16000];
 export class SessionManager extends Disposable {
   private readonly states = new Map<string, SessionState>();
   private readonly pools = new Map<string, SessionPool>();
-  private readonly commands = new Map<string, CommandCredential>();
+  /** Password commands by profile id, with what they were made for (command and target): settings can give another profile this id. */
+  private readonly commands = new Map<string, { madeFor: string; credential: CommandCredential }>();
   private readonly hbaRules = new Map<string, HbaRulesAtHand>();
   /** How the server sees each connected session (address, TLS, memberships), for exact auth plans. */
   private readonly serverFacts = new Map<string, ServerSideFacts>();
@@ -155,14 +156,15 @@ export class SessionManager extends Disposable {
 
   private credential(profile: ConnectionProfile): CredentialSource {
     if (profile.passwordCommand) {
-      let cmd = this.commands.get(profile.id);
-      if (!cmd) {
-        cmd = new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl });
-        this.commands.set(profile.id, cmd);
+      const madeFor = JSON.stringify([profile.passwordCommand, profile.passwordCommandTtl, this.secrets.where(profile)]);
+      let cached = this.commands.get(profile.id);
+      if (cached?.madeFor !== madeFor) {
+        cached = { madeFor, credential: new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl }) };
+        this.commands.set(profile.id, cached);
       }
-      return cmd;
+      return cached.credential;
     }
-    return this.secrets.credential(profile.id);
+    return this.secrets.credential(profile);
   }
 
   /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
@@ -194,7 +196,7 @@ export class SessionManager extends Disposable {
    */
   private async openOAuth(profile: ConnectionProfile, r: ResolvedConnection, keywords: OAuthParams, explainAuthFailure: ConnectOptions['explainAuthFailure']): Promise<Connected> {
     // A confidential client's secret lives in Secret Storage (settings refuse it).
-    const params = { ...keywords, clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile.id, 'oauthClientSecret')) };
+    const params = { ...keywords, clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile, 'oauthClientSecret')) };
     return await connectResolvedOAuth(r, (config) => this.oauth!.connect(profile.name, config, params), { safety: sessionSafety(), explainAuthFailure });
   }
 
@@ -213,7 +215,7 @@ export class SessionManager extends Disposable {
   private async offerToSave(profile: ConnectionProfile, password: string): Promise<void> {
     const save = 'Save in Secret Storage';
     if (await vscode.window.showInformationMessage(`Connected to ${profile.name}. Keep the password for next time?`, save, 'Not now') === save) {
-      await this.secrets.set(profile.id, password);
+      await this.secrets.set(profile, password);
       this.logger.info(`${profile.name}: password saved in Secret Storage`);
     }
   }
@@ -279,7 +281,7 @@ export class SessionManager extends Disposable {
   async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
     const rules = await this.hbaRulesFor(profile);
     if (!rules) return undefined;
-    const credentialLabel = profile.passwordCommand ? 'the password command' : (await this.secrets.has(profile.id)) ? 'Secret Storage' : undefined;
+    const credentialLabel = profile.passwordCommand ? 'the password command' : (await this.secrets.has(profile)) ? 'Secret Storage' : undefined;
     const facts = this.state(profile.id).kind === 'connected' ? this.serverFacts.get(profile.id) : undefined;
     return authPlanFor(this.resolve(profile), rules, { credentialLabel, facts });
   }

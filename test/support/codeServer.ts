@@ -216,6 +216,8 @@ export interface StartOptions {
   /** Also append code-server's output here. */
   logFile?: string;
   timeoutMs?: number;
+  /** Workspace Trust on (the folder opens untrusted, in Restricted Mode); off by default. */
+  workspaceTrust?: boolean;
 }
 
 const running = new Set<RunningCodeServer>();
@@ -224,7 +226,7 @@ const running = new Set<RunningCodeServer>();
 export async function startCodeServer(opts: StartOptions): Promise<RunningCodeServer> {
   const port = opts.port ?? (await freePort());
   const args = [opts.install.entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--config', path.join(path.dirname(opts.profile.userDataDir), 'code-server.yaml'), '--user-data-dir', opts.profile.userDataDir, '--extensions-dir', opts.profile.extensionsDir, opts.folder];
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--config', path.join(path.dirname(opts.profile.userDataDir), 'code-server.yaml'), '--user-data-dir', opts.profile.userDataDir, '--extensions-dir', opts.profile.extensionsDir, opts.folder];
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PATH: `${path.dirname(opts.install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` };
   delete env.VSCODE_IPC_HOOK_CLI;
   const child = spawn(opts.install.nodeBin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

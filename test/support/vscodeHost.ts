@@ -41,3 +41,11 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The OAuth rig's PostgreSQL 18 on 127.0.0.1, whose superuser `postgres` signs in with SCRAM (the vscode tier passes it in). */
+export function rigServer(): { port: number; password: string } {
+  const port = Number(process.env.PGOPS_TEST_PG18_PORT);
+  const password = process.env.PGOPS_TEST_PG18_PASSWORD;
+  assert.ok(port > 0 && password, 'PGOPS_TEST_PG18_PORT/PASSWORD are not set: run this suite through the vscode tier (node scripts/test.mjs vscode)');
+  return { port, password };
+}

@@ -2,6 +2,9 @@
  * The vscode tier of `npm test`: a real VS Code (code-server) in headless Chromium. First the in-host
  * mocha suite (test/vscode/**\/*.test.ts) runs inside the extension host and writes its results to a
  * file; then the UI tests (test/vscode/ui/*.test.ts) drive the same workbench through Playwright.
+ * Then, in a second code-server with Workspace Trust on, the Restricted Mode suite (test/vscode/untrusted/)
+ * runs in the host of an untrusted folder whose settings name programs (hostileWorkspace.ts); a GREP runs
+ * that phase only when it matches the phase's name, "Restricted Mode".
  * Writes `{"passed","failed","skipped"}` to the result file for scripts/test.mjs. Anything that keeps
  * the workbench from running is a failure with its reason, never a skip.
  *
@@ -16,9 +19,10 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { resetSandbox } from '../../src/core/sandbox/sandbox';
-import type { HostResults, TestOutcome } from '../vscode/index';
-import type { Profile, RunningCodeServer } from './codeServer';
+import type { HostResults, HostSuite, TestOutcome } from '../vscode/index';
+import type { CodeServerInstall, Profile, RunningCodeServer } from './codeServer';
 import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
+import { writeHostileWorkspace } from './hostileWorkspace';
 import type { OAuthRig } from './oauth/rig';
 import { startOAuthRig } from './oauth/rig';
 import { logFiles, setWorkbench } from './vscodeWorkbench';
@@ -33,21 +37,25 @@ const hostStallTimeoutMs = 150_000;
 type Counts = { passed: number; failed: number; skipped: number };
 const log = (line: string): void => { process.stdout.write(`${line}\n`); };
 
+/** The phase that opens an untrusted folder; a GREP must match this to run it. */
+const restrictedPhase = 'Restricted Mode';
+
 /**
  * A tiny extension that starts the in-host suite once the workbench has started: the suite needs no
- * hook in the extension itself, and it lives in the same host as the extension under test.
+ * hook in the extension itself, and it lives in the same host as the extension under test. It runs in
+ * Restricted Mode too (it reads nothing from the workspace).
  */
-function writeHostRunner(extensionsDir: string, resultFile: string, grep: string | undefined): void {
+function writeHostRunner(extensionsDir: string, resultFile: string, grep: string | undefined, suite: HostSuite = 'main'): void {
   const dir = path.join(extensionsDir, 'pgops-tests.host-runner-0.0.0');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'host-runner', publisher: 'pgops-tests', version: '0.0.0', engines: { vscode: '^1.90.0' },
-    main: './main.js', activationEvents: ['onStartupFinished'],
+    main: './main.js', activationEvents: ['onStartupFinished'], capabilities: { untrustedWorkspaces: { supported: true } },
   }));
-  const suite = path.join(outRoot, 'test', 'vscode', 'index.js');
+  const suiteEntry = path.join(outRoot, 'test', 'vscode', 'index.js');
   fs.writeFileSync(path.join(dir, 'main.js'),
     `exports.activate = () => {\n  require('fs').writeFileSync(${JSON.stringify(`${resultFile}.started`)}, String(process.pid));\n` +
-    `  void require(${JSON.stringify(suite)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)});\n};\n`);
+    `  void require(${JSON.stringify(suiteEntry)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)}, ${JSON.stringify(suite)});\n};\n`);
 }
 
 /** The tail of the extension host's own log (activation errors end up there), or of another log by name. */
@@ -94,6 +102,11 @@ function printOutcome(t: TestOutcome): void {
   if (t.error) log(indent(t.error));
 }
 
+/** The rig's PostgreSQL 18 (SCRAM for its superuser over TCP) for in-host tests that need a real password check. */
+function rigServerEnv(rig: OAuthRig): NodeJS.ProcessEnv {
+  return { PGOPS_TEST_PG18_PORT: String(rig.server.port), PGOPS_TEST_PG18_PASSWORD: rig.server.password };
+}
+
 const indent = (text: string): string => text.split('\n').map((l) => `        ${l}`).join('\n');
 
 /** base64(sha256(SubjectPublicKeyInfo)), the form Chromium's --ignore-certificate-errors-spki-list takes. */
@@ -116,6 +129,39 @@ async function runUiSuite(grep: string | undefined): Promise<Counts> {
   return { passed: s.passes, failed: s.failures, skipped: s.pending };
 }
 
+/**
+ * Restricted Mode: a second code-server with Workspace Trust on opens a fresh folder, untrusted, whose settings
+ * name programs (hostileWorkspace.ts); the in-host suite of test/vscode/untrusted/ runs in its extension host.
+ * The server and profile join `servers`/`profiles` so the tier's cleanup stops and clears them.
+ */
+async function runRestrictedPhase(o: {
+  install: CodeServerInstall; browser: Browser; rig: OAuthRig; dir: string; grep?: string; servers: RunningCodeServer[]; profiles: Profile[];
+}): Promise<Counts> {
+  log(`  ${restrictedPhase} (a second code-server, Workspace Trust on, the folder untrusted):`);
+  const profile = prepareProfile(o.dir, {
+    'pgops.sandbox.port': await freePort(), 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+  });
+  o.profiles.push(profile);
+  linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
+  const resultFile = path.join(o.dir, 'host-results.json');
+  writeHostRunner(profile.extensionsDir, resultFile, o.grep, 'untrusted');
+  const workspace = path.join(o.dir, 'workspace');
+  writeHostileWorkspace(workspace, o.rig.server.port);
+  const server = await startCodeServer({
+    install: o.install, profile, folder: workspace, logFile: path.join(o.dir, 'code-server.log'), workspaceTrust: true, env: rigServerEnv(o.rig),
+  });
+  o.servers.push(server);
+  const page = await o.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    const host = await waitForHostResults(resultFile, server, profile);
+    return { passed: host.passed, failed: host.failed, skipped: host.skipped };
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const [resultFile, grep] = process.argv.slice(2);
   if (!resultFile) throw new Error('usage: vscodeTier.js RESULT_FILE [GREP]');
@@ -124,19 +170,21 @@ async function main(): Promise<void> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-vscode-'));
   // When we run as root the sandbox server runs as `postgres`, which must traverse the extension's path to its binaries.
   fs.chmodSync(runDir, 0o711);
-  let server: RunningCodeServer | undefined;
+  const servers: RunningCodeServer[] = [];
+  const profiles: Profile[] = [];
   let browser: Browser | undefined;
-  let profile: Profile | undefined;
   let rig: OAuthRig | undefined;
   let cleaned: Promise<void> | undefined;
   let interrupted = false;
 
   const cleanup = (): Promise<void> => (cleaned ??= (async () => {
-    await server?.stop();
+    for (const server of servers) await server.stop();
     await browser?.close().catch(() => undefined);
     await rig?.stop().catch((err: unknown) => log(`  ! could not stop the OAuth rig: ${String(err)}`));
     // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
-    if (profile) await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
+    for (const profile of profiles) {
+      await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
+    }
     if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
     else fs.rmSync(runDir, { recursive: true, force: true });
   })());
@@ -152,7 +200,8 @@ async function main(): Promise<void> {
     if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     const install = ensureCodeServer(log);
     const sandboxPort = await freePort();
-    profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
+    const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
+    profiles.push(profile);
     linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
     const hostResultFile = path.join(runDir, 'host-results.json');
     writeHostRunner(profile.extensionsDir, hostResultFile, grep);
@@ -166,10 +215,11 @@ async function main(): Promise<void> {
     rig = await startOAuthRig({ idpHost: '127.0.0.2' });
     const idpCaFile = path.join(runDir, 'idp-ca.pem');
     fs.writeFileSync(idpCaFile, rig.idp.caPem);
-    server = await startCodeServer({
+    const server = await startCodeServer({
       install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'),
-      env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort), NODE_EXTRA_CA_CERTS: idpCaFile },
+      env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort), NODE_EXTRA_CA_CERTS: idpCaFile, ...rigServerEnv(rig) },
     });
+    servers.push(server);
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     browser = await chromium.launch({
       // Our own signal handlers stop code-server and the sandbox first, then close the browser.
@@ -188,6 +238,11 @@ async function main(): Promise<void> {
     setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort, userDataDir: profile.userDataDir, oauth: rig });
     const ui = await runUiSuite(grep);
     totals.passed += ui.passed; totals.failed += ui.failed; totals.skipped += ui.skipped;
+
+    if (!grep || new RegExp(grep).test(restrictedPhase)) {
+      const restricted = await runRestrictedPhase({ install, browser, rig, dir: path.join(runDir, 'restricted'), grep, servers, profiles });
+      totals.passed += restricted.passed; totals.failed += restricted.failed; totals.skipped += restricted.skipped;
+    }
   } catch (err) {
     if (!interrupted) log(`  ✘ vscode tier could not run: ${err instanceof Error ? err.message : String(err)}`);
     totals.failed += 1;

@@ -6,6 +6,18 @@ import { commandIds } from '../../src/extension/commandIds';
 const root = path.resolve(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
+interface SettingSchema {
+  restricted?: boolean;
+  properties?: Record<string, SettingSchema>;
+  items?: SettingSchema;
+}
+
+/** The keys of an object setting's properties and of its array items', at any depth. */
+function nestedKeys(schema: SettingSchema): string[] {
+  const own = Object.entries(schema.properties ?? {}).flatMap(([k, v]) => [k, ...nestedKeys(v)]);
+  return schema.items ? [...own, ...nestedKeys(schema.items)] : own;
+}
+
 describe('package.json manifest', () => {
   it('contributes exactly the commands of the command table, each in the Postgres Ops category', () => {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
@@ -44,6 +56,23 @@ describe('package.json manifest', () => {
     for (const [key, prop] of Object.entries(pkg.contributes.configuration.properties as Record<string, { description?: string; markdownDescription?: string; scope?: string }>)) {
       assert.ok(prop.description || prop.markdownDescription, `${key} has a description`);
       if (/Path$|binDir$/.test(key)) assert.equal(prop.scope, 'machine-overridable', `${key} scope`);
+    }
+  });
+
+  it('supports Restricted Mode in a limited way, and no virtual workspaces (pgops runs programs and reads local files)', () => {
+    const trust = pkg.capabilities?.untrustedWorkspaces;
+    assert.equal(trust?.supported, 'limited');
+    assert.match(trust.description ?? '', /\S/);
+    assert.equal(pkg.capabilities.virtualWorkspaces, false);
+  });
+
+  it('restricts every setting that names a program, a directory or a file, and lists exactly those as restricted', () => {
+    const props = pkg.contributes.configuration.properties as Record<string, SettingSchema>;
+    const restricted = Object.keys(props).filter((k) => props[k].restricted === true).sort();
+    assert.deepEqual([...(pkg.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [])].sort(), restricted);
+    for (const [key, prop] of Object.entries(props)) {
+      const risky = [key, ...nestedKeys(prop)].filter((k) => /(Path|Dir|Command|File)$/.test(k));
+      if (risky.length) assert.equal(prop.restricted, true, `${key} (${risky.join(', ')}) must be restricted`);
     }
   });
 

@@ -5,6 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { bindingsStateKey } from '../../src/core/conn/profileSecrets';
+import type { SecretBindings } from '../../src/core/conn/secretBinding';
 import type { ConnectionsNode } from '../../src/extension/views/connectionsView';
 import { labelOf, pgops, treeItems, waitFor } from '../support/vscodeHost';
 
@@ -18,7 +20,7 @@ describe('Connection profiles and secrets (in a real VS Code)', () => {
     if (p) {
       await api.services.sessions.disconnect(p.id);
       await api.services.profiles.remove(p);
-      await api.services.sessions.secrets.delete(p.id);
+      await api.services.sessions.secrets.delete(p);
     }
   });
 
@@ -26,8 +28,11 @@ describe('Connection profiles and secrets (in a real VS Code)', () => {
     const api = await pgops();
     await api.services.profiles.add({ name, conninfo: 'host=127.0.0.1 port=1 user=app dbname=app sslmode=disable connect_timeout=2', production: true }, vscode.ConfigurationTarget.Global);
     const p = await waitFor('the new profile', () => api.services.profiles.all().find((x) => x.name === name));
-    await api.services.sessions.secrets.set(p.id, secret);
-    assert.equal(await api.services.context.secrets.get(`pgops.password/${p.id}`), secret, 'stored in VS Code SecretStorage');
+    await api.services.sessions.secrets.set(p, secret);
+    const [binding] = api.services.context.globalState.get<SecretBindings>(bindingsStateKey)?.[p.id] ?? [];
+    assert.deepEqual({ user: binding?.user, endpoints: binding?.endpoints }, { user: 'app', endpoints: ['127.0.0.1:1'] },
+      'bound to the profile\'s user, host and port');
+    assert.equal(await api.services.context.secrets.get(`pgops.password@${binding.secretId}`), secret, 'stored in VS Code SecretStorage under pgops\' own id');
     const settings = JSON.stringify(vscode.workspace.getConfiguration('pgops').inspect('connections'));
     assert.ok(settings.includes(name) && !settings.includes(secret), 'settings hold the profile, never the password');
   });

@@ -1,7 +1,8 @@
 /**
  * Entry of the in-host suite: every `*.test.js` under out/test/vscode (except ui/, which drives the
  * workbench from outside) runs with mocha inside a real extension host. Adding a test file here is all
- * a feature needs to do. Two launchers call in:
+ * a feature needs to do. `untrusted/` holds the Restricted Mode suite: it runs alone, in a second VS Code
+ * that opens an untrusted folder (`suite = 'untrusted'`). Two launchers call in:
  *  - code-server (npm test): a small runner extension calls runInHost(), which writes the results file;
  *  - @vscode/test-electron (runElectron.ts): VS Code calls run(), which rejects when a test failed.
  */
@@ -26,18 +27,22 @@ export interface HostResults {
   crash?: string;
 }
 
+/** Which in-host suite: the main one (a trusted workspace) or the Restricted Mode one (an untrusted folder). */
+export type HostSuite = 'main' | 'untrusted';
+
 function collect(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'ui' ? [] : collect(p);
+    if (e.isDirectory()) return e.name === 'ui' || e.name === 'untrusted' ? [] : collect(p);
     return e.name.endsWith('.test.js') ? [p] : [];
   });
 }
 
-export async function runSuite(grep?: string, onTest: (t: TestOutcome) => void = () => undefined): Promise<HostResults> {
+export async function runSuite(grep?: string, onTest: (t: TestOutcome) => void = () => undefined, suite: HostSuite = 'main'): Promise<HostResults> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec', grep });
-  const files = collect(__dirname).sort();
-  if (files.length === 0) throw new Error(`no in-host test files under ${__dirname}`);
+  const dir = suite === 'untrusted' ? path.join(__dirname, 'untrusted') : __dirname;
+  const files = (suite === 'untrusted' ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : collect(dir)).sort();
+  if (files.length === 0) throw new Error(`no in-host test files under ${dir}`);
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   const tests: TestOutcome[] = [];
@@ -56,10 +61,10 @@ export async function runSuite(grep?: string, onTest: (t: TestOutcome) => void =
  * happens (one JSON line), and the results file is written in every case (atomically, so the driver
  * never reads half of it).
  */
-export async function runInHost(resultFile: string, grep?: string): Promise<void> {
+export async function runInHost(resultFile: string, grep?: string, suite: HostSuite = 'main'): Promise<void> {
   let results: HostResults;
   try {
-    results = await runSuite(grep, (t) => fs.appendFileSync(`${resultFile}.progress`, `${JSON.stringify(t)}\n`));
+    results = await runSuite(grep, (t) => fs.appendFileSync(`${resultFile}.progress`, `${JSON.stringify(t)}\n`), suite);
   } catch (err) {
     results = { passed: 0, failed: 1, skipped: 0, tests: [], crash: err instanceof Error ? err.stack ?? err.message : String(err) };
   }

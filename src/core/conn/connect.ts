@@ -193,7 +193,7 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
 function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: CredentialSource | undefined, gate: () => void) {
   let source: string | undefined;
   let value: string | undefined;
-  const provide = async (): Promise<string | undefined> => {
+  const provide = async (): Promise<string> => {
     gate();
     const given = r.params.password;
     if (given !== undefined && r.sources.password !== 'env') {
@@ -222,7 +222,8 @@ function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: Credential
       return pass.password;
     }
     source = pass.ignored ? `ignored:${pass.ignored}:${pass.file}` : 'none';
-    return undefined;
+    // As libpq ("no password supplied"): nothing is sent, not even an empty password message.
+    throw new PgOpsError('conn-no-password', 'the server asked for a password and none was supplied');
   };
   return { provide, sourceUsed: () => source, value: () => value };
 }

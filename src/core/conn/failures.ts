@@ -30,7 +30,7 @@ export function classifyFailure(r: ResolvedConnection, h: HostSpec, tls: boolean
   }
   if (/timeout/i.test(message) && !e.code) return { ...base, kind: 'network', reason: `timeout expired after ${(r.connectTimeoutMs ?? 10_000) / 1000} s` };
   if (/Connection terminated unexpectedly/i.test(message)) return { ...base, kind: 'network', reason: 'server closed the connection unexpectedly' };
-  if (/password must be a (non-empty )?string|Password must be a string/i.test(message)) {
+  if (PgOpsError.is(err, 'conn-no-password') || /password must be a (non-empty )?string|Password must be a string/i.test(message)) {
     return { ...base, kind: 'no-password', reason: 'the server asked for a password and none was supplied' };
   }
   if (e.code === '28P01' || e.code === '28000') return { ...base, kind: 'auth', reason: message };

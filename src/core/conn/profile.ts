@@ -8,7 +8,8 @@ import type { ConnectionTarget } from './session';
 
 /**
  * A saved connection as it lives in settings: libpq keywords, never a secret.
- * `id` is stable for the life of the profile (secrets are keyed by it).
+ * `id` is stable for the life of the profile. It finds the profile's secrets, which are handed out only
+ * while the profile points where they were saved (secretBinding.ts): settings can name any id.
  * `conninfo` holds anything libpq reads (a URI, keyword=value pairs, `service=NAME`); the
  * separate fields, when set, win over it. The rest (service file, PG* variables, pgpass) is
  * filled in at connect time exactly as libpq does.
@@ -33,6 +34,8 @@ export interface ConnectionProfile {
   hbaFile?: string;
   /** The local sandbox's own profile (managed by pgops, not stored in settings). */
   sandbox?: boolean;
+  /** Which settings define the profile (set by the extension): the user's own, or the workspace's, which a repository can ship. */
+  origin?: 'user' | 'workspace';
 }
 
 /** The settings keys of a profile, in the order they are written back. */

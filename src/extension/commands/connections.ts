@@ -102,14 +102,16 @@ async function addConnection(s: ExtensionServices): Promise<void> {
 }
 
 /** Secrets that came with pasted text go to Secret Storage; the user is told, since they left the text. */
-async function keepPastedSecrets(s: ExtensionServices, p: ConnectionProfile, input: { password?: string; oauthClientSecret?: string }): Promise<void> {
+type PastedSecrets = { password?: string; oauthClientSecret?: string };
+
+async function keepPastedSecrets(s: ExtensionServices, p: ConnectionProfile, input: PastedSecrets): Promise<void> {
   const kept: string[] = [];
   if (input.password !== undefined) {
-    await s.sessions.secrets.set(p.id, input.password);
+    await s.sessions.secrets.set(p, input.password);
     kept.push('password');
   }
   if (input.oauthClientSecret !== undefined) {
-    await s.sessions.secrets.set(p.id, input.oauthClientSecret, 'oauthClientSecret');
+    await s.sessions.secrets.set(p, input.oauthClientSecret, 'oauthClientSecret');
     kept.push('OAuth client secret');
   }
   if (kept.length) void vscode.window.showInformationMessage(`The ${kept.join(' and ')} from the pasted text ${kept.length > 1 ? 'are' : 'is'} stored in Secret Storage for "${p.name}", not in settings.`);
@@ -124,7 +126,7 @@ async function askProduction(current: boolean): Promise<boolean | undefined> {
 }
 
 async function askScope(): Promise<vscode.ConfigurationTarget | undefined> {
-  if (!vscode.workspace.workspaceFolders?.length) return vscode.ConfigurationTarget.Global;
+  if (!vscode.workspace.workspaceFolders?.length || !vscode.workspace.isTrusted) return vscode.ConfigurationTarget.Global;
   const pick = await vscode.window.showQuickPick([
     { label: 'User settings', target: vscode.ConfigurationTarget.Global },
     { label: 'Workspace settings', description: 'shared with the team (no secrets are written)', target: vscode.ConfigurationTarget.Workspace },
@@ -134,9 +136,9 @@ async function askScope(): Promise<vscode.ConfigurationTarget | undefined> {
 
 async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
   if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Start/Stop/Reset Local Sandbox instead.');
-  const hasSecret = await s.sessions.secrets.has(p.id);
+  const hasSecret = await s.sessions.secrets.has(p);
   const oauth = oauthParamsOf(p);
-  const hasClientSecret = oauth ? await s.sessions.secrets.has(p.id, 'oauthClientSecret') : false;
+  const hasClientSecret = oauth ? await s.sessions.secrets.has(p, 'oauthClientSecret') : false;
   const pick = await vscode.window.showQuickPick([
     { label: '$(link) Connection string', description: p.conninfo ?? '(fields only)', action: 'conninfo' },
     { label: '$(edit) Name', description: p.name, action: 'name' },
@@ -153,13 +155,14 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
   if (!pick) return;
   const { id: _id, sandbox: _sandbox, ...current } = p;
   let next = { ...current };
+  let pasted: PastedSecrets | undefined;
   switch (pick.action) {
     case 'conninfo': {
       const v = await vscode.window.showInputBox({ title: `Connection string of "${p.name}"`, prompt: inputPrompt, value: p.conninfo ?? '', validateInput: validateConnInput, ignoreFocusOut: true });
       if (v === undefined) return;
       const input = profileFromInput(v);
       next = { ...next, conninfo: input.conninfo, host: undefined, port: undefined, user: undefined, dbname: undefined };
-      await keepPastedSecrets(s, p, input);
+      pasted = input;
       break;
     }
     case 'name': {
@@ -173,21 +176,21 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
       break;
     case 'password': {
       const v = await vscode.window.showInputBox({ title: `Password for "${p.name}"`, prompt: 'Stored in VS Code Secret Storage (the OS keychain), never in settings', password: true, ignoreFocusOut: true });
-      if (v !== undefined) await s.sessions.secrets.set(p.id, v);
+      if (v !== undefined) await s.sessions.secrets.set(p, v);
       return;
     }
     case 'clear':
-      await s.sessions.secrets.delete(p.id);
+      await s.sessions.secrets.delete(p);
       return;
     case 'clientSecret': {
       const v = await vscode.window.showInputBox({ title: `OAuth client secret for "${p.name}"`, prompt: 'oauth_client_secret of a confidential client: stored in VS Code Secret Storage, never in settings', password: true, ignoreFocusOut: true });
       if (v === undefined) return;
-      await s.sessions.secrets.set(p.id, v, 'oauthClientSecret');
+      await s.sessions.secrets.set(p, v, 'oauthClientSecret');
       await s.sessions.disconnect(p.id);
       return;
     }
     case 'clearClientSecret':
-      await s.sessions.secrets.delete(p.id, 'oauthClientSecret');
+      await s.sessions.secrets.delete(p, 'oauthClientSecret');
       await s.sessions.disconnect(p.id);
       return;
     case 'forgetTokens':
@@ -204,8 +207,29 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
   await s.sessions.disconnect(p.id);
   s.sessions.forget(p.id);
   await s.profiles.update(p.name, next);
-  const renamed = s.profiles.all().find((o) => o.name === next.name);
-  if (renamed && renamed.id !== p.id) await s.sessions.secrets.copy(p.id, renamed.id, true);
+  const saved = s.profiles.all().find((o) => o.name === next.name);
+  if (saved) await carrySecrets(s, p, saved, pasted);
+}
+
+/**
+ * After an edit the stored secrets follow the profile: without a question while it points at the same user,
+ * hosts and ports (a rename, a new database), after one when it points elsewhere now. Unless kept, they stay
+ * bound to the old server, which they can reach only if the profile points there again.
+ */
+async function carrySecrets(s: ExtensionServices, before: ConnectionProfile, after: ConnectionProfile, pasted?: PastedSecrets): Promise<void> {
+  const secrets = s.sessions.secrets;
+  const stored = (await secrets.has(before)) || (await secrets.has(before, 'oauthClientSecret'));
+  if (stored && pasted?.password === undefined && secrets.targetChanged(before, after)) {
+    const keep = 'Keep for the New Server';
+    const question = `"${after.name}" now connects to ${secrets.where(after)} instead of ${secrets.where(before)}. Keep its stored password?`;
+    const detail = 'Keep it only if the new address reaches the same database and you trust it with the password. '
+      + 'Otherwise pgops asks for the password on the next connection.';
+    const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, keep);
+    if (answer === keep) await secrets.copy(before, after, true);
+  } else if (stored) {
+    await secrets.copy(before, after, true);
+  }
+  if (pasted) await keepPastedSecrets(s, after, pasted);
 }
 
 /** The profile's oauth_* keywords (from its conninfo or service file, as libpq reads them), when it signs in with OAuth. */
@@ -234,7 +258,7 @@ async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Pro
   await s.sessions.disconnect(p.id);
   s.sessions.forget(p.id);
   await s.profiles.remove(p);
-  await s.sessions.secrets.deleteAll(p.id);
+  await s.sessions.secrets.deleteAll(p);
 }
 
 async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
@@ -246,7 +270,7 @@ async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): 
   const copy = p.sandbox ? { name: chosen.trim(), conninfo: Object.entries(profileParams(p)).map(([k, v]) => `${k}=${v}`).join(' ') } : { ...fields, name: chosen.trim() };
   await s.profiles.add(copy, s.profiles.scopeOf(p.name)?.target ?? vscode.ConfigurationTarget.Global);
   const created = s.profiles.all().find((o) => o.name === copy.name);
-  if (created) await s.sessions.secrets.copy(p.id, created.id);
+  if (created) await s.sessions.secrets.copy(p, created);
 }
 
 async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promise<string[]> {

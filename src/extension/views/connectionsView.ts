@@ -12,7 +12,7 @@ import type { SessionManager, SessionState } from '../sessions';
 
 export type ConnectionsNode = ProfileNode | DetailNode;
 
-/** A profile; contextValue `pgops.connection+<state>[+sandbox][+production]` drives the menus. */
+/** A profile; contextValue `pgops.connection+<state>[+sandbox][+production][+workspace]` drives the menus. */
 export class ProfileNode {
   constructor(readonly profile: ConnectionProfile, readonly state: SessionState) {}
 
@@ -32,13 +32,16 @@ export class ProfileNode {
     const item = new vscode.TreeItem(this.profile.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const connected = this.state.kind === 'connected';
-    item.contextValue = ['pgops.connection', connected ? 'connected' : 'disconnected', this.profile.sandbox ? 'sandbox' : '', this.profile.production ? 'production' : '']
-      .filter(Boolean).join('+');
-    item.description = this.describeState();
+    const fromWorkspace = this.profile.origin === 'workspace';
+    const flags = [this.profile.sandbox && 'sandbox', this.profile.production && 'production', fromWorkspace && 'workspace'];
+    item.contextValue = ['pgops.connection', connected ? 'connected' : 'disconnected', ...flags].filter(Boolean).join('+');
+    item.description = [fromWorkspace ? 'workspace' : '', this.describeState()].filter(Boolean).join(' · ');
     const r = this.resolved();
     const where = typeof r === 'string' ? r : r.hosts.map((h) => describeHost(r, h)).join(', ');
     const source = this.profile.conninfo ? `\n\n\`${maskUri(this.profile.conninfo)}\`` : '';
-    item.tooltip = new vscode.MarkdownString(`**${this.profile.name}**${this.profile.production ? ' $(warning) production' : ''}${source}\n\n${where}`, true);
+    const origin = fromWorkspace ? '\n\nFrom this workspace\'s settings (.vscode/settings.json), not yours.' : '';
+    const title = `**${this.profile.name}**${this.profile.production ? ' $(warning) production' : ''}`;
+    item.tooltip = new vscode.MarkdownString(`${title}${source}\n\n${where}${origin}`, true);
     item.iconPath = this.icon();
     return item;
   }
@@ -115,6 +118,12 @@ export class ConnectionsView extends Disposable implements vscode.TreeDataProvid
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** The note above the profiles: in Restricted Mode, that the workspace's settings are not used. */
+  message(): string | undefined {
+    if (vscode.workspace.isTrusted) return undefined;
+    return 'Restricted Mode: connection profiles, pgbench and sandbox paths from this workspace\'s settings are not used until you trust the workspace.';
   }
 
   getTreeItem(node: ConnectionsNode): vscode.TreeItem {

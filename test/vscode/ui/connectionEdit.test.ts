@@ -2,7 +2,7 @@
  * UI: Edit, Test, Duplicate and Remove Connection from the Connections view's context menu, as a
  * user drives them, against a real PostgreSQL 18 (the OAuth rig's server, whose superuser signs in
  * with SCRAM over TCP). The password typed in Edit Connection goes to Secret Storage and follows the
- * profile through a rename and a duplicate; settings never hold it.
+ * profile through a rename and a duplicate, and to a new host only after a question; settings never hold it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -164,5 +164,21 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     assert.match(detail, /^pg_hba\s*line 2: scram-sha-256$/, `the session's pg_hba row: ${detail}`);
     await row(page, renamed).click();
     await inlineAction(row(page, renamed), 'Disconnect');
+  });
+
+  it('asks before the stored password follows the profile to another host, and carries it when told to', async () => {
+    const { page, oauth } = workbench();
+    // Another name for the same server: libpq connects to hostaddr and uses the name for TLS and pgpass.
+    const moved = `host=localhost hostaddr=127.0.0.1 port=${oauth.server.port} user=postgres dbname=postgres sslmode=disable`;
+    await contextMenuEntry(page, row(page, renamed), 'Edit Connection');
+    await chooseInQuickPick(page, 'Connection string');
+    await answer(page, `Connection string of "${renamed}"`, moved);
+    const question = page.locator('.monaco-dialog-box', { hasText: `"${renamed}" now connects to postgres@localhost[127.0.0.1]:${oauth.server.port}` });
+    await question.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await question.innerText(), new RegExp(`instead of postgres@127\\.0\\.0\\.1:${oauth.server.port}\\. Keep its stored password\\?`));
+    await screenshot('connection-new-host-question');
+    await question.locator('.monaco-button', { hasText: 'Keep for the New Server' }).click();
+    await question.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.match(await testConnection(page, renamed), /password from Secret Storage/);
   });
 });
