@@ -65,7 +65,7 @@ describe('pgbench search_path (plan field searchPath)', () => {
   it('refuses schemas that would make the path depend on the role, shadow the catalog or be cut', () => {
     const plan = (searchPath: unknown) => validatePlan({ values: [1], durationS: 1, searchPath: searchPath as string[] });
     assert.throws(() => plan([]), /Run plan: searchPath must list at least one schema/);
-    assert.throws(() => plan('public'), /Run plan: searchPath must list at least one schema/);
+    assert.throws(() => plan('public'), /Run plan: searchPath must be a list, got "public"/);
     assert.throws(() => plan(['public', '$user']), /searchPath\[1\] "\$user" is not allowed/);
     assert.throws(() => plan(['pg_catalog', 'public']), /searchPath\[0\] "pg_catalog" is not allowed: it is always searched first/);
     assert.throws(() => plan(['pg_temp']), /searchPath\[0\] "pg_temp" is not allowed/);
