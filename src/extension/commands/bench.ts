@@ -4,11 +4,10 @@ import * as vscode from 'vscode';
 import { findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
-import { describePlanReview, needsConsent, reviewPlan } from '../../core/bench/planReview';
+import { describePlanReview, needsConsent, reviewPlan, sweepServerChanges } from '../../core/bench/planReview';
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { needsTypedConfirmation } from '../../core/conn/production';
 import type { ConnectionTarget } from '../../core/conn/session';
 import { CancelledError, PgOpsError } from '../../core/errors';
 import { requireWriteConfirmation } from '../confirm';
@@ -100,10 +99,8 @@ async function requirePlanConsent(plan: BenchPlan, source: PlanSource, pgbenchPa
 
 async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan, source?: PlanSource): Promise<string | undefined> {
   if (running) throw new PgOpsError('bench-busy', 'A pgbench sweep is already running', 'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.');
-  // pgbench -i drops and recreates the pgbench_* tables: production profiles need their name typed
-  if (plan.init !== 'never' && !profile.sandbox && needsTypedConfirmation(profile)) {
-    await requireWriteConfirmation(profile, `initialise pgbench tables (pgbench -i, scale ${plan.scale})`);
-  }
+  // every sweep changes its server (init, the workload, CHECKPOINT, stats resets): production profiles need their name typed
+  await requireWriteConfirmation(profile, 'run a pgbench sweep', { onlyProduction: true, detail: sweepServerChanges(plan).join('; ') });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
   const outDir = reportsFolder(s);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
