@@ -51,7 +51,8 @@ describe('run plan review and consent', () => {
     assert.equal(needsConsent(r), false);
     const script = path.join(folder, 'scripts', 'bump.sql');
     assert.deepEqual(r.commands.map((c) => c.label), ['iteration 1', 'iteration 2']);
-    assert.equal(r.commands[1].line, `${pgbench.path} -c 2 -j 1 -T 5 -b select-only@1 -f ${script}@3 -P 1 -l --log-prefix=it1 --failures-detailed -h 127.0.0.1 -p 5433 -U bench tdb`);
+    assert.equal(r.commands[1].line,
+      `${pgbench.path} -c 2 -j 1 -T 5 -b select-only@1 -f ${script}@3 -P 1 -l --log-prefix=it1 --failures-detailed -h 127.0.0.1 -p 5433 -U bench tdb`);
     assert.deepEqual(r.files, [{ path: script, outside: false }]);
   });
 
@@ -68,7 +69,8 @@ describe('run plan review and consent', () => {
 
   it('needs consent for a plan that names its own programs, and shows the templates filled in', () => {
     const r = review(planFile('templates', {
-      init: 'every-iteration', initCommand: 'ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/scripts/bump.sql ARG_PG_DATABASE', workloadCommand: '/usr/bin/touch /tmp/marker-ARG_PGBENCH_CLIENTS',
+      init: 'every-iteration', initCommand: 'ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/scripts/bump.sql ARG_PG_DATABASE',
+      workloadCommand: '/usr/bin/touch /tmp/marker-ARG_PGBENCH_CLIENTS',
     }));
     assert.deepEqual(r.reasons, ['it names its own programs (initCommand, workloadCommand)']);
     assert.deepEqual(r.commands.map((c) => `${c.label}: ${c.line}`), [
@@ -120,10 +122,13 @@ describe('run plan review and consent', () => {
   });
 
   it('says what every sweep changes on its server, with or without init', () => {
-    const noInit = validatePlan({ values: [1, 2], durationS: 1, init: 'never', builtin: [{ name: 'select-only', weight: 1 }], reset: { checkpoint: true, statStatementsReset: false, statReset: true } });
-    assert.deepEqual(sweepServerChanges(noInit), ['the workload (select-only, which may write) runs 2 times', 'CHECKPOINT, pg_stat_reset() before each iteration']);
+    const noInit = validatePlan({ values: [1, 2], durationS: 1, init: 'never', builtin: [{ name: 'select-only', weight: 1 }],
+      reset: { checkpoint: true, statStatementsReset: false, statReset: true } });
+    assert.deepEqual(sweepServerChanges(noInit), ['the workload (select-only, which may write) runs 2 times',
+      'CHECKPOINT, pg_stat_reset() before each iteration']);
     const init = validatePlan({ values: [1], durationS: 1, scale: 3, reset: { checkpoint: false, statStatementsReset: true, statReset: false } });
-    assert.deepEqual(sweepServerChanges(init), ['pgbench -i (scale 3) drops and recreates the pgbench_* tables once', 'the workload (tpcb-like, which may write) runs once',
+    assert.deepEqual(sweepServerChanges(init), ['pgbench -i (scale 3) drops and recreates the pgbench_* tables once',
+      'the workload (tpcb-like, which may write) runs once',
       'pg_stat_statements_reset() before each iteration']);
   });
 

@@ -6,7 +6,8 @@ import { confirmationMatches, needsTypedConfirmation } from '../../src/core/conn
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 /** Core functions that write to or signal a server; an action added later joins this list. */
@@ -41,10 +42,12 @@ describe('conn: production confirmation rule', () => {
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
       const name = path.relative(root, file);
-      assert.doesNotMatch(text, /core\/conn\/production/, `${name} decides about production itself: ask through requireWriteConfirmation (src/extension/confirm.ts)`);
+      assert.doesNotMatch(text, /core\/conn\/production/,
+        `${name} decides about production itself: ask through requireWriteConfirmation (src/extension/confirm.ts)`);
       const writes = serverWrites.filter((w) => new RegExp(`\\b${w.name}\\(`).test(text));
       if (writes.length) {
-        assert.match(text, /\brequireWriteConfirmation\(|\bconfirmWrite\(/, `${name} calls ${writes.map((w) => w.name).join(', ')} without asking through src/extension/confirm.ts`);
+        assert.match(text, /\brequireWriteConfirmation\(|\bconfirmWrite\(/,
+          `${name} calls ${writes.map((w) => w.name).join(', ')} without asking through src/extension/confirm.ts`);
       }
     }
   });

@@ -125,7 +125,8 @@ export function sweepServerChanges(plan: BenchPlan): string[] {
   const scripts = [...plan.builtin.map((b) => b.name), ...plan.files.map((f) => path.basename(f.path))];
   const workload = plan.workloadCommand ? 'its workload command' : `the workload (${scripts.join(', ') || 'tpcb-like'}, which may write)`;
   changes.push(`${workload} runs ${plan.values.length === 1 ? 'once' : `${plan.values.length} times`}`);
-  const resets = [plan.reset.checkpoint && 'CHECKPOINT', plan.reset.statStatementsReset && 'pg_stat_statements_reset()', plan.reset.statReset && 'pg_stat_reset()'];
-  if (resets.some(Boolean)) changes.push(`${resets.filter(Boolean).join(', ')} before each iteration`);
+  const resets = [plan.reset.checkpoint && 'CHECKPOINT', plan.reset.statStatementsReset && 'pg_stat_statements_reset()',
+    plan.reset.statReset && 'pg_stat_reset()'].filter(Boolean);
+  if (resets.length) changes.push(`${resets.join(', ')} before each iteration`);
   return changes;
 }

@@ -13,8 +13,8 @@ import type { Page } from 'playwright-core';
 import { writeReportAtomic } from '../../../src/core/report/write';
 import { hostileReport } from '../../support/hostileReport';
 import {
-  addWorkspaceProfiles, contextMenuEntry, openPostgresOps, outputChannelLog, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane,
-  workbench,
+  addWorkspaceProfiles, contextMenuEntry, openPostgresOps, outputChannelLog, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow,
+  typeInPalette, viewPane, workbench,
 } from '../../support/vscodeWorkbench';
 
 const database = 'ui_bench_consent';
@@ -37,7 +37,8 @@ async function pick(page: Page, title: string, label: string): Promise<void> {
 
 /** What a sweep changes on the server, read over the admin's own socket session (not through pgops). */
 async function serverState(admin: Client): Promise<{ sessions: number; statsReset: string | null; checkpoints: number }> {
-  const db = await admin.query<{ sessions: number; stats_reset: string | null }>('SELECT sessions::int, stats_reset::text FROM pg_stat_database WHERE datname = $1', [database]);
+  const db = await admin.query<{ sessions: number; stats_reset: string | null }>(
+    'SELECT sessions::int, stats_reset::text FROM pg_stat_database WHERE datname = $1', [database]);
   const cp = await admin.query<{ n: number }>('SELECT num_requested::int AS n FROM pg_stat_checkpointer');
   return { sessions: db.rows[0].sessions, statsReset: db.rows[0].stats_reset, checkpoints: cp.rows[0].n };
 }
