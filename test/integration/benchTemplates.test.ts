@@ -57,10 +57,10 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
     assert.equal(report.pgops?.server?.major, major);
   });
 
-  it('re-runs a report: --plan takes the plan stored in it', async function () {
+  it('re-runs a report: --plan takes the plan stored in it (with --trust-plan: a report\'s plan needs consent)', async function () {
     this.timeout(120_000);
     const { log, io: cliIo } = io();
-    const code = await main(['bench', '--conn', conn, '--plan', path.join(dir, 'tpl.pgperf.json'), '--report-name', 'tpl-again', '--keep-logs', '--out', dir], cliIo);
+    const code = await main(['bench', '--conn', conn, '--plan', path.join(dir, 'tpl.pgperf.json'), '--trust-plan', '--report-name', 'tpl-again', '--keep-logs', '--out', dir], cliIo);
     assert.equal(code, 0, log.err);
     const again: Report = readReport(path.join(dir, 'tpl-again.pgperf.json'));
     const first: Report = readReport(path.join(dir, 'tpl.pgperf.json'));

@@ -4,12 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { scriptFilesIn, scrubSecret } from '../../src/core/bench/benchReport';
 import type { PlaceholderValues } from '../../src/core/bench/commandLine';
-import { fillTemplate, formatCommandLine, initCommand, splitCommandTemplate, workloadCommand } from '../../src/core/bench/commandLine';
+import { fillTemplate, formatCommandLine, initCommand, iterationValues, splitCommandTemplate, workloadCommand } from '../../src/core/bench/commandLine';
 import { parseSshDestination } from '../../src/core/bench/hostShell';
 import { readPlanFile, validatePlan, writePlanFile } from '../../src/core/bench/plan';
 import { withPgpass } from '../../src/core/bench/processRunner';
 import { reportPaths } from '../../src/core/bench/reportFiles';
-import { iterationValues } from '../../src/core/bench/sweep';
 import { transactionLogAdvice } from '../../src/core/bench/txLog';
 import type { PgOpsError } from '../../src/core/errors';
 
@@ -68,7 +67,8 @@ describe('bench plan and command lines', () => {
     try {
       const file = path.join(dir, 'nightly.pgbench-plan.json');
       writePlanFile(file, validatePlan({ values: [1, 2], durationS: 3, files: [{ path: 'scripts/s.sql', weight: 5 }] }));
-      const plan = readPlanFile(file);
+      const { plan, source } = readPlanFile(file);
+      assert.deepEqual(source, { file, fromReport: false });
       assert.deepEqual(plan.values, [1, 2]);
       assert.equal(plan.files[0].path, path.join(dir, 'scripts', 's.sql'));
       assert.equal(plan.workloadPath, dir);

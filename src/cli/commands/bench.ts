@@ -1,10 +1,13 @@
 import * as path from 'node:path';
-import { checkPgbenchCanSignIn, findPgbench } from '../../core/bench/findPgbench';
+import { checkPgbenchCanSignIn, findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
 import { parseSshDestination } from '../../core/bench/hostShell';
-import type { BenchPlan } from '../../core/bench/plan';
+import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { builtinScripts, checkPlanScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
+import { needsConsent, planConsentError, reviewPlan } from '../../core/bench/planReview';
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
+import type { BenchEndpoint } from '../../core/bench/commandLine';
+import { resolveCliConnection } from '../../core/conn/resolveTarget';
 import { PgOpsError } from '../../core/errors';
 import type { IterationResult } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
@@ -34,7 +37,10 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --no-waits             --top N (top statements per iteration, default 10; 0 = none)
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
   --report-name NAME     --out DIR (default ./${defaultReportsFolder})
-  --plan FILE            start from a *.pgbench-plan.json (flags override it)   --save-plan FILE
+  --plan FILE            start from a *.pgbench-plan.json, or the plan of a *.pgperf.json report (flags override it)
+  --trust-plan           run a --plan that needs consent: one from a report, with its own initCommand/workloadCommand,
+                         or reading a file outside the plan's folder (without it, pgops lists them and runs nothing)
+  --save-plan FILE       write the plan (file and flags together) to FILE
   --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)
   --hba-file F           a local copy of the server's pg_hba.conf: a refused connection names its matching line
   A --conn that signs in with OAuth is refused: pgbench runs with its own libpq and cannot use the token.`;
@@ -48,7 +54,8 @@ const options = {
   'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
   'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
   'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
-  'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'save-plan': { type: 'string' }, pgbench: { type: 'string' },
+  'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'trust-plan': { type: 'boolean' }, 'save-plan': { type: 'string' },
+  pgbench: { type: 'string' },
 } as const;
 
 function numberList(v: string, flag: string): number[] {
@@ -71,9 +78,10 @@ function weighted(v: string): { name: string; weight: number } {
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>['values'];
 
-/** The plan: the plan file (if any), then every flag given on top of it. */
-export function planFromFlags(f: Flags, cwd: string): BenchPlan {
-  const p: Partial<BenchPlan> = f.plan ? readPlanFile(path.resolve(cwd, f.plan)) : {};
+/** The plan: the plan file (if any), then every flag given on top of it; and the file it came from. */
+export function planFromFlags(f: Flags, cwd: string): { plan: BenchPlan; source?: PlanSource } {
+  const fromFile = f.plan ? readPlanFile(path.resolve(cwd, f.plan)) : undefined;
+  const p: Partial<BenchPlan> = fromFile?.plan ?? {};
   if (f.durations) {
     p.iterate = 'time';
     p.values = numberList(f.durations, 'durations');
@@ -115,7 +123,7 @@ export function planFromFlags(f: Flags, cwd: string): BenchPlan {
   if (f['no-waits']) p.waits = { ...(p.waits ?? { intervalMs: 200 }), enabled: false };
   if (f.top !== undefined) p.topStatements = Number(f.top);
   if (f['report-name']) p.reportName = f['report-name'];
-  return validatePlan(p);
+  return { plan: validatePlan(p), source: fromFile?.source };
 }
 
 const r1 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 10) / 10);
@@ -127,15 +135,29 @@ export function resultsTable(iterations: IterationResult[]): string {
       r3(it.percentiles?.p50), r3(it.percentiles?.p95), r3(it.percentiles?.p99), r3(it.percentiles?.max), it.failed]));
 }
 
+/** The first endpoint --conn resolves to, without connecting: what the consent question shows. */
+function firstEndpoint(conn: string, env: NodeJS.ProcessEnv): BenchEndpoint {
+  const r = resolveCliConnection(conn, env);
+  const h = r.hosts[0];
+  return { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname };
+}
+
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: f } = parseFlags(argv, options);
   if (!f.conn) throw new UsageError('missing required option --conn');
+  if (f['trust-plan'] && !f.plan) throw new UsageError('--trust-plan gives consent to the plan of --plan FILE: give --plan too');
   // every input is checked before anything connects, runs or is written
-  const plan = planFromFlags(f, io.cwd);
+  const { plan, source } = planFromFlags(f, io.cwd);
+  const pgbench = findPgbench({ setting: f.pgbench && path.resolve(io.cwd, f.pgbench), env: io.env });
+  // A plan read from a file runs (and its scripts are looked at) only as planReview.ts allows, or with --trust-plan.
+  // Asked before connecting: the command lines show the first host --conn resolves to.
+  if (source && !f['trust-plan']) {
+    const review = reviewPlan(plan, source, { path: pgbench.path, version: pgbenchVersionOf(pgbench.path) }, firstEndpoint(f.conn, io.env));
+    if (needsConsent(review)) throw planConsentError(review, '--trust-plan');
+  }
   checkPlanScripts(plan);
   if (f['ssh-key'] && !f.ssh) throw new UsageError('--ssh-key needs --ssh');
   const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined } : undefined;
-  const pgbench = findPgbench({ setting: f.pgbench && path.resolve(io.cwd, f.pgbench), env: io.env });
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info } = await openCliSessionFrom(f, io);
   await client.end();

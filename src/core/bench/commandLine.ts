@@ -152,6 +152,47 @@ export function workloadCommand(plan: BenchPlan, v: PlaceholderValues, obs: Obse
   return { program: v.pgbenchPath, args };
 }
 
+/** What every iteration's placeholders share: this pgbench, its psql, the endpoint (without its password) and the workload folder. */
+export function placeholderBase(plan: BenchPlan, pgbenchPath: string, e: BenchEndpoint): Omit<PlaceholderValues, 'clients' | 'durationS'> {
+  return {
+    pgbenchPath, psqlPath: path.join(path.dirname(pgbenchPath), 'psql'),
+    endpoint: { host: e.host, port: e.port, user: e.user, database: e.database }, workloadPath: plan.workloadPath ?? process.cwd(),
+  };
+}
+
+/** Values the ARG_* placeholders and the built command lines use for iteration `value`. */
+export function iterationValues(plan: BenchPlan, value: number, base: Omit<PlaceholderValues, 'clients' | 'durationS'>): PlaceholderValues {
+  return plan.iterate === 'clients' ? { ...base, clients: value, durationS: plan.durationS } : { ...base, clients: plan.clients, durationS: value };
+}
+
+/** Every command line a sweep runs, by iteration: what runSweep runs and what the plan review shows. */
+export interface SweepCommands {
+  /** the init command of the first iteration: run once before the sweep (init "once"), recorded in the report */
+  init?: CommandLine;
+  /** init "every-iteration": the init command before each iteration (placeholders filled per iteration) */
+  initPerIteration: CommandLine[];
+  workload: CommandLine[];
+}
+
+/** `--failures-detailed` exists since pgbench 15; older ones would refuse the option. */
+export function pgbenchHasFailuresDetailed(pgbenchVersion: string): boolean {
+  return Number(pgbenchVersion.match(/\)\s+(\d+)/)?.[1] ?? 0) >= 15;
+}
+
+export function sweepCommands(plan: BenchPlan, base: Omit<PlaceholderValues, 'clients' | 'durationS'>, pgbenchVersion: string): SweepCommands {
+  const failuresDetailed = pgbenchHasFailuresDetailed(pgbenchVersion);
+  const values = plan.values.map((v) => iterationValues(plan, v, base));
+  return {
+    init: plan.init === 'never' ? undefined : initCommand(plan, values[0]),
+    initPerIteration: plan.init === 'every-iteration' ? values.map((v) => initCommand(plan, v)) : [],
+    workload: values.map((v, i) => workloadCommand(plan, v, {
+      progress: true, failuresDetailed,
+      // relative to pgbench's working directory (the sweep's temp dir), so the recorded command lines do not vary run to run
+      logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, samplingRate: plan.transactionLog.samplingRate,
+    })),
+  };
+}
+
 /** A command line for people to read and paste (POSIX-quoted). It never contains a password. */
 export function formatCommandLine(cmd: CommandLine): string {
   const quote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

@@ -59,6 +59,15 @@ export function findPgbench(opts: { setting?: string; env?: NodeJS.ProcessEnv; s
     'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.');
 }
 
+/** `pgbench --version`, or the error text when it cannot run: the configured pgbench, never a program a plan names. */
+export function pgbenchVersionOf(pgbenchPath: string): string {
+  try {
+    return execFileSync(pgbenchPath, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch (err) {
+    return `Error: ${pgbenchPath} --version failed: ${(err as Error).message}`;
+  }
+}
+
 /**
  * pgbench signs in with its own libpq: pgops can hand it a password (through a temporary pgpass),
  * but not an OAuth token, so a target that needs OAuth is refused before anything runs.

@@ -184,12 +184,19 @@ export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
 
 export const planFileSuffix = '.pgbench-plan.json';
 
+/** The file a plan was read from: a plan file, or a report whose plan was written wherever that sweep ran. */
+export interface PlanSource {
+  file: string;
+  fromReport: boolean;
+}
+
 /**
  * Reads a plan file, or the plan inside a pgops report (*Re-run this report*; the report's name is
  * dropped so the re-run gets its own). Relative script paths and the workload path are resolved
- * against the file's folder.
+ * against the file's folder. Nothing the plan names is read or run here: reviewPlan (planReview.ts)
+ * says whether the user must consent first.
  */
-export function readPlanFile(file: string): BenchPlan {
+export function readPlanFile(file: string): { plan: BenchPlan; source: PlanSource } {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -214,7 +221,7 @@ export function readPlanFile(file: string): BenchPlan {
   const dir = path.dirname(path.resolve(file));
   plan.files = plan.files.map((f) => ({ ...f, path: path.resolve(dir, f.path) }));
   plan.workloadPath = path.resolve(dir, plan.workloadPath ?? '.');
-  return plan;
+  return { plan, source: { file: path.resolve(file), fromReport: fromReport !== undefined } };
 }
 
 /** Every custom script of the plan is a readable file: checked before anything connects or runs. */

@@ -3,7 +3,6 @@
  * wait-event sampling, statement deltas, progress and latency percentiles), environment after,
  * and a report in pg_perfbench's structure. Cancel or failure keeps the finished iterations.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,9 +17,10 @@ import type { IterationResult, JsonObject, ProgressPoint, Report, RunStatus } fr
 import { newReport, plainTextItem, redactReport, setItem } from '../report';
 import type { PgbenchOutput } from './benchReport';
 import { environmentChanges, fillBenchmarkSection, fillPgbenchDetails, fillResultSection, scrubSecret } from './benchReport';
-import type { BenchEndpoint, CommandLine, PlaceholderValues } from './commandLine';
-import { formatCommandLine, initCommand, pgbenchOptions, workloadCommand } from './commandLine';
+import type { CommandLine } from './commandLine';
+import { formatCommandLine, iterationValues, pgbenchOptions, placeholderBase, sweepCommands } from './commandLine';
 import { collectDbFacts } from './dbFacts';
+import { pgbenchVersionOf } from './findPgbench';
 import type { HostShell, SshTarget } from './hostShell';
 import { localShell, sshShell } from './hostShell';
 import { runIteration } from './iteration';
@@ -61,11 +61,6 @@ export function isLocalHost(host: string): boolean {
 
 export function defaultReportName(d: Date): string {
   return `pgbench_${d.toISOString().replace(/\.\d+Z$/, '').replace(/[T:]/g, '-')}`;
-}
-
-/** Values the ARG_* placeholders and the built command lines use for iteration `value`. */
-export function iterationValues(plan: BenchPlan, value: number, base: Omit<PlaceholderValues, 'clients' | 'durationS'>): PlaceholderValues {
-  return plan.iterate === 'clients' ? { ...base, clients: value, durationS: plan.durationS } : { ...base, clients: plan.clients, durationS: value };
 }
 
 async function openHostShell(o: SweepOptions, notes: string[]): Promise<HostShell | undefined> {
@@ -112,18 +107,10 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   pgops.plan = JSON.parse(JSON.stringify(plan)) as JsonObject;
   const notes = pgops.environmentNotes;
   const emit = (e: SweepEvent) => { try { o.onEvent?.(e); } catch (err) { log.warn(`progress listener failed: ${(err as Error).message}`); } };
-  const endpoint: BenchEndpoint = { host: target.host, port: target.port, user: target.user, database: target.database };
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-bench-'));
-  const base = { pgbenchPath: o.pgbenchPath, psqlPath: path.join(path.dirname(o.pgbenchPath), 'psql'), endpoint, workloadPath: plan.workloadPath ?? process.cwd() };
+  const base = placeholderBase(plan, o.pgbenchPath, target);
   const pgbenchVersion = pgbenchVersionOf(o.pgbenchPath);
-  // --failures-detailed exists since pgbench 15; older ones would refuse the option
-  const failuresDetailed = Number(pgbenchVersion.match(/\)\s+(\d+)/)?.[1] ?? 0) >= 15;
-  const commands: CommandLine[] = plan.values.map((v, i) => workloadCommand(plan, iterationValues(plan, v, base), {
-    progress: true, failuresDetailed,
-    // relative to pgbench's working directory (workDir), so the recorded command lines do not vary run to run
-    logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, samplingRate: plan.transactionLog.samplingRate,
-  }));
-  const init = plan.init === 'never' ? undefined : initCommand(plan, iterationValues(plan, plan.values[0], base));
+  const { init, initPerIteration, workload: commands } = sweepCommands(plan, base, pgbenchVersion);
   let status: RunStatus = 'complete';
   let failure: PgOpsError | Error | undefined;
   const resets: string[] = [];
@@ -181,9 +168,9 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         for (const [i, value] of plan.values.entries()) {
           throwIfAborted(o.signal);
           const v = iterationValues(plan, value, base);
-          if (plan.init === 'every-iteration' && init) {
+          if (initPerIteration[i]) {
             emit({ type: 'phase', message: `iteration ${i}: re-initialising` });
-            await runChecked(initCommand(plan, v), env, o.signal, 'init command');
+            await runChecked(initPerIteration[i], env, o.signal, 'init command');
           }
           resets.push(`iteration ${i}: ${await resetBefore(admin, plan)}`);
           emit({ type: 'iteration-start', index: i, value, total: plan.values.length, commandLine: formatCommandLine(commands[i]) });
@@ -235,14 +222,6 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const advice = transactionLogAdvice(pgops.iterations, plan.transactionLog.samplingRate);
   if (advice) notes.push(advice);
   return finish(true);
-}
-
-function pgbenchVersionOf(pgbenchPath: string): string {
-  try {
-    return execFileSync(pgbenchPath, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
-  } catch (err) {
-    return `Error: ${pgbenchPath} --version failed: ${(err as Error).message}`;
-  }
 }
 
 async function runChecked(cmd: CommandLine, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, what: string): Promise<void> {

@@ -1,14 +1,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findPgbench } from '../../core/bench/findPgbench';
-import type { BenchPlan } from '../../core/bench/plan';
+import { findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
+import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
+import { describePlanReview, needsConsent, reviewPlan, sweepServerChanges } from '../../core/bench/planReview';
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { needsTypedConfirmation } from '../../core/conn/production';
-import { PgOpsError } from '../../core/errors';
+import type { ConnectionTarget } from '../../core/conn/session';
+import { CancelledError, PgOpsError } from '../../core/errors';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
@@ -30,8 +31,9 @@ export function benchCommands(s: ExtensionServices) {
     'pgops.runBenchSweep': async (node?: unknown, planInput?: unknown) => {
       const profile = await chooseProfile(s, node);
       if (!profile) return undefined;
-      const plan = planInput && typeof planInput === 'object' ? validatePlan(planInput as Partial<BenchPlan>) : await choosePlan();
-      return plan ? runBench(s, profile, plan) : undefined;
+      // a plan object (keybindings, tests) was given by the caller, like the CLI's flags: only a plan file may need consent
+      const chosen = planInput && typeof planInput === 'object' ? { plan: validatePlan(planInput as Partial<BenchPlan>) } : await choosePlan();
+      return chosen ? runBench(s, profile, chosen.plan, chosen.source) : undefined;
     },
     'pgops.cancelBenchSweep': () => {
       if (!running) void vscode.window.showInformationMessage('No pgbench sweep is running.');
@@ -40,9 +42,9 @@ export function benchCommands(s: ExtensionServices) {
     'pgops.rerunBenchReport': async (uri?: unknown) => {
       const file = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ title: 'Report to re-run', filters: { 'pgops reports': ['json'] }, canSelectMany: false }))?.[0];
       if (!file) return undefined;
-      const plan = readPlanFile(file.fsPath);
+      const { plan, source } = readPlanFile(file.fsPath);
       const profile = await chooseProfile(s, undefined);
-      return profile ? runBench(s, profile, plan) : undefined;
+      return profile ? runBench(s, profile, plan, source) : undefined;
     },
   } satisfies CommandGroup;
 }
@@ -58,7 +60,7 @@ async function chooseProfile(s: ExtensionServices, node: unknown): Promise<Conne
   return (await vscode.window.showQuickPick(items, { title: 'Run pgbench Sweep: connection' }))?.profile;
 }
 
-async function choosePlan(): Promise<BenchPlan | undefined> {
+async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | undefined> {
   const files = await vscode.workspace.findFiles(`**/*${planFileSuffix}`, '**/node_modules/**', 50);
   const picks: Array<vscode.QuickPickItem & { file?: vscode.Uri }> = [
     { label: '$(edit) Clients and duration…', description: 'e.g. 1,4,8 clients × 10 s, builtin tpcb-like' },
@@ -72,7 +74,7 @@ async function choosePlan(): Promise<BenchPlan | undefined> {
   const seconds = await vscode.window.showInputBox({ title: 'Seconds per iteration', value: '10', validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A positive integer') });
   if (!seconds) return undefined;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return validatePlan({ values: clients.split(',').map((c) => Number(c.trim())), durationS: Number(seconds), workloadPath: root });
+  return { plan: validatePlan({ values: clients.split(',').map((c) => Number(c.trim())), durationS: Number(seconds), workloadPath: root }) };
 }
 
 function reportsFolder(s: ExtensionServices): string {
@@ -82,16 +84,28 @@ function reportsFolder(s: ExtensionServices): string {
   return path.join(root, setting);
 }
 
-async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan): Promise<string | undefined> {
+/**
+ * A plan read from a file that needs consent (planReview.ts states the rule) runs only after the user
+ * has seen its exact commands and files and said Run; Cancel runs nothing and reads none of its scripts.
+ */
+async function requirePlanConsent(plan: BenchPlan, source: PlanSource, pgbenchPath: string, target: ConnectionTarget): Promise<void> {
+  const review = reviewPlan(plan, source, { path: pgbenchPath, version: pgbenchVersionOf(pgbenchPath) }, target);
+  if (!needsConsent(review)) return;
+  const run = 'Run';
+  const answer = await vscode.window.showWarningMessage(`Run the plan of ${path.basename(source.file)}?`,
+    { modal: true, detail: `It needs your consent: ${review.reasons.join('; ')}.\n\n${describePlanReview(review)}` }, run);
+  if (answer !== run) throw new CancelledError(`the plan of ${source.file}: not run`);
+}
+
+async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan, source?: PlanSource): Promise<string | undefined> {
   if (running) throw new PgOpsError('bench-busy', 'A pgbench sweep is already running', 'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.');
-  // pgbench -i drops and recreates the pgbench_* tables: production profiles need their name typed
-  if (plan.init !== 'never' && !profile.sandbox && needsTypedConfirmation(profile)) {
-    await requireWriteConfirmation(profile, `initialise pgbench tables (pgbench -i, scale ${plan.scale})`);
-  }
+  // every sweep changes its server (init, the workload, CHECKPOINT, stats resets): production profiles need their name typed
+  await requireWriteConfirmation(profile, 'run a pgbench sweep', { onlyProduction: true, detail: sweepServerChanges(plan).join('; ') });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
   const outDir = reportsFolder(s);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
   const target = await s.sessions.target(profile);
+  if (source) await requirePlanConsent(plan, source, pgbench.path, target);
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
   live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
