@@ -9,6 +9,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostileReport as receivedReport } from '../support/hostileReport';
 import type { Report } from '../../src/core/report';
 import { freePort, readPostmasterPid } from '../../src/core/sandbox/pgServer';
 import { approveDeviceCode } from '../support/oauth/approve';
@@ -204,9 +205,30 @@ const plans: BadInput[] = [
   planCase('plan whose builtin is not a list', { values: [1], durationS: 1, builtin: 5 }, /p\.pgbench-plan\.json: builtin must be a list, got 5/),
   planCase('plan naming a script that does not exist (and --save-plan is not written)', { values: [1], durationS: 1, files: [{ path: 'nope.sql', weight: 1 }] },
     /files\[0\] names the script \/.*\/nope\.sql, which does not exist/, '--save-plan', 'saved.json'),
-  // TODO (the consent flag for untrusted plans, another branch): a report whose plan names its own program in
-  // initCommand/workloadCommand, and a plan whose script lies outside its folder (files: [{ path: '../../.pgpass' }]),
-  // must be refused without the flag, naming the program or the file.
+  {
+    name: 'a received report whose plan runs its own program and reads a file outside its folder (no --trust-plan)',
+    setup: async (c) => {
+      await nobodyListens(c);
+      const secret = `pw-${c.work.length}-planted`;
+      c.secrets.push(secret);
+      const secretFile = c.put('outside/.pgpass', `*:*:*:*:${secret}\n`, 0o600);
+      c.put('received/r.pgperf.json', JSON.stringify(receivedReport('r', path.join(c.work, 'marker'), secretFile)));
+    },
+    args: (c) => ['bench', '--conn', tcp(c, 'user=u'), '--plan', 'received/r.pgperf.json'],
+    expectCode: 1, names: /received\/r\.pgperf\.json/, says: (c) => new RegExp(`touch ${c.work}/marker[\\s\\S]*outside/\\.pgpass[\\s\\S]*--trust-plan`),
+  },
+  planCase('plan naming an init program of its own (no --trust-plan)', { values: [1], durationS: 1, initCommand: '/usr/bin/touch INITRAN' },
+    /p\.pgbench-plan\.json[\s\S]*touch INITRAN/),
+  {
+    name: 'plan whose script lies outside its folder (no --trust-plan)',
+    setup: async (c) => {
+      await nobodyListens(c);
+      c.put('elsewhere/w.sql', 'SELECT 1;\n');
+      c.put('plans/p.pgbench-plan.json', JSON.stringify({ values: [1], durationS: 1, files: [{ path: '../elsewhere/w.sql', weight: 1 }] }));
+    },
+    args: (c) => ['bench', '--conn', tcp(c, 'user=u'), '--plan', 'plans/p.pgbench-plan.json'],
+    expectCode: 1, names: /plans\/p\.pgbench-plan\.json/, says: /elsewhere\/w\.sql[\s\S]*outside[\s\S]*--trust-plan/,
+  },
 ];
 
 const usage: BadInput[] = [
