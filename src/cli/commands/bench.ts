@@ -6,6 +6,7 @@ import { builtinScripts, readPlanFile, validatePlan, writePlanFile } from '../..
 import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import { PgOpsError } from '../../core/errors';
+import { openSshKnownHostsFiles, pgopsKnownHostsFile } from '../../core/ssh/hostKeyPolicy';
 import type { IterationResult } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
 import { parseFlags, UsageError } from '../command';
@@ -32,6 +33,8 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --sampling-rate R      per-transaction log sampling (0..1]   --no-txlog   --keep-logs
   --no-waits             --top N (top statements per iteration, default 10; 0 = none)
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
+  --ssh-known-hosts FILE pgops' own known_hosts (default $XDG_CONFIG_HOME or ~/.config, then pgops/known_hosts): a host
+                         listed in no known_hosts is recorded there; ~/.ssh/known_hosts and /etc/ssh are only read
   --report-name NAME     --out DIR (default ./${defaultReportsFolder})
   --plan FILE            start from a *.pgbench-plan.json (flags override it)   --save-plan FILE
   --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)
@@ -47,6 +50,7 @@ const options = {
   'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
   'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
   'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
+  'ssh-known-hosts': { type: 'string' },
   'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'save-plan': { type: 'string' }, pgbench: { type: 'string' },
 } as const;
 
@@ -135,8 +139,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   await client.end();
   checkPgbenchCanSignIn(info.authMethod, info.description);
   const pgbench = findPgbench({ setting: f.pgbench, env: io.env });
-  const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? path.resolve(io.cwd, f['ssh-key']) : undefined } : undefined;
+  const ssh = f.ssh ? {
+    ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? path.resolve(io.cwd, f['ssh-key']) : undefined,
+    knownHostsFile: f['ssh-known-hosts'] ? path.resolve(io.cwd, f['ssh-known-hosts']) : pgopsKnownHostsFile(io.env),
+    userKnownHostsFiles: openSshKnownHostsFiles(io.env),
+  } : undefined;
   if (f['ssh-key'] && !ssh) throw new UsageError('--ssh-key needs --ssh');
+  if (f['ssh-known-hosts'] && !ssh) throw new UsageError('--ssh-known-hosts needs --ssh');
   const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
   const abort = new AbortController();
   const onSigint = () => { io.err('stopping after the running iteration is cancelled…'); abort.abort(); };
