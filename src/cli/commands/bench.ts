@@ -9,6 +9,7 @@ import { runSweep } from '../../core/bench/sweep';
 import type { BenchEndpoint } from '../../core/bench/commandLine';
 import { resolveCliConnection } from '../../core/conn/resolveTarget';
 import { PgOpsError } from '../../core/errors';
+import { openSshKnownHostsFiles, pgopsKnownHostsFile } from '../../core/ssh/hostKeyPolicy';
 import type { IterationResult } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
 import { parseFlags, readableFile, UsageError } from '../command';
@@ -36,6 +37,8 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --sampling-rate R      per-transaction log sampling (0..1]   --no-txlog   --keep-logs
   --no-waits             --top N (top statements per iteration, default 10; 0 = none)
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
+  --ssh-known-hosts FILE pgops' own known_hosts (default $XDG_CONFIG_HOME or ~/.config, then pgops/known_hosts): a host
+                         listed in no known_hosts is recorded there; ~/.ssh/known_hosts and /etc/ssh are only read
   --report-name NAME     --out DIR (default ./${defaultReportsFolder})
   --plan FILE            start from a *.pgbench-plan.json, or the plan of a *.pgperf.json report (flags override it)
   --trust-plan           run a --plan that needs consent: one from a report, with its own initCommand/workloadCommand,
@@ -54,6 +57,7 @@ const options = {
   'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
   'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
   'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
+  'ssh-known-hosts': { type: 'string' },
   'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'trust-plan': { type: 'boolean' }, 'save-plan': { type: 'string' },
   pgbench: { type: 'string' },
 } as const;
@@ -157,7 +161,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   checkPlanScripts(plan);
   if (f['ssh-key'] && !f.ssh) throw new UsageError('--ssh-key needs --ssh');
-  const ssh = f.ssh ? { ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined } : undefined;
+  if (f['ssh-known-hosts'] && !f.ssh) throw new UsageError('--ssh-known-hosts needs --ssh');
+  const ssh = f.ssh ? {
+    ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined,
+    knownHostsFile: f['ssh-known-hosts'] ? path.resolve(io.cwd, f['ssh-known-hosts']) : pgopsKnownHostsFile(io.env),
+    userKnownHostsFiles: openSshKnownHostsFiles(io.env),
+  } : undefined;
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info } = await openCliSessionFrom(f, io);
   await client.end();

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { Client as SshClient, utils as sshUtils } from 'ssh2';
 import { PgOpsError } from '../errors';
+import { decideHostKey, openSshKnownHostsFiles, pgopsKnownHostsFile, readKnownHostsFiles } from '../ssh/hostKeyPolicy';
+import { preferredHostKeyAlgorithms } from '../ssh/knownHosts';
 
 /** Runs programs on the database host: this machine, or over SSH. Always `LC_ALL=C`. */
 export interface HostShell {
@@ -37,8 +39,10 @@ export interface SshTarget {
   /** private key file; without it the SSH agent ($SSH_AUTH_SOCK) is used */
   keyFile?: string;
   passphrase?: string;
-  /** known_hosts file to check the host key against; default ~/.ssh/known_hosts */
+  /** pgops' own known_hosts: read, and where a new host's key is recorded (accept-new); default pgopsKnownHostsFile() */
   knownHostsFile?: string;
+  /** known_hosts files that are only read; default OpenSSH's user and system files (openSshKnownHostsFiles()) */
+  userKnownHostsFiles?: string[];
 }
 
 /** `user@host[:port]` as the CLI takes it. */
@@ -53,37 +57,10 @@ function shellQuote(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-function hashedHostMatches(entry: string, host: string): boolean {
-  const [, , salt, hash] = entry.split('|');
-  if (!salt || !hash) return false;
-  return crypto.createHmac('sha1', Buffer.from(salt, 'base64')).update(host).digest('base64') === hash;
-}
-
-/**
- * The host key check: a key listed for the host in known_hosts must match; an unknown host is
- * accepted and its fingerprint recorded (like StrictHostKeyChecking=accept-new, without writing).
- */
-export function checkHostKey(key: Buffer, target: SshTarget, notes: string[]): boolean {
-  const file = target.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
-  const names = target.port === 22 ? [target.host] : [`[${target.host}]:${target.port}`];
-  const fingerprint = `SHA256:${crypto.createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-  const listed: string[] = [];
-  if (fs.existsSync(file)) {
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      const [hosts, , blob] = line.trim().split(/\s+/);
-      if (!hosts || hosts.startsWith('#') || !blob) continue;
-      const match = hosts.split(',').some((h) => (h.startsWith('|1|') ? names.some((n) => hashedHostMatches(h, n)) : names.includes(h)));
-      if (match) listed.push(blob);
-    }
-  }
-  if (listed.length === 0) {
-    notes.push(`SSH host key of ${names[0]} is not in ${file}; accepted ${fingerprint}`);
-    return true;
-  }
-  const ok = listed.includes(key.toString('base64'));
-  if (!ok) notes.push(`SSH host key of ${names[0]} (${fingerprint}) does not match ${file}`);
-  return ok;
-}
+/** ssh2 1.17's host key algorithms, in its order; it cannot negotiate OpenSSH host certificates (`*-cert-v01@openssh.com`). */
+export const ssh2HostKeyAlgorithms: readonly ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+];
 
 /** The private key file's bytes, once ssh2 can use them: unreadable, not a key, or locked keys are named here. */
 function readSshKey(file: string, passphrase: string | undefined): Buffer {
@@ -108,14 +85,30 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
   const client = new SshClient();
   const where = `ssh ${target.user}@${target.host}:${target.port}`;
   const privateKey = target.keyFile ? readSshKey(target.keyFile, target.passphrase) : undefined;
+  const ownKnownHosts = target.knownHostsFile ?? pgopsKnownHostsFile();
+  const known = readKnownHostsFiles([...(target.userKnownHostsFiles ?? openSshKnownHostsFiles()), ownKnownHosts]);
+  notes.push(...known.skipped);
+  let refused: PgOpsError | undefined;
+  let hostKey: Buffer | undefined;
+  // runs during key exchange, before any authentication: a refusal ends the connection with nothing sent
+  const hostVerifier = (key: Buffer) => {
+    if (hostKey) return hostKey.equals(key); // a re-key must present the key already checked
+    const decision = decideHostKey(known.entries, ownKnownHosts, target.host, target.port, key);
+    if (!decision.accepted) refused = decision.error;
+    else {
+      hostKey = key;
+      if (decision.note) notes.push(decision.note);
+    }
+    return decision.accepted;
+  };
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
-    client.once('error', (err) => reject(new PgOpsError('ssh-connect', `Cannot open ${where}: ${err.message}`,
-      'Check the host, port, user and key (or agent), and that the host key matches known_hosts.', { cause: err })));
+    client.once('error', (err) => reject(refused ?? new PgOpsError('ssh-connect', `Cannot open ${where}: ${err.message}`,
+      'Check the host, port, user and key (or agent).', { cause: err })));
     client.connect({
       host: target.host, port: target.port, username: target.user, privateKey, passphrase: target.passphrase,
-      agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK, readyTimeout: 10_000,
-      hostVerifier: (key: Buffer) => checkHostKey(key, target, notes),
+      agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK, readyTimeout: 10_000, hostVerifier,
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.entries, target.host, target.port, ssh2HostKeyAlgorithms) },
     });
   });
   const run = (program: string, args: string[], opts: { timeoutMs?: number } = {}) => new Promise<string>((resolve, reject) => {

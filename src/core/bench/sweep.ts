@@ -10,7 +10,7 @@ import type { Client } from 'pg';
 import type { ConnectionTarget } from '../conn/session';
 import { describeTarget, openSession } from '../conn/session';
 import { requireStatements, resetStatements } from '../diag/statements';
-import { CancelledError, PgOpsError, throwIfAborted } from '../errors';
+import { CancelledError, describeError, PgOpsError, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { IterationResult, JsonObject, ProgressPoint, Report, RunStatus } from '../report';
@@ -76,7 +76,7 @@ async function collectSystem(o: SweepOptions, notes: string[]): Promise<ReturnTy
     sh = await openHostShell(o, notes);
     return sh ? await collectSystemFacts(sh) : undefined;
   } catch (err) {
-    notes.push(`system facts not collected: ${(err as Error).message}`);
+    notes.push(`system facts not collected: ${describeError(err)}`);
     return undefined;
   } finally {
     await sh?.close();
