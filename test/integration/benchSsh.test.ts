@@ -17,7 +17,7 @@ import { readReport } from '../../src/core/report';
 import { sharedServer, serverMatrix, tempDir } from '../support/servers';
 import { cliEnv, runCliProcess } from './cliProcess';
 import type { Sshd } from '../support/sshd';
-import { sshFingerprintOf, sshKeygen, startSshd } from '../support/sshd';
+import { sshFingerprintOf, sshKeygen, sshTestUser, startSshd } from '../support/sshd';
 
 describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
   this.timeout(60_000);
@@ -25,7 +25,7 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
   let sshd: Sshd;
   let port: number;
   let keyFile: string;
-  const user = os.userInfo().username;
+  const user = sshTestUser();
   /** pgops' own known_hosts in the test folder, and no user or system known_hosts: never the real ~/.ssh */
   const hostKeys = () => ({ knownHostsFile: path.join(dir, 'known_hosts'), userKnownHostsFiles: [] });
 

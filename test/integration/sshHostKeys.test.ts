@@ -6,18 +6,17 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { sshShell } from '../../src/core/bench/hostShell';
 import type { SshTarget } from '../../src/core/bench/hostShell';
 import type { PgOpsError } from '../../src/core/errors';
 import type { Sshd } from '../support/sshd';
-import { sshFingerprintOf, sshKeygen, startSshd } from '../support/sshd';
+import { sshFingerprintOf, sshKeygen, sshTestUser, startSshd } from '../support/sshd';
 import { tempDir } from '../support/servers';
 
 describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 127.0.0.1)', function () {
   this.timeout(60_000);
-  const user = os.userInfo().username;
+  const user = sshTestUser();
   let dir: string;
   let sshd: Sshd;
   let hostKey: string;

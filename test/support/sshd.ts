@@ -14,6 +14,24 @@ import { freePort } from '../../src/core/sandbox/pgServer';
 export const sshdPath = '/usr/sbin/sshd';
 
 /**
+ * Who the tests sign in as. As root, a dedicated account with /bin/sh: root's own shell on these machines
+ * reads a ~/.bashrc (Debian's bash does so for every command sshd runs) that spends a second or more in
+ * `pyenv init`, which made every remote command slow and the SSH tests depend on load. Otherwise ourselves,
+ * the only user an unprivileged sshd can sign in.
+ */
+export function sshTestUser(): string {
+  if (process.getuid?.() !== 0) return os.userInfo().username;
+  const name = 'pgops-ssh';
+  const known = fs.readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+  if (!known) {
+    execFileSync('useradd', ['--system', '--shell', '/bin/sh', '--home-dir', '/nonexistent', '--no-create-home', name], { stdio: 'pipe' });
+    // useradd locks the account ("!"), and sshd without PAM refuses locked accounts even with a key; "*" has no password
+    execFileSync('usermod', ['--password', '*', name], { stdio: 'pipe' });
+  }
+  return name;
+}
+
+/**
  * A fresh key pair from ssh-keygen, unencrypted unless given a passphrase; returns the public key line.
  * (ssh2's generateKeyPairSync writes about one ed25519 key in 300 with a 31-byte public key, which its
  * own parser then calls malformed.)
@@ -68,8 +86,10 @@ export interface SshdOptions {
 export async function startSshd(o: SshdOptions): Promise<Sshd> {
   if (!fs.existsSync(sshdPath)) throw new Error(`${sshdPath} is missing: apt-get install openssh-server`);
   const port = o.port ?? await freePort();
-  const user = os.userInfo().username;
-  fs.writeFileSync(path.join(o.dir, 'authorized_keys'), `${o.authorizedKey}\n`, { mode: 0o600 });
+  const user = sshTestUser();
+  // sshd reads it as the signing-in user (a public key: readable by all)
+  fs.writeFileSync(path.join(o.dir, 'authorized_keys'), `${o.authorizedKey}\n`, { mode: 0o644 });
+  fs.chmodSync(path.join(o.dir, 'authorized_keys'), 0o644);
   const config = path.join(o.dir, `sshd_config.${port}`);
   fs.writeFileSync(config, [
     `Port ${port}`, 'ListenAddress 127.0.0.1', ...o.hostKeys.map((k) => `HostKey ${k}`),

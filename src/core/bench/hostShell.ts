@@ -8,11 +8,20 @@ import { PgOpsError } from '../errors';
 import { decideHostKey, openSshKnownHostsFiles, pgopsKnownHostsFile, readKnownHostsFiles } from '../ssh/hostKeyPolicy';
 import { preferredHostKeyAlgorithms } from '../ssh/knownHosts';
 
+export interface RunOptions {
+  timeoutMs?: number;
+  /**
+   * Take what the program printed even when it exits non-zero: `sysctl vm` run by an unprivileged
+   * user prints every key it may read and fails on the few it may not.
+   */
+  partial?: boolean;
+}
+
 /** Runs programs on the database host: this machine, or over SSH. Always `LC_ALL=C`. */
 export interface HostShell {
   /** e.g. "local" or "ssh root@db1:22" */
   readonly where: string;
-  run(program: string, args: string[], opts?: { timeoutMs?: number }): Promise<string>;
+  run(program: string, args: string[], opts?: RunOptions): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -24,7 +33,7 @@ export function localShell(): HostShell {
     where: 'local',
     run: (program, args, opts = {}) => new Promise((resolve, reject) => {
       execFile(program, args, { env, timeout: opts.timeoutMs ?? 20_000, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${program} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
+        if (err && !(opts.partial && stdout && typeof err.code === 'number')) reject(new Error(`${program} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
         else resolve(stdout);
       });
     }),
@@ -111,7 +120,7 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
       algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.entries, target.host, target.port, ssh2HostKeyAlgorithms) },
     });
   });
-  const run = (program: string, args: string[], opts: { timeoutMs?: number } = {}) => new Promise<string>((resolve, reject) => {
+  const run = (program: string, args: string[], opts: RunOptions = {}) => new Promise<string>((resolve, reject) => {
     const command = ['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args].map(shellQuote).join(' ');
     client.exec(command, (err, stream) => {
       if (err) { reject(err); return; }
@@ -122,7 +131,7 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
       stream.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
       stream.on('close', (code: number | null) => {
         clearTimeout(timer);
-        if (code === 0) resolve(stdout);
+        if (code === 0 || (opts.partial && stdout && code !== null)) resolve(stdout);
         else reject(new Error(`${program} ${args.join(' ')}: ${stderr.trim() || `exit code ${code}`}`));
       });
     });
