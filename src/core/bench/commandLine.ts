@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
+import { shellCommandLine } from '../shell';
 import type { BenchPlan } from './plan';
 
 /** Where pgbench connects; the password is never part of a command line (it goes through a pgpass file). */
@@ -153,6 +154,5 @@ export function workloadCommand(plan: BenchPlan, v: PlaceholderValues, obs: Obse
 
 /** A command line for people to read and paste (POSIX-quoted). It never contains a password. */
 export function formatCommandLine(cmd: CommandLine): string {
-  const quote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
-  return [cmd.program, ...cmd.args].map(quote).join(' ');
+  return shellCommandLine([cmd.program, ...cmd.args]);
 }

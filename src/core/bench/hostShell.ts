@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as SshClient, utils as sshUtils } from 'ssh2';
 import { PgOpsError } from '../errors';
+import { shellCommandLine } from '../shell';
 
 /** Runs programs on the database host: this machine, or over SSH. Always `LC_ALL=C`. */
 export interface HostShell {
@@ -46,11 +47,6 @@ export function parseSshDestination(dest: string, defaultUser = os.userInfo().us
   const m = dest.match(/^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/);
   if (!m) throw new PgOpsError('ssh-dest', `Cannot read the SSH destination "${dest}"`, 'Write it as user@host or user@host:port.');
   return { user: m[1] ?? defaultUser, host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
-}
-
-/** Word-quoting for the remote shell that ssh's exec always goes through; our words are fixed, never user text. */
-function shellQuote(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
 function hashedHostMatches(entry: string, host: string): boolean {
@@ -119,7 +115,8 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
     });
   });
   const run = (program: string, args: string[], opts: { timeoutMs?: number } = {}) => new Promise<string>((resolve, reject) => {
-    const command = ['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args].map(shellQuote).join(' ');
+    // ssh's exec always goes through the remote user's shell: quote every word for it
+    const command = shellCommandLine(['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args]);
     client.exec(command, (err, stream) => {
       if (err) { reject(err); return; }
       let stdout = '';
