@@ -6,7 +6,9 @@ import type { ResolvedConnection } from '../../core/conn/resolve';
 import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
 import { maskUri } from '../../core/conn/conninfo';
 import { describeError } from '../../core/errors';
+import { markdownCodeBlock, markdownText } from '../../core/markdown';
 import { Disposable } from '../disposable';
+import { untrustedMarkdown } from '../ui';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager, SessionState } from '../sessions';
 
@@ -37,8 +39,9 @@ export class ProfileNode {
     item.description = this.describeState();
     const r = this.resolved();
     const where = typeof r === 'string' ? r : r.hosts.map((h) => describeHost(r, h)).join(', ');
-    const source = this.profile.conninfo ? `\n\n\`${maskUri(this.profile.conninfo)}\`` : '';
-    item.tooltip = new vscode.MarkdownString(`**${this.profile.name}**${this.profile.production ? ' $(warning) production' : ''}${source}\n\n${where}`, true);
+    const source = this.profile.conninfo ? `\n\n${markdownCodeBlock(maskUri(this.profile.conninfo))}` : '';
+    const production = this.profile.production ? ' $(warning) production' : '';
+    item.tooltip = untrustedMarkdown(`**${markdownText(this.profile.name)}**${production}${source}\n\n${markdownText(where)}`, { themeIcons: true });
     item.iconPath = this.icon();
     return item;
   }

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/log';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager } from '../sessions';
 import { config } from '../settings';
+import { untrustedMarkdown } from '../ui';
 import type { DiagContext } from './diagTree';
 import { DiagNode, DiagTreeProvider, messageNode } from './diagTree';
 
@@ -94,7 +95,7 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     const item = new vscode.TreeItem(firstLine(s.query), vscode.TreeItemCollapsibleState.None);
     item.id = `${this.viewId}/stmt/${s.key}`;
     item.description = `${s.calls} calls · ${formatMs(s.totalMs)} · mean ${formatMs(s.meanMs)} · ${s.sharePct.toFixed(1)}%`;
-    item.tooltip = new vscode.MarkdownString(statementTooltipMarkdown(s));
+    item.tooltip = untrustedMarkdown(statementTooltipMarkdown(s));
     item.iconPath = new vscode.ThemeIcon(s.toplevel === false ? 'symbol-method' : 'symbol-event');
     item.contextValue = 'pgops.statement';
     const node = new DiagNode<StatementPayload>(item, [], { statement: s, source, profileId });
