@@ -1,10 +1,11 @@
 export interface IdentOptions {
   /**
-   * For SQL text people read and run with any client (generated documents): a name with characters
-   * outside printable ASCII is written as U&"..." with \XXXX escapes, so the text stays one line of
-   * ASCII. No line break can end a comment or start a psql meta-command, no client encoding can
-   * misread a byte, and no bidi or look-alike character can hide what runs. (PostgreSQL converts the
-   * escapes to the server encoding; a SQL_ASCII database refuses those above 007F.)
+   * For SQL text people read and run with any client (generated documents): characters outside
+   * printable ASCII are written as Unicode escapes (names U&"..." with \XXXX, strings E'...' with
+   * \uXXXX), so the text stays one line of ASCII. No line break can end a comment or start a psql
+   * meta-command, no client encoding can misread a byte, and no bidi or look-alike character can hide
+   * what runs. (PostgreSQL converts the escapes to the server encoding; a SQL_ASCII database refuses
+   * those above 007F.)
    */
   printable?: boolean;
 }
@@ -16,21 +17,31 @@ export interface IdentOptions {
 export function quoteIdent(name: string, opts: IdentOptions = {}): string {
   if (name.length === 0) throw new Error('empty SQL identifier');
   if (name.includes('\0')) throw new Error('SQL identifier contains a NUL byte');
-  if (opts.printable && /[^\x20-\x7e]/.test(name)) return unicodeEscapedIdent(name);
+  if (opts.printable && /[^\x20-\x7e]/.test(name)) {
+    return `U&"${escapedBody(name, '"', true, (cp) => (cp > 0xffff ? `\\+${hex(cp, 6)}` : `\\${hex(cp, 4)}`))}"`;
+  }
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function unicodeEscapedIdent(name: string): string {
-  if (/\p{Surrogate}/u.test(name)) throw new Error('SQL identifier is not valid Unicode (lone surrogate)');
+function hex(cp: number, digits: number): string {
+  return cp.toString(16).toUpperCase().padStart(digits, '0');
+}
+
+/**
+ * The body of a quoted name or E'' string: backslashes doubled, the quote character doubled and, when
+ * `printable`, each character outside printable ASCII written by `escape` (a Unicode escape).
+ */
+function escapedBody(text: string, quote: string, printable: boolean, escape: (codePoint: number) => string): string {
+  if (/\p{Surrogate}/u.test(text)) throw new Error('SQL text is not valid Unicode (lone surrogate)');
   let body = '';
-  for (const ch of name) {
+  for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;
     if (ch === '\\') body += '\\\\';
-    else if (ch === '"') body += '""';
-    else if (cp >= 0x20 && cp <= 0x7e) body += ch;
-    else body += cp > 0xffff ? `\\+${cp.toString(16).toUpperCase().padStart(6, '0')}` : `\\${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    else if (ch === quote) body += quote + quote;
+    else if (!printable || (cp >= 0x20 && cp <= 0x7e)) body += ch;
+    else body += escape(cp);
   }
-  return `U&"${body}"`;
+  return body;
 }
 
 /** schema.name, each part quoted. */
@@ -38,8 +49,14 @@ export function quoteQualified(schema: string, name: string, opts: IdentOptions 
   return `${quoteIdent(schema, opts)}.${quoteIdent(name, opts)}`;
 }
 
-/** An SQL string literal, for the few statements that cannot take parameters (e.g. ALTER SYSTEM). */
-export function quoteLiteral(value: string): string {
+/**
+ * An SQL string literal, for the few statements that cannot take parameters (e.g. ALTER SYSTEM).
+ * A value with a backslash is written E'...' with the backslash doubled, which reads the same whatever
+ * standard_conforming_strings is (and `printable` escapes as IdentOptions says).
+ */
+export function quoteLiteral(value: string, opts: IdentOptions = {}): string {
   if (value.includes('\0')) throw new Error('SQL literal contains a NUL byte');
-  return `'${value.replace(/'/g, "''")}'`;
+  const printable = opts.printable === true;
+  if (!value.includes('\\') && !(printable && /[^\x20-\x7e]/.test(value))) return `'${value.replace(/'/g, "''")}'`;
+  return `E'${escapedBody(value, "'", printable, (cp) => (cp > 0xffff ? `\\U${hex(cp, 8)}` : `\\u${hex(cp, 4)}`))}'`;
 }

@@ -15,6 +15,7 @@ import type { BloatEstimate } from '../../src/core/diag/bloat';
 import { estimateBloat } from '../../src/core/diag/bloat';
 import type { FixTarget } from '../../src/core/diag/bloatFix';
 import { fixDocument, repackArgs } from '../../src/core/diag/bloatFix';
+import { preloadFix } from '../../src/core/diag/statementHealth';
 import { quoteIdent, quoteQualified } from '../../src/core/sql';
 import { hostileNames } from '../support/hostileNames';
 import type { TestServer } from '../support/servers';
@@ -88,12 +89,12 @@ forEachServer('generated fix documents run for real', (srv) => {
   }
 
   /** Runs a document with the real psql as a user would, and returns what psql echoed of the statements it sent. */
-  async function runPsql(content: string): Promise<string[]> {
+  async function runPsql(content: string, env: Record<string, string> = {}): Promise<string[]> {
     const file = path.join(work, 'fix.sql');
     fs.writeFileSync(file, content);
     const s = srv();
     const { stdout } = await run(psqlPath, ['-X', '-e', '-v', 'ON_ERROR_STOP=1', '-v', 'v=x"; DROP TABLE sentinel; --',
-      '-h', s.host, '-p', String(s.port), '-U', s.user, '-d', 'fix_docs', '-f', file], { cwd, env: cleanEnv({ PGPASSWORD: s.password }), timeout: 60_000 });
+      '-h', s.host, '-p', String(s.port), '-U', s.user, '-d', 'fix_docs', '-f', file], { cwd, env: cleanEnv({ PGPASSWORD: s.password, ...env }), timeout: 60_000 });
     return stdout.split('\n').filter(Boolean);
   }
 
@@ -136,6 +137,37 @@ forEachServer('generated fix documents run for real', (srv) => {
       const after = await storage(name);
       assert.equal(after.length, 1, `one index named ${JSON.stringify(name)} after the rebuild`);
       assert.notDeepEqual(after, before, `${JSON.stringify(name)} was rebuilt (new storage)`);
+    }
+  });
+
+  it('the shared_preload_libraries fix sets exactly the listed libraries, with standard_conforming_strings on or off', async () => {
+    const fileSetting = async () => (await admin.query<{ setting: string }>(
+      "SELECT setting FROM pg_file_settings WHERE name = 'shared_preload_libraries' AND sourcefile LIKE '%postgresql.auto.conf'")).rows.map((r) => r.setting);
+    // what ALTER SYSTEM writes for these libraries, by the server's own quoting (quote_ident, as flatten_set_variable_args)
+    const written = async (libraries: string[]) => (await admin.query<{ v: string }>(
+      "SELECT string_agg(quote_ident(l), ', ' ORDER BY o) AS v FROM unnest($1::text[]) WITH ORDINALITY AS u(l, o)", [libraries])).rows[0].v;
+    try {
+      for (const name of names) {
+        // the setting as the server shows it: a list whose elements are double-quoted where needed
+        const content = preloadFix(`auto_explain, "${name.replace(/"/g, '""')}"`);
+        const libraries = [...new Set(['auto_explain', name].filter((l) => l !== 'pg_stat_statements')), 'pg_stat_statements'];
+        for (const strings of ['on', 'off']) {
+          const what = `preload fix for ${JSON.stringify(name)}, standard_conforming_strings ${strings}`;
+          const env = { PGOPTIONS: `-c standard_conforming_strings=${strings}` };
+          if (name.includes('\n')) {
+            // the server refuses a line break in any ALTER SYSTEM value; psql stops there, and nothing else ran
+            await assert.rejects(runPsql(content, env), /must not contain a newline/, what);
+            await assertNothingElseRan(what);
+            continue;
+          }
+          const echoed = await runPsql(content, env);
+          assert.deepEqual(echoed, [content.split('\n')[0], 'ALTER SYSTEM', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;', 'CREATE EXTENSION'], what);
+          await assertNothingElseRan(what);
+          assert.deepEqual(await fileSetting(), [await written(libraries)], `${what}: the setting written`);
+        }
+      }
+    } finally {
+      await admin.query('ALTER SYSTEM RESET shared_preload_libraries');
     }
   });
 });

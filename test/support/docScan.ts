@@ -29,8 +29,28 @@ function unicodeUnescape(body: string): string {
     e === '\\' ? '\\' : String.fromCodePoint(parseInt(e.replace('+', ''), 16)));
 }
 
-/** Splits SQL text the way psql does before sending it (standard_conforming_strings on). */
-export function scanPsql(text: string): PsqlScan {
+/** Reads an E'...' string body from `from`: backslash escapes and doubled quotes. Returns the value and the end. */
+function escapedString(text: string, from: number): [string, number] {
+  const named: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
+  let value = '';
+  for (let j = from; j < text.length; j++) {
+    const ch = text[j];
+    if (ch === "'" && text[j + 1] === "'") { value += "'"; j++; } else if (ch === "'") return [value, j + 1];
+    else if (ch !== '\\') value += ch;
+    else {
+      const e = text[++j];
+      const hex = e === 'u' ? 4 : e === 'U' ? 8 : 0;
+      if (hex) { value += String.fromCodePoint(parseInt(text.slice(j + 1, j + 1 + hex), 16)); j += hex; } else value += named[e] ?? e;
+    }
+  }
+  throw new Error('unterminated string literal');
+}
+
+/**
+ * Splits SQL text the way psql does before sending it. `standardStrings` is the server's
+ * standard_conforming_strings: off, a plain '...' string takes backslash escapes too.
+ */
+export function scanPsql(text: string, standardStrings = true): PsqlScan {
   const out: PsqlScan = { statements: [], trailing: [], comments: [], interpreted: [] };
   let current: SqlToken[] = [];
   let i = 0;
@@ -74,8 +94,16 @@ export function scanPsql(text: string): PsqlScan {
       const [body, end] = quoted('"', i + 1);
       current.push({ kind: 'ident', name: body });
       i = end;
-    } else if (c === "'" || /^[EeUuNnBbXx]&?'/.test(rest)) {
-      throw new Error(`string literal in a generated statement: ${JSON.stringify(rest.slice(0, 30))}`);
+    } else if (/^[Ee]'/.test(rest) || (c === "'" && !standardStrings)) {
+      const [value, end] = escapedString(text, i + (c === "'" ? 1 : 2));
+      current.push({ kind: 'string', text: value });
+      i = end;
+    } else if (c === "'") {
+      const [body, end] = quoted("'", i + 1);
+      current.push({ kind: 'string', text: body });
+      i = end;
+    } else if (/^[UuNnBbXx]&?'/.test(rest)) {
+      throw new Error(`a kind of string literal the generated text should not use: ${JSON.stringify(rest.slice(0, 30))}`);
     } else if (c === '$' && /^\$([A-Za-z_\u0080-\uFFFF][A-Za-z0-9_\u0080-\uFFFF]*)?\$/.test(rest)) {
       throw new Error(`dollar quote in a generated statement: ${JSON.stringify(rest.slice(0, 30))}`);
     } else if (c === '\\') {
@@ -98,7 +126,7 @@ export function scanPsql(text: string): PsqlScan {
       while (j < text.length && identCont.test(text[j])) j++;
       current.push({ kind: 'word', text: text.slice(i, j) });
       i = j;
-    } else if (/[(),.]/.test(c)) {
+    } else if (/[(),.=]/.test(c)) {
       current.push({ kind: 'punct', text: c });
       i += 1;
     } else {

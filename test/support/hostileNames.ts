@@ -10,7 +10,7 @@ export const hostileNames: readonly string[] = [
   'x\rDROP TABLE sentinel;--',
   'x\r\nDROP TABLE sentinel; --',
   'x"; DROP TABLE sentinel; --',
-  "x'; DROP TABLE sentinel; --",
+  "x'; DROP TABLE sentinel; --", "x\\'; DROP TABLE sentinel; --",
   'x */ DROP TABLE sentinel; /*',
   '-- DROP TABLE sentinel',
   '*/', '/*', '--', ';',

@@ -9,6 +9,7 @@
 import * as assert from 'node:assert/strict';
 import type { FixTarget } from '../../src/core/diag/bloatFix';
 import { fixDocument, repackArgs } from '../../src/core/diag/bloatFix';
+import { preloadFix } from '../../src/core/diag/statementHealth';
 import type { SqlToken } from '../support/docScan';
 import { scanPsql, scanSh } from '../support/docScan';
 import { generatedNames, hostileNames } from '../support/hostileNames';
@@ -16,7 +17,7 @@ import { generatedNames, hostileNames } from '../support/hostileNames';
 const names = [...hostileNames, ...generatedNames(400), 'plain', 'Mixed Case', 'x'.repeat(300)];
 
 function render(tokens: SqlToken[]): string {
-  return tokens.map((t) => (t.kind === 'ident' ? `<${JSON.stringify(t.name)}>` : t.text)).join(' ');
+  return tokens.map((t) => (t.kind === 'ident' ? `<${JSON.stringify(t.name)}>` : t.kind === 'string' ? `'${JSON.stringify(t.text)}'` : t.text)).join(' ');
 }
 
 function checkSql(content: string, expected: string, what: string): void {
@@ -87,5 +88,23 @@ describe('generated fix documents are inert for any identifier', () => {
       }, `wait timeout ${JSON.stringify(bad)}`);
     }
     checkShell(fixDocument(base, 'repack', 1).content, base, 1, 'wait timeout 1');
+  });
+
+  it('the shared_preload_libraries fix sets exactly the listed libraries, with standard_conforming_strings on or off', () => {
+    for (const name of names) {
+      // the setting as the server shows it: a list whose elements are double-quoted where needed
+      const content = preloadFix(`auto_explain, "${name.replace(/"/g, '""')}"`);
+      const libraries = [...new Set(['auto_explain', name].filter((l) => l !== 'pg_stat_statements')), 'pg_stat_statements'];
+      for (const standardStrings of [true, false]) {
+        const scan = scanPsql(content, standardStrings);
+        const what = `preload fix for ${JSON.stringify(name)} (standard_conforming_strings ${standardStrings ? 'on' : 'off'})`;
+        assert.deepEqual(scan.interpreted, [], `${what}: psql would interpret ${JSON.stringify(scan.interpreted)}`);
+        assert.deepEqual(scan.statements.map(render), [
+          `ALTER SYSTEM SET shared_preload_libraries = ${libraries.map((l) => `'${JSON.stringify(l)}'`).join(' , ')}`,
+          'CREATE EXTENSION IF NOT EXISTS pg_stat_statements',
+        ], `${what}:\n${content}`);
+      }
+      assert.match(content, /^[\x20-\x7e\n]*$/, `preload fix for ${JSON.stringify(name)} is printable ASCII`);
+    }
   });
 });
