@@ -70,11 +70,12 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
   });
 
   it('keeps a hostile query text inside its tooltip code block: untrusted, no HTML, no link or image', async () => {
-    await admin.query('SELECT 1 AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"');
+    // slow enough to be among the top statements by total time
+    await admin.query('SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"');
     const api = await pgops();
     const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
     const node = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'));
-    assert.ok(node, 'the hostile statement is listed');
+    assert.ok(node, `the hostile statement is listed among: ${nodes.filter((n) => n.item.contextValue === 'pgops.statement').map((n) => labelOf(n.item)).join(' | ')}`);
     const md = node.item.tooltip;
     assert.ok(md instanceof vscode.MarkdownString, 'a Markdown tooltip');
     assert.ok(!md.isTrusted && !md.supportHtml, 'untrusted, without HTML');
