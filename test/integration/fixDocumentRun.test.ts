@@ -94,7 +94,8 @@ forEachServer('generated fix documents run for real', (srv) => {
     fs.writeFileSync(file, content);
     const s = srv();
     const { stdout } = await run(psqlPath, ['-X', '-e', '-v', 'ON_ERROR_STOP=1', '-v', 'v=x"; DROP TABLE sentinel; --',
-      '-h', s.host, '-p', String(s.port), '-U', s.user, '-d', 'fix_docs', '-f', file], { cwd, env: cleanEnv({ PGPASSWORD: s.password, ...env }), timeout: 60_000 });
+      '-h', s.host, '-p', String(s.port), '-U', s.user, '-d', 'fix_docs', '-f', file],
+    { cwd, env: cleanEnv({ PGPASSWORD: s.password, ...env }), timeout: 60_000 });
     return stdout.split('\n').filter(Boolean);
   }
 
@@ -124,7 +125,8 @@ forEachServer('generated fix documents run for real', (srv) => {
 
   it('a REINDEX document rebuilds exactly the hostile-named index and runs nothing else', async () => {
     const storage = async (name: string) => (await admin.query<{ f: string }>(
-      'SELECT c.oid::text || \'/\' || c.relfilenode::text AS f FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
+      `SELECT c.oid::text || '/' || c.relfilenode::text AS f
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
       [indexSchema, name])).rows.map((r) => r.f);
     for (const name of names) {
       const e = estimateOf(indexSchema, name, 'index');

@@ -183,7 +183,8 @@ export function scanSh(text: string): ShScan {
       endWord();
       i += 1;
     } else if (/[A-Za-z0-9_@%+=:,./-]/.test(c)) {
-      if (word === undefined && words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text.slice(i))) out.interpreted.push(`assignment ${text.slice(i, i + 20)}`);
+      const firstWord = word === undefined && words.length === 0;
+      if (firstWord && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text.slice(i))) out.interpreted.push(`assignment ${text.slice(i, i + 20)}`);
       word = (word ?? '') + c;
       i += 1;
     } else {

@@ -44,7 +44,8 @@ describe('generated fix documents are inert for any identifier', () => {
   it(`VACUUM documents hold one VACUUM of the named table, for ${names.length} hostile table and schema names`, () => {
     for (const name of names) {
       for (const t of [{ ...base, name }, { ...base, schema: name }]) {
-        checkSql(fixDocument(t, 'vacuum').content, `VACUUM ( VERBOSE , ANALYZE ) ${qualified(t)}`, `vacuum of ${JSON.stringify(t.schema)}.${JSON.stringify(t.name)}`);
+        const what = `vacuum of ${JSON.stringify(t.schema)}.${JSON.stringify(t.name)}`;
+        checkSql(fixDocument(t, 'vacuum').content, `VACUUM ( VERBOSE , ANALYZE ) ${qualified(t)}`, what);
       }
     }
   });

@@ -75,7 +75,8 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     const api = await pgops();
     const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
     const node = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'));
-    assert.ok(node, `the hostile statement is listed among: ${nodes.filter((n) => n.item.contextValue === 'pgops.statement').map((n) => labelOf(n.item)).join(' | ')}`);
+    const listed = nodes.filter((n) => n.item.contextValue === 'pgops.statement').map((n) => labelOf(n.item));
+    assert.ok(node, `the hostile statement is listed among: ${listed.join(' | ')}`);
     const md = node.item.tooltip;
     assert.ok(md instanceof vscode.MarkdownString, 'a Markdown tooltip');
     assert.ok(!md.isTrusted && !md.supportHtml, 'untrusted, without HTML');

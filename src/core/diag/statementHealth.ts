@@ -71,7 +71,11 @@ export function preloadFix(current: string | null): string {
   const libs = splitLibraryList(current ?? '').filter((l) => l !== 'pg_stat_statements');
   const value = [...new Set(libs), 'pg_stat_statements'].map((l) => quoteLiteral(l, { printable: true })).join(', ');
   const keep = current === null ? '  -- add any libraries already in shared_preload_libraries (not readable by this role)' : '';
-  return `ALTER SYSTEM SET shared_preload_libraries = ${value};${keep}\n-- then restart the server (pg_ctl restart / systemctl restart postgresql), and in each database:\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements;`;
+  return [
+    `ALTER SYSTEM SET shared_preload_libraries = ${value};${keep}`,
+    '-- then restart the server (pg_ctl restart / systemctl restart postgresql), and in each database:',
+    'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;',
+  ].join('\n');
 }
 
 /**
