@@ -23,3 +23,14 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
   token.onCancellationRequested(() => ctl.abort());
   return ctl.signal;
 }
+
+/**
+ * A MarkdownString for text built with src/core/markdown.ts: never trusted (no command: links run) and
+ * without HTML, so that even a mistake in the escaping cannot run anything.
+ */
+export function untrustedMarkdown(value: string, opts: { themeIcons?: boolean } = {}): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(value, opts.themeIcons ?? false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  return md;
+}

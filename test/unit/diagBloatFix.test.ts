@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { fixDocument, fixKindsFor, repackArgs, shellQuote } from '../../src/core/diag/bloatFix';
+import { fixDocument, fixKindsFor, repackArgs } from '../../src/core/diag/bloatFix';
+import { shellQuote } from '../../src/core/shell';
 import { unreliableReason } from '../../src/core/diag/bloat';
 import { diagError } from '../../src/core/diag/diagErrors';
 import { formatBytes, slotsSql } from '../../src/core/diag/replication';

@@ -53,7 +53,9 @@ describe('diag pg_stat_statements columns and deltas', () => {
   });
 
   it('writes the exact preload fix, keeping libraries already loaded', () => {
-    assert.match(preloadFix('auto_explain, pg_stat_statements'), /^ALTER SYSTEM SET shared_preload_libraries = 'auto_explain,pg_stat_statements';\n/);
+    // one literal per library: ALTER SYSTEM quotes a single 'a,b' as one library named "a,b"
+    assert.match(preloadFix('auto_explain, pg_stat_statements'), /^ALTER SYSTEM SET shared_preload_libraries = 'auto_explain', 'pg_stat_statements';\n/);
+    assert.match(preloadFix(' "my, lib" , "say ""hi""",plain '), /= 'my, lib', 'say "hi"', 'plain', 'pg_stat_statements';/);
     assert.match(preloadFix(''), /= 'pg_stat_statements';/);
     assert.match(preloadFix(null), /not readable by this role/);
     assert.match(preloadFix(''), /CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/);

@@ -69,6 +69,24 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     assert.ok(statements.some((n) => labelOf(n.item).includes('vsc_heavy_marker')), `heavy join listed among: ${statements.map((n) => labelOf(n.item)).join(' | ')}`);
   });
 
+  it('keeps a hostile query text inside its tooltip code block: untrusted, no HTML, no link or image', async () => {
+    // slow enough to be among the top statements by total time
+    await admin.query('SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"');
+    const api = await pgops();
+    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const node = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'));
+    const listed = nodes.filter((n) => n.item.contextValue === 'pgops.statement').map((n) => labelOf(n.item));
+    assert.ok(node, `the hostile statement is listed among: ${listed.join(' | ')}`);
+    const md = node.item.tooltip;
+    assert.ok(md instanceof vscode.MarkdownString, 'a Markdown tooltip');
+    assert.ok(!md.isTrusted && !md.supportHtml, 'untrusted, without HTML');
+    // VS Code's own Markdown renderer (the built-in markdown extension) reads it as one code block
+    const html = await vscode.commands.executeCommand<string>('markdown.api.render', md.value);
+    assert.equal(html.match(/<pre/g)?.length, 1, html);
+    assert.doesNotMatch(html, /<a\s|<img|<b>/i, html);
+    assert.match(html, /click/, 'the query text is still shown, as text');
+  });
+
   it('Replication lists the logical and the physical slot', async () => {
     const api = await pgops();
     const nodes = await loaded(api.services.views.replication as unknown as DiagView, 'Replication');

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
+import { shellCommandLine } from '../shell';
 import { searchPathOption } from '../sql';
 import type { BenchPlan } from './plan';
 
@@ -195,8 +196,7 @@ export function sweepCommands(plan: BenchPlan, base: Omit<PlaceholderValues, 'cl
 
 /** A command line for people to read and paste (POSIX-quoted). It never contains a password. */
 export function formatCommandLine(cmd: CommandLine): string {
-  const quote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
-  return [cmd.program, ...cmd.args].map(quote).join(' ');
+  return shellCommandLine([cmd.program, ...cmd.args]);
 }
 
 /**

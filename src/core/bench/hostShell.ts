@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { Client as SshClient, utils as sshUtils } from 'ssh2';
 import { PgOpsError } from '../errors';
+import { shellCommandLine } from '../shell';
 import { decideHostKey, openSshKnownHostsFiles, pgopsKnownHostsFile, readKnownHostsFiles } from '../ssh/hostKeyPolicy';
 import { preferredHostKeyAlgorithms } from '../ssh/knownHosts';
 
@@ -59,11 +60,6 @@ export function parseSshDestination(dest: string, defaultUser = os.userInfo().us
   const m = dest.match(/^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/);
   if (!m) throw new PgOpsError('ssh-dest', `Cannot read the SSH destination "${dest}"`, 'Write it as user@host or user@host:port.');
   return { user: m[1] ?? defaultUser, host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
-}
-
-/** Word-quoting for the remote shell that ssh's exec always goes through; our words are fixed, never user text. */
-function shellQuote(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
 /** ssh2 1.17's host key algorithms, in its order; it cannot negotiate OpenSSH host certificates (`*-cert-v01@openssh.com`). */
@@ -121,7 +117,8 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
     });
   });
   const run = (program: string, args: string[], opts: RunOptions = {}) => new Promise<string>((resolve, reject) => {
-    const command = ['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args].map(shellQuote).join(' ');
+    // ssh's exec always goes through the remote user's shell: quote every word for it
+    const command = shellCommandLine(['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args]);
     client.exec(command, (err, stream) => {
       if (err) { reject(err); return; }
       let stdout = '';

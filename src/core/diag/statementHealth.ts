@@ -37,12 +37,46 @@ const settingsSql = `SELECT current_setting('pg_stat_statements.max', true) AS m
   (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload,
   pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats`;
 
-/** The ALTER SYSTEM that adds pg_stat_statements to the libraries already preloaded (when we can read them). */
+/**
+ * The elements of a library list setting as the server splits it (SplitDirectoriesString): at commas
+ * outside double quotes, blanks around an element dropped, "" inside quotes one quote.
+ */
+export function splitLibraryList(value: string): string[] {
+  const items: string[] = [];
+  for (let i = 0; i < value.length; i++) {
+    while (/[ \t\n\r\f\v]/.test(value[i] ?? '')) i++;
+    let item = '';
+    if (value[i] === '"') {
+      for (i++; i < value.length; i++) {
+        if (value[i] !== '"') item += value[i];
+        else if (value[i + 1] === '"') item += value[++i];
+        else break;
+      }
+      while (i < value.length && value[i] !== ',') i++;
+    } else {
+      const comma = value.indexOf(',', i);
+      const end = comma < 0 ? value.length : comma;
+      item = value.slice(i, end).replace(/[ \t\n\r\f\v]+$/, '');
+      i = end;
+    }
+    if (item) items.push(item);
+  }
+  return items;
+}
+
+/**
+ * The ALTER SYSTEM that adds pg_stat_statements to the libraries already preloaded (when we can read
+ * them). One literal per library: the server would take a single 'a,b' as one library named "a,b".
+ */
 export function preloadFix(current: string | null): string {
-  const libs = (current ?? '').split(',').map((l) => l.trim()).filter((l) => l && l !== 'pg_stat_statements');
-  const value = [...libs, 'pg_stat_statements'].join(',');
+  const libs = splitLibraryList(current ?? '').filter((l) => l !== 'pg_stat_statements');
+  const value = [...new Set(libs), 'pg_stat_statements'].map((l) => quoteLiteral(l, { printable: true })).join(', ');
   const keep = current === null ? '  -- add any libraries already in shared_preload_libraries (not readable by this role)' : '';
-  return `ALTER SYSTEM SET shared_preload_libraries = ${quoteLiteral(value)};${keep}\n-- then restart the server (pg_ctl restart / systemctl restart postgresql), and in each database:\nCREATE EXTENSION IF NOT EXISTS pg_stat_statements;`;
+  return [
+    `ALTER SYSTEM SET shared_preload_libraries = ${value};${keep}`,
+    '-- then restart the server (pg_ctl restart / systemctl restart postgresql), and in each database:',
+    'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;',
+  ].join('\n');
 }
 
 /**

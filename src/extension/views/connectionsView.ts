@@ -6,7 +6,9 @@ import type { ResolvedConnection } from '../../core/conn/resolve';
 import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
 import { maskUri } from '../../core/conn/conninfo';
 import { describeError } from '../../core/errors';
+import { markdownCodeBlock, markdownText } from '../../core/markdown';
 import { Disposable } from '../disposable';
+import { untrustedMarkdown } from '../ui';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager, SessionState } from '../sessions';
 
@@ -38,10 +40,10 @@ export class ProfileNode {
     item.description = [fromWorkspace ? 'workspace' : '', this.describeState()].filter(Boolean).join(' · ');
     const r = this.resolved();
     const where = typeof r === 'string' ? r : r.hosts.map((h) => describeHost(r, h)).join(', ');
-    const source = this.profile.conninfo ? `\n\n\`${maskUri(this.profile.conninfo)}\`` : '';
+    const source = this.profile.conninfo ? `\n\n${markdownCodeBlock(maskUri(this.profile.conninfo))}` : '';
+    const production = this.profile.production ? ' $(warning) production' : '';
     const origin = fromWorkspace ? '\n\nFrom this workspace\'s settings (.vscode/settings.json), not yours.' : '';
-    const title = `**${this.profile.name}**${this.profile.production ? ' $(warning) production' : ''}`;
-    item.tooltip = new vscode.MarkdownString(`${title}${source}\n\n${where}${origin}`, true);
+    item.tooltip = untrustedMarkdown(`**${markdownText(this.profile.name)}**${production}${source}\n\n${markdownText(where)}${origin}`, { themeIcons: true });
     item.iconPath = this.icon();
     return item;
   }

@@ -4,12 +4,14 @@ import { StatementHistory } from '../../core/diag/statementDeltas';
 import type { QueryStatsLoad, QueryStatsMode } from '../../core/diag/queryStatsLoad';
 import { loadQueryStats } from '../../core/diag/queryStatsLoad';
 import type { StatementOrder, StatementsSource, StatementStats } from '../../core/diag/statements';
+import { formatMs, statementTooltipMarkdown } from '../../core/diag/statementTooltip';
 import type { WaitSnapshot } from '../../core/diag/waitSampler';
 import { WaitSampler } from '../../core/diag/waitSampler';
 import type { Logger } from '../../core/log';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager } from '../sessions';
 import { config } from '../settings';
+import { untrustedMarkdown } from '../ui';
 import type { DiagContext } from './diagTree';
 import { DiagNode, DiagTreeProvider, messageNode } from './diagTree';
 
@@ -24,10 +26,6 @@ export interface StatementPayload {
 }
 
 const orderLabels: Record<StatementOrder, string> = { total: 'total time', mean: 'mean time', calls: 'calls', rows: 'rows', io: 'shared blocks read', temp: 'temp blocks', wal: 'WAL bytes' };
-
-function ms(n: number): string {
-  return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(n >= 100 ? 0 : 2)} ms`;
-}
 
 /** First line of the normalized text, shortened for a tree label. */
 export function firstLine(query: string | null): string {
@@ -96,9 +94,8 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
   private statementNode(s: StatementStats | StatementDelta, source: StatementsSource, profileId: string): DiagNode<StatementPayload> {
     const item = new vscode.TreeItem(firstLine(s.query), vscode.TreeItemCollapsibleState.None);
     item.id = `${this.viewId}/stmt/${s.key}`;
-    item.description = `${s.calls} calls · ${ms(s.totalMs)} · mean ${ms(s.meanMs)} · ${s.sharePct.toFixed(1)}%`;
-    const restarted = 'restarted' in s && s.restarted ? '\n\n_(new or restarted in this interval)_' : '';
-    item.tooltip = new vscode.MarkdownString(`\`\`\`sql\n${(s.query ?? '').slice(0, 2000)}\n\`\`\`\n\n${s.calls} calls, ${ms(s.totalMs)} total, ${ms(s.meanMs)} mean, ${s.rows} rows, ${s.sharePct.toFixed(1)}% of time · ${s.user ?? '?'}@${s.database ?? '?'}${restarted}`);
+    item.description = `${s.calls} calls · ${formatMs(s.totalMs)} · mean ${formatMs(s.meanMs)} · ${s.sharePct.toFixed(1)}%`;
+    item.tooltip = untrustedMarkdown(statementTooltipMarkdown(s));
     item.iconPath = new vscode.ThemeIcon(s.toplevel === false ? 'symbol-method' : 'symbol-event');
     item.contextValue = 'pgops.statement';
     const node = new DiagNode<StatementPayload>(item, [], { statement: s, source, profileId });

@@ -3,12 +3,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import { markdownText } from '../../core/markdown';
 import { readReport } from '../../core/report/read';
 import type { ReportSummary } from '../../core/report/summary';
 import { summarizeReport } from '../../core/report/summary';
 import { Disposable } from '../disposable';
 import { reportViewType } from '../editors/reportEditor';
 import { config } from '../settings';
+import { untrustedMarkdown } from '../ui';
 
 /** A report file found in the workspace or the configured folder, with what the tree shows of it. */
 export class ReportNode {
@@ -31,8 +33,7 @@ export class ReportNode {
     } else {
       const tps = s.maxTps === null ? 'no results' : `${Math.round(s.maxTps).toLocaleString('en-US')} tps max`;
       item.description = s.joined ? 'joined comparison' : `${tps}${s.status === 'complete' ? '' : ` · ${s.status}`}`;
-      item.tooltip = new vscode.MarkdownString(undefined, false);
-      item.tooltip.appendText(`${s.name}\n${this.uri.fsPath}\n${s.serverVersion ?? ''}\n${s.when}`);
+      item.tooltip = untrustedMarkdown([s.name, this.uri.fsPath, s.serverVersion ?? '', s.when].map(markdownText).join('\n\n'));
       item.iconPath = new vscode.ThemeIcon(s.joined ? 'diff-multiple' : s.status === 'complete' ? 'graph-line' : 'warning');
     }
     item.contextValue = `pgops.report+${this.uri.fsPath.endsWith('.pgperf.json') ? 'pgops' : 'perfbench'}${s?.joined ? '+joined' : ''}`;
