@@ -137,6 +137,12 @@ describe('redaction rules (pgops-redact/1)', () => {
       assert.equal(clean(redactConninfo, `PGPASSWORD=${S} pg_basebackup -h db1`), `PGPASSWORD=${m('conninfo-password')} pg_basebackup -h db1`);
       assert.equal(redactConninfo('host=db1 passfile=/home/u/.pgpass'), 'host=db1 passfile=/home/u/.pgpass');
     });
+
+    it('leaves a password pgops already masked (maskUri\'s ********) as it is: it holds no secret', () => {
+      for (const t of ['Malformed connection URI "postgresql://u:********@h/d%zz"', "host=h password='********' user=u", 'password=******** x']) {
+        assert.equal(redactConninfo(t), t);
+      }
+    });
   });
 
   describe('settings by name', () => {

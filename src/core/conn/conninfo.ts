@@ -196,7 +196,8 @@ export function maskUri(uri: string): string {
 
 function uriError(what: string, uri: string): PgOpsError {
   return new PgOpsError('conninfo', `Malformed connection URI "${maskUri(uri)}": ${what}`,
-    'Use postgresql://[user[:password]@][host][:port][,host[:port]…][/dbname][?keyword=value&…]; percent-encode special characters (e.g. %2F for / in a socket path).');
+    'Use postgresql://[user@][host][:port][,host[:port]…][/dbname][?keyword=value&…] and percent-encode special characters (e.g. %2F ' +
+      'for / in a socket path); a password is better kept in ~/.pgpass or Secret Storage than in the URI.');
 }
 
 /** Quotes a keyword/value string the way libpq reads it back. */

@@ -117,9 +117,12 @@ export function replaceSpans(text: string, spans: Span[], replacement: string): 
   return out;
 }
 
+/** A value pgops itself already masked (maskUri's `********`, quoted or not) holds no secret. */
+const alreadyMasked = /^'?\*+'?$/;
+
 /** The text with every connection-string password replaced by the conninfo-password marker. */
 export function redactConninfo(text: string): string {
   if (!mayHoldPassword.test(text)) return text;
-  const spans = [...uriSpans(text), ...keywordValueSpans(text)];
+  const spans = [...uriSpans(text), ...keywordValueSpans(text)].filter((s) => !alreadyMasked.test(text.slice(s.start, s.end)));
   return spans.length ? replaceSpans(text, spans, marker('conninfo-password')) : text;
 }

@@ -131,7 +131,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const opened = new URL(popup.url());
     assert.equal(opened.origin, workbench().oauth.idp.issuer);
     assert.equal(opened.searchParams.get('user_code'), userCode, 'verification_uri_complete carries the code');
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), userCode, 'the code is on the clipboard');
+    assert.equal(await clipboardOnceSettled(page, userCode), userCode, 'the code is on the clipboard');
 
     assert.equal(await approveInBrowser(popup, 'alice'), 'Sign-in Success');
     await popup.close();
@@ -190,7 +190,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.equal(await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).count(), 0, 'no button opens the page');
     await screenshot('oauth-hostile-provider');
     await toast.locator('.monaco-button', { hasText: /^Copy code$/ }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), hostile.userCode, 'the code is copied as the provider sent it');
+    assert.equal(await clipboardOnceSettled(page, hostile.userCode), hostile.userCode, 'the code is copied as the provider sent it');
 
     const denied = page.locator('.notification-toast', { hasText: /was denied/ }).first();
     await denied.waitFor({ state: 'visible', timeout: 30_000 });
@@ -219,3 +219,17 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     }
   });
 });
+
+/**
+ * The browser's clipboard once the extension host's write has arrived: `env.clipboard.writeText` travels from the
+ * host through code-server to the page after the click returns, so the page is read until it holds `expected` or
+ * ten seconds pass; the caller asserts on what it finally holds.
+ */
+async function clipboardOnceSettled(page: Page, expected: string): Promise<string> {
+  let text = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(100)) {
+    text = await page.evaluate(() => navigator.clipboard.readText());
+    if (text === expected) break;
+  }
+  return text;
+}
