@@ -6,22 +6,45 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.name='exec']", message: 'Spawn processes with argument arrays (execFile/spawn), never a shell string.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='exec']",
+          message: 'Spawn processes with argument arrays (execFile/spawn), never a shell string.',
+        },
+      ],
     },
   },
   {
     // The engine must stay testable in plain node: no VS Code API in src/core, and none in the CLI.
     files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/cli must not import vscode; pass what core needs in as an interface.' }], patterns: [{ group: ['**/extension/**'], message: 'core/cli must not depend on the VS Code adapter.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'vscode',
+              message: 'src/core and src/cli must not import vscode; pass what core needs in as an interface.',
+            },
+          ],
+          patterns: [{ group: ['**/extension/**'], message: 'core/cli must not depend on the VS Code adapter.' }],
+        },
+      ],
     },
   },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'pg', message: 'Webviews never talk to the database; the host sends data by message.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'pg', message: 'Webviews never talk to the database; the host sends data by message.' }] },
+      ],
     },
   },
 );

@@ -47,26 +47,57 @@ async function setup(admin: Client): Promise<void> {
 
 async function main(): Promise<void> {
   const server = await startTestServer(embeddedBinaries(repoRoot), { settings: { 'pg_stat_statements.max': '10000' } });
-  const session = await openSession(server.target(), { applicationName: 'pgops bench', statementTimeoutMs: 60_000, lockTimeoutMs: 1000, readOnly: true });
+  const session = await openSession(server.target(), {
+    applicationName: 'pgops bench',
+    statementTimeoutMs: 60_000,
+    lockTimeoutMs: 1000,
+    readOnly: true,
+  });
   try {
     const admin = await server.admin();
     await setup(admin);
     await admin.end();
     const source = await requireStatements(session);
-    const entries = (await session.query(`SELECT count(*)::int AS n FROM ${quoteIdent(source.schema)}.pg_stat_statements(false)`)).rows[0].n;
-    const relations = (await session.query("SELECT count(*)::int AS n FROM pg_class WHERE relkind IN ('r', 'i') AND relnamespace = 'public'::regnamespace")).rows[0].n;
+    const entries = (
+      await session.query(`SELECT count(*)::int AS n FROM ${quoteIdent(source.schema)}.pg_stat_statements(false)`)
+    ).rows[0].n;
+    const relations = (
+      await session.query(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relkind IN ('r', 'i') AND relnamespace = 'public'::regnamespace",
+      )
+    ).rows[0].n;
     const version = Number((await session.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
     const history = new StatementHistory();
-    const cases: Array<{ name: string; view: () => Promise<unknown>; bare: () => Promise<unknown>; bareWhat: string }> = [
-      { name: 'Query Stats (cumulative, top 50 by total)', view: () => loadQueryStats(session, { mode: 'cumulative', order: 'total', limit: 50, history }),
-        bare: () => session.query(statementsSql(source, { order: 'total', limit: 50 })), bareWhat: 'the top-50 SELECT alone' },
-      { name: 'Query Stats (now: snapshot of all + texts of top 50)', view: () => loadQueryStats(session, { mode: 'delta', order: 'total', limit: 50, history }),
-        bare: () => session.query(statementsSql(source, { order: 'total', limit: 50 })), bareWhat: 'the top-50 SELECT alone' },
-      { name: 'Replication', view: () => replicationOverview(session, version),
-        bare: async () => { await session.query(slotsSql(version)); await session.query(standbysSql); }, bareWhat: 'slots + pg_stat_replication SELECTs' },
-      { name: 'Bloat (top 50 of all tables and btree indexes)', view: () => estimateBloat(session, 50),
-        bare: () => session.query(bloatSql, [50]), bareWhat: 'the estimate SELECT alone' },
-    ];
+    const cases: Array<{ name: string; view: () => Promise<unknown>; bare: () => Promise<unknown>; bareWhat: string }> =
+      [
+        {
+          name: 'Query Stats (cumulative, top 50 by total)',
+          view: () => loadQueryStats(session, { mode: 'cumulative', order: 'total', limit: 50, history }),
+          bare: () => session.query(statementsSql(source, { order: 'total', limit: 50 })),
+          bareWhat: 'the top-50 SELECT alone',
+        },
+        {
+          name: 'Query Stats (now: snapshot of all + texts of top 50)',
+          view: () => loadQueryStats(session, { mode: 'delta', order: 'total', limit: 50, history }),
+          bare: () => session.query(statementsSql(source, { order: 'total', limit: 50 })),
+          bareWhat: 'the top-50 SELECT alone',
+        },
+        {
+          name: 'Replication',
+          view: () => replicationOverview(session, version),
+          bare: async () => {
+            await session.query(slotsSql(version));
+            await session.query(standbysSql);
+          },
+          bareWhat: 'slots + pg_stat_replication SELECTs',
+        },
+        {
+          name: 'Bloat (top 50 of all tables and btree indexes)',
+          view: () => estimateBloat(session, 50),
+          bare: () => session.query(bloatSql, [50]),
+          bareWhat: 'the estimate SELECT alone',
+        },
+      ];
     const results: string[] = [];
     for (const c of cases) {
       await c.view();
@@ -77,13 +108,21 @@ async function main(): Promise<void> {
         v.push(await time(c.view));
         b.push(await time(c.bare));
       }
-      results.push(`| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`);
+      results.push(
+        `| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`,
+      );
     }
     const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-    process.stdout.write([
-      `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`, '',
-      '| view refresh | view median | bare SQL median | ratio | view runs (ms) |', '|---|---|---|---|---|', ...results, '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`,
+        '',
+        '| view refresh | view median | bare SQL median | ratio | view runs (ms) |',
+        '|---|---|---|---|---|',
+        ...results,
+        '',
+      ].join('\n'),
+    );
   } finally {
     await session.end();
     await server.stop();

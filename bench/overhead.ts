@@ -42,15 +42,36 @@ async function main(): Promise<void> {
     const pgops: number[] = [];
     const cpu: number[] = [];
     await withPgpass(t, async (pgEnv) => {
-      const init = await runProcess({ program: pgbench, args: ['-i', '-s', String(scale), '-q', ...conn] }, { env: pgEnv });
+      const init = await runProcess(
+        { program: pgbench, args: ['-i', '-s', String(scale), '-q', ...conn] },
+        { env: pgEnv },
+      );
       if (init.exitCode !== 0) throw new Error(init.stderr);
-      const plan = validatePlan({ values: [clients], durationS: seconds, threads, init: 'never', noVacuum: true, builtin: [{ name: builtin, weight: 1 }],
+      const plan = validatePlan({
+        values: [clients],
+        durationS: seconds,
+        threads,
+        init: 'never',
+        noVacuum: true,
+        builtin: [{ name: builtin, weight: 1 }],
         reset: { checkpoint: true, statStatementsReset: false, statReset: false },
-        transactionLog: logSampling > 0 ? { enabled: true, samplingRate: logSampling, keep: false } : { enabled: false, samplingRate: 1, keep: false } });
-      console.log(`PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ${threads} -T ${seconds}, ${rounds} rounds (ABBA), transaction log ${logSampling > 0 ? `sampling ${logSampling}` : 'off'}`);
+        transactionLog:
+          logSampling > 0
+            ? { enabled: true, samplingRate: logSampling, keep: false }
+            : { enabled: false, samplingRate: 1, keep: false },
+      });
+      console.log(
+        `PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ${threads} -T ${seconds}, ${rounds} rounds (ABBA), transaction log ${logSampling > 0 ? `sampling ${logSampling}` : 'off'}`,
+      );
       const runRaw = async () => {
         await admin.query('CHECKPOINT');
-        const r = await runProcess({ program: pgbench, args: ['-b', builtin, '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-n', ...conn] }, { env: pgEnv });
+        const r = await runProcess(
+          {
+            program: pgbench,
+            args: ['-b', builtin, '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-n', ...conn],
+          },
+          { env: pgEnv },
+        );
         const tps = parsePgbenchOutput(r.stdout).tps;
         if (r.exitCode !== 0 || tps === undefined) throw new Error(`raw pgbench failed: ${r.stderr}`);
         return tps;
@@ -59,32 +80,58 @@ async function main(): Promise<void> {
         // CPU of this process while pgbench runs (progress parsing, wait sampling): independent of machine load
         let cpuStart: NodeJS.CpuUsage | undefined;
         let cpu: NodeJS.CpuUsage | undefined;
-        const report = await runSweep({ plan, target: t, pgbenchPath: pgbench, onEvent: (e) => {
-          if (e.type === 'iteration-start') cpuStart = process.cpuUsage();
-          if (e.type === 'iteration-end') cpu = process.cpuUsage(cpuStart);
-        } });
+        const report = await runSweep({
+          plan,
+          target: t,
+          pgbenchPath: pgbench,
+          onEvent: (e) => {
+            if (e.type === 'iteration-start') cpuStart = process.cpuUsage();
+            if (e.type === 'iteration-end') cpu = process.cpuUsage(cpuStart);
+          },
+        });
         const it = report.pgops?.iterations[0];
-        if (report.pgops?.status !== 'complete' || !it?.tps) throw new Error(`pgops bench failed: ${report.pgops?.error?.message}`);
+        if (report.pgops?.status !== 'complete' || !it?.tps)
+          throw new Error(`pgops bench failed: ${report.pgops?.error?.message}`);
         const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : NaN;
-        return { tps: it.tps, points: it.series?.length ?? 0, samples: it.waitEvents?.reduce((a, w) => a + w.samples, 0) ?? 0, cpuMs };
+        return {
+          tps: it.tps,
+          points: it.series?.length ?? 0,
+          samples: it.waitEvents?.reduce((a, w) => a + w.samples, 0) ?? 0,
+          cpuMs,
+        };
       };
       for (let round = 1; round <= rounds; round++) {
         let rawTps: number;
         let ours: Awaited<ReturnType<typeof runPgops>>;
-        if (round % 2 === 1) { rawTps = await runRaw(); ours = await runPgops(); } else { ours = await runPgops(); rawTps = await runRaw(); }
+        if (round % 2 === 1) {
+          rawTps = await runRaw();
+          ours = await runPgops();
+        } else {
+          ours = await runPgops();
+          rawTps = await runRaw();
+        }
         raw.push(rawTps);
         pgops.push(ours.tps);
         cpu.push(ours.cpuMs);
-        console.log(`round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait samples, pgops CPU ${ours.cpuMs.toFixed(0)} ms)`);
+        console.log(
+          `round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait samples, pgops CPU ${ours.cpuMs.toFixed(0)} ms)`,
+        );
       }
     });
     await admin.end();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const ratio = mean(pgops) / mean(raw);
     const ratios = pgops.map((p, i) => p / raw[i]).sort((a, b) => a - b);
-    const median = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
-    console.log(`mean raw ${mean(raw).toFixed(1)} tps, mean pgops ${mean(pgops).toFixed(1)} tps, ratio of means ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%), median per-round ratio ${median.toFixed(4)}`);
-    console.log(`pgops process CPU while pgbench ran: mean ${mean(cpu).toFixed(0)} ms per ${seconds} s iteration (${(mean(cpu) / (seconds * 10)).toFixed(2)}% of one core)`);
+    const median =
+      ratios.length % 2
+        ? ratios[(ratios.length - 1) / 2]
+        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+    console.log(
+      `mean raw ${mean(raw).toFixed(1)} tps, mean pgops ${mean(pgops).toFixed(1)} tps, ratio of means ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%), median per-round ratio ${median.toFixed(4)}`,
+    );
+    console.log(
+      `pgops process CPU while pgbench ran: mean ${mean(cpu).toFixed(0)} ms per ${seconds} s iteration (${(mean(cpu) / (seconds * 10)).toFixed(2)}% of one core)`,
+    );
   } finally {
     await server.stop();
   }

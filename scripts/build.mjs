@@ -14,14 +14,50 @@ const webviewEntries = fs.existsSync(path.join(root, 'webview'))
 
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 // src/core/version.ts reads this in bundles; compiled tests read package.json instead
-const common = { define: { PGOPS_BUNDLED_VERSION: JSON.stringify(version) }, bundle: true, sourcemap: !production, minify: production, logLevel: 'info', absWorkingDir: root };
+const common = {
+  define: { PGOPS_BUNDLED_VERSION: JSON.stringify(version) },
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  absWorkingDir: root,
+};
 // pg optionally requires pg-native; embedded binaries are resolved at run time from node_modules.
 const nodeExternals = ['vscode', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'];
 
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
-  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, banner: { js: '#!/usr/bin/env node' } },
-  ...(webviewEntries.length ? [{ ...common, entryPoints: Object.fromEntries(webviewEntries.map((d) => [d, `webview/${d}/main.ts`])), outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }] : []),
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  ...(webviewEntries.length
+    ? [
+        {
+          ...common,
+          entryPoints: Object.fromEntries(webviewEntries.map((d) => [d, `webview/${d}/main.ts`])),
+          outdir: 'dist/webview',
+          platform: 'browser',
+          format: 'iife',
+          target: 'es2022',
+          loader: { '.css': 'text' },
+        },
+      ]
+    : []),
 ];
 
 // A packaged extension has no node_modules: production builds carry the sandbox's PostgreSQL 18
@@ -34,13 +70,19 @@ function copyEmbeddedPostgres() {
   const copyDir = (src, dst) => {
     fs.mkdirSync(dst, { recursive: true });
     const entries = fs.readdirSync(src, { withFileTypes: true });
-    const linkedTargets = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => fs.readlinkSync(path.join(src, e.name))));
+    const linkedTargets = new Set(
+      entries.filter((e) => e.isSymbolicLink()).map((e) => fs.readlinkSync(path.join(src, e.name))),
+    );
     for (const e of entries) {
       const s = path.join(src, e.name);
       const d = path.join(dst, e.name);
       if (e.isDirectory()) copyDir(s, d);
-      else if (e.isSymbolicLink()) { if (/\.so\.\d+$/.test(e.name)) fs.copyFileSync(fs.realpathSync(s), d); }
-      else if (!e.name.endsWith('.a') && !linkedTargets.has(e.name)) { fs.copyFileSync(s, d); fs.chmodSync(d, fs.statSync(s).mode); }
+      else if (e.isSymbolicLink()) {
+        if (/\.so\.\d+$/.test(e.name)) fs.copyFileSync(fs.realpathSync(s), d);
+      } else if (!e.name.endsWith('.a') && !linkedTargets.has(e.name)) {
+        fs.copyFileSync(s, d);
+        fs.chmodSync(d, fs.statSync(s).mode);
+      }
     }
   };
   copyDir(from, to);
@@ -56,6 +98,9 @@ if (watch) {
   if (production) copyEmbeddedPostgres();
   for (const f of ['codicon.css', 'codicon.ttf']) {
     fs.mkdirSync(path.join(root, 'dist', 'codicons'), { recursive: true });
-    fs.copyFileSync(path.join(root, 'node_modules', '@vscode', 'codicons', 'dist', f), path.join(root, 'dist', 'codicons', f));
+    fs.copyFileSync(
+      path.join(root, 'node_modules', '@vscode', 'codicons', 'dist', f),
+      path.join(root, 'dist', 'codicons', f),
+    );
   }
 }

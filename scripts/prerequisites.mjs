@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 
 /** What code-server (the VS Code `npm start` opens where no `code` binary exists) builds its native modules with. */
 export const codeServerPackages = {
-  'build-essential': 'C/C++ toolchain for code-server\'s native modules (built once, into the code-server cache)',
+  'build-essential': "C/C++ toolchain for code-server's native modules (built once, into the code-server cache)",
   'libkrb5-dev': 'headers those native modules build against',
   python3: 'node-gyp, which builds them',
 };
@@ -46,7 +46,10 @@ export function ensurePackages(packages, log = console.log) {
     return false;
   }
   log(`── installing missing system packages: ${missing.join(' ')}`);
-  if (!run('apt-get', ['update', '-qq']) || !run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing])) {
+  if (
+    !run('apt-get', ['update', '-qq']) ||
+    !run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing])
+  ) {
     log(`✘ apt-get failed; run it by hand to see why:\n    apt-get update && ${line}`);
     return false;
   }

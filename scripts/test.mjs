@@ -13,7 +13,11 @@ const grepAt = args.indexOf('--grep');
 const grep = grepAt >= 0 ? args.splice(grepAt, 2)[1] : undefined;
 const allTiers = ['static', 'unit', 'integration', 'vscode'];
 const tiers = args.length ? args : allTiers;
-for (const t of tiers) if (!allTiers.includes(t)) { console.error(`unknown tier "${t}"; tiers: ${allTiers.join(', ')}`); process.exit(2); }
+for (const t of tiers)
+  if (!allTiers.includes(t)) {
+    console.error(`unknown tier "${t}"; tiers: ${allTiers.join(', ')}`);
+    process.exit(2);
+  }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 if (tiers.some((t) => t !== 'static') && !ensurePackages(testPackages)) {
@@ -47,7 +51,9 @@ function mochaTier(tier) {
     return;
   }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-  totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped;
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
   if (!ok && r.failed === 0) totals.failed += 1;
 }
 
@@ -56,27 +62,41 @@ let compiled = false;
 if (tiers.includes('static')) {
   compiled = check('typecheck (tsc, strict) and compile tests', bin('tsc'), ['-p', 'tsconfig.test.json']);
   check('lint (eslint; src/core must not import vscode)', bin('eslint'), ['.']);
+  check('format (prettier --check, 120 columns)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
   check('bundle (esbuild: extension, cli, webviews)', process.execPath, ['scripts/build.mjs']);
 }
 if (!compiled && tiers.some((t) => t !== 'static')) {
   console.log('\n── compiling tests');
-  if (!run(bin('tsc'), ['-p', 'tsconfig.test.json'])) { totals.failed += 1; }
+  if (!run(bin('tsc'), ['-p', 'tsconfig.test.json'])) {
+    totals.failed += 1;
+  }
 }
 if (tiers.includes('vscode') && !tiers.includes('static')) run(process.execPath, ['scripts/build.mjs']);
 for (const tier of ['unit', 'integration']) if (tiers.includes(tier)) mochaTier(tier);
 if (tiers.includes('vscode')) {
   const runner = path.join(root, 'out', 'test', 'support', 'vscodeTier.js');
   if (fs.existsSync(runner)) mochaTierVia(runner);
-  else { totals.failed += 1; console.log(`\n── vscode tier\n  ✘ ${runner} is missing: the test compile (tsc -p tsconfig.test.json) failed or did not run`); }
+  else {
+    totals.failed += 1;
+    console.log(
+      `\n── vscode tier\n  ✘ ${runner} is missing: the test compile (tsc -p tsconfig.test.json) failed or did not run`,
+    );
+  }
 }
 
 function mochaTierVia(runner) {
   console.log('\n── vscode tier (code-server + Chromium)');
   const file = path.join(resultsDir, 'vscode.json');
   const ok = run(process.execPath, [runner, file, ...(grep ? [grep] : [])]);
-  if (!fs.existsSync(file)) { totals.failed += 1; console.log('  ✘ vscode tier did not report results'); return; }
+  if (!fs.existsSync(file)) {
+    totals.failed += 1;
+    console.log('  ✘ vscode tier did not report results');
+    return;
+  }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-  totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped;
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
   if (!ok && r.failed === 0) totals.failed += 1;
 }
 

@@ -56,8 +56,13 @@ export function readableFile(file: string, flag: string): string {
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch (err) {
-    throw new PgOpsError('cli-file', `${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`, `Give ${flag} a readable file.`);
+    throw new PgOpsError(
+      'cli-file',
+      `${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`,
+      `Give ${flag} a readable file.`,
+    );
   }
-  if (!fs.statSync(file).isFile()) throw new PgOpsError('cli-file', `${flag} ${file}: not a file`, `Give ${flag} a readable file.`);
+  if (!fs.statSync(file).isFile())
+    throw new PgOpsError('cli-file', `${flag} ${file}: not a file`, `Give ${flag} a readable file.`);
   return file;
 }

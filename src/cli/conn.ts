@@ -24,7 +24,7 @@ export const connFlags = { conn: { type: 'string' }, 'hba-file': { type: 'string
 /** Their usage lines. */
 export const connFlagsUsage =
   '  --conn C        URI, conninfo or service=NAME (completed from PG* variables, service files and pgpass)\n' +
-  '  --hba-file F    a local copy of the server\'s pg_hba.conf: a refused connection names its matching line\n' +
+  "  --hba-file F    a local copy of the server's pg_hba.conf: a refused connection names its matching line\n" +
   '  OAuth (PostgreSQL 18): with oauth_issuer and oauth_client_id in C, sign in with the device flow like psql\n' +
   '                 (the code is shown on stderr; Ctrl-C stops waiting). The token is kept in memory for this\n' +
   '                 process only: the CLI stores no token or secret on disk. PGOAUTHDEBUG=UNSAFE, PGOAUTHCAFILE\n' +
@@ -32,7 +32,11 @@ export const connFlagsUsage =
   '                 TLS (sslmode=require or verify-full) or a Unix socket; plain TCP needs PGOAUTHDEBUG=UNSAFE.';
 
 /** openCliSession from a command's parsed `connFlags` values (--conn required, --hba-file optional). */
-export function openCliSessionFrom(values: { conn?: string; 'hba-file'?: string }, io: CliIo, safety: Partial<SessionSafety> = {}): ReturnType<typeof openCliSession> {
+export function openCliSessionFrom(
+  values: { conn?: string; 'hba-file'?: string },
+  io: CliIo,
+  safety: Partial<SessionSafety> = {},
+): ReturnType<typeof openCliSession> {
   return openCliSession(requireFlag(values.conn, 'conn'), io, safety, { hbaFile: values['hba-file'] });
 }
 
@@ -50,10 +54,23 @@ const tokens = new MemoryTokenCache();
  * target_session_attrs included). Opens a diagnostic session on it; libpq's warnings go to stderr.
  * A conninfo with oauth_issuer/oauth_client_id signs in with the OAuth device flow, as psql does.
  */
-export async function openCliSession(conn: string, io: CliIo, safety: Partial<SessionSafety> = {}, opts: CliSessionOptions = {}): Promise<{ client: Client; target: ConnectionTarget; info: SessionInfo }> {
+export async function openCliSession(
+  conn: string,
+  io: CliIo,
+  safety: Partial<SessionSafety> = {},
+  opts: CliSessionOptions = {},
+): Promise<{ client: Client; target: ConnectionTarget; info: SessionInfo }> {
   const resolved = resolveCliConnection(conn, io.env);
-  const logger: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => io.err(`WARNING: ${m}`), error: (m: string) => io.err(m) };
-  const rules = opts.hbaFile ? hbaRulesFromFile(opts.hbaFile, { homeDir: resolved.context.homeDir, cwd: io.cwd }) : undefined;
+  const logger: Logger = {
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (m: string) => io.err(`WARNING: ${m}`),
+    error: (m: string) => io.err(m),
+  };
+  const rules = opts.hbaFile
+    ? hbaRulesFromFile(opts.hbaFile, { homeDir: resolved.context.homeDir, cwd: io.cwd })
+    : undefined;
   const explainAuthFailure = rules ? hbaAdvisor(async () => rules, resolved.user, resolved.dbname) : undefined;
   const fullSafety = { ...defaultSafety, applicationName: 'pgops (cli)', ...safety };
   const oauth = oauthParamsFromKeywords(resolved.params);
@@ -63,24 +80,42 @@ export async function openCliSession(conn: string, io: CliIo, safety: Partial<Se
 }
 
 /** The device flow like libpq's: the prompt on stderr, Ctrl-C stops the polling. */
-async function openOAuth(r: ResolvedConnection, params: OAuthParams, io: CliIo, safety: SessionSafety, explainAuthFailure: ConnectOptions['explainAuthFailure']) {
+async function openOAuth(
+  r: ResolvedConnection,
+  params: OAuthParams,
+  io: CliIo,
+  safety: SessionSafety,
+  explainAuthFailure: ConnectOptions['explainAuthFailure'],
+) {
   const http = oauthHttpFromEnv(io.env, readCaFile);
   const interrupt = new AbortController();
   const onInterrupt = (): void => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   try {
-    return await connectResolvedOAuth(r, (config) => connectWithOAuth(config, {
-      params, cache: tokens, ...http, signal: interrupt.signal,
-      onPrompt: (p) => {
-        io.err(devicePromptText(p));
-        // The CLI opens nothing; it still says when the page is not one pgops would open.
-        const page = verificationPage(p, !!http.allowHttp);
-        if ('refused' in page) io.err(`WARNING: ${page.refused}`);
-      },
-    }), { safety, explainAuthFailure });
+    return await connectResolvedOAuth(
+      r,
+      (config) =>
+        connectWithOAuth(config, {
+          params,
+          cache: tokens,
+          ...http,
+          signal: interrupt.signal,
+          onPrompt: (p) => {
+            io.err(devicePromptText(p));
+            // The CLI opens nothing; it still says when the page is not one pgops would open.
+            const page = verificationPage(p, !!http.allowHttp);
+            if ('refused' in page) io.err(`WARNING: ${page.refused}`);
+          },
+        }),
+      { safety, explainAuthFailure },
+    );
   } catch (err) {
     if (CancelledError.is(err)) {
-      throw new PgOpsError('oauth-cancelled', `OAuth sign-in at ${params.issuer} interrupted while waiting for the approval`, 'Run the command again and approve the code in the browser.');
+      throw new PgOpsError(
+        'oauth-cancelled',
+        `OAuth sign-in at ${params.issuer} interrupted while waiting for the approval`,
+        'Run the command again and approve the code in the browser.',
+      );
     }
     throw err;
   } finally {
@@ -92,6 +127,10 @@ function readCaFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PgOpsError('oauth-ca', `Cannot read PGOAUTHCAFILE "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Point PGOAUTHCAFILE at a PEM file with the issuer\'s CA certificate, or unset it.');
+    throw new PgOpsError(
+      'oauth-ca',
+      `Cannot read PGOAUTHCAFILE "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      "Point PGOAUTHCAFILE at a PEM file with the issuer's CA certificate, or unset it.",
+    );
   }
 }

@@ -16,14 +16,31 @@ import { connCommand } from './commands/conn';
 import { terminalSafe } from './output';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [sandboxCommand, statsCommand, slotsCommand, bloatCommand, waitsCommand, benchCommand, joinCommand, reportCommand, hbaCommand, connCommand];
+const commands: CliCommand[] = [
+  sandboxCommand,
+  statsCommand,
+  slotsCommand,
+  bloatCommand,
+  waitsCommand,
+  benchCommand,
+  joinCommand,
+  reportCommand,
+  hbaCommand,
+  connCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return ['pgops — PostgreSQL operations and diagnostics (the engine of the Postgres Ops VS Code extension)', '',
-    'Usage: pgops <command> [options]   (pgops <command> --help for details)', '', 'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '',
-    'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.'].join('\n');
+  return [
+    'pgops — PostgreSQL operations and diagnostics (the engine of the Postgres Ops VS Code extension)',
+    '',
+    'Usage: pgops <command> [options]   (pgops <command> --help for details)',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 success, 1 failure (one message on stderr), 2 bad usage.',
+  ].join('\n');
 }
 
 /**
@@ -31,7 +48,11 @@ function help(): string {
  * and stderr (progress, logs and errors, which may quote server text) is redacted.
  */
 export async function main(argv: string[], rawIo: CliIo): Promise<number> {
-  const io: CliIo = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(redactText(t))) };
+  const io: CliIo = {
+    ...rawIo,
+    out: (t) => rawIo.out(terminalSafe(t)),
+    err: (t) => rawIo.err(terminalSafe(redactText(t))),
+  };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
@@ -70,8 +91,13 @@ if (require.main === module) {
     env: process.env,
     cwd: process.cwd(),
   };
-  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`pgops: ${terminalSafe(redactText(describeError(err)))}\n`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`pgops: ${terminalSafe(redactText(describeError(err)))}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

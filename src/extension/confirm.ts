@@ -20,12 +20,20 @@ export interface WriteConfirmation {
  * `onlyProduction`. `action` reads as a sentence fragment: "reset pg_stat_statements", "drop slot \"s1\"".
  * Returns true only when the user confirmed.
  */
-export async function confirmWrite(profile: ConnectionProfile, action: string, opts: WriteConfirmation = {}): Promise<boolean> {
+export async function confirmWrite(
+  profile: ConnectionProfile,
+  action: string,
+  opts: WriteConfirmation = {},
+): Promise<boolean> {
   if (!needsTypedConfirmation(profile)) {
     if (opts.onlyProduction) return true;
     const go = 'Continue';
     const detail = opts.detail ? `${opts.detail}\n\nThis writes to the server.` : 'This writes to the server.';
-    const answer = await vscode.window.showWarningMessage(`${capitalize(action)} on "${profile.name}"?`, { modal: true, detail }, go);
+    const answer = await vscode.window.showWarningMessage(
+      `${capitalize(action)} on "${profile.name}"?`,
+      { modal: true, detail },
+      go,
+    );
     return answer === go;
   }
   const typed = await vscode.window.showInputBox({
@@ -33,14 +41,22 @@ export async function confirmWrite(profile: ConnectionProfile, action: string, o
     prompt: `"${profile.name}" is marked as production.${opts.detail ? ` ${capitalize(opts.detail)}.` : ''} Type its name to ${action}.`,
     placeHolder: profile.name,
     ignoreFocusOut: true,
-    validateInput: (v) => (v === '' || confirmationMatches(profile, v) ? undefined : `Type "${profile.name}" exactly to continue, or press Escape.`),
+    validateInput: (v) =>
+      v === '' || confirmationMatches(profile, v)
+        ? undefined
+        : `Type "${profile.name}" exactly to continue, or press Escape.`,
   });
   return confirmationMatches(profile, typed);
 }
 
 /** confirmWrite for handlers that simply stop when the user declines: throws CancelledError (shown as "cancelled", not as an error). */
-export async function requireWriteConfirmation(profile: ConnectionProfile, action: string, opts: WriteConfirmation = {}): Promise<void> {
-  if (!(await confirmWrite(profile, action, opts))) throw new CancelledError(`${action} on "${profile.name}": not confirmed`);
+export async function requireWriteConfirmation(
+  profile: ConnectionProfile,
+  action: string,
+  opts: WriteConfirmation = {},
+): Promise<void> {
+  if (!(await confirmWrite(profile, action, opts)))
+    throw new CancelledError(`${action} on "${profile.name}": not confirmed`);
 }
 
 function capitalize(s: string): string {

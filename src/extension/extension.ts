@@ -30,29 +30,54 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
   const profiles = new ProfileStore(context.globalState, logger);
-  const sessions = new SessionManager(logger, new ProfileSecrets(context.secrets, context.globalState, logger), createOAuthConnector(context.secrets, logger));
+  const sessions = new SessionManager(
+    logger,
+    new ProfileSecrets(context.secrets, context.globalState, logger),
+    createOAuthConnector(context.secrets, logger),
+  );
   const sandbox = new SandboxController(context, profiles, sessions, logger);
   const connections = new ConnectionsView(profiles, sessions);
   const reports = new ReportsView(logger);
   const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
   services = {
-    context, logger, logChannel: channel, profiles, sessions, sandbox, reportEditor,
-    views: { connections, queryStats: new QueryStatsView(sessions, profiles, logger), replication: new ReplicationView(sessions, profiles, logger), bloat: new BloatView(sessions, profiles, logger), reports },
+    context,
+    logger,
+    logChannel: channel,
+    profiles,
+    sessions,
+    sandbox,
+    reportEditor,
+    views: {
+      connections,
+      queryStats: new QueryStatsView(sessions, profiles, logger),
+      replication: new ReplicationView(sessions, profiles, logger),
+      bloat: new BloatView(sessions, profiles, logger),
+      reports,
+    },
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
   context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
   for (const [id, provider] of Object.entries(services.views)) {
-    const tree = vscode.window.createTreeView(`pgops.${id}`,
-      { treeDataProvider: provider as vscode.TreeDataProvider<unknown>, showCollapseAll: id !== 'connections', canSelectMany: id === 'reports' });
+    const tree = vscode.window.createTreeView(`pgops.${id}`, {
+      treeDataProvider: provider as vscode.TreeDataProvider<unknown>,
+      showCollapseAll: id !== 'connections',
+      canSelectMany: id === 'reports',
+    });
     context.subscriptions.push(tree);
     if (provider !== connections) continue;
     tree.message = connections.message();
-    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => { tree.message = connections.message(); }));
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        tree.message = connections.message();
+      }),
+    );
   }
   context.subscriptions.push(...registerCommands(services));
   context.subscriptions.push(hbaDiagnostics(logger));
   void restoreSandbox(services);
-  logger.info(`Postgres Ops activated (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`);
+  logger.info(
+    `Postgres Ops activated (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`,
+  );
   return { services, commandIds };
 }
 

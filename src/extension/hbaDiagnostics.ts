@@ -11,7 +11,9 @@ export function isHbaDocument(doc: vscode.TextDocument): boolean {
 }
 
 const severities: Record<LintFinding['severity'], vscode.DiagnosticSeverity> = {
-  error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information,
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
 };
 
 /**
@@ -42,14 +44,21 @@ export class HbaDiagnostics implements vscode.Disposable {
     const major = config().get<number>('hba.serverVersion', 18);
     const libs = config().get<string[] | null>('hba.oauthValidatorLibraries', null) ?? undefined;
     const text = doc.getText();
-    const parsed = parseHbaFile(doc.fileName, { text, reader: overlayReader(doc.fileName, text), traits: { major, oauthValidatorLibraries: libs } });
+    const parsed = parseHbaFile(doc.fileName, {
+      text,
+      reader: overlayReader(doc.fileName, text),
+      traits: { major, oauthValidatorLibraries: libs },
+    });
     const findings = lintHba(parsed, { oauthValidatorLibraries: libs });
     this.clear(doc);
     const byFile = new Map<string, vscode.Diagnostic[]>([[doc.fileName, []]]);
     for (const f of findings) {
       const target = f.file === doc.fileName ? doc : undefined;
       const line = Math.max(0, f.line - 1);
-      const range = target && line < target.lineCount ? target.lineAt(line).range : new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
+      const range =
+        target && line < target.lineCount
+          ? target.lineAt(line).range
+          : new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
       const d = new vscode.Diagnostic(range, f.message, severities[f.severity]);
       d.source = 'pgops';
       d.code = f.code;
@@ -73,10 +82,13 @@ export class HbaDiagnostics implements vscode.Disposable {
     if (!isHbaDocument(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.check(doc);
-    }, 300));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.check(doc);
+      }, 300),
+    );
   }
 
   private clear(doc: vscode.TextDocument): void {

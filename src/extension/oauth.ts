@@ -21,9 +21,10 @@ const copyCode = 'Copy code';
 async function offerDeviceCode(profileName: string, p: DevicePrompt, allowHttp: boolean): Promise<void> {
   const page = verificationPage(p, allowHttp);
   const text = `${profileName}: sign in to PostgreSQL. ${devicePromptText(p)}`;
-  const choice = 'open' in page
-    ? await vscode.window.showInformationMessage(text, copyAndOpen)
-    : await vscode.window.showWarningMessage(`${text} — ${page.refused}`, copyCode);
+  const choice =
+    'open' in page
+      ? await vscode.window.showInformationMessage(text, copyAndOpen)
+      : await vscode.window.showWarningMessage(`${text} — ${page.refused}`, copyCode);
   if (choice !== copyAndOpen && choice !== copyCode) return;
   await vscode.env.clipboard.writeText(p.userCode);
   if ('open' in page && choice === copyAndOpen) await vscode.env.openExternal(vscode.Uri.parse(page.open, true));
@@ -33,16 +34,26 @@ async function offerDeviceCode(profileName: string, p: DevicePrompt, allowHttp: 
  * Runs `work` with a device prompt that shows the code notification and a cancellable progress
  * while the flow polls; cancelling the progress (or `signal`) aborts the flow.
  */
-async function withDevicePrompt<T>(profileName: string, allowHttp: boolean, signal: AbortSignal | undefined,
-  work: (onPrompt: (p: DevicePrompt) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDevicePrompt<T>(
+  profileName: string,
+  allowHttp: boolean,
+  signal: AbortSignal | undefined,
+  work: (onPrompt: (p: DevicePrompt) => void, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ctl = new AbortController();
   const forward = (): void => ctl.abort();
   signal?.addEventListener('abort', forward, { once: true });
   let stopWaiting: (() => void) | undefined;
   const onPrompt = (p: DevicePrompt): void => {
-    const waiting = new Promise<void>((resolve) => { stopWaiting = resolve; });
+    const waiting = new Promise<void>((resolve) => {
+      stopWaiting = resolve;
+    });
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${profileName}: waiting for OAuth sign-in`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `${profileName}: waiting for OAuth sign-in`,
+        cancellable: true,
+      },
       (progress, token) => {
         progress.report({ message: `enter code ${inertText(p.userCode, 100)} at ${inertText(p.verificationUri)}` });
         token.onCancellationRequested(() => ctl.abort());
@@ -67,7 +78,12 @@ async function withDevicePrompt<T>(profileName: string, allowHttp: boolean, sign
  */
 export interface OAuthConnector {
   /** A connected client: a discovery round naming the issuer, then the token cached for this server, else the device flow. */
-  connect(profileName: string, config: ClientConfig, params: OAuthParams, signal?: AbortSignal): Promise<OAuthBearerClient>;
+  connect(
+    profileName: string,
+    config: ClientConfig,
+    params: OAuthParams,
+    signal?: AbortSignal,
+  ): Promise<OAuthBearerClient>;
   /** Forgets the stored tokens of these parameters for these servers (oauthTokenServers), and old-style entries (sign out). */
   forget(params: OAuthParams, servers: string[]): Promise<void>;
 }
@@ -79,13 +95,26 @@ export interface OAuthConnector {
  */
 export function createOAuthConnector(secrets: vscode.SecretStorage, logger: Logger): OAuthConnector {
   const cache = new SecretStoreTokenCache(secrets);
-  const env = (): ReturnType<typeof oauthHttpFromEnv> => oauthHttpFromEnv(process.env, (f) => fs.readFileSync(f, 'utf8'));
-  const options = (params: OAuthParams, onPrompt: (p: DevicePrompt) => void, signal: AbortSignal): OAuthConnectOptions => ({
-    params, cache, onPrompt, logger, signal, ...env(),
+  const env = (): ReturnType<typeof oauthHttpFromEnv> =>
+    oauthHttpFromEnv(process.env, (f) => fs.readFileSync(f, 'utf8'));
+  const options = (
+    params: OAuthParams,
+    onPrompt: (p: DevicePrompt) => void,
+    signal: AbortSignal,
+  ): OAuthConnectOptions => ({
+    params,
+    cache,
+    onPrompt,
+    logger,
+    signal,
+    ...env(),
   });
   return {
     connect: (profileName, config, params, signal) =>
-      withDevicePrompt(profileName, !!env().allowHttp, signal, (onPrompt, s) => connectWithOAuth(config, options(params, onPrompt, s))),
-    forget: (params, servers) => cache.forget({ issuer: params.issuer, clientId: params.clientId, scope: params.scope }, servers),
+      withDevicePrompt(profileName, !!env().allowHttp, signal, (onPrompt, s) =>
+        connectWithOAuth(config, options(params, onPrompt, s)),
+      ),
+    forget: (params, servers) =>
+      cache.forget({ issuer: params.issuer, clientId: params.clientId, scope: params.scope }, servers),
   };
 }

@@ -19,11 +19,16 @@ export class ProfileStore extends Disposable {
   readonly onDidChange = this.changed.event;
   private lastError: string | undefined;
 
-  constructor(private readonly state: vscode.Memento, private readonly logger: Logger) {
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly logger: Logger,
+  ) {
     super();
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('pgops.connections')) this.changed.fire();
-    }));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgops.connections')) this.changed.fire();
+      }),
+    );
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
   }
 
@@ -59,10 +64,19 @@ export class ProfileStore extends Disposable {
   }
 
   async add(profile: Omit<ConnectionProfile, 'id'>, target: vscode.ConfigurationTarget): Promise<void> {
-    if (this.all().some((p) => p.name === profile.name)) throw new PgOpsError('profile-exists', `A connection named "${profile.name}" already exists`, 'Choose another name.');
+    if (this.all().some((p) => p.name === profile.name))
+      throw new PgOpsError(
+        'profile-exists',
+        `A connection named "${profile.name}" already exists`,
+        'Choose another name.',
+      );
     if (target === vscode.ConfigurationTarget.Workspace && !vscode.workspace.isTrusted) {
       // The workspace's own list is withheld in Restricted Mode: writing one would replace it unseen.
-      throw new PgOpsError('profile-untrusted', `"${profile.name}" cannot go to workspace settings in Restricted Mode`, 'Trust the workspace first, or save it in your user settings.');
+      throw new PgOpsError(
+        'profile-untrusted',
+        `"${profile.name}" cannot go to workspace settings in Restricted Mode`,
+        'Trust the workspace first, or save it in your user settings.',
+      );
     }
     const key = target === vscode.ConfigurationTarget.Workspace ? 'workspaceValue' : 'globalValue';
     const current = (config().inspect<unknown[]>('connections')?.[key] ?? []) as object[];
@@ -71,9 +85,19 @@ export class ProfileStore extends Disposable {
 
   /** Replaces the entry named `oldName` in whichever settings scope holds it, keeping its position. */
   async update(oldName: string, next: Omit<ConnectionProfile, 'id'>): Promise<void> {
-    if (next.name !== oldName && this.all().some((p) => p.name === next.name)) throw new PgOpsError('profile-exists', `A connection named "${next.name}" already exists`, 'Choose another name.');
+    if (next.name !== oldName && this.all().some((p) => p.name === next.name))
+      throw new PgOpsError(
+        'profile-exists',
+        `A connection named "${next.name}" already exists`,
+        'Choose another name.',
+      );
     const found = this.scopeOf(oldName);
-    if (!found) throw new PgOpsError('profile-missing', `The connection "${oldName}" is not in user or workspace settings`, 'It may come from folder settings; edit settings.json directly.');
+    if (!found)
+      throw new PgOpsError(
+        'profile-missing',
+        `The connection "${oldName}" is not in user or workspace settings`,
+        'It may come from folder settings; edit settings.json directly.',
+      );
     const list = found.list.map((p) => (p.name === oldName ? settingsEntry(next) : p));
     await config().update('connections', list, found.target);
   }
@@ -81,7 +105,10 @@ export class ProfileStore extends Disposable {
   /** The settings scope holding a profile, so Duplicate can save the copy next to it. */
   scopeOf(name: string): { target: vscode.ConfigurationTarget; list: Array<{ name?: string }> } | undefined {
     const inspect = config().inspect<Array<{ name?: string }>>('connections');
-    for (const [key, target] of [['workspaceValue', vscode.ConfigurationTarget.Workspace], ['globalValue', vscode.ConfigurationTarget.Global]] as const) {
+    for (const [key, target] of [
+      ['workspaceValue', vscode.ConfigurationTarget.Workspace],
+      ['globalValue', vscode.ConfigurationTarget.Global],
+    ] as const) {
       const list = inspect?.[key];
       if (list?.some((p) => p.name === name)) return { target, list };
     }
@@ -90,9 +117,17 @@ export class ProfileStore extends Disposable {
 
   async remove(profile: ConnectionProfile): Promise<void> {
     const inspect = config().inspect<Array<{ name?: string }>>('connections');
-    for (const [key, target] of [['workspaceValue', vscode.ConfigurationTarget.Workspace], ['globalValue', vscode.ConfigurationTarget.Global]] as const) {
+    for (const [key, target] of [
+      ['workspaceValue', vscode.ConfigurationTarget.Workspace],
+      ['globalValue', vscode.ConfigurationTarget.Global],
+    ] as const) {
       const list = inspect?.[key];
-      if (list?.some((p) => p.name === profile.name)) await config().update('connections', list.filter((p) => p.name !== profile.name), target);
+      if (list?.some((p) => p.name === profile.name))
+        await config().update(
+          'connections',
+          list.filter((p) => p.name !== profile.name),
+          target,
+        );
     }
   }
 }

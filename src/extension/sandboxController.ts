@@ -24,7 +24,13 @@ export class SandboxController {
   ) {}
 
   private options(): SandboxOptions {
-    return { storageDir: this.context.globalStorageUri.fsPath, binaries: this.binaries(), port: sandboxPort(), logger: this.logger, holder: process.pid };
+    return {
+      storageDir: this.context.globalStorageUri.fsPath,
+      binaries: this.binaries(),
+      port: sandboxPort(),
+      logger: this.logger,
+      holder: process.pid,
+    };
   }
 
   private binaries(): ServerBinaries {
@@ -39,13 +45,27 @@ export class SandboxController {
 
   async start(): Promise<SandboxInfo> {
     const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Postgres Ops: starting the local sandbox (PostgreSQL 18)…', cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: 'Postgres Ops: starting the local sandbox (PostgreSQL 18)…',
+        cancellable: true,
+      },
       (_progress, token) => startSandbox(this.options(), toAbortSignal(token)),
     );
     this.info = info;
-    await this.profiles.setSandbox({ id: sandboxProfileId, name: 'Local sandbox (PostgreSQL 18)', host: info.host, port: info.port, user: info.user, dbname: info.database, sandbox: true });
+    await this.profiles.setSandbox({
+      id: sandboxProfileId,
+      name: 'Local sandbox (PostgreSQL 18)',
+      host: info.host,
+      port: info.port,
+      user: info.user,
+      dbname: info.database,
+      sandbox: true,
+    });
     await vscode.commands.executeCommand('setContext', 'pgops.sandboxRunning', true);
-    this.logger.info(`Local sandbox ${info.started ? 'started' : 'joined'}: port ${info.port}, data ${info.dataDir}, log ${info.logFile}`);
+    this.logger.info(
+      `Local sandbox ${info.started ? 'started' : 'joined'}: port ${info.port}, data ${info.dataDir}, log ${info.logFile}`,
+    );
     return info;
   }
 

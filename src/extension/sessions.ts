@@ -58,7 +58,11 @@ export class SessionManager extends Disposable {
   readonly onDidChange = this.changed.event;
   activeProfileId: string | undefined;
 
-  constructor(private readonly logger: Logger, readonly secrets: ProfileSecrets, private readonly oauth?: OAuthConnector) {
+  constructor(
+    private readonly logger: Logger,
+    readonly secrets: ProfileSecrets,
+    private readonly oauth?: OAuthConnector,
+  ) {
     super();
   }
 
@@ -82,11 +86,14 @@ export class SessionManager extends Disposable {
       }
       this.adopt(profile, c, gen);
       this.activeProfileId = profile.id;
-      this.logger.info(`${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`);
+      this.logger.info(
+        `${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`,
+      );
       void this.learnHbaRules(profile, c.client);
       return c.client;
     } catch (err) {
-      if (this.generation.get(profile.id) === gen) this.set(profile.id, { kind: 'failed', error: err instanceof Error ? err.message : String(err) });
+      if (this.generation.get(profile.id) === gen)
+        this.set(profile.id, { kind: 'failed', error: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   }
@@ -95,7 +102,9 @@ export class SessionManager extends Disposable {
   async test(profile: ConnectionProfile): Promise<TestResult> {
     const c = await this.open(profile, true);
     try {
-      const r = await c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u");
+      const r = await c.client.query<{ v: string; u: string }>(
+        "SELECT current_setting('server_version') AS v, current_user AS u",
+      );
       return { ...c.info, serverVersion: r.rows[0].v, currentUser: r.rows[0].u };
     } finally {
       await c.client.end().catch(() => undefined);
@@ -156,10 +165,17 @@ export class SessionManager extends Disposable {
 
   private credential(profile: ConnectionProfile): CredentialSource {
     if (profile.passwordCommand) {
-      const madeFor = JSON.stringify([profile.passwordCommand, profile.passwordCommandTtl, this.secrets.where(profile)]);
+      const madeFor = JSON.stringify([
+        profile.passwordCommand,
+        profile.passwordCommandTtl,
+        this.secrets.where(profile),
+      ]);
       let cached = this.commands.get(profile.id);
       if (cached?.madeFor !== madeFor) {
-        cached = { madeFor, credential: new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl }) };
+        cached = {
+          madeFor,
+          credential: new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl }),
+        };
         this.commands.set(profile.id, cached);
       }
       return cached.credential;
@@ -179,11 +195,16 @@ export class SessionManager extends Disposable {
     } catch (err) {
       if (!interactive || !PgOpsError.is(err, 'conn-no-password') || profile.passwordCommand) throw err;
       const password = await vscode.window.showInputBox({
-        title: `Password for ${profile.name}`, prompt: `The server asks ${r.user} for a password (nothing in Secret Storage, PGPASSWORD or ${r.passfile}).`,
-        password: true, ignoreFocusOut: true,
+        title: `Password for ${profile.name}`,
+        prompt: `The server asks ${r.user} for a password (nothing in Secret Storage, PGPASSWORD or ${r.passfile}).`,
+        password: true,
+        ignoreFocusOut: true,
       });
       if (password === undefined) throw err;
-      const c = await connectResolved(this.resolve(profile), { ...base, credential: { label: 'the password you typed', get: async () => password } });
+      const c = await connectResolved(this.resolve(profile), {
+        ...base,
+        credential: { label: 'the password you typed', get: async () => password },
+      });
       void this.offerToSave(profile, password);
       return c;
     }
@@ -194,10 +215,21 @@ export class SessionManager extends Disposable {
    * connector runs the device flow and keeps tokens in SecretStorage; the first host is tried in
    * sslmode's order, like the CLI does.
    */
-  private async openOAuth(profile: ConnectionProfile, r: ResolvedConnection, keywords: OAuthParams, explainAuthFailure: ConnectOptions['explainAuthFailure']): Promise<Connected> {
+  private async openOAuth(
+    profile: ConnectionProfile,
+    r: ResolvedConnection,
+    keywords: OAuthParams,
+    explainAuthFailure: ConnectOptions['explainAuthFailure'],
+  ): Promise<Connected> {
     // A confidential client's secret lives in Secret Storage (settings refuse it).
-    const params = { ...keywords, clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile, 'oauthClientSecret')) };
-    return await connectResolvedOAuth(r, (config) => this.oauth!.connect(profile.name, config, params), { safety: sessionSafety(), explainAuthFailure });
+    const params = {
+      ...keywords,
+      clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile, 'oauthClientSecret')),
+    };
+    return await connectResolvedOAuth(r, (config) => this.oauth!.connect(profile.name, config, params), {
+      safety: sessionSafety(),
+      explainAuthFailure,
+    });
   }
 
   /** pg_hba rules to explain a refusal: those read from the server while connected, else the profile's local copy. */
@@ -214,14 +246,25 @@ export class SessionManager extends Disposable {
 
   private async offerToSave(profile: ConnectionProfile, password: string): Promise<void> {
     const save = 'Save in Secret Storage';
-    if (await vscode.window.showInformationMessage(`Connected to ${profile.name}. Keep the password for next time?`, save, 'Not now') === save) {
+    if (
+      (await vscode.window.showInformationMessage(
+        `Connected to ${profile.name}. Keep the password for next time?`,
+        save,
+        'Not now',
+      )) === save
+    ) {
       await this.secrets.set(profile, password);
       this.logger.info(`${profile.name}: password saved in Secret Storage`);
     }
   }
 
   private adopt(profile: ConnectionProfile, c: Connected, gen: number): void {
-    this.set(profile.id, { kind: 'connected', serverVersionNum: c.info.serverVersionNum, client: c.client, info: c.info });
+    this.set(profile.id, {
+      kind: 'connected',
+      serverVersionNum: c.info.serverVersionNum,
+      client: c.client,
+      info: c.info,
+    });
     c.client.on('error', (err) => {
       if (this.generation.get(profile.id) !== gen) return;
       this.logger.warn(`${profile.name}: session lost: ${err.message}`);
@@ -262,9 +305,15 @@ export class SessionManager extends Disposable {
     }
     try {
       const rules = await readServerHbaRules(client, profile.name);
-      this.hbaRules.set(profile.id, { rules: rules.rules, description: rules.source.description, ident: 'rules' in rules.ident ? rules.ident.rules : undefined });
+      this.hbaRules.set(profile.id, {
+        rules: rules.rules,
+        description: rules.source.description,
+        ident: 'rules' in rules.ident ? rules.ident.rules : undefined,
+      });
     } catch (err) {
-      this.logger.debug(`${profile.name}: pg_hba rules not readable (${describeError(err)}); failures will be explained without them`);
+      this.logger.debug(
+        `${profile.name}: pg_hba rules not readable (${describeError(err)}); failures will be explained without them`,
+      );
     }
     const plan = await this.authPlan(profile);
     if (plan && this.state(profile.id).kind === 'connected') {
@@ -281,7 +330,11 @@ export class SessionManager extends Disposable {
   async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
     const rules = await this.hbaRulesFor(profile);
     if (!rules) return undefined;
-    const credentialLabel = profile.passwordCommand ? 'the password command' : (await this.secrets.has(profile)) ? 'Secret Storage' : undefined;
+    const credentialLabel = profile.passwordCommand
+      ? 'the password command'
+      : (await this.secrets.has(profile))
+        ? 'Secret Storage'
+        : undefined;
     const facts = this.state(profile.id).kind === 'connected' ? this.serverFacts.get(profile.id) : undefined;
     return authPlanFor(this.resolve(profile), rules, { credentialLabel, facts });
   }

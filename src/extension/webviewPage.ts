@@ -5,7 +5,11 @@ import type * as vscode from 'vscode';
  * The HTML shell of every pgops webview: a strict CSP (`default-src 'none'`, scripts and styles only
  * with this render's fresh nonce or from the extension), one bundled script, and an `#app` root.
  */
-export function webviewPage(webview: vscode.Webview, script: vscode.Uri, opts: { style?: string; title?: string; placeholder?: string; withNonceMeta?: boolean } = {}): string {
+export function webviewPage(
+  webview: vscode.Webview,
+  script: vscode.Uri,
+  opts: { style?: string; title?: string; placeholder?: string; withNonceMeta?: boolean } = {},
+): string {
   const nonce = crypto.randomBytes(16).toString('base64');
   const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'nonce-${nonce}'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}`;
   const head = [

@@ -48,14 +48,32 @@ forEachServer('auth plan of a real session', (srv) => {
       const server = await readServerHbaRules(admin, 'test');
       // initdb's "host all all 127.0.0.1/32 scram-sha-256", as the server itself lists it.
       const used = await admin.query<{ line_number: number }>(
-        "SELECT line_number FROM pg_hba_file_rules WHERE type = 'host' AND database = ARRAY['all'] AND address = '127.0.0.1' ORDER BY line_number LIMIT 1");
-      const r = resolveConnection({ host: '127.0.0.1', port: String(srv().port), user: role, dbname: 'postgres', sslmode: 'disable' });
-      const plan = authPlanFor(r, { rules: server.rules, description: server.source.description }, { credentialLabel: 'Secret Storage', facts });
+        "SELECT line_number FROM pg_hba_file_rules WHERE type = 'host' AND database = ARRAY['all'] AND address = '127.0.0.1' ORDER BY line_number LIMIT 1",
+      );
+      const r = resolveConnection({
+        host: '127.0.0.1',
+        port: String(srv().port),
+        user: role,
+        dbname: 'postgres',
+        sslmode: 'disable',
+      });
+      const plan = authPlanFor(
+        r,
+        { rules: server.rules, description: server.source.description },
+        { credentialLabel: 'Secret Storage', facts },
+      );
       assert.equal(plan.rule?.line, used.rows[0].line_number);
       assert.equal(plan.method, 'scram-sha-256');
       assert.equal(plan.canSucceed, true);
       assert.match(plan.plan, /password from Secret Storage/);
-      assert.deepEqual(plan.attempt, { user: role, database: 'postgres', connection: 'host', memberOf: ['plan_inner', 'plan_outer'], ssl: false, address: '127.0.0.1' });
+      assert.deepEqual(plan.attempt, {
+        user: role,
+        database: 'postgres',
+        connection: 'host',
+        memberOf: ['plan_inner', 'plan_outer'],
+        ssl: false,
+        address: '127.0.0.1',
+      });
     } finally {
       await admin.end();
     }

@@ -64,7 +64,10 @@ export function snapshot(roots: string[]): Map<string, string> {
       seen.set(p, `dir ${mode}`);
       for (const name of fs.readdirSync(p)) walk(path.join(p, name));
     } else if (st.isFile()) {
-      const digest = st.size <= hashLimit ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : `mtime ${st.mtimeMs}`;
+      const digest =
+        st.size <= hashLimit
+          ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')
+          : `mtime ${st.mtimeMs}`;
       seen.set(p, `file ${mode} ${st.size} ${digest}`);
     } else {
       seen.set(p, `special ${mode}`);
@@ -104,14 +107,26 @@ export function assertOutcome(c: BadInput, ctx: CaseContext, run: CliRun, change
   const shown = `exit ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}\n--- stderr\n${run.err}\n--- stdout\n${run.out}`;
   assert.equal(run.code, c.expectCode, `exit code\n${shown}`);
   const names = resolve(c.names, ctx);
-  assert.ok(typeof names === 'string' ? run.err.includes(names) : names.test(run.err), `stderr names the input (${String(names)})\n${shown}`);
+  assert.ok(
+    typeof names === 'string' ? run.err.includes(names) : names.test(run.err),
+    `stderr names the input (${String(names)})\n${shown}`,
+  );
   const says = c.says && resolve(c.says, ctx);
   if (says) assert.match(all, says, `the message says what is wrong\n${shown}`);
   for (const [sign, what] of traceSigns) assert.doesNotMatch(all, sign, `no stack trace: found ${what}\n${shown}`);
-  assert.doesNotMatch(all, terminalControls, `nothing printed drives the terminal (raw control characters)\n${JSON.stringify(all)}`);
+  assert.doesNotMatch(
+    all,
+    terminalControls,
+    `nothing printed drives the terminal (raw control characters)\n${JSON.stringify(all)}`,
+  );
   for (const secret of ctx.secrets) assert.ok(!all.includes(secret), `a secret of the case is printed\n${shown}`);
   if (c.changes) c.changes(ctx, changed);
-  else assert.deepEqual(changed, { added: [], removed: [], changed: [] }, 'nothing is written or lost in the working folder or HOME');
+  else
+    assert.deepEqual(
+      changed,
+      { added: [], removed: [], changed: [] },
+      'nothing is written or lost in the working folder or HOME',
+    );
 }
 
 /** Runs one row: fresh folders, setup, snapshot, the real CLI, snapshot, the checks, cleanup. */
@@ -119,7 +134,11 @@ export async function runBadInput(c: BadInput, shared: { secrets?: () => string[
   const work = tempDir('badinput-work');
   const home = tempDir('badinput-home');
   const ctx: CaseContext = {
-    work, home, secrets: [...(shared.secrets?.() ?? [])], cleanup: [], vars: {},
+    work,
+    home,
+    secrets: [...(shared.secrets?.() ?? [])],
+    cleanup: [],
+    vars: {},
     put: (rel, content, mode) => {
       const file = path.join(work, rel);
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -132,7 +151,10 @@ export async function runBadInput(c: BadInput, shared: { secrets?: () => string[
     await c.setup?.(ctx);
     const before = snapshot([work, home]);
     const run = await runCliProcess(resolve(c.args, ctx), {
-      env: cliEnv(home, c.env && resolve(c.env, ctx)), cwd: work, timeoutMs: c.timeoutMs ?? 60_000, onStderr: c.onStderr?.(ctx),
+      env: cliEnv(home, c.env && resolve(c.env, ctx)),
+      cwd: work,
+      timeoutMs: c.timeoutMs ?? 60_000,
+      onStderr: c.onStderr?.(ctx),
     });
     ctx.secrets.push(...(shared.secrets?.() ?? []));
     assertOutcome(c, ctx, run, compareSnapshots(before, snapshot([work, home])));
@@ -149,7 +171,9 @@ export function garbage(size: number): Buffer {
   const bytes = Buffer.alloc(size);
   let x = 0x2545f491;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     bytes[i] = x & 0xff;
   }
   return Buffer.concat([hostile, Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a]), bytes]);

@@ -25,13 +25,63 @@ export interface CaptureMode {
 export const captureModes: CaptureMode[] = [
   { name: 'tpcb-time-progress', args: () => ['-c', '2', '-j', '2', '-T', '2', '-P', '1'] },
   { name: 'transactions-prepared', args: () => ['-c', '2', '-t', '50', '-M', 'prepared'] },
-  { name: 'scripts-rate-limit-detailed', args: (dir) => ['-c', '2', '-T', '2', '-P', '1', '--rate', '300', '--latency-limit', '2', '--failures-detailed', '-b', 'select-only@2', '-b', 'simple-update@1', '-r', '-l', `--log-prefix=${path.join(dir, 'ratelog')}`] },
-  { name: 'single-script-per-statement', args: () => ['-c', '1', '-t', '30', '-b', 'select-only', '-r', '-M', 'extended'] },
-  { name: 'serialization-failures-retries', args: (dir) => ['-c', '4', '-j', '2', '-T', '2', '-P', '1', '-n', '--max-tries', '2', '--failures-detailed', '-r', '-f', path.join(dir, 'conflict.sql'), '-l', `--log-prefix=${path.join(dir, 'faillog')}`] },
-  { name: 'transaction-log-sampled', args: (dir) => ['-c', '2', '-T', '2', '-l', `--log-prefix=${path.join(dir, 'txlog')}`, '--sampling-rate', '0.5'] },
+  {
+    name: 'scripts-rate-limit-detailed',
+    args: (dir) => [
+      '-c',
+      '2',
+      '-T',
+      '2',
+      '-P',
+      '1',
+      '--rate',
+      '300',
+      '--latency-limit',
+      '2',
+      '--failures-detailed',
+      '-b',
+      'select-only@2',
+      '-b',
+      'simple-update@1',
+      '-r',
+      '-l',
+      `--log-prefix=${path.join(dir, 'ratelog')}`,
+    ],
+  },
+  {
+    name: 'single-script-per-statement',
+    args: () => ['-c', '1', '-t', '30', '-b', 'select-only', '-r', '-M', 'extended'],
+  },
+  {
+    name: 'serialization-failures-retries',
+    args: (dir) => [
+      '-c',
+      '4',
+      '-j',
+      '2',
+      '-T',
+      '2',
+      '-P',
+      '1',
+      '-n',
+      '--max-tries',
+      '2',
+      '--failures-detailed',
+      '-r',
+      '-f',
+      path.join(dir, 'conflict.sql'),
+      '-l',
+      `--log-prefix=${path.join(dir, 'faillog')}`,
+    ],
+  },
+  {
+    name: 'transaction-log-sampled',
+    args: (dir) => ['-c', '2', '-T', '2', '-l', `--log-prefix=${path.join(dir, 'txlog')}`, '--sampling-rate', '0.5'],
+  },
 ];
 
-export const conflictScript = 'BEGIN ISOLATION LEVEL REPEATABLE READ;\nUPDATE bench_conflict SET v = v + 1 WHERE id = 1;\nCOMMIT;\n';
+export const conflictScript =
+  'BEGIN ISOLATION LEVEL REPEATABLE READ;\nUPDATE bench_conflict SET v = v + 1 WHERE id = 1;\nCOMMIT;\n';
 
 /** The major version of a pgbench binary, from `pgbench --version` ("pgbench (PostgreSQL) 18.6"). */
 export function pgbenchMajor(pgbench: string): number {
@@ -52,7 +102,9 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
     dir = tempDir('bench-capture');
     fs.writeFileSync(path.join(dir, 'conflict.sql'), conflictScript);
     const admin = await srv().admin();
-    await admin.query('DROP TABLE IF EXISTS bench_conflict; CREATE TABLE bench_conflict (id int PRIMARY KEY, v int); INSERT INTO bench_conflict VALUES (1, 0)');
+    await admin.query(
+      'DROP TABLE IF EXISTS bench_conflict; CREATE TABLE bench_conflict (id int PRIMARY KEY, v int); INSERT INTO bench_conflict VALUES (1, 0)',
+    );
     await admin.end();
     const t = srv().target();
     const conn = ['-h', t.host, '-p', String(t.port), '-U', t.user];
@@ -60,13 +112,22 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
       const init = await runProcess({ program: pgbench, args: ['-i', '-s', '1', ...conn, t.database] }, { env });
       assert.equal(init.exitCode, 0, init.stderr);
       for (const mode of captureModes) {
-        const r = await runProcess({ program: pgbench, args: [...mode.args(dir), ...conn, t.database] }, { env, cwd: dir });
+        const r = await runProcess(
+          { program: pgbench, args: [...mode.args(dir), ...conn, t.database] },
+          { env, cwd: dir },
+        );
         outputs.set(mode.name, { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, dir });
         if (process.env.PGOPS_CAPTURE_FIXTURES) {
           const fixtures = path.join(repoRoot, 'test', 'fixtures', 'pgbench', `pgbench${clientMajor}-server${major}`);
           fs.mkdirSync(fixtures, { recursive: true });
           fs.writeFileSync(path.join(fixtures, `${mode.name}.stdout.txt`), r.stdout);
-          fs.writeFileSync(path.join(fixtures, `${mode.name}.stderr.txt`), r.stderr.split('\n').filter((l) => l.startsWith('progress:') || /error|abort/i.test(l)).join('\n'));
+          fs.writeFileSync(
+            path.join(fixtures, `${mode.name}.stderr.txt`),
+            r.stderr
+              .split('\n')
+              .filter((l) => l.startsWith('progress:') || /error|abort/i.test(l))
+              .join('\n'),
+          );
         }
       }
     });
@@ -115,8 +176,17 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
     const o = get('scripts-rate-limit-detailed');
     const s = parsePgbenchOutput(o.stdout, o.stderr);
     assert.equal(s.transactionType, 'multiple scripts');
-    assert.deepEqual(s.scripts.map((x) => [x.index, x.name, x.weight]), [[1, '<builtin: select only>', 2], [2, '<builtin: simple update>', 1]]);
-    assert.equal(s.scripts.reduce((a, x) => a + (x.transactions ?? 0), 0), s.processed);
+    assert.deepEqual(
+      s.scripts.map((x) => [x.index, x.name, x.weight]),
+      [
+        [1, '<builtin: select only>', 2],
+        [2, '<builtin: simple update>', 1],
+      ],
+    );
+    assert.equal(
+      s.scripts.reduce((a, x) => a + (x.transactions ?? 0), 0),
+      s.processed,
+    );
     assert.equal(s.scripts[0].statements.length, 2);
     assert.match(s.scripts[1].statements.at(-1)?.command ?? '', /^END;/);
     assert.equal(s.serializationFailures?.count, 0);
@@ -131,7 +201,10 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
   it('puts -r statement latencies of a single script into script 1', () => {
     const s = parsePgbenchOutput(get('single-script-per-statement').stdout);
     assert.equal(s.scripts.length, 1);
-    assert.deepEqual(s.scripts[0].statements.map((x) => x.command), ['\\set aid random(1, 100000 * :scale)', 'SELECT abalance FROM pgbench_accounts WHERE aid = :aid;']);
+    assert.deepEqual(
+      s.scripts[0].statements.map((x) => x.command),
+      ['\\set aid random(1, 100000 * :scale)', 'SELECT abalance FROM pgbench_accounts WHERE aid = :aid;'],
+    );
   });
 
   it('reads serialization failures, retried transactions and retries', () => {
@@ -145,9 +218,18 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
     assert.ok((s.totalRetries ?? 0) > 0, 'four clients updating one row at REPEATABLE READ must conflict');
     assert.ok(s.progress.every((p) => p.retried !== undefined && p.retries !== undefined));
     const statements = s.scripts[0]?.statements ?? [];
-    assert.deepEqual(statements.map((x) => x.command), conflictScript.trim().split('\n'));
-    const printedCounts = o.stdout.split('\n').filter((l) => /^\s+[\d.]+\s+\d+\s+\d+\s+\S/.test(l)).map((l) => l.trim().split(/\s+/).slice(1, 3).map(Number));
-    assert.deepEqual(statements.map((x) => [x.failures, x.retries]), printedCounts);
+    assert.deepEqual(
+      statements.map((x) => x.command),
+      conflictScript.trim().split('\n'),
+    );
+    const printedCounts = o.stdout
+      .split('\n')
+      .filter((l) => /^\s+[\d.]+\s+\d+\s+\d+\s+\S/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(1, 3).map(Number));
+    assert.deepEqual(
+      statements.map((x) => [x.failures, x.retries]),
+      printedCounts,
+    );
     // the sums are not compared with the summary: pgbench counts a statement's retry when it starts (even one the
     // end of -T cuts off) and its threads bump these counters without a lock, so they differ by a few either way
     assert.ok(statements.reduce((a, x) => a + (x.retries ?? 0), 0) > 0);

@@ -7,7 +7,10 @@ import { chromium } from 'playwright-core';
  * Opens a report HTML file in headless Debian Chromium with every network request blocked and
  * recorded, collects console errors and page errors, and saves a full-page screenshot.
  */
-export async function openHtmlOffline(file: string, screenshot: string): Promise<{ errors: string[]; requests: string[]; text: string }> {
+export async function openHtmlOffline(
+  file: string,
+  screenshot: string,
+): Promise<{ errors: string[]; requests: string[]; text: string }> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
@@ -17,7 +20,9 @@ export async function openHtmlOffline(file: string, screenshot: string): Promise
     const url = pathToFileURL(file).href;
     const errors: string[] = [];
     const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.route('**/*', (route) => {
       const u = route.request().url();

@@ -40,7 +40,11 @@ function checkFinishedIterationKept(report: Report, file: string, status: 'inter
   assert.ok((its[0].tps ?? 0) > 0);
   assert.deepEqual((reread.sections.result.reports.pgbench_outputs.data as unknown[][]).length, 1);
   assert.equal(its.length, report.pgops?.iterations.length);
-  assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp file left behind',
+  );
 }
 
 forEachServer('bench sweep cancelled', (srv) => {
@@ -51,18 +55,30 @@ forEachServer('bench sweep cancelled', (srv) => {
       const abort = new AbortController();
       const checkpoints: string[] = [];
       const report = await runSweep({
-        plan: plan('cancelled'), target: srv().target(), pgbenchPath, signal: abort.signal,
+        plan: plan('cancelled'),
+        target: srv().target(),
+        pgbenchPath,
+        signal: abort.signal,
         onEvent: onSecondIteration(1500, () => abort.abort()),
-        checkpoint: (r) => { checkpoints.push(r.pgops?.status ?? ''); writeBenchReport(out, r); },
+        checkpoint: (r) => {
+          checkpoints.push(r.pgops?.status ?? '');
+          writeBenchReport(out, r);
+        },
       });
       const paths = writeBenchReport(out, report);
-      assert.deepEqual(checkpoints, ['interrupted'], 'the report was written after the first iteration, before the cancel');
+      assert.deepEqual(
+        checkpoints,
+        ['interrupted'],
+        'the report was written after the first iteration, before the cancel',
+      );
       assert.equal(report.pgops?.error?.message, 'The run was cancelled');
       assert.equal(report.pgops?.iterations[1]?.status, 'interrupted');
       checkFinishedIterationKept(report, paths.json, 'interrupted');
       const admin = await srv().admin();
       try {
-        const left = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgbench (pgops)'");
+        const left = await admin.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgbench (pgops)'",
+        );
         assert.equal(left.rows[0].n, 0, 'no pgbench session is left running');
       } finally {
         await admin.end();
@@ -82,15 +98,21 @@ describe('bench sweep whose server stops mid-iteration', function () {
     assert.ok(binaries, 'no PostgreSQL binaries to start a dedicated server');
     server = await startTestServer(binaries);
   });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    await server?.stop();
+  });
 
-  it('keeps the finished iteration, marks the run failed with pgbench\'s error and still writes valid files', async () => {
+  it("keeps the finished iteration, marks the run failed with pgbench's error and still writes valid files", async () => {
     const out = tempDir('bench-stop');
     try {
       const s = server as TestServer;
       const report = await runSweep({
-        plan: plan('server-stopped'), target: s.target(), pgbenchPath,
-        onEvent: onSecondIteration(1500, () => { void s.stop(); }),
+        plan: plan('server-stopped'),
+        target: s.target(),
+        pgbenchPath,
+        onEvent: onSecondIteration(1500, () => {
+          void s.stop();
+        }),
       });
       const paths = writeBenchReport(out, report);
       assert.equal(report.pgops?.iterations[1]?.status, 'failed');

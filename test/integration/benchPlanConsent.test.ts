@@ -16,12 +16,17 @@ const pgbench = '/usr/lib/postgresql/15/bin/pgbench';
 const secretLine = '127.0.0.1:5432:*:postgres:Pl4nt3d-S3cret-In-Pgpass';
 
 function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 /** Server log lines of connections the sweep opens (its facts and admin sessions, and pgbench's). */
 function benchConnections(logFile: string): string[] {
-  return fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => /connection authorized: .*application_name=(pgbench \(pgops\)|pgops bench)/.test(l));
+  return fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => /connection authorized: .*application_name=(pgbench \(pgops\)|pgops bench)/.test(l));
 }
 
 forEachServer('pgops bench --plan with a received report', (srv) => {
@@ -54,7 +59,9 @@ forEachServer('pgops bench --plan with a received report', (srv) => {
     this.timeout(60_000);
     const before = benchConnections(srv().layout.logFile).length;
     const out = path.join(root, 'out-refused');
-    const r = await runCliProcess(['bench', '--conn', conn, '--plan', report, '--pgbench', pgbench, '--out', out], { env: cliEnv(home) });
+    const r = await runCliProcess(['bench', '--conn', conn, '--plan', report, '--pgbench', pgbench, '--out', out], {
+      env: cliEnv(home),
+    });
     assert.equal(r.code, 1, `exit code; stderr: ${r.err}`);
     assert.ok(!fs.existsSync(marker), 'the workload command did not run');
     assert.match(r.err, /hostile\.pgperf\.json/);
@@ -64,17 +71,42 @@ forEachServer('pgops bench --plan with a received report', (srv) => {
     assert.match(r.err, /--trust-plan/);
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
     assert.ok(!fs.existsSync(out), 'no report folder was written');
-    for (const text of [r.out, r.err, ...allFiles(root).filter((f) => f !== secretFile).map((f) => fs.readFileSync(f, 'utf8'))]) {
-      assert.ok(!text.includes('Pl4nt3d-S3cret'), 'the file\'s content is printed or written nowhere');
+    for (const text of [
+      r.out,
+      r.err,
+      ...allFiles(root)
+        .filter((f) => f !== secretFile)
+        .map((f) => fs.readFileSync(f, 'utf8')),
+    ]) {
+      assert.ok(!text.includes('Pl4nt3d-S3cret'), "the file's content is printed or written nowhere");
     }
-    assert.deepEqual(benchConnections(srv().layout.logFile).slice(before), [], 'no sweep session and no pgbench connected to the server');
+    assert.deepEqual(
+      benchConnections(srv().layout.logFile).slice(before),
+      [],
+      'no sweep session and no pgbench connected to the server',
+    );
   });
 
   it('runs the plan with --trust-plan', async function () {
     this.timeout(60_000);
     const out = path.join(root, 'out-trusted');
-    const r = await runCliProcess(['bench', '--conn', conn, '--plan', report, '--trust-plan', '--pgbench', pgbench, '--out', out, '--report-name', 'trusted'],
-      { env: cliEnv(home) });
+    const r = await runCliProcess(
+      [
+        'bench',
+        '--conn',
+        conn,
+        '--plan',
+        report,
+        '--trust-plan',
+        '--pgbench',
+        pgbench,
+        '--out',
+        out,
+        '--report-name',
+        'trusted',
+      ],
+      { env: cliEnv(home) },
+    );
     assert.equal(r.code, 0, `exit code; stderr: ${r.err}`);
     assert.ok(fs.existsSync(marker), 'the workload command ran');
     assert.ok(fs.existsSync(path.join(out, 'trusted.pgperf.json')));

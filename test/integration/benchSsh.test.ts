@@ -52,7 +52,10 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
       assert.equal(String(items.hostname.data).trim(), os.hostname());
       assert.match(String(items.cpu_info.data), /Architecture:/);
       assert.match(String(items.sysctl_vm.data), /^vm\./m);
-      assert.match(notes.join('\n'), /was not known: accepted its ED25519 key SHA256:.* and recorded it in .*known_hosts/);
+      assert.match(
+        notes.join('\n'),
+        /was not known: accepted its ED25519 key SHA256:.* and recorded it in .*known_hosts/,
+      );
     } finally {
       await sh.close();
     }
@@ -60,12 +63,22 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
 
   it('names a key file it cannot use before connecting: the .pub file, a passphrase-protected key', async () => {
     const target = { host: '127.0.0.1', port, user, ...hostKeys() };
-    await assert.rejects(sshShell({ ...target, keyFile: `${keyFile}.pub` }),
-      (err: PgOpsError) => err.code === 'ssh-key' && err.message.includes(`${keyFile}.pub cannot be used`) && /OpenSSH or PEM format/.test(err.hint ?? ''));
+    await assert.rejects(
+      sshShell({ ...target, keyFile: `${keyFile}.pub` }),
+      (err: PgOpsError) =>
+        err.code === 'ssh-key' &&
+        err.message.includes(`${keyFile}.pub cannot be used`) &&
+        /OpenSSH or PEM format/.test(err.hint ?? ''),
+    );
     const locked = path.join(dir, 'locked_ed25519');
     sshKeygen(locked, { passphrase: 'correct horse' });
-    await assert.rejects(sshShell({ ...target, keyFile: locked }),
-      (err: PgOpsError) => err.code === 'ssh-key' && err.message === `The SSH key ${locked} is protected by a passphrase` && /ssh-add/.test(err.hint ?? ''));
+    await assert.rejects(
+      sshShell({ ...target, keyFile: locked }),
+      (err: PgOpsError) =>
+        err.code === 'ssh-key' &&
+        err.message === `The SSH key ${locked} is protected by a passphrase` &&
+        /ssh-add/.test(err.hint ?? ''),
+    );
   });
 
   it('pgops bench --ssh records a new host in $XDG_CONFIG_HOME/pgops/known_hosts; --ssh-known-hosts names another file', async function () {
@@ -75,19 +88,47 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
     const home = path.join(out, 'home');
     const xdg = path.join(out, 'xdg');
     fs.mkdirSync(home);
-    const bench = (...more: string[]) => runCliProcess(['bench', '--conn', `postgresql://${t.user}:${t.password}@${t.host}:${t.port}/${t.database}`,
-      '--clients', '1', '--time', '1', '--top', '0', '--no-waits', '--ssh', `${user}@127.0.0.1:${port}`, '--ssh-key', keyFile,
-      '--out', out, ...more], { env: cliEnv(home, { XDG_CONFIG_HOME: xdg }) });
+    const bench = (...more: string[]) =>
+      runCliProcess(
+        [
+          'bench',
+          '--conn',
+          `postgresql://${t.user}:${t.password}@${t.host}:${t.port}/${t.database}`,
+          '--clients',
+          '1',
+          '--time',
+          '1',
+          '--top',
+          '0',
+          '--no-waits',
+          '--ssh',
+          `${user}@127.0.0.1:${port}`,
+          '--ssh-key',
+          keyFile,
+          '--out',
+          out,
+          ...more,
+        ],
+        { env: cliEnv(home, { XDG_CONFIG_HOME: xdg }) },
+      );
     try {
       const first = await bench('--init', 'once', '--report-name', 'ssh');
       assert.equal(first.code, 0, first.err);
       const report = readReport(path.join(out, 'ssh.pgperf.json'));
-      assert.equal(report.sections.system.reports.uname_a?.data, execFileSync('uname', ['-r', '-m'], { encoding: 'utf8' }));
+      assert.equal(
+        report.sections.system.reports.uname_a?.data,
+        execFileSync('uname', ['-r', '-m'], { encoding: 'utf8' }),
+      );
       const own = path.join(xdg, 'pgops', 'known_hosts');
       const hostLine = fs.readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
       assert.equal(fs.readFileSync(own, 'utf8'), `[127.0.0.1]:${port} ${hostLine}\n`);
-      assert.ok(first.err.includes(`note: SSH host key of [127.0.0.1]:${port} was not known: accepted its ED25519 key `
-        + `${sshFingerprintOf(path.join(dir, 'host_ed25519.pub'))} and recorded it in ${own}`), first.err);
+      assert.ok(
+        first.err.includes(
+          `note: SSH host key of [127.0.0.1]:${port} was not known: accepted its ED25519 key ` +
+            `${sshFingerprintOf(path.join(dir, 'host_ed25519.pub'))} and recorded it in ${own}`,
+        ),
+        first.err,
+      );
       assert.equal(fs.existsSync(path.join(home, '.ssh')), false, 'nothing is written to ~/.ssh');
 
       const other = path.join(out, 'other_known_hosts');
@@ -96,9 +137,17 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
       assert.equal(second.code, 0, second.err);
       const refused = readReport(path.join(out, 'refused.pgperf.json'));
       assert.deepEqual(Object.keys(refused.sections.system.reports), []);
-      assert.match(refused.pgops?.environmentNotes.join('\n') ?? '',
-        new RegExp(`system facts not collected: The SSH host key of \\[127\\.0\\.0\\.1\\]:${port} has changed: .*other_known_hosts:1 lists`));
-      assert.equal(fs.readFileSync(own, 'utf8'), `[127.0.0.1]:${port} ${hostLine}\n`, 'the default file is not used with --ssh-known-hosts');
+      assert.match(
+        refused.pgops?.environmentNotes.join('\n') ?? '',
+        new RegExp(
+          `system facts not collected: The SSH host key of \\[127\\.0\\.0\\.1\\]:${port} has changed: .*other_known_hosts:1 lists`,
+        ),
+      );
+      assert.equal(
+        fs.readFileSync(own, 'utf8'),
+        `[127.0.0.1]:${port} ${hostLine}\n`,
+        'the default file is not used with --ssh-known-hosts',
+      );
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -110,9 +159,13 @@ describe('bench system facts of a remote host without SSH', () => {
     this.timeout(30_000);
     const report = await runSweep({
       plan: validatePlan({ values: [1], durationS: 1 }),
-      target: { host: '192.0.2.1', port: 5432, user: 'u', database: 'd', connectTimeoutMs: 1000 }, pgbenchPath: findPgbench().path,
+      target: { host: '192.0.2.1', port: 5432, user: 'u', database: 'd', connectTimeoutMs: 1000 },
+      pgbenchPath: findPgbench().path,
     });
-    assert.match(report.pgops?.environmentNotes[0] ?? '', /^system facts not collected: the database host 192\.0\.2\.1 is not this machine/);
+    assert.match(
+      report.pgops?.environmentNotes[0] ?? '',
+      /^system facts not collected: the database host 192\.0\.2\.1 is not this machine/,
+    );
     assert.deepEqual(Object.keys(report.sections.system.reports), []);
     assert.equal(report.pgops?.status, 'failed');
   });

@@ -13,7 +13,9 @@ import { forEachServer, repoRoot, tempDir } from '../support/servers';
 import { openHtmlOffline } from './benchHtml';
 
 function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 forEachServer('pgops bench sweep', (srv, major) => {
@@ -28,10 +30,35 @@ forEachServer('pgops bench sweep', (srv, major) => {
     out = tempDir('bench-sweep');
     const t = srv().target();
     const conn = `postgresql://${t.user}:${encodeURIComponent(t.password ?? '')}@${t.host}:${t.port}/${t.database}`;
-    code = await main(['bench', '--conn', conn, '--clients', '1,2,4', '--time', '3', '--scale', '2', '--out', out, '--report-name', `sweep-pg${major}`,
-      '--save-plan', path.join(out, 'sweep.pgbench-plan.json')], {
-      out: (s) => { stdout += `${s}\n`; }, err: (s) => { stderr += `${s}\n`; }, env: { ...process.env, PGPASSWORD: undefined }, cwd: out,
-    });
+    code = await main(
+      [
+        'bench',
+        '--conn',
+        conn,
+        '--clients',
+        '1,2,4',
+        '--time',
+        '3',
+        '--scale',
+        '2',
+        '--out',
+        out,
+        '--report-name',
+        `sweep-pg${major}`,
+        '--save-plan',
+        path.join(out, 'sweep.pgbench-plan.json'),
+      ],
+      {
+        out: (s) => {
+          stdout += `${s}\n`;
+        },
+        err: (s) => {
+          stderr += `${s}\n`;
+        },
+        env: { ...process.env, PGPASSWORD: undefined },
+        cwd: out,
+      },
+    );
     report = readReport(path.join(out, `sweep-pg${major}.pgperf.json`));
   });
 
@@ -46,13 +73,29 @@ forEachServer('pgops bench sweep', (srv, major) => {
   it('records three complete iterations whose numbers are the ones pgbench printed', () => {
     const its = report.pgops?.iterations ?? [];
     assert.equal(report.pgops?.status, 'complete');
-    assert.deepEqual(its.map((i) => [i.value, i.clients, i.status]), [[1, 1, 'complete'], [2, 2, 'complete'], [4, 4, 'complete']]);
-    const raw = String(report.sections.result.reports.pgbench_raw_outputs.data).split(/── iteration \d+\n/).filter(Boolean);
+    assert.deepEqual(
+      its.map((i) => [i.value, i.clients, i.status]),
+      [
+        [1, 1, 'complete'],
+        [2, 2, 'complete'],
+        [4, 4, 'complete'],
+      ],
+    );
+    const raw = String(report.sections.result.reports.pgbench_raw_outputs.data)
+      .split(/── iteration \d+\n/)
+      .filter(Boolean);
     assert.equal(raw.length, 3);
     const rows = report.sections.result.reports.pgbench_outputs.data as number[][];
     for (const [i, text] of raw.entries()) {
       const n = (re: RegExp) => Number(text.match(re)?.[1]);
-      assert.deepEqual(rows[i], [n(/number of clients: (\d+)/), 3, n(/actually processed: (\d+)/), n(/latency average = ([\d.]+)/), n(/initial connection time = ([\d.]+)/), n(/^tps = ([\d.]+)/m)]);
+      assert.deepEqual(rows[i], [
+        n(/number of clients: (\d+)/),
+        3,
+        n(/actually processed: (\d+)/),
+        n(/latency average = ([\d.]+)/),
+        n(/initial connection time = ([\d.]+)/),
+        n(/^tps = ([\d.]+)/m),
+      ]);
       assert.equal(its[i].latencyStddevMs, n(/latency stddev = ([\d.]+)/));
       assert.equal(its[i].failed, n(/number of failed transactions: (\d+)/));
       const p = its[i].percentiles;
@@ -64,10 +107,16 @@ forEachServer('pgops bench sweep', (srv, major) => {
   it('samples wait events and top statements during each iteration', () => {
     const its = report.pgops?.iterations ?? [];
     // a single client is rarely caught active in a 3 s run; four clients always are
-    assert.ok(its.flatMap((it) => it.waitEvents ?? []).reduce((a, w) => a + w.samples, 0) > 0, 'the sweep has wait samples');
+    assert.ok(
+      its.flatMap((it) => it.waitEvents ?? []).reduce((a, w) => a + w.samples, 0) > 0,
+      'the sweep has wait samples',
+    );
     for (const it of its) {
       assert.ok(Array.isArray(it.waitEvents), `iteration ${it.index} was sampled`);
-      assert.ok((it.topStatements ?? []).some((s) => /pgbench_accounts/.test(s.query)), `iteration ${it.index} top statements`);
+      assert.ok(
+        (it.topStatements ?? []).some((s) => /pgbench_accounts/.test(s.query)),
+        `iteration ${it.index} top statements`,
+      );
     }
   });
 
@@ -86,21 +135,35 @@ forEachServer('pgops bench sweep', (srv, major) => {
     assert.ok((db.pg_available_extensions.data as unknown[][]).some((r) => r[0] === 'pg_stat_statements'));
     const bench = report.sections.benchmark.reports;
     assert.equal((bench.options.data as unknown[][]).length, 3);
-    assert.match(String((bench.options.data as unknown[][])[2][1]), / -c 4 -j 1 -T 3 -P 1 -l --log-prefix=\S+ --failures-detailed -h 127\.0\.0\.1 /);
+    assert.match(
+      String((bench.options.data as unknown[][])[2][1]),
+      / -c 4 -j 1 -T 3 -P 1 -l --log-prefix=\S+ --failures-detailed -h 127\.0\.0\.1 /,
+    );
     assert.match(String(bench.pgbench_version.data), /^pgbench \(PostgreSQL\) 15\./);
-    assert.equal(String(bench.iteration_resets.data), ['iteration 0: CHECKPOINT done', 'iteration 1: CHECKPOINT done', 'iteration 2: CHECKPOINT done'].join('\n'));
-    assert.match(String(bench.environment_changes.data), /^database facts (changed during the sweep: |unchanged).*\nsystem facts (changed during the sweep: |unchanged)/);
+    assert.equal(
+      String(bench.iteration_resets.data),
+      ['iteration 0: CHECKPOINT done', 'iteration 1: CHECKPOINT done', 'iteration 2: CHECKPOINT done'].join('\n'),
+    );
+    assert.match(
+      String(bench.environment_changes.data),
+      /^database facts (changed during the sweep: |unchanged).*\nsystem facts (changed during the sweep: |unchanged)/,
+    );
     assert.equal(report.pgops?.server?.major, major);
   });
 
   it('saves the plan as a *.pgbench-plan.json that a re-run can use', () => {
-    const plan = JSON.parse(fs.readFileSync(path.join(out, 'sweep.pgbench-plan.json'), 'utf8')) as { values: number[]; durationS: number; scale: number };
+    const plan = JSON.parse(fs.readFileSync(path.join(out, 'sweep.pgbench-plan.json'), 'utf8')) as {
+      values: number[];
+      durationS: number;
+      scale: number;
+    };
     assert.deepEqual([plan.values, plan.durationS, plan.scale], [[1, 2, 4], 3, 2]);
   });
 
   it('contains the password nowhere: report, HTML, plan, output', () => {
     const password = srv().password;
-    for (const f of allFiles(out)) assert.ok(!fs.readFileSync(f, 'utf8').includes(password), `${f} contains the password`);
+    for (const f of allFiles(out))
+      assert.ok(!fs.readFileSync(f, 'utf8').includes(password), `${f} contains the password`);
     assert.ok(!stdout.includes(password) && !stderr.includes(password));
   });
 

@@ -57,8 +57,17 @@ for (const binaries of serverMatrix()) {
     it('names the reject line of the copy (line number, method, next step); without the flag there is no rule to name', async () => {
       const r = await run(['conn', 'test', '--conn', conn('user=blocked'), '--hba-file', copy]);
       assert.equal(r.code, 1);
-      assert.match(r.err, /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "blocked"/, 'the server\'s own words come first');
-      assert.match(r.err, new RegExp(`The server uses line 4 of ${escapeRe(copy)} \\("host +all +blocked +127\\.0\\.0\\.1/32 +reject"\\) .*: method reject`));
+      assert.match(
+        r.err,
+        /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "blocked"/,
+        "the server's own words come first",
+      );
+      assert.match(
+        r.err,
+        new RegExp(
+          `The server uses line 4 of ${escapeRe(copy)} \\("host +all +blocked +127\\.0\\.0\\.1/32 +reject"\\) .*: method reject`,
+        ),
+      );
       assert.match(r.err, new RegExp(`pg_hba rules: the local copy ${escapeRe(copy)}`));
       const bare = await run(['conn', 'test', '--conn', conn('user=blocked')]);
       assert.equal(bare.code, 1);
@@ -66,18 +75,38 @@ for (const binaries of serverMatrix()) {
     });
 
     it('names the scram-sha-256 line for a wrong password, with the copy given as ~/ (and never prints the password)', async () => {
-      const r = await run(['conn', 'test', '--conn', conn('user=scramuser password=wrong-password'), '--hba-file', '~/pg_hba.copy']);
+      const r = await run([
+        'conn',
+        'test',
+        '--conn',
+        conn('user=scramuser password=wrong-password'),
+        '--hba-file',
+        '~/pg_hba.copy',
+      ]);
       assert.equal(r.code, 1);
       assert.match(r.err, /password authentication failed for user "scramuser"/);
       assert.match(r.err, /line 5 of .*pg_hba\.copy .*: method scram-sha-256/);
       assert.ok(!r.err.includes('wrong-password'));
-      const ok = await run(['conn', 'test', '--conn', conn('user=scramuser password=right-password'), '--hba-file', copy]);
+      const ok = await run([
+        'conn',
+        'test',
+        '--conn',
+        conn('user=scramuser password=right-password'),
+        '--hba-file',
+        copy,
+      ]);
       assert.equal(ok.code, 0, ok.err);
       assert.match(ok.out, /Session user: scramuser/);
     });
 
     it('works the same on the other --conn commands (stats, slots, bloat, waits, bench)', async () => {
-      for (const argv of [['stats'], ['slots'], ['bloat'], ['waits', '--seconds', '1'], ['bench', '--clients', '1', '--time', '1']]) {
+      for (const argv of [
+        ['stats'],
+        ['slots'],
+        ['bloat'],
+        ['waits', '--seconds', '1'],
+        ['bench', '--clients', '1', '--time', '1'],
+      ]) {
         const r = await run([...argv, '--conn', conn('user=blocked'), '--hba-file', copy]);
         assert.equal(r.code, 1, `${argv[0]}: ${r.err}`);
         assert.match(r.err, /line 4 of .*: method reject/, `${argv[0]} names the copy's line`);
@@ -88,7 +117,12 @@ for (const binaries of serverMatrix()) {
       const missing = path.join(home, 'no-such-hba.conf');
       const r = await run(['conn', 'test', '--conn', conn('user=blocked'), '--hba-file', missing]);
       assert.equal(r.code, 1);
-      assert.match(r.err, new RegExp(`Cannot use the pg_hba.conf copy: could not open file "${escapeRe(missing)}": No such file or directory`));
+      assert.match(
+        r.err,
+        new RegExp(
+          `Cannot use the pg_hba.conf copy: could not open file "${escapeRe(missing)}": No such file or directory`,
+        ),
+      );
       assert.doesNotMatch(r.err, /rejects connection/, 'no connection was attempted');
     });
   });

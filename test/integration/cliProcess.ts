@@ -39,7 +39,8 @@ export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 
 export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<CliRun> {
   const cli = opts.cli ?? cliMain;
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
+  if (!fs.existsSync(cli))
+    throw new Error(`${cli} is missing: compile first (node scripts/test.mjs compiles with tsc -p tsconfig.test.json)`);
   return new Promise((resolve, reject) => {
     const [program, ...programArgs] = [...(opts.wrapper ?? []), process.execPath, cli, ...args];
     const child = spawn(program, programArgs, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -47,9 +48,15 @@ export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pgops ${args.slice(0, 2).join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms; stderr so far: ${err}`));
+      reject(
+        new Error(
+          `pgops ${args.slice(0, 2).join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms; stderr so far: ${err}`,
+        ),
+      );
     }, opts.timeoutMs ?? 60_000);
-    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString('utf8');
       opts.onStderr?.(err, child);

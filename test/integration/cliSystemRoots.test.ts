@@ -24,7 +24,10 @@ for (const binaries of serverMatrix()) {
 
     before(async () => {
       certs = makeCerts(serverRunAs());
-      server = await startTestServer(binaries, { hba: 'local all postgres trust\nhostssl all tlsuser 127.0.0.1/32 trust\n', settings: sslSettings(certs) });
+      server = await startTestServer(binaries, {
+        hba: 'local all postgres trust\nhostssl all tlsuser 127.0.0.1/32 trust\n',
+        settings: sslSettings(certs),
+      });
       const admin = await server.admin();
       try {
         await admin.query('CREATE ROLE tlsuser LOGIN');
@@ -40,8 +43,10 @@ for (const binaries of serverMatrix()) {
       if (home) fs.rmSync(home, { recursive: true, force: true });
     });
 
-    const conn = (extra = '') => `host=localhost port=${server.port} dbname=postgres user=tlsuser sslrootcert=system${extra}`;
-    const test = (env: NodeJS.ProcessEnv, extra = ''): Promise<CliRun> => runCliProcess(['conn', 'test', '--conn', conn(extra)], { env: cliEnv(home, env) });
+    const conn = (extra = '') =>
+      `host=localhost port=${server.port} dbname=postgres user=tlsuser sslrootcert=system${extra}`;
+    const test = (env: NodeJS.ProcessEnv, extra = ''): Promise<CliRun> =>
+      runCliProcess(['conn', 'test', '--conn', conn(extra)], { env: cliEnv(home, env) });
 
     it('verifies the server (verify-full, the default with sslrootcert=system) when SSL_CERT_FILE holds its CA', async () => {
       const r = await test({ SSL_CERT_FILE: certs.caCert });
@@ -63,7 +68,12 @@ for (const binaries of serverMatrix()) {
       for (const env of [{}, { SSL_CERT_FILE: certs.otherCaCert }]) {
         const r = await test(env);
         assert.equal(r.code, 1, r.out);
-        assert.match(r.err, new RegExp(`pgops conn: TLS failed for tlsuser@localhost:${server.port}/postgres \\(sslmode=verify-full, implied by sslrootcert=system\\): (self-signed certificate in certificate chain|unable to get local issuer certificate)`));
+        assert.match(
+          r.err,
+          new RegExp(
+            `pgops conn: TLS failed for tlsuser@localhost:${server.port}/postgres \\(sslmode=verify-full, implied by sslrootcert=system\\): (self-signed certificate in certificate chain|unable to get local issuer certificate)`,
+          ),
+        );
         assert.match(r.err, /sslrootcert/, 'the hint says what to check');
       }
     });
@@ -71,7 +81,10 @@ for (const binaries of serverMatrix()) {
     it('says so when the system store is empty, and refuses a weaker sslmode with sslrootcert=system', async () => {
       const empty = await test({ SSL_CERT_FILE: path.join(home, 'no-such-bundle.pem') });
       assert.equal(empty.code, 1);
-      assert.match(empty.err, /sslrootcert=system: the system trust store has no certificates \(SSL_CERT_FILE=.*no-such-bundle\.pem, SSL_CERT_DIR=unset\)/);
+      assert.match(
+        empty.err,
+        /sslrootcert=system: the system trust store has no certificates \(SSL_CERT_FILE=.*no-such-bundle\.pem, SSL_CERT_DIR=unset\)/,
+      );
       const weak = await test({ SSL_CERT_FILE: certs.caCert }, ' sslmode=require');
       assert.equal(weak.code, 1);
       assert.match(weak.err, /weak sslmode "require" may not be used with sslrootcert=system/);

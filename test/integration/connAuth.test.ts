@@ -47,11 +47,17 @@ for (const binaries of serverMatrix()) {
 
     before(async () => {
       certs = makeCerts(serverRunAs());
-      server = await startTestServer(binaries, { hba, ident: 'ops  root  alice\npgmap  postgres  mapped\n', settings: sslSettings(certs) });
+      server = await startTestServer(binaries, {
+        hba,
+        ident: 'ops  root  alice\npgmap  postgres  mapped\n',
+        settings: sslSettings(certs),
+      });
       const admin = await server.admin();
       try {
-        for (const role of ['root', 'alice', 'bob', 'mapped', 'rejected', 'certuser']) await admin.query(`CREATE ROLE ${role} LOGIN`);
-        for (const role of ['nossluser', 'ssluser', 'scramuser']) await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${userPassword.replace(/'/g, "''")}'`);
+        for (const role of ['root', 'alice', 'bob', 'mapped', 'rejected', 'certuser'])
+          await admin.query(`CREATE ROLE ${role} LOGIN`);
+        for (const role of ['nossluser', 'ssluser', 'scramuser'])
+          await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${userPassword.replace(/'/g, "''")}'`);
       } finally {
         await admin.end();
       }
@@ -91,7 +97,10 @@ for (const binaries of serverMatrix()) {
       assert.match(s.info.authMethod, /^scram-sha-256/);
       const v = await session(tcp(`user=scramuser sslmode=require sslrootcert=${certs.caCert}`));
       assert.equal(v.info.tls.verified, 'ca');
-      await assert.rejects(session(tcp(`user=scramuser sslmode=require sslrootcert=${certs.otherCaCert}`)), (e: unknown) => PgOpsError.is(e, 'conn-tls'));
+      await assert.rejects(
+        session(tcp(`user=scramuser sslmode=require sslrootcert=${certs.otherCaCert}`)),
+        (e: unknown) => PgOpsError.is(e, 'conn-tls'),
+      );
     });
 
     it('sslmode=prefer falls back to a plain connection when the TLS attempt is refused by pg_hba (hostnossl)', async () => {
@@ -106,24 +115,36 @@ for (const binaries of serverMatrix()) {
       const s = await session(tcp('user=ssluser sslmode=allow'));
       assert.equal(s.user, 'ssluser');
       assert.equal(s.info.tls.inUse, true);
-      await assert.rejects(session(tcp('user=ssluser sslmode=disable')), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /no pg_hba\.conf entry/.test(e.message));
+      await assert.rejects(
+        session(tcp('user=ssluser sslmode=disable')),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /no pg_hba\.conf entry/.test(e.message),
+      );
     });
 
     it('client certificate with sslmode=verify-full: chain and host name checked, the server maps CN to the role', async () => {
       const files = `sslrootcert=${certs.caCert} sslcert=${certs.clientCert} sslkey=${certs.clientKey}`;
-      const byName = await session(`host=localhost hostaddr=127.0.0.1 port=${server.port} dbname=postgres user=certuser sslmode=verify-full ${files}`);
+      const byName = await session(
+        `host=localhost hostaddr=127.0.0.1 port=${server.port} dbname=postgres user=certuser sslmode=verify-full ${files}`,
+      );
       assert.equal(byName.user, 'certuser');
       assert.deepEqual([byName.info.tls.inUse, byName.info.tls.verified], [true, 'full']);
       if (major >= 16) assert.equal(byName.info.authMethod, 'cert');
       const byIp = await session(tcp(`user=certuser sslmode=verify-full ${files}`));
-      assert.equal(byIp.user, 'certuser', 'the IP address is in the certificate\'s subjectAltName');
+      assert.equal(byIp.user, 'certuser', "the IP address is in the certificate's subjectAltName");
     });
 
     it('verify-full refuses a server whose certificate does not name the host, or is signed by another CA', async () => {
       const files = `sslcert=${certs.clientCert} sslkey=${certs.clientKey}`;
-      await assert.rejects(session(`host=db.example.com hostaddr=127.0.0.1 port=${server.port} dbname=postgres user=certuser sslmode=verify-full sslrootcert=${certs.caCert} ${files}`),
-        (e: unknown) => PgOpsError.is(e, 'conn-tls') && /db\.example\.com/.test(e.message));
-      await assert.rejects(session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.otherCaCert} ${files}`)), (e: unknown) => PgOpsError.is(e, 'conn-tls'));
+      await assert.rejects(
+        session(
+          `host=db.example.com hostaddr=127.0.0.1 port=${server.port} dbname=postgres user=certuser sslmode=verify-full sslrootcert=${certs.caCert} ${files}`,
+        ),
+        (e: unknown) => PgOpsError.is(e, 'conn-tls') && /db\.example\.com/.test(e.message),
+      );
+      await assert.rejects(
+        session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.otherCaCert} ${files}`)),
+        (e: unknown) => PgOpsError.is(e, 'conn-tls'),
+      );
     });
 
     it('checks the server certificate against CRLs from sslcrl and sslcrldir: revoked is refused, a clean CRL passes', async () => {
@@ -133,27 +154,53 @@ for (const binaries of serverMatrix()) {
       assert.equal((await session(tcp(`${verify} sslcrl=${clean.file}`))).user, 'scramuser');
       assert.equal((await session(tcp(`${verify} sslcrldir=${clean.dir}`))).user, 'scramuser');
       for (const crl of [`sslcrl=${revoked.file}`, `sslcrldir=${revoked.dir}`]) {
-        await assert.rejects(session(tcp(`${verify} ${crl}`)), (e: unknown) => PgOpsError.is(e, 'conn-tls') && /revoked/i.test(e.message), crl);
+        await assert.rejects(
+          session(tcp(`${verify} ${crl}`)),
+          (e: unknown) => PgOpsError.is(e, 'conn-tls') && /revoked/i.test(e.message),
+          crl,
+        );
       }
-      await assert.rejects(session(tcp(`${verify} sslcrldir=${path.join(certs.dir, 'no-such-dir')}`)), (e: unknown) =>
-        PgOpsError.is(e, 'tls') && /cannot read the sslcrldir directory ".*no-such-dir": ENOENT/.test(e.message));
+      await assert.rejects(
+        session(tcp(`${verify} sslcrldir=${path.join(certs.dir, 'no-such-dir')}`)),
+        (e: unknown) =>
+          PgOpsError.is(e, 'tls') && /cannot read the sslcrldir directory ".*no-such-dir": ENOENT/.test(e.message),
+      );
     });
 
-    it('cert authentication without a client certificate fails with the server\'s reason', async () => {
-      await assert.rejects(session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.caCert}`)), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /certificate/i.test(e.message));
+    it("cert authentication without a client certificate fails with the server's reason", async () => {
+      await assert.rejects(
+        session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.caCert}`)),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /certificate/i.test(e.message),
+      );
     });
 
     it('refuses, before connecting, a missing root certificate for verify-ca and a client key others can read', async () => {
-      await assert.rejects(session(tcp('user=certuser sslmode=verify-ca')), (e: unknown) => PgOpsError.is(e, 'tls') && /root certificate file ".*root\.crt" does not exist/.test(e.message) && /sslrootcert=system/.test(e.hint ?? ''));
+      await assert.rejects(
+        session(tcp('user=certuser sslmode=verify-ca')),
+        (e: unknown) =>
+          PgOpsError.is(e, 'tls') &&
+          /root certificate file ".*root\.crt" does not exist/.test(e.message) &&
+          /sslrootcert=system/.test(e.hint ?? ''),
+      );
       const openKey = path.join(certs.dir, 'open.key');
       fs.copyFileSync(certs.clientKey, openKey);
       fs.chmodSync(openKey, 0o644);
-      await assert.rejects(session(tcp(`user=certuser sslmode=verify-full sslrootcert=${certs.caCert} sslcert=${certs.clientCert} sslkey=${openKey}`)),
-        (e: unknown) => PgOpsError.is(e, 'tls') && e.message.includes(openKey) && /group or world access/.test(e.message));
+      await assert.rejects(
+        session(
+          tcp(
+            `user=certuser sslmode=verify-full sslrootcert=${certs.caCert} sslcert=${certs.clientCert} sslkey=${openKey}`,
+          ),
+        ),
+        (e: unknown) =>
+          PgOpsError.is(e, 'tls') && e.message.includes(openKey) && /group or world access/.test(e.message),
+      );
     });
 
     it('reject: the pg_hba line refuses the connection and the error says so', async () => {
-      await assert.rejects(session(tcp('user=rejected sslmode=disable')), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /pg_hba\.conf rejects connection/.test(e.message) && !!e.hint);
+      await assert.rejects(
+        session(tcp('user=rejected sslmode=disable')),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /pg_hba\.conf rejects connection/.test(e.message) && !!e.hint,
+      );
     });
 
     it('names the pg_hba line, its method and the next step when rules are known (read from pg_hba_file_rules)', async () => {
@@ -182,29 +229,55 @@ for (const binaries of serverMatrix()) {
 
     it('require_auth and channel_binding=require are checked before any password is sent', async () => {
       let asked = 0;
-      const credential = { label: 'counting', get: async () => { asked++; return userPassword; } };
-      const attempt = (conninfo: string) => connectResolved(resolveConnection(conninfo, { ...ctx, env: { HOME: '/nonexistent' } }), { credential });
-      await assert.rejects(attempt(tcp('user=scramuser sslmode=disable require_auth=md5,password')), (e: unknown) =>
-        PgOpsError.is(e, 'conn-auth') && /authentication method requirement "md5,password" failed: server requested scram-sha-256/.test(e.message));
+      const credential = {
+        label: 'counting',
+        get: async () => {
+          asked++;
+          return userPassword;
+        },
+      };
+      const attempt = (conninfo: string) =>
+        connectResolved(resolveConnection(conninfo, { ...ctx, env: { HOME: '/nonexistent' } }), { credential });
+      await assert.rejects(
+        attempt(tcp('user=scramuser sslmode=disable require_auth=md5,password')),
+        (e: unknown) =>
+          PgOpsError.is(e, 'conn-auth') &&
+          /authentication method requirement "md5,password" failed: server requested scram-sha-256/.test(e.message),
+      );
       assert.equal(asked, 0, 'no password was handed over');
-      await assert.rejects(attempt(`host=${server.socketDir} port=${server.port} user=postgres dbname=postgres require_auth=!none`), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /did not complete authentication/.test(e.message));
-      const ok = await attempt(tcp('user=scramuser sslmode=require channel_binding=require require_auth=scram-sha-256'));
+      await assert.rejects(
+        attempt(`host=${server.socketDir} port=${server.port} user=postgres dbname=postgres require_auth=!none`),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /did not complete authentication/.test(e.message),
+      );
+      const ok = await attempt(
+        tcp('user=scramuser sslmode=require channel_binding=require require_auth=scram-sha-256'),
+      );
       assert.equal(ok.info.authMethod, 'scram-sha-256 (channel binding)');
       await ok.client.end();
-      await assert.rejects(attempt(tcp('user=scramuser sslmode=disable channel_binding=require')), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /channel binding required/.test(e.message));
+      await assert.rejects(
+        attempt(tcp('user=scramuser sslmode=disable channel_binding=require')),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /channel binding required/.test(e.message),
+      );
     });
 
-    it('peer over the Unix socket authenticates this process\'s OS user (root), directly and through a pg_ident map', async () => {
+    it("peer over the Unix socket authenticates this process's OS user (root), directly and through a pg_ident map", async () => {
       const direct = await session(`host=${server.socketDir} port=${server.port} user=root dbname=postgres`);
       assert.equal(direct.user, 'root');
       assert.equal(direct.info.host.socket, true);
       assert.equal(direct.info.tls.inUse, false, 'no TLS on a Unix socket whatever sslmode says');
       if (major >= 16) assert.equal(direct.info.authMethod, 'peer');
       else assert.match(direct.info.authMethod, /no password asked/);
-      const mapped = await session(`host=${server.socketDir} port=${server.port} user=alice dbname=postgres sslmode=verify-full`);
+      const mapped = await session(
+        `host=${server.socketDir} port=${server.port} user=alice dbname=postgres sslmode=verify-full`,
+      );
       assert.equal(mapped.user, 'alice');
-      await assert.rejects(session(`host=${server.socketDir} port=${server.port} user=bob dbname=postgres`), (e: unknown) =>
-        PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "bob"/.test(e.message) && e.message.includes(`socket ${server.socketDir}`));
+      await assert.rejects(
+        session(`host=${server.socketDir} port=${server.port} user=bob dbname=postgres`),
+        (e: unknown) =>
+          PgOpsError.is(e, 'conn-auth') &&
+          /Peer authentication failed for user "bob"/.test(e.message) &&
+          e.message.includes(`socket ${server.socketDir}`),
+      );
     });
 
     it('peer as another OS user: a child process running as "postgres" logs in as role mapped; this root process cannot', async () => {
@@ -212,7 +285,9 @@ for (const binaries of serverMatrix()) {
       assert.ok(runAs, 'the tests run as root, so the server account exists');
       // bundled into a folder the server account can read: the checkout itself may be out of its reach
       const childDir = tempDir('peer-child');
-      const child = bundleTo(path.join(childDir, 'child.js'), { resolveDir: 'src/core/conn', contents: `
+      const child = bundleTo(path.join(childDir, 'child.js'), {
+        resolveDir: 'src/core/conn',
+        contents: `
         import { connectResolved } from './connect';
         import { resolveConnection } from './resolve';
         const ctx = { env: {}, homeDir: '/nonexistent', osUser: 'postgres', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' };
@@ -220,15 +295,24 @@ for (const binaries of serverMatrix()) {
           const r = await c.client.query('SELECT current_user AS u');
           console.log(JSON.stringify({ user: r.rows[0].u, method: c.info.authMethod }));
           await c.client.end();
-        }, (e: Error) => { console.log(JSON.stringify({ error: e.message })); });` });
+        }, (e: Error) => { console.log(JSON.stringify({ error: e.message })); });`,
+      });
       const conninfo = `host=${server.socketDir} port=${server.port} user=mapped dbname=postgres`;
-      const out = execFileSync(process.execPath, [child, conninfo], { uid: runAs.uid, gid: runAs.gid, encoding: 'utf8', cwd: '/tmp' });
+      const out = execFileSync(process.execPath, [child, conninfo], {
+        uid: runAs.uid,
+        gid: runAs.gid,
+        encoding: 'utf8',
+        cwd: '/tmp',
+      });
       fs.rmSync(childDir, { recursive: true, force: true });
       const seen = JSON.parse(out.trim()) as { user?: string; method?: string; error?: string };
       assert.equal(seen.error, undefined);
       assert.equal(seen.user, 'mapped');
       if (major >= 16) assert.equal(seen.method, 'peer');
-      await assert.rejects(session(conninfo), (e: unknown) => PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "mapped"/.test(e.message));
+      await assert.rejects(
+        session(conninfo),
+        (e: unknown) => PgOpsError.is(e, 'conn-auth') && /Peer authentication failed for user "mapped"/.test(e.message),
+      );
     });
   });
 }

@@ -12,8 +12,13 @@ forEachServer('conn: pgops conn resolve|test', (srv) => {
 
   before(() => {
     home = isolatedContext().home;
-    fs.writeFileSync(path.join(home, '.pg_service.conf'), `[ops]\nhost=127.0.0.1\nport=${srv().port}\nuser=postgres\nsslmode=disable\n`);
-    fs.writeFileSync(path.join(home, '.pgpass'), `*:*:*:postgres:${srv().password.replace(/[:\\]/g, '\\$&')}\n`, { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(home, '.pg_service.conf'),
+      `[ops]\nhost=127.0.0.1\nport=${srv().port}\nuser=postgres\nsslmode=disable\n`,
+    );
+    fs.writeFileSync(path.join(home, '.pgpass'), `*:*:*:postgres:${srv().password.replace(/[:\\]/g, '\\$&')}\n`, {
+      mode: 0o600,
+    });
     env = { HOME: home, PGDATABASE: 'template1' };
   });
 
@@ -31,7 +36,10 @@ forEachServer('conn: pgops conn resolve|test', (srv) => {
     const r = await run(['conn', 'resolve', '--conn', 'service=ops password=typed-secret', '--json']);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out) as { sources: Record<string, string>; params: Record<string, string>; dbname: string };
-    assert.deepEqual([j.sources.host, j.sources.dbname, j.sources.password, j.dbname], ['service', 'env', 'input', 'template1']);
+    assert.deepEqual(
+      [j.sources.host, j.sources.dbname, j.sources.password, j.dbname],
+      ['service', 'env', 'input', 'template1'],
+    );
     assert.equal(j.params.password, '********');
     assert.ok(!r.out.includes('typed-secret'));
   });

@@ -23,7 +23,9 @@ for (const binaries of serverMatrix()) {
       ctx = isolatedContext();
       // One pgpass line serves both: the standby is a copy of the primary, with the same password.
       const pgpass = path.join(ctx.home, '.pgpass');
-      fs.writeFileSync(pgpass, `127.0.0.1:*:*:postgres:${primary.password.replace(/[:\\]/g, '\\$&')}\n`, { mode: 0o600 });
+      fs.writeFileSync(pgpass, `127.0.0.1:*:*:postgres:${primary.password.replace(/[:\\]/g, '\\$&')}\n`, {
+        mode: 0o600,
+      });
     });
 
     after(async () => {
@@ -69,17 +71,29 @@ for (const binaries of serverMatrix()) {
     });
 
     it('prefer-standby falls back to the primary when no standby is listed', async () => {
-      assert.equal(await landedOn(`host=127.0.0.1 port=${primary.port} user=postgres dbname=postgres sslmode=disable target_session_attrs=prefer-standby`), 'primary');
+      assert.equal(
+        await landedOn(
+          `host=127.0.0.1 port=${primary.port} user=postgres dbname=postgres sslmode=disable target_session_attrs=prefer-standby`,
+        ),
+        'primary',
+      );
     });
 
     it('the same works from a multi-host URI', async () => {
-      assert.equal(await landedOn(`postgresql://postgres@127.0.0.1:${standby.port},127.0.0.1:${primary.port}/postgres?target_session_attrs=read-write&sslmode=disable`), 'primary');
+      assert.equal(
+        await landedOn(
+          `postgresql://postgres@127.0.0.1:${standby.port},127.0.0.1:${primary.port}/postgres?target_session_attrs=read-write&sslmode=disable`,
+        ),
+        'primary',
+      );
     });
 
     it('keeps the diagnostic session read-only after choosing the writable server', async () => {
       const c = await connect(both('s', 'read-write'));
       try {
-        const r = await c.client.query("SELECT current_setting('default_transaction_read_only') AS ro, pg_is_in_recovery() AS rec");
+        const r = await c.client.query(
+          "SELECT current_setting('default_transaction_read_only') AS ro, pg_is_in_recovery() AS rec",
+        );
         assert.deepEqual(r.rows[0], { ro: 'on', rec: false });
         await assert.rejects(c.client.query('CREATE TABLE must_not_exist (id int)'), /read-only transaction/);
       } finally {
@@ -88,23 +102,41 @@ for (const binaries of serverMatrix()) {
     });
 
     it('says which hosts it tried when none has the requested session type', async () => {
-      await assert.rejects(connect(`host=127.0.0.1 port=${primary.port} user=postgres dbname=postgres sslmode=disable target_session_attrs=standby`), (e: unknown) =>
-        PgOpsError.is(e, 'conn-session-type') && e.message.includes(`127.0.0.1:${primary.port}`) && /not in hot standby/.test(e.message));
+      await assert.rejects(
+        connect(
+          `host=127.0.0.1 port=${primary.port} user=postgres dbname=postgres sslmode=disable target_session_attrs=standby`,
+        ),
+        (e: unknown) =>
+          PgOpsError.is(e, 'conn-session-type') &&
+          e.message.includes(`127.0.0.1:${primary.port}`) &&
+          /not in hot standby/.test(e.message),
+      );
     });
 
     it('skips a host that refuses connections', async () => {
-      assert.equal(await landedOn(`host=127.0.0.1,127.0.0.1 port=1,${primary.port} user=postgres dbname=postgres sslmode=disable`), 'primary');
+      assert.equal(
+        await landedOn(`host=127.0.0.1,127.0.0.1 port=1,${primary.port} user=postgres dbname=postgres sslmode=disable`),
+        'primary',
+      );
     });
 
     it('applies connect_timeout to each attempt: a silent host costs about two seconds, then the next host answers', async () => {
       const hole = await blackhole();
       try {
         const t0 = Date.now();
-        assert.equal(await landedOn(`host=127.0.0.1,127.0.0.1 port=${hole.port},${primary.port} user=postgres dbname=postgres sslmode=disable connect_timeout=2`), 'primary');
+        assert.equal(
+          await landedOn(
+            `host=127.0.0.1,127.0.0.1 port=${hole.port},${primary.port} user=postgres dbname=postgres sslmode=disable connect_timeout=2`,
+          ),
+          'primary',
+        );
         const elapsed = Date.now() - t0;
         assert.ok(elapsed >= 1900 && elapsed < 8000, `took ${elapsed} ms`);
         const t1 = Date.now();
-        await assert.rejects(connect(`host=127.0.0.1 port=${hole.port} user=postgres dbname=postgres sslmode=disable connect_timeout=2`), (e: unknown) => PgOpsError.is(e, 'conn-refused') && /timeout/.test(e.message));
+        await assert.rejects(
+          connect(`host=127.0.0.1 port=${hole.port} user=postgres dbname=postgres sslmode=disable connect_timeout=2`),
+          (e: unknown) => PgOpsError.is(e, 'conn-refused') && /timeout/.test(e.message),
+        );
         assert.ok(Date.now() - t1 < 6000);
       } finally {
         await hole.close();

@@ -36,13 +36,89 @@ function openssl(args: string[], cwd: string): void {
 export function makeCerts(runAs: RunAs | undefined): TestCerts {
   const dir = tempDir('conn-certs');
   const sub = (cn: string) => `/CN=${cn}`;
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', sub('pgops test CA'), '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', sub('other CA'), '-keyout', 'other.key', '-out', 'other.crt'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      sub('pgops test CA'),
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      sub('other CA'),
+      '-keyout',
+      'other.key',
+      '-out',
+      'other.crt',
+    ],
+    dir,
+  );
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', sub('localhost'), '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'], dir);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', sub('certuser'), '-keyout', 'client.key', '-out', 'client.csr'], dir);
-  openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt'], dir);
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', sub('localhost'), '-keyout', 'server.key', '-out', 'server.csr'],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.crt',
+    ],
+    dir,
+  );
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', sub('certuser'), '-keyout', 'client.key', '-out', 'client.csr'],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      'client.crt',
+    ],
+    dir,
+  );
   // The server's files belong to the server account; the key must not be readable by others.
   const serverDir = path.join(dir, 'server');
   fs.mkdirSync(serverDir);
@@ -51,8 +127,13 @@ export function makeCerts(runAs: RunAs | undefined): TestCerts {
   chownTree(serverDir, runAs);
   fs.chmodSync(path.join(dir, 'client.key'), 0o600);
   return {
-    dir, caCert: path.join(dir, 'ca.crt'), serverCert: path.join(serverDir, 'server.crt'), serverKey: path.join(serverDir, 'server.key'),
-    clientCert: path.join(dir, 'client.crt'), clientKey: path.join(dir, 'client.key'), otherCaCert: path.join(dir, 'other.crt'),
+    dir,
+    caCert: path.join(dir, 'ca.crt'),
+    serverCert: path.join(serverDir, 'server.crt'),
+    serverKey: path.join(serverDir, 'server.key'),
+    clientCert: path.join(dir, 'client.crt'),
+    clientKey: path.join(dir, 'client.key'),
+    otherCaCert: path.join(dir, 'other.crt'),
   };
 }
 
@@ -65,10 +146,21 @@ export function makeCrl(c: TestCerts, name: string, revoke?: string): { dir: str
   fs.mkdirSync(path.join(work, 'out'), { recursive: true });
   fs.writeFileSync(path.join(work, 'index.txt'), '');
   fs.writeFileSync(path.join(work, 'crlnumber'), '01\n');
-  fs.writeFileSync(path.join(work, 'ca.cnf'), [
-    '[ ca ]', 'default_ca = test_ca', '[ test_ca ]', `database = ${path.join(work, 'index.txt')}`, `crlnumber = ${path.join(work, 'crlnumber')}`,
-    `certificate = ${c.caCert}`, `private_key = ${path.join(c.dir, 'ca.key')}`, 'default_md = sha256', 'default_crl_days = 2', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(work, 'ca.cnf'),
+    [
+      '[ ca ]',
+      'default_ca = test_ca',
+      '[ test_ca ]',
+      `database = ${path.join(work, 'index.txt')}`,
+      `crlnumber = ${path.join(work, 'crlnumber')}`,
+      `certificate = ${c.caCert}`,
+      `private_key = ${path.join(c.dir, 'ca.key')}`,
+      'default_md = sha256',
+      'default_crl_days = 2',
+      '',
+    ].join('\n'),
+  );
   if (revoke) openssl(['ca', '-config', 'ca.cnf', '-revoke', revoke], work);
   const file = path.join(work, 'out', 'test.crl.pem');
   openssl(['ca', '-config', 'ca.cnf', '-gencrl', '-out', file], work);
@@ -76,7 +168,12 @@ export function makeCrl(c: TestCerts, name: string, revoke?: string): { dir: str
 }
 
 export function sslSettings(c: TestCerts): Record<string, string> {
-  return { ssl: 'on', ssl_cert_file: c.serverCert, ssl_key_file: c.serverKey, ssl_ca_file: path.join(path.dirname(c.serverKey), 'ca.crt') };
+  return {
+    ssl: 'on',
+    ssl_cert_file: c.serverCert,
+    ssl_key_file: c.serverKey,
+    ssl_ca_file: path.join(path.dirname(c.serverKey), 'ca.crt'),
+  };
 }
 
 export interface Standby {
@@ -97,17 +194,26 @@ export async function startStandby(primary: TestServer): Promise<Standby> {
   execFileSync('cp', ['-a', primary.layout.dataDir, dataDir]);
   await startServer(primary.layout);
   fs.writeFileSync(path.join(dataDir, 'standby.signal'), '');
-  fs.appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `primary_conninfo = 'host=${primary.socketDir} port=${primary.port} user=postgres application_name=pgops_standby'\n`);
+  fs.appendFileSync(
+    path.join(dataDir, 'postgresql.auto.conf'),
+    `primary_conninfo = 'host=${primary.socketDir} port=${primary.port} user=postgres application_name=pgops_standby'\n`,
+  );
   const layout: PgServerLayout = {
-    binaries: primary.binaries, dataDir, socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'),
-    port: await freePort(), listenAddresses: '127.0.0.1', runAs,
+    binaries: primary.binaries,
+    dataDir,
+    socketDir: path.join(root, 'sock'),
+    logFile: path.join(root, 'server.log'),
+    port: await freePort(),
+    listenAddresses: '127.0.0.1',
+    runAs,
   };
   fs.mkdirSync(layout.socketDir, { mode: 0o755 });
   chownTree(root, runAs);
   fs.chmodSync(layout.socketDir, 0o755);
   await startHotStandby(layout);
   return {
-    port: layout.port, socketDir: layout.socketDir,
+    port: layout.port,
+    socketDir: layout.socketDir,
     stop: async () => {
       await stopServer(dataDir);
       fs.rmSync(root, { recursive: true, force: true });
@@ -117,11 +223,24 @@ export async function startStandby(primary: TestServer): Promise<Standby> {
 
 /** startServer waits for "ready"; a hot standby reports "standby" in postmaster.pid instead. */
 async function startHotStandby(layout: PgServerLayout): Promise<void> {
-  const args = ['-D', layout.dataDir, '-p', String(layout.port), '-k', layout.socketDir, '-c', `listen_addresses=${layout.listenAddresses}`];
+  const args = [
+    '-D',
+    layout.dataDir,
+    '-p',
+    String(layout.port),
+    '-k',
+    layout.socketDir,
+    '-c',
+    `listen_addresses=${layout.listenAddresses}`,
+  ];
   const log = fs.openSync(layout.logFile, 'a', 0o600);
   chownTree(layout.logFile, layout.runAs);
   const child = spawn(path.join(layout.binaries.binDir, 'postgres'), args, {
-    detached: true, stdio: ['ignore', log, log], uid: layout.runAs?.uid, gid: layout.runAs?.gid, cwd: layout.dataDir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    uid: layout.runAs?.uid,
+    gid: layout.runAs?.gid,
+    cwd: layout.dataDir,
     env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', HOME: '/tmp' },
   });
   fs.closeSync(log);
@@ -133,7 +252,9 @@ async function startHotStandby(layout: PgServerLayout): Promise<void> {
     if (child.exitCode !== null) break;
     await delay(100);
   }
-  throw new Error(`standby in ${layout.dataDir} did not start:\n${fs.existsSync(layout.logFile) ? fs.readFileSync(layout.logFile, 'utf8').slice(-2000) : ''}`);
+  throw new Error(
+    `standby in ${layout.dataDir} did not start:\n${fs.existsSync(layout.logFile) ? fs.readFileSync(layout.logFile, 'utf8').slice(-2000) : ''}`,
+  );
 }
 
 /** A TCP port that accepts connections and never says a word: libpq's connect_timeout case. */
@@ -158,5 +279,12 @@ export async function blackhole(): Promise<{ port: number; close(): Promise<void
 /** A resolve context isolated from this machine's ~/.pgpass, service files and PG* variables. */
 export function isolatedContext(env: Record<string, string> = {}): ResolveContext & { home: string } {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-conn-home-'));
-  return { env: { HOME: home, ...env }, homeDir: home, home, osUser: os.userInfo().username, defaultSocketDir: '/var/run/postgresql', sysconfDir: path.join(home, 'no-sysconf') };
+  return {
+    env: { HOME: home, ...env },
+    homeDir: home,
+    home,
+    osUser: os.userInfo().username,
+    defaultSocketDir: '/var/run/postgresql',
+    sysconfDir: path.join(home, 'no-sysconf'),
+  };
 }

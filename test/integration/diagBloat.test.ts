@@ -15,19 +15,21 @@ forEachServer('diag bloat estimates', (srv, major) => {
     admin = await freshDatabase(srv(), 'diag_bloat');
     await admin.query('CREATE EXTENSION pgstattuple');
     await admin.query('CREATE TABLE churn (id int PRIMARY KEY, payload text, n int) WITH (autovacuum_enabled = off)');
-    await admin.query("INSERT INTO churn SELECT g, repeat(md5(g::text), 2), 0 FROM generate_series(1, 60000) g");
+    await admin.query('INSERT INTO churn SELECT g, repeat(md5(g::text), 2), 0 FROM generate_series(1, 60000) g');
     await admin.query('UPDATE churn SET n = n + 1');
     await admin.query('UPDATE churn SET n = n + 1');
     await admin.query('DELETE FROM churn WHERE id % 3 = 0');
     await admin.query('CREATE TABLE tidy (id int PRIMARY KEY, payload text)');
-    await admin.query("INSERT INTO tidy SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 60000) g");
+    await admin.query('INSERT INTO tidy SELECT g, repeat(md5(g::text), 2) FROM generate_series(1, 60000) g');
     // The backend's table counters reach shared stats lazily (up to a second later); flush them now, or the
     // 60,000 inserts could land after ANALYZE and read as "changed since the last analyze". 15+ can force
     // it; before 15 the stats collector gets them within half a second of the session going idle: wait.
     if (major >= 15) await admin.query('SELECT pg_stat_force_next_flush()');
     else {
       for (let i = 0; i < 100; i++) {
-        const seen = await admin.query<{ n: string }>("SELECT coalesce(sum(n_tup_ins), 0) AS n FROM pg_stat_user_tables WHERE relname IN ('churn', 'tidy')");
+        const seen = await admin.query<{ n: string }>(
+          "SELECT coalesce(sum(n_tup_ins), 0) AS n FROM pg_stat_user_tables WHERE relname IN ('churn', 'tidy')",
+        );
         if (Number(seen.rows[0].n) >= 120_000) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -53,11 +55,17 @@ forEachServer('diag bloat estimates', (srv, major) => {
     const rows = await estimateBloat(session, 20);
     assert.equal(rows[0].name, 'churn', JSON.stringify(rows.slice(0, 3)));
     assert.equal(rows[0].kind, 'table');
-    assert.ok(rows.every((r, i) => i === 0 || rows[i - 1].wastedBytes >= r.wastedBytes), 'ordered by wasted bytes');
+    assert.ok(
+      rows.every((r, i) => i === 0 || rows[i - 1].wastedBytes >= r.wastedBytes),
+      'ordered by wasted bytes',
+    );
     const exact = await measureBloat(session, rows[0].oid, 'table', { exact: true });
     assert.equal(exact.method, 'pgstattuple');
     assert.ok(exact.bloatPct > 50, `real churn: ${exact.bloatPct}%`);
-    assert.ok(Math.abs(rows[0].bloatPct - exact.bloatPct) <= 15, `estimate ${rows[0].bloatPct}% vs pgstattuple ${exact.bloatPct}%`);
+    assert.ok(
+      Math.abs(rows[0].bloatPct - exact.bloatPct) <= 15,
+      `estimate ${rows[0].bloatPct}% vs pgstattuple ${exact.bloatPct}%`,
+    );
     const tidy = rows.find((r) => r.name === 'tidy');
     assert.ok(tidy && tidy.bloatPct < 10, `freshly loaded table: ${tidy?.bloatPct}%`);
     const approx = await measureBloat(session, rows[0].oid, 'table');
@@ -76,7 +84,10 @@ forEachServer('diag bloat estimates', (srv, major) => {
     const exact = await measureBloat(session, pkey.oid, 'index', { fillfactor: pkey.fillfactor });
     assert.equal(exact.method, 'pgstatindex');
     assert.ok(exact.bloatPct > 30, `pgstatindex sees the half-empty leaves: ${exact.bloatPct}%`);
-    assert.ok(Math.abs(pkey.bloatPct - exact.bloatPct) <= 20, `index estimate ${pkey.bloatPct}% vs pgstatindex ${exact.bloatPct}%`);
+    assert.ok(
+      Math.abs(pkey.bloatPct - exact.bloatPct) <= 20,
+      `index estimate ${pkey.bloatPct}% vs pgstatindex ${exact.bloatPct}%`,
+    );
     assert.ok(exact.details.avg_leaf_density > 0);
   });
 

@@ -29,20 +29,30 @@ forEachServer('diag command line (pgops stats|slots|bloat|waits)', (srv) => {
     } finally {
       await admin.end();
     }
-    const rows = await json(['stats', '--conn', conn(), '--order', 'calls', '--limit', '5', '--json']) as Array<Record<string, unknown>>;
+    const rows = (await json(['stats', '--conn', conn(), '--order', 'calls', '--limit', '5', '--json'])) as Array<
+      Record<string, unknown>
+    >;
     assert.ok(rows.length > 0 && rows.length <= 5);
     for (const k of ['queryid', 'query', 'calls', 'totalMs', 'meanMs', 'rows']) assert.ok(k in rows[0], k);
     const calls = rows.map((r) => r.calls as number);
-    assert.deepEqual(calls, [...calls].sort((a, b) => b - a));
-    const byTotal = await json(['stats', '--conn', conn(), '--order', 'total', '--limit', '50', '--json']) as Array<Record<string, number>>;
-    assert.deepEqual(byTotal.map((r) => r.totalMs), byTotal.map((r) => r.totalMs).sort((a, b) => b - a));
+    assert.deepEqual(
+      calls,
+      [...calls].sort((a, b) => b - a),
+    );
+    const byTotal = (await json(['stats', '--conn', conn(), '--order', 'total', '--limit', '50', '--json'])) as Array<
+      Record<string, number>
+    >;
+    assert.deepEqual(
+      byTotal.map((r) => r.totalMs),
+      byTotal.map((r) => r.totalMs).sort((a, b) => b - a),
+    );
   });
 
   it('slots --json: slotName, slotType, active, walStatus, retainedBytes', async () => {
     const admin = await srv().admin();
     await admin.query("SELECT pg_create_physical_replication_slot('diag_cli_slot', true)");
     try {
-      const rows = await json(['slots', '--conn', conn(), '--json']) as Array<Record<string, unknown>>;
+      const rows = (await json(['slots', '--conn', conn(), '--json'])) as Array<Record<string, unknown>>;
       const slot = rows.find((r) => r.slotName === 'diag_cli_slot');
       assert.ok(slot);
       assert.equal(slot.slotType, 'physical');
@@ -62,24 +72,36 @@ forEachServer('diag command line (pgops stats|slots|bloat|waits)', (srv) => {
     await admin.query('ANALYZE diag_cli_t');
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = await json(['bloat', '--conn', conn(), '--limit', '10', '--json']) as Array<Record<string, unknown>>;
+      rows = (await json(['bloat', '--conn', conn(), '--limit', '10', '--json'])) as Array<Record<string, unknown>>;
     } finally {
       await admin.query('DROP TABLE diag_cli_t');
       await admin.end();
     }
-    assert.ok(rows.some((r) => r.name === 'diag_cli_t' && r.kind === 'table') && rows.some((r) => r.name === 'diag_cli_i' && r.kind === 'index'));
+    assert.ok(
+      rows.some((r) => r.name === 'diag_cli_t' && r.kind === 'table') &&
+        rows.some((r) => r.name === 'diag_cli_i' && r.kind === 'index'),
+    );
     for (const k of ['schema', 'name', 'kind', 'sizeBytes', 'wastedBytes', 'bloatPct']) assert.ok(k in rows[0], k);
     assert.ok(rows.every((r) => r.kind === 'table' || r.kind === 'index'));
     const wasted = rows.map((r) => r.wastedBytes as number);
-    assert.deepEqual(wasted, [...wasted].sort((a, b) => b - a));
+    assert.deepEqual(
+      wasted,
+      [...wasted].sort((a, b) => b - a),
+    );
   });
 
   it('waits --json: counts per wait_event_type / wait_event', async () => {
     const sleeper = await startSleeper(srv());
     try {
-      const out = await json(['waits', '--conn', conn(), '--seconds', '1', '--hz', '5', '--json']) as { samples: number; counts: Array<{ waitEventType: string; waitEvent: string; count: number }> };
+      const out = (await json(['waits', '--conn', conn(), '--seconds', '1', '--hz', '5', '--json'])) as {
+        samples: number;
+        counts: Array<{ waitEventType: string; waitEvent: string; count: number }>;
+      };
       assert.ok(out.samples >= 2 && out.samples <= 6, `2 to 6 samples in 1 s at 5 Hz: ${out.samples}`);
-      assert.ok(out.counts.some((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep' && c.count === out.samples), JSON.stringify(out));
+      assert.ok(
+        out.counts.some((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep' && c.count === out.samples),
+        JSON.stringify(out),
+      );
     } finally {
       await sleeper.cancel();
     }

@@ -22,7 +22,9 @@ forEachServer('diag pg_stat_statements health on a small dedicated server', (srv
     const admin = await server.admin();
     try {
       // 150 distinct statements (target lists of 1…150 columns) into a table of 100 entries
-      await admin.query("DO $$ BEGIN FOR i IN 1..150 LOOP EXECUTE 'SELECT ' || array_to_string(array_fill(1, ARRAY[i]), ','); END LOOP; END $$");
+      await admin.query(
+        "DO $$ BEGIN FOR i IN 1..150 LOOP EXECUTE 'SELECT ' || array_to_string(array_fill(1, ARRAY[i]), ','); END LOOP; END $$",
+      );
     } finally {
       await admin.end();
     }
@@ -36,7 +38,10 @@ forEachServer('diag pg_stat_statements health on a small dedicated server', (srv
       } else {
         // 1.8 has no pg_stat_statements_info: pgops says it cannot count evictions
         assert.equal(dealloc, undefined);
-        assert.match(notes.find((n) => n.code === 'pgss-dealloc-unknown')?.message ?? '', /pg_stat_statements 1\.8 has no pg_stat_statements_info/);
+        assert.match(
+          notes.find((n) => n.code === 'pgss-dealloc-unknown')?.message ?? '',
+          /pg_stat_statements 1\.8 has no pg_stat_statements_info/,
+        );
       }
       assert.ok(notes.some((n) => n.code === 'pgss-near-max' && /LWLock/.test(n.hint ?? '')));
     } finally {
@@ -45,7 +50,11 @@ forEachServer('diag pg_stat_statements health on a small dedicated server', (srv
   });
 
   it('says when the extension exists but the library is not preloaded, with the exact fix', async () => {
-    writeSettings(server.layout, { ...testServerSettings, 'pg_stat_statements.max': '100', shared_preload_libraries: '' });
+    writeSettings(server.layout, {
+      ...testServerSettings,
+      'pg_stat_statements.max': '100',
+      shared_preload_libraries: '',
+    });
     await server.restart();
     const c = await openSession(server.target());
     try {

@@ -39,11 +39,12 @@ forEachServer('diag permissions of monitoring roles', (srv, major) => {
     await monitor?.end();
     await admin.query("SELECT pg_drop_replication_slot('diag_perm_slot')").catch(() => undefined);
     await admin.query('DROP TABLE IF EXISTS diag_perm_t');
-    for (const role of ['diag_plain', 'diag_monitor']) await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    for (const role of ['diag_plain', 'diag_monitor'])
+      await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
     await admin.end();
   });
 
-  it('without pg_monitor: other roles\' statements are hidden and the health note says what to grant', async () => {
+  it("without pg_monitor: other roles' statements are hidden and the health note says what to grant", async () => {
     const source = await requireStatements(plain);
     const top = await topStatements(plain, source, { limit: 500 });
     assert.ok(top.length > 0);
@@ -62,11 +63,15 @@ forEachServer('diag permissions of monitoring roles', (srv, major) => {
     assert.ok(!notes.some((n) => n.code === 'pgss-privileges'));
   });
 
-  it('wait sampling sees other roles\' backends only with pg_monitor', async () => {
+  it("wait sampling sees other roles' backends only with pg_monitor", async () => {
     const sleeper = await startSleeper(srv());
     try {
-      const [seenByPlain, seenByMonitor] = await Promise.all([sampleWaits(plain, 1, { hz: 4 }), sampleWaits(monitor, 1, { hz: 4 })]);
-      const sleeps = (s: typeof seenByPlain) => s.counts.find((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep')?.count ?? 0;
+      const [seenByPlain, seenByMonitor] = await Promise.all([
+        sampleWaits(plain, 1, { hz: 4 }),
+        sampleWaits(monitor, 1, { hz: 4 }),
+      ]);
+      const sleeps = (s: typeof seenByPlain) =>
+        s.counts.find((c) => c.waitEventType === 'Timeout' && c.waitEvent === 'PgSleep')?.count ?? 0;
       assert.equal(sleeps(seenByPlain), 0);
       assert.ok(seenByMonitor.samples >= 2, `samples: ${seenByMonitor.samples}`);
       assert.equal(sleeps(seenByMonitor), seenByMonitor.samples, 'pg_monitor sees the sleeper in every sample');
@@ -81,7 +86,10 @@ forEachServer('diag permissions of monitoring roles', (srv, major) => {
     assert.equal(p.readAllStats, false);
     assert.equal(m.readAllStats, true);
     assert.ok(p.slots.some((s) => s.slotName === 'diag_perm_slot'));
-    await assert.rejects(dropSlot(monitor, 'diag_perm_slot'), (e: Error & { code?: string; hint?: string }) => e.code === 'diag-permission' && /REPLICATION/.test(e.hint ?? ''));
+    await assert.rejects(
+      dropSlot(monitor, 'diag_perm_slot'),
+      (e: Error & { code?: string; hint?: string }) => e.code === 'diag-permission' && /REPLICATION/.test(e.hint ?? ''),
+    );
   });
 
   it('bloat: estimates need readable statistics, exact measurement needs pg_stat_scan_tables', async () => {
@@ -89,8 +97,16 @@ forEachServer('diag permissions of monitoring roles', (srv, major) => {
     const m = (await estimateBloat(monitor, 200)).find((r) => r.name === 'diag_perm_t');
     assert.ok(p && m);
     assert.match(p.unreliable ?? '', /statistics missing/);
-    assert.match(m.unreliable ?? '', /statistics missing/, 'pg_monitor does not read table statistics either (pg_stats follows SELECT privilege)');
-    await assert.rejects(measureBloat(plain, p.oid, 'table'), (e: Error & { code?: string; hint?: string }) => e.code === 'diag-permission' && /pg_stat_scan_tables/.test(e.hint ?? ''));
+    assert.match(
+      m.unreliable ?? '',
+      /statistics missing/,
+      'pg_monitor does not read table statistics either (pg_stats follows SELECT privilege)',
+    );
+    await assert.rejects(
+      measureBloat(plain, p.oid, 'table'),
+      (e: Error & { code?: string; hint?: string }) =>
+        e.code === 'diag-permission' && /pg_stat_scan_tables/.test(e.hint ?? ''),
+    );
     const exact = await measureBloat(monitor, m.oid, 'table');
     assert.ok(exact.sizeBytes > 0);
   });

@@ -45,7 +45,9 @@ forEachServer('diag pgoutput type, message and origin messages', (srv, major) =>
 
   after(async () => {
     await session?.end();
-    await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'kinds\\_%'").catch(() => undefined);
+    await admin
+      .query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'kinds\\_%'")
+      .catch(() => undefined);
     await admin.query("SELECT pg_replication_origin_drop('pgops_origin')").catch(() => undefined);
     await admin?.end();
   });
@@ -56,7 +58,8 @@ forEachServer('diag pgoutput type, message and origin messages', (srv, major) =>
     assert.ok(type, r.rows.map((x) => x.kind).join());
     assert.match(type.text, /^type public\.mood \(oid \d+\)$/);
     const td = await peekSlot(session, 'kinds_td', 1000);
-    const inserts = (rows: { kind: string; text: string }[]) => rows.filter((x) => x.kind === 'insert').map((x) => x.text);
+    const inserts = (rows: { kind: string; text: string }[]) =>
+      rows.filter((x) => x.kind === 'insert').map((x) => x.text);
     assert.deepEqual(inserts(r.rows), inserts(td.rows));
     // the session pins search_path to pg_catalog, so the type is named with its schema (as test_decoding does in it)
     assert.deepEqual(inserts(r.rows), [
@@ -68,16 +71,25 @@ forEachServer('diag pgoutput type, message and origin messages', (srv, major) =>
 
   it('decodes logical messages, transactional and not, when asked to (messages = on; 14+)', async () => {
     if (major < 14) {
-      await assert.rejects(peekSlot(session, 'kinds_po', 1000, { publications: ['kinds_pub'], messages: true }), (err: PgOpsError) =>
-        err.code === 'pgoutput-option-version' && err.message.endsWith('pgoutput of PostgreSQL 13 has no messages, added in 14'));
+      await assert.rejects(
+        peekSlot(session, 'kinds_po', 1000, { publications: ['kinds_pub'], messages: true }),
+        (err: PgOpsError) =>
+          err.code === 'pgoutput-option-version' &&
+          err.message.endsWith('pgoutput of PostgreSQL 13 has no messages, added in 14'),
+      );
       return;
     }
     const without = await peekSlot(session, 'kinds_po', 1000, { publications: ['kinds_pub'] });
     assert.ok(!without.rows.some((x) => x.kind === 'message'), 'pgoutput sends messages only with messages = on');
-    const r = await peekSlot(session, 'kinds_po', 1000, { publications: ['kinds_pub'], protoVersion: 1, messages: true });
+    const r = await peekSlot(session, 'kinds_po', 1000, {
+      publications: ['kinds_pub'],
+      protoVersion: 1,
+      messages: true,
+    });
     assert.equal(r.options.messages, 'on');
     const td = await peekSlot(session, 'kinds_td', 1000);
-    const messages = (rows: { kind: string; text: string }[]) => rows.filter((x) => x.kind === 'message').map((x) => x.text);
+    const messages = (rows: { kind: string; text: string }[]) =>
+      rows.filter((x) => x.kind === 'message').map((x) => x.text);
     assert.deepEqual(messages(r.rows), [
       'message: transactional: 0 prefix: pgops, sz: 23 content:outside any transaction',
       'message: transactional: 1 prefix: pgops, sz: 6 content:inside',
@@ -85,13 +97,21 @@ forEachServer('diag pgoutput type, message and origin messages', (srv, major) =>
     assert.deepEqual(messages(r.rows), messages(td.rows));
   });
 
-  it('sends an Origin message with the origin\'s name and LSN for a transaction applied under it', async () => {
+  it("sends an Origin message with the origin's name and LSN for a transaction applied under it", async () => {
     const r = await peekSlot(session, 'kinds_po', 1000, { publications: ['kinds_pub'] });
     const origins = r.rows.filter((x) => x.kind === 'origin');
-    assert.deepEqual(origins.map((x) => x.text), ['origin pgops_origin at 0/ABCDEF']);
+    assert.deepEqual(
+      origins.map((x) => x.text),
+      ['origin pgops_origin at 0/ABCDEF'],
+    );
     // it belongs to the transaction of row 3, right after its BEGIN
     const at = r.rows.indexOf(origins[0]);
     assert.equal(r.rows[at - 1].kind, 'begin');
-    assert.ok(r.rows.slice(at).find((x) => x.kind === 'insert')?.text.includes('id[integer]:3'));
+    assert.ok(
+      r.rows
+        .slice(at)
+        .find((x) => x.kind === 'insert')
+        ?.text.includes('id[integer]:3'),
+    );
   });
 });

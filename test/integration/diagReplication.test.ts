@@ -56,8 +56,14 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     await session?.end();
     // slots left behind would hold WAL for the rest of the run; the terminated walsender may need a moment to let go
     for (let i = 0; i < 20; i++) {
-      const left = await admin.query("SELECT pg_drop_replication_slot(slot_name), active FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%' AND NOT active").catch(() => undefined);
-      const remaining = (await admin.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'")).rows[0].n;
+      const left = await admin
+        .query(
+          "SELECT pg_drop_replication_slot(slot_name), active FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%' AND NOT active",
+        )
+        .catch(() => undefined);
+      const remaining = (
+        await admin.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'")
+      ).rows[0].n;
       if (left && remaining === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -70,20 +76,30 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     const expected = withChanges(td.rows.map((r) => r.text));
     const decoded = withChanges(po.rows.filter((r) => r.kind !== 'relation' && r.kind !== 'type').map((r) => r.text));
     assert.ok(expected.length >= 12, expected.join('\n'));
-    assert.ok(expected.some((l) => /UPDATE: old-key: id\[integer\]:3 new-tuple: id\[integer\]:30/.test(l)), expected.join('\n'));
-    assert.ok(expected.some((l) => /table public\."T two": TRUNCATE: \(no-flags\)/.test(l)), expected.join('\n'));
+    assert.ok(
+      expected.some((l) => /UPDATE: old-key: id\[integer\]:3 new-tuple: id\[integer\]:30/.test(l)),
+      expected.join('\n'),
+    );
+    assert.ok(
+      expected.some((l) => /table public\."T two": TRUNCATE: \(no-flags\)/.test(l)),
+      expected.join('\n'),
+    );
     assert.deepEqual(decoded, expected);
     assert.ok(po.rows.some((r) => r.kind === 'relation' && r.relation === 'public.T two'));
     assert.equal(po.options.proto_version, '1');
   });
 
-  it('lists the publications, and decodes only the chosen one\'s tables', async () => {
+  it("lists the publications, and decodes only the chosen one's tables", async () => {
     assert.deepEqual(await listPublications(session), [
-      { name: 'diag_pub', allTables: false, tables: 2 }, { name: 'diag_pub_two', allTables: false, tables: 1 },
+      { name: 'diag_pub', allTables: false, tables: 2 },
+      { name: 'diag_pub_two', allTables: false, tables: 1 },
     ]);
     const two = await peekSlot(session, 'diag_po', 1000, { publications: ['diag_pub_two'] });
     assert.deepEqual([...new Set(two.rows.filter((r) => r.relation).map((r) => r.relation))], ['public.T two']);
-    assert.ok(two.rows.some((r) => r.kind === 'insert') && two.rows.some((r) => r.kind === 'truncate'), two.rows.map((r) => r.text).join('\n'));
+    assert.ok(
+      two.rows.some((r) => r.kind === 'insert') && two.rows.some((r) => r.kind === 'truncate'),
+      two.rows.map((r) => r.text).join('\n'),
+    );
     assert.equal(two.options.publication_names, '"diag_pub_two"');
     assert.deepEqual(two.warnings, []);
   });
@@ -93,15 +109,25 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     try {
       const peek = peekSlot(session, 'diag_po', 1000, { publications: ['diag_pub_late'] });
       if (major < 18) {
-        await assert.rejects(peek, (err: PgOpsError) =>
-          err.code === 'pgoutput-publication-later' && err.message === 'Peeking replication slot "diag_po": publication "diag_pub_late" does not exist'
-          && /created after the pending changes/.test(err.hint ?? ''));
+        await assert.rejects(
+          peek,
+          (err: PgOpsError) =>
+            err.code === 'pgoutput-publication-later' &&
+            err.message === 'Peeking replication slot "diag_po": publication "diag_pub_late" does not exist' &&
+            /created after the pending changes/.test(err.hint ?? ''),
+        );
       } else {
         // PostgreSQL 18 skips the publication with a WARNING and decodes nothing for it
         const r = await peek;
-        assert.deepEqual(r.rows.filter((x) => x.relation), []);
+        assert.deepEqual(
+          r.rows.filter((x) => x.relation),
+          [],
+        );
         assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
-        assert.match(r.warnings[0], /skipped loading publication.*diag_pub_late.*did not exist yet, so changes it would publish are not shown\.$/);
+        assert.match(
+          r.warnings[0],
+          /skipped loading publication.*diag_pub_late.*did not exist yet, so changes it would publish are not shown\.$/,
+        );
       }
     } finally {
       await admin.query('DROP PUBLICATION diag_pub_late');
@@ -125,39 +151,68 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     assert.equal(po.slotType, 'logical');
     assert.equal(po.plugin, 'pgoutput');
     assert.ok((phys.retainedBytes ?? 0) > 0, 'an immediately reserved physical slot retains WAL');
-    assert.ok((po.retainedBytes ?? 0) > 0 && (po.unconfirmedBytes ?? 0) > 0, 'pending changes are retained and unconfirmed');
+    assert.ok(
+      (po.retainedBytes ?? 0) > 0 && (po.unconfirmedBytes ?? 0) > 0,
+      'pending changes are retained and unconfirmed',
+    );
     assert.equal(po.walStatus, 'reserved');
     assert.equal(po.twoPhase, major >= 14 ? false : undefined, 'two_phase exists on 14+');
     assert.equal('conflicting' in po, major >= 16);
     assert.equal('inactiveSince' in po, major >= 17);
     if (major >= 17) assert.ok(po.inactiveSince, 'an unused slot has inactive_since');
-    assert.deepEqual(slotWarnings(po, 1).map((w) => w.level), ['warning'], 'inactive slot over the threshold is flagged');
+    assert.deepEqual(
+      slotWarnings(po, 1).map((w) => w.level),
+      ['warning'],
+      'inactive slot over the threshold is flagged',
+    );
     assert.deepEqual(slotWarnings(po, 1024 ** 3), []);
-    assert.deepEqual(slotWarnings({ ...po, walStatus: 'lost', active: true }, 1).map((w) => w.level), ['error']);
+    assert.deepEqual(
+      slotWarnings({ ...po, walStatus: 'lost', active: true }, 1).map((w) => w.level),
+      ['error'],
+    );
   });
 
   it('refuses to drop an active slot, names its consumer, and drops an inactive one', async () => {
-    walsender = new Client({ host: srv().host, port: srv().port, user: srv().user, password: srv().password, database: 'diag_repl', replication: 'database', application_name: 'diag-consumer' } as ConstructorParameters<typeof Client>[0]);
+    walsender = new Client({
+      host: srv().host,
+      port: srv().port,
+      user: srv().user,
+      password: srv().password,
+      database: 'diag_repl',
+      replication: 'database',
+      application_name: 'diag-consumer',
+    } as ConstructorParameters<typeof Client>[0]);
     walsender.on('error', () => undefined);
     await walsender.connect();
-    walsender.query("START_REPLICATION SLOT diag_active LOGICAL 0/0 (\"include-xids\" '0')").catch(() => undefined);
+    walsender.query('START_REPLICATION SLOT diag_active LOGICAL 0/0 ("include-xids" \'0\')').catch(() => undefined);
     let active = false;
     for (let i = 0; i < 50 && !active; i++) {
-      active = (await admin.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'")).rows[0].active;
+      active = (await admin.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'")).rows[0]
+        .active;
       if (!active) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(active, 'the walsender made the slot active');
-    await assert.rejects(dropSlot(session, 'diag_active'), (e: Error & { code?: string; hint?: string }) =>
-      e.code === 'slot-active' && /is active \(used by PID \d+\)/.test(e.message) && /pg_terminate_backend/.test(e.hint ?? ''));
+    await assert.rejects(
+      dropSlot(session, 'diag_active'),
+      (e: Error & { code?: string; hint?: string }) =>
+        e.code === 'slot-active' &&
+        /is active \(used by PID \d+\)/.test(e.message) &&
+        /pg_terminate_backend/.test(e.hint ?? ''),
+    );
     const o = await replicationOverview(session, major * 10000);
-    assert.ok(o.standbys.some((s) => s.applicationName === 'diag-consumer' && s.state !== null), 'the walsender is listed in pg_stat_replication');
+    assert.ok(
+      o.standbys.some((s) => s.applicationName === 'diag-consumer' && s.state !== null),
+      'the walsender is listed in pg_stat_replication',
+    );
     assert.ok(o.slots.find((s) => s.slotName === 'diag_active')?.active);
 
     await dropSlot(session, 'diag_phys');
     const after = await replicationOverview(session, major * 10000);
     assert.ok(!after.slots.some((s) => s.slotName === 'diag_phys'));
     await assert.rejects(dropSlot(session, 'diag_phys'), /does not exist/);
-    await admin.query("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'diag_active'");
+    await admin.query(
+      "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'diag_active'",
+    );
     walsender.end().catch(() => undefined);
     walsender = undefined;
   });

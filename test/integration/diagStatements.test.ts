@@ -4,7 +4,14 @@ import { openSession } from '../../src/core/conn/session';
 import { StatementHistory, takeStatementSnapshot, topStatementDeltas } from '../../src/core/diag/statementDeltas';
 import { statementHealth } from '../../src/core/diag/statementHealth';
 import { loadQueryStats } from '../../src/core/diag/queryStatsLoad';
-import { canResetStatements, explainGenericPlan, probeStatements, requireStatements, resetStatements, topStatements } from '../../src/core/diag/statements';
+import {
+  canResetStatements,
+  explainGenericPlan,
+  probeStatements,
+  requireStatements,
+  resetStatements,
+  topStatements,
+} from '../../src/core/diag/statements';
 import { forEachServer } from '../support/servers';
 import { freshDatabase, pgbench } from './diagSupport';
 
@@ -34,19 +41,26 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     // the newest extension version each server ships, which CREATE EXTENSION installs
     const shipped: Record<number, string> = { 13: '1.8', 14: '1.9', 15: '1.10', 16: '1.10', 17: '1.11', 18: '1.12' };
     assert.equal(p.source.extVersion, shipped[major]);
-    assert.equal(counters.includes('jitFunctions') && counters.includes('tempBlkReadMs'), major >= 15, '1.10+: JIT and temp I/O time');
+    assert.equal(
+      counters.includes('jitFunctions') && counters.includes('tempBlkReadMs'),
+      major >= 15,
+      '1.10+: JIT and temp I/O time',
+    );
     assert.equal(counters.includes('walBuffersFull'), major >= 18);
     assert.equal(p.source.columns.statsSince, major >= 17);
     assert.equal(p.source.columns.toplevel, major >= 14);
   });
 
-  it('ranks the heaviest statement first by total time, and pgbench\'s SELECT first by calls', async () => {
+  it("ranks the heaviest statement first by total time, and pgbench's SELECT first by calls", async () => {
     const source = await requireStatements(session);
     const byTotal = await topStatements(session, source, { order: 'total', limit: 5 });
     assert.match(byTotal[0].query ?? '', /heavy_marker/);
     assert.equal(byTotal[0].calls, 3);
     assert.ok(byTotal[0].sharePct > 20 && byTotal[0].sharePct <= 100);
-    assert.ok(byTotal.every((s, i) => i === 0 || byTotal[i - 1].totalMs >= s.totalMs), 'ordered by total time on the server');
+    assert.ok(
+      byTotal.every((s, i) => i === 0 || byTotal[i - 1].totalMs >= s.totalMs),
+      'ordered by total time on the server',
+    );
     const byCalls = await topStatements(session, source, { order: 'calls', limit: 3 });
     assert.match(byCalls[0].query ?? '', /SELECT abalance FROM pgbench_accounts WHERE aid = \$1/);
     assert.ok(byCalls[0].calls > 100);
@@ -64,7 +78,10 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     const burst = delta?.entries.find((e) => /burst_marker/.test(e.query ?? ''));
     assert.ok(burst, `burst in the delta: ${JSON.stringify(delta?.entries.map((e) => [e.query, e.calls]))}`);
     assert.equal(burst.calls, 40);
-    assert.ok(!delta?.entries.some((e) => /heavy_marker/.test(e.query ?? '')), 'statements idle in the interval are not in the delta');
+    assert.ok(
+      !delta?.entries.some((e) => /heavy_marker/.test(e.query ?? '')),
+      'statements idle in the interval are not in the delta',
+    );
 
     await resetStatements(session, source);
     for (let i = 0; i < 7; i++) await load.query('SELECT $1::int AS burst_marker', [i]);
@@ -113,7 +130,11 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     const db = await freshDatabase(srv(), 'diag_pgss_versions');
     try {
       await db.query("CREATE EXTENSION pg_stat_statements VERSION '1.8'");
-      const versions = (await db.query<{ version: string }>("SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]")).rows.map((r) => r.version);
+      const versions = (
+        await db.query<{ version: string }>(
+          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]",
+        )
+      ).rows.map((r) => r.version);
       // 1.8 on 13, up to 1.12 on 18
       assert.equal(versions.length, { 13: 1, 14: 2, 15: 3, 16: 3, 17: 4, 18: 5 }[major], versions.join());
       const c = await openSession(srv().target({ database: 'diag_pgss_versions' }));
@@ -156,9 +177,14 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
     assert.ok(cumulative.notes.length > 0);
     const first = await loadQueryStats(session, { mode: 'delta', order: 'calls', limit: 5, history });
     assert.equal(first.interval, undefined);
-    for (let i = 0; i < 12; i++) await load.query('SELECT count(*) AS view_marker FROM pg_class WHERE relpages > $1', [i]);
+    for (let i = 0; i < 12; i++)
+      await load.query('SELECT count(*) AS view_marker FROM pg_class WHERE relpages > $1', [i]);
     const second = await loadQueryStats(session, { mode: 'delta', order: 'calls', limit: 5, history });
     assert.ok(second.interval && second.interval.to >= second.interval.from);
-    assert.equal(second.statements.find((e) => /view_marker/.test(e.query ?? ''))?.calls, 12, JSON.stringify(second.statements.map((e) => [e.query?.slice(0, 40), e.calls])));
+    assert.equal(
+      second.statements.find((e) => /view_marker/.test(e.query ?? ''))?.calls,
+      12,
+      JSON.stringify(second.statements.map((e) => [e.query?.slice(0, 40), e.calls])),
+    );
   });
 });

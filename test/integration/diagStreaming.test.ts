@@ -29,8 +29,16 @@ forEachServer('diag pgoutput streaming (protocol 2)', (srv, major) => {
 
   if (major < 14) {
     it('refuses protocol 2 before asking the server: pgoutput streams from 14 on', async () => {
-      await assert.rejects(peekSlot(session, 'diag_stream_slot', 100, { protoVersion: 2, streaming: 'on', publications: ['diag_stream_pub'] }), (err: PgOpsError) =>
-        err.code === 'pgoutput-option-version' && err.message.endsWith(`pgoutput of PostgreSQL ${major} has no streaming (protocol 2), added in 14`));
+      await assert.rejects(
+        peekSlot(session, 'diag_stream_slot', 100, {
+          protoVersion: 2,
+          streaming: 'on',
+          publications: ['diag_stream_pub'],
+        }),
+        (err: PgOpsError) =>
+          err.code === 'pgoutput-option-version' &&
+          err.message.endsWith(`pgoutput of PostgreSQL ${major} has no streaming (protocol 2), added in 14`),
+      );
     });
     return;
   }
@@ -40,13 +48,20 @@ forEachServer('diag pgoutput streaming (protocol 2)', (srv, major) => {
     await session.query("SET logical_decoding_work_mem = '64kB'");
     const plain = await peekSlot(session, 'diag_stream_slot', 100000, { publications: ['diag_stream_pub'] });
     assert.ok(!plain.rows.some((x) => x.kind.startsWith('stream')), 'protocol 1 never streams');
-    const r = await peekSlot(session, 'diag_stream_slot', 100000, { protoVersion: 2, streaming: 'on', publications: ['diag_stream_pub'] });
+    const r = await peekSlot(session, 'diag_stream_slot', 100000, {
+      protoVersion: 2,
+      streaming: 'on',
+      publications: ['diag_stream_pub'],
+    });
     const kinds = r.rows.map((x) => x.kind);
     assert.ok(kinds.includes('stream-start') && kinds.includes('stream-stop'), [...new Set(kinds)].join());
     assert.equal(kinds.filter((k) => k === 'stream-commit').length, 1);
     assert.equal(kinds.filter((k) => k === 'insert').length, 3000);
     const inserts = r.rows.filter((x) => x.kind === 'insert');
-    assert.ok(inserts.every((x) => /^table public\.big: INSERT: id\[integer\]:\d+ pad\[text\]:'x+'$/.test(x.text)), inserts[0]?.text);
+    assert.ok(
+      inserts.every((x) => /^table public\.big: INSERT: id\[integer\]:\d+ pad\[text\]:'x+'$/.test(x.text)),
+      inserts[0]?.text,
+    );
     assert.equal(r.options.streaming, 'on');
     assert.equal(r.options.proto_version, '2');
   });
@@ -69,11 +84,20 @@ forEachServer('diag pgoutput streaming (protocol 2)', (srv, major) => {
       await admin.query('INSERT INTO big_abort VALUES (0, NULL)');
 
       await session.query("SET logical_decoding_work_mem = '64kB'");
-      const r = await peekSlot(session, 'diag_abort_slot', 100000, { protoVersion: 2, streaming: 'on', publications: ['diag_abort_pub'] });
+      const r = await peekSlot(session, 'diag_abort_slot', 100000, {
+        protoVersion: 2,
+        streaming: 'on',
+        publications: ['diag_abort_pub'],
+      });
       const aborts = r.rows.filter((x) => x.kind === 'stream-abort');
       const texts = aborts.map((x) => x.text);
-      const pairs = texts.map((t) => /^stream abort xid (\d+) subxact (\d+)$/.exec(t)).map((m) => (m ? [Number(m[1]), Number(m[2])] : []));
-      assert.ok(pairs[0] && pairs[0][0] !== pairs[0][1], `the savepoint's abort names a subtransaction of the transaction: ${texts.join('\n')}`);
+      const pairs = texts
+        .map((t) => /^stream abort xid (\d+) subxact (\d+)$/.exec(t))
+        .map((m) => (m ? [Number(m[1]), Number(m[2])] : []));
+      assert.ok(
+        pairs[0] && pairs[0][0] !== pairs[0][1],
+        `the savepoint's abort names a subtransaction of the transaction: ${texts.join('\n')}`,
+      );
       const rolledBack = r.rows.filter((x) => x.kind === 'insert' && /id\[integer\]:1\d{4} /.test(x.text)).length;
       if (major < 18) {
         // the rolled-back transaction was streamed block by block, then aborted as a whole: its abort names itself

@@ -17,9 +17,14 @@ const run = promisify(execFile);
 /** Runs the real pgbench (argument array, no shell) against `database` on the server, over TCP with SCRAM. */
 export async function pgbench(srv: TestServer, database: string, args: string[]): Promise<string> {
   const bin = findPgbench().path;
-  const { stdout, stderr } = await run(bin, ['-h', srv.host, '-p', String(srv.port), '-U', srv.user, ...args, database], {
-    env: { ...process.env, PGPASSWORD: srv.password, PGAPPNAME: 'pgops diag test load' }, timeout: 120_000,
-  });
+  const { stdout, stderr } = await run(
+    bin,
+    ['-h', srv.host, '-p', String(srv.port), '-U', srv.user, ...args, database],
+    {
+      env: { ...process.env, PGPASSWORD: srv.password, PGAPPNAME: 'pgops diag test load' },
+      timeout: 120_000,
+    },
+  );
   return `${stdout}\n${stderr}`;
 }
 
@@ -62,26 +67,42 @@ export interface Standby {
  */
 export async function startStandby(primary: TestServer, slotName: string): Promise<Standby> {
   const root = tempDir('standby');
-  const layout: PgServerLayout = { ...primary.layout, dataDir: path.join(root, 'data'), socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'), port: await freePort() };
+  const layout: PgServerLayout = {
+    ...primary.layout,
+    dataDir: path.join(root, 'data'),
+    socketDir: path.join(root, 'sock'),
+    logFile: path.join(root, 'server.log'),
+    port: await freePort(),
+  };
   fs.mkdirSync(layout.socketDir);
   const admin = await primary.admin();
   try {
     await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName]);
     const major = primary.major;
     // renamed in 15 from pg_start_backup / pg_stop_backup (whose non-exclusive form takes exclusive = false)
-    await admin.query(major >= 15 ? "SELECT pg_backup_start('pgops diag standby', true)" : "SELECT pg_start_backup('pgops diag standby', true, false)");
+    await admin.query(
+      major >= 15
+        ? "SELECT pg_backup_start('pgops diag standby', true)"
+        : "SELECT pg_start_backup('pgops diag standby', true, false)",
+    );
     const walSegment = /pg_wal\/[0-9A-F]{24}$/;
     // like pg_basebackup: no WAL segments, no postmaster files, and not the primary's replication slots
-    const skip = (src: string) => walSegment.test(src) || /postmaster\.(pid|opts)$/.test(src) || /pg_replslot\/./.test(src);
+    const skip = (src: string) =>
+      walSegment.test(src) || /postmaster\.(pid|opts)$/.test(src) || /pg_replslot\/./.test(src);
     fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !skip(src) });
-    const stop = await admin.query<{ labelfile: string }>(major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)');
+    const stop = await admin.query<{ labelfile: string }>(
+      major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)',
+    );
     fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
   } finally {
     await admin.end();
   }
   fs.writeFileSync(path.join(layout.dataDir, 'standby.signal'), '');
   const conninfo = `host=127.0.0.1 port=${primary.port} user=${primary.user} password=${primary.password} application_name=diag_standby`;
-  fs.appendFileSync(path.join(layout.dataDir, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${slotName}'\n`);
+  fs.appendFileSync(
+    path.join(layout.dataDir, 'postgresql.auto.conf'),
+    `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${slotName}'\n`,
+  );
   chownTree(root, layout.runAs);
   fs.chmodSync(layout.dataDir, 0o700);
   await startServer(layout);
@@ -89,7 +110,13 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
     port: layout.port,
     logFile: layout.logFile,
     admin: async () => {
-      const c = new PgClient({ host: layout.socketDir, port: layout.port, user: primary.user, database: 'postgres', application_name: 'pgops test standby admin' });
+      const c = new PgClient({
+        host: layout.socketDir,
+        port: layout.port,
+        user: primary.user,
+        database: 'postgres',
+        application_name: 'pgops test standby admin',
+      });
       await c.connect();
       return c;
     },
@@ -97,7 +124,12 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
       await stopServer(layout.dataDir);
       fs.rmSync(root, { recursive: true, force: true });
       const a = await primary.admin();
-      await a.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [slotName]).catch(() => undefined);
+      await a
+        .query(
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+          [slotName],
+        )
+        .catch(() => undefined);
       await a.end();
     },
   };

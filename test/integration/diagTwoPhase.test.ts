@@ -26,8 +26,13 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
         await admin.query("SELECT pg_create_logical_replication_slot('tp_slot', 'pgoutput')");
         const c = await openSession(server.target());
         try {
-          await assert.rejects(peekSlot(c, 'tp_slot', 100, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] }), (err: PgOpsError) =>
-            err.code === 'pgoutput-option-version' && err.message.includes(`pgoutput of PostgreSQL ${major} has no `) && err.message.endsWith('two_phase (protocol 3), added in 15'));
+          await assert.rejects(
+            peekSlot(c, 'tp_slot', 100, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] }),
+            (err: PgOpsError) =>
+              err.code === 'pgoutput-option-version' &&
+              err.message.includes(`pgoutput of PostgreSQL ${major} has no `) &&
+              err.message.endsWith('two_phase (protocol 3), added in 15'),
+          );
         } finally {
           await c.end();
         }
@@ -53,7 +58,11 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
       try {
         const r = await peekSlot(c, 'tp_slot', 1000, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] });
         const kinds = r.rows.map((x) => x.kind);
-        assert.deepEqual(kinds.filter((k) => k !== 'relation'), ['begin-prepare', 'insert', 'insert', 'prepare', 'commit-prepared'], kinds.join());
+        assert.deepEqual(
+          kinds.filter((k) => k !== 'relation'),
+          ['begin-prepare', 'insert', 'insert', 'prepare', 'commit-prepared'],
+          kinds.join(),
+        );
         assert.ok(r.rows.filter((x) => /prepare/.test(x.kind)).every((x) => x.text.includes("gid 'diag-gid'")));
       } finally {
         await c.end();
@@ -81,17 +90,30 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
       const c = await openSession(server.target());
       try {
         await c.query("SET logical_decoding_work_mem = '64kB'");
-        const r = await peekSlot(c, 'tp2_slot', 100000, { protoVersion: 3, streaming: 'on', twoPhase: true, publications: ['tp2_pub'] });
+        const r = await peekSlot(c, 'tp2_slot', 100000, {
+          protoVersion: 3,
+          streaming: 'on',
+          twoPhase: true,
+          publications: ['tp2_pub'],
+        });
         const kinds = r.rows.map((x) => x.kind).filter((k) => k !== 'relation');
         // the small transaction: prepared, then rolled back. Decoded after its rollback, it comes without its
         // change (15 and 18 alike): begin prepare, prepare, rollback prepared.
-        assert.deepEqual(kinds.slice(0, 3), ['begin-prepare', 'prepare', 'rollback-prepared'], kinds.slice(0, 8).join());
+        assert.deepEqual(
+          kinds.slice(0, 3),
+          ['begin-prepare', 'prepare', 'rollback-prepared'],
+          kinds.slice(0, 8).join(),
+        );
         assert.ok(r.rows.find((x) => x.kind === 'rollback-prepared')?.text.endsWith("gid 'diag-rollback'"));
         // the large one: streamed in blocks, prepared as a stream, then committed
         const big = kinds.slice(3);
         assert.equal(big[0], 'stream-start');
         assert.equal(big.filter((k) => k === 'insert').length, 3000);
-        assert.deepEqual(big.filter((k) => /prepare|commit/.test(k)), ['stream-prepare', 'commit-prepared'], [...new Set(big)].join());
+        assert.deepEqual(
+          big.filter((k) => /prepare|commit/.test(k)),
+          ['stream-prepare', 'commit-prepared'],
+          [...new Set(big)].join(),
+        );
         assert.ok(r.rows.find((x) => x.kind === 'stream-prepare')?.text.endsWith("gid 'diag-big'"));
       } finally {
         await c.end();

@@ -31,7 +31,10 @@ const indexSchema = 'x\nDROP TABLE sentinel;--';
 
 /** The document's lines that are not comments: what psql should send, and echo with -e. */
 function statementOf(content: string): string {
-  return content.split('\n').filter((l) => l && !l.startsWith('--')).join('\n');
+  return content
+    .split('\n')
+    .filter((l) => l && !l.startsWith('--'))
+    .join('\n');
 }
 
 /** Environment without the caller's PG* variables, so psql connects where the test says. */
@@ -85,7 +88,15 @@ forEachServer('generated fix documents run for real', (srv) => {
   }
 
   function target(s: TestServer, e: BloatEstimate): FixTarget {
-    return { schema: e.schema, name: e.name, kind: e.kind, database: 'fix_docs', host: s.host, port: s.port, user: s.user };
+    return {
+      schema: e.schema,
+      name: e.name,
+      kind: e.kind,
+      database: 'fix_docs',
+      host: s.host,
+      port: s.port,
+      user: s.user,
+    };
   }
 
   /** Runs a document with the real psql as a user would, and returns what psql echoed of the statements it sent. */
@@ -93,9 +104,28 @@ forEachServer('generated fix documents run for real', (srv) => {
     const file = path.join(work, 'fix.sql');
     fs.writeFileSync(file, content);
     const s = srv();
-    const { stdout } = await run(psqlPath, ['-X', '-e', '-v', 'ON_ERROR_STOP=1', '-v', 'v=x"; DROP TABLE sentinel; --',
-      '-h', s.host, '-p', String(s.port), '-U', s.user, '-d', 'fix_docs', '-f', file],
-    { cwd, env: cleanEnv({ PGPASSWORD: s.password, ...env }), timeout: 60_000 });
+    const { stdout } = await run(
+      psqlPath,
+      [
+        '-X',
+        '-e',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-v',
+        'v=x"; DROP TABLE sentinel; --',
+        '-h',
+        s.host,
+        '-p',
+        String(s.port),
+        '-U',
+        s.user,
+        '-d',
+        'fix_docs',
+        '-f',
+        file,
+      ],
+      { cwd, env: cleanEnv({ PGPASSWORD: s.password, ...env }), timeout: 60_000 },
+    );
     return stdout.split('\n').filter(Boolean);
   }
 
@@ -117,17 +147,24 @@ forEachServer('generated fix documents run for real', (srv) => {
       let count = Number(before.rows[0].vacuum_count);
       for (let i = 0; i < 50 && count === Number(before.rows[0].vacuum_count); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        count = Number((await admin.query('SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1', [e.oid])).rows[0].vacuum_count);
+        count = Number(
+          (await admin.query('SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1', [e.oid])).rows[0]
+            .vacuum_count,
+        );
       }
       assert.equal(count, Number(before.rows[0].vacuum_count) + 1, `${JSON.stringify(name)} was vacuumed once`);
     }
   });
 
   it('a REINDEX document rebuilds exactly the hostile-named index and runs nothing else', async () => {
-    const storage = async (name: string) => (await admin.query<{ f: string }>(
-      `SELECT c.oid::text || '/' || c.relfilenode::text AS f
+    const storage = async (name: string) =>
+      (
+        await admin.query<{ f: string }>(
+          `SELECT c.oid::text || '/' || c.relfilenode::text AS f
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
-      [indexSchema, name])).rows.map((r) => r.f);
+          [indexSchema, name],
+        )
+      ).rows.map((r) => r.f);
     for (const name of names) {
       const e = estimateOf(indexSchema, name, 'index');
       const before = await storage(name);
@@ -143,16 +180,28 @@ forEachServer('generated fix documents run for real', (srv) => {
   });
 
   it('the shared_preload_libraries fix sets exactly the listed libraries, with standard_conforming_strings on or off', async () => {
-    const fileSetting = async () => (await admin.query<{ setting: string }>(
-      "SELECT setting FROM pg_file_settings WHERE name = 'shared_preload_libraries' AND sourcefile LIKE '%postgresql.auto.conf'")).rows.map((r) => r.setting);
+    const fileSetting = async () =>
+      (
+        await admin.query<{ setting: string }>(
+          "SELECT setting FROM pg_file_settings WHERE name = 'shared_preload_libraries' AND sourcefile LIKE '%postgresql.auto.conf'",
+        )
+      ).rows.map((r) => r.setting);
     // what ALTER SYSTEM writes for these libraries, by the server's own quoting (quote_ident, as flatten_set_variable_args)
-    const written = async (libraries: string[]) => (await admin.query<{ v: string }>(
-      "SELECT string_agg(quote_ident(l), ', ' ORDER BY o) AS v FROM unnest($1::text[]) WITH ORDINALITY AS u(l, o)", [libraries])).rows[0].v;
+    const written = async (libraries: string[]) =>
+      (
+        await admin.query<{ v: string }>(
+          "SELECT string_agg(quote_ident(l), ', ' ORDER BY o) AS v FROM unnest($1::text[]) WITH ORDINALITY AS u(l, o)",
+          [libraries],
+        )
+      ).rows[0].v;
     try {
       for (const name of names) {
         // the setting as the server shows it: a list whose elements are double-quoted where needed
         const content = preloadFix(`auto_explain, "${name.replace(/"/g, '""')}"`);
-        const libraries = [...new Set(['auto_explain', name].filter((l) => l !== 'pg_stat_statements')), 'pg_stat_statements'];
+        const libraries = [
+          ...new Set(['auto_explain', name].filter((l) => l !== 'pg_stat_statements')),
+          'pg_stat_statements',
+        ];
         for (const strings of ['on', 'off']) {
           const what = `preload fix for ${JSON.stringify(name)}, standard_conforming_strings ${strings}`;
           const env = { PGOPTIONS: `-c standard_conforming_strings=${strings}` };
@@ -163,7 +212,16 @@ forEachServer('generated fix documents run for real', (srv) => {
             continue;
           }
           const echoed = await runPsql(content, env);
-          assert.deepEqual(echoed, [content.split('\n')[0], 'ALTER SYSTEM', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;', 'CREATE EXTENSION'], what);
+          assert.deepEqual(
+            echoed,
+            [
+              content.split('\n')[0],
+              'ALTER SYSTEM',
+              'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;',
+              'CREATE EXTENSION',
+            ],
+            what,
+          );
           await assertNothingElseRan(what);
           assert.deepEqual(await fileSetting(), [await written(libraries)], `${what}: the setting written`);
         }
@@ -193,7 +251,9 @@ describe('generated pg_repack documents run for real under sh and bash', functio
     // pg_repack does: a stand-in named pg_repack, first on PATH, records the argv it received.
     const bin = path.join(work, 'bin');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'pg_repack'), '#!/bin/sh\nprintf \'%s\\0\' "$@" > "$PGOPS_ARGV_FILE"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'pg_repack'), '#!/bin/sh\nprintf \'%s\\0\' "$@" > "$PGOPS_ARGV_FILE"\n', {
+      mode: 0o755,
+    });
     const argvFile = path.join(work, 'argv');
     const file = path.join(work, 'fix.sh');
     for (const name of names) {
@@ -207,9 +267,17 @@ describe('generated pg_repack documents run for real under sh and bash', functio
           const what = `${shell}, ${t.kind} ${JSON.stringify(name)}`;
           await run(shell, ['-n', file]);
           fs.rmSync(argvFile, { force: true });
-          const out = await run(shell, [file], { cwd, env: { PATH: `${bin}:/usr/bin:/bin`, PGOPS_ARGV_FILE: argvFile, HOME: cwd }, timeout: 10_000 });
+          const out = await run(shell, [file], {
+            cwd,
+            env: { PATH: `${bin}:/usr/bin:/bin`, PGOPS_ARGV_FILE: argvFile, HOME: cwd },
+            timeout: 10_000,
+          });
           assert.equal(`${out.stdout}${out.stderr}`, '', `${what}: nothing printed`);
-          assert.deepEqual(fs.readFileSync(argvFile, 'utf8').split('\0').slice(0, -1), repackArgs(t, 30), `${what}: pg_repack's argv`);
+          assert.deepEqual(
+            fs.readFileSync(argvFile, 'utf8').split('\0').slice(0, -1),
+            repackArgs(t, 30),
+            `${what}: pg_repack's argv`,
+          );
           assert.deepEqual(fs.readdirSync(cwd), [], `${what}: nothing was written in the working directory`);
         }
       }

@@ -19,7 +19,15 @@ forEachServer('pgops hba check --conn (rules from the server)', (srv, major) => 
     // Over the Unix socket, where the test servers trust local users, so no password is involved.
     const conn = `host=${srv().socketDir} port=${srv().port} user=postgres dbname=postgres`;
     const viaServer = await run(['hba', 'check', '--conn', conn, ...attempt]);
-    const viaFile = await run(['hba', 'check', '--file', path.join(srv().layout.dataDir, 'pg_hba.conf'), '--pg-version', String(major), ...attempt]);
+    const viaFile = await run([
+      'hba',
+      'check',
+      '--file',
+      path.join(srv().layout.dataDir, 'pg_hba.conf'),
+      '--pg-version',
+      String(major),
+      ...attempt,
+    ]);
     assert.equal(viaServer.code, 0, viaServer.err);
     assert.equal(viaFile.code, 0, viaFile.err);
     const s = JSON.parse(viaServer.out) as { line: number; method: string; source: string; file: string | null };

@@ -25,12 +25,15 @@ const osUser = os.userInfo().username;
 
 /** The rules; every line but the trust and reject lines authenticates with something the probe fails on purpose. */
 function hbaText(major: number, extra: string): string {
-  const regexLines = major >= 16
-    ? ['host    /^app_[0-9]+$   all             127.0.0.0/8             scram-sha-256',
-      'host    all             /^svc_          127.0.0.0/8             password',
-      `include_dir ${extra}/hba.d`,
-      `include_if_exists ${extra}/absent.conf`]
-    : [];
+  const regexLines =
+    major >= 16
+      ? [
+          'host    /^app_[0-9]+$   all             127.0.0.0/8             scram-sha-256',
+          'host    all             /^svc_          127.0.0.0/8             password',
+          `include_dir ${extra}/hba.d`,
+          `include_if_exists ${extra}/absent.conf`,
+        ]
+      : [];
   return [
     '# pgops differential test: which line does the server use?',
     'local   all             postgres                                peer map=admin',
@@ -68,15 +71,65 @@ function hbaText(major: number, extra: string): string {
 }
 
 const roleSetup = [
-  'CREATE ROLE staff NOLOGIN', 'CREATE ROLE ops NOLOGIN IN ROLE staff', 'CREATE ROLE db_team NOLOGIN',
-  'CREATE ROLE alice LOGIN IN ROLE staff, db_team', 'CREATE ROLE bob LOGIN IN ROLE ops', 'CREATE ROLE carol LOGIN',
-  'CREATE ROLE dave LOGIN', 'CREATE ROLE eve LOGIN', 'CREATE ROLE "+staff" LOGIN', 'CREATE ROLE repl_user LOGIN REPLICATION',
-  'CREATE ROLE svc_one LOGIN IN ROLE staff', 'CREATE ROLE frank LOGIN',
+  'CREATE ROLE staff NOLOGIN',
+  'CREATE ROLE ops NOLOGIN IN ROLE staff',
+  'CREATE ROLE db_team NOLOGIN',
+  'CREATE ROLE alice LOGIN IN ROLE staff, db_team',
+  'CREATE ROLE bob LOGIN IN ROLE ops',
+  'CREATE ROLE carol LOGIN',
+  'CREATE ROLE dave LOGIN',
+  'CREATE ROLE eve LOGIN',
+  'CREATE ROLE "+staff" LOGIN',
+  'CREATE ROLE repl_user LOGIN REPLICATION',
+  'CREATE ROLE svc_one LOGIN IN ROLE staff',
+  'CREATE ROLE frank LOGIN',
 ];
-const users = ['postgres', 'alice', 'bob', 'carol', 'dave', 'eve', '+staff', 'repl_user', 'svc_one', 'frank', 'mallory', 'db_team', 'staff'];
-const databases = ['postgres', 'db_local', 'all', 'replication', 'db_a', 'db_b', 'db_c', 'db_x', 'db_net', 'db_team', 'staff', 'app_12', 'app_x',
-  '/^lit', 'literal', 'db_inc', 'other'];
-const addresses = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.200', '127.0.1.7', '127.1.2.3', '127.1.0.9', '127.100.0.1', '127.130.5.5', '127.200.0.1'];
+const users = [
+  'postgres',
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'eve',
+  '+staff',
+  'repl_user',
+  'svc_one',
+  'frank',
+  'mallory',
+  'db_team',
+  'staff',
+];
+const databases = [
+  'postgres',
+  'db_local',
+  'all',
+  'replication',
+  'db_a',
+  'db_b',
+  'db_c',
+  'db_x',
+  'db_net',
+  'db_team',
+  'staff',
+  'app_12',
+  'app_x',
+  '/^lit',
+  'literal',
+  'db_inc',
+  'other',
+];
+const addresses = [
+  '127.0.0.1',
+  '127.0.0.2',
+  '127.0.0.3',
+  '127.0.0.200',
+  '127.0.1.7',
+  '127.1.2.3',
+  '127.1.0.9',
+  '127.100.0.1',
+  '127.130.5.5',
+  '127.200.0.1',
+];
 
 /** mulberry32: a small seeded generator, so every run sends the same attempts. */
 function random(seed: number): () => number {
@@ -97,10 +150,14 @@ function generateAttempts(count: number): HbaAttempt[] {
     const local = rnd() < 0.25;
     const user = pick(users);
     const r = rnd();
-    const replication = r < 0.12 ? 'physical' as const : r < 0.2 ? 'logical' as const : undefined;
+    const replication = r < 0.12 ? ('physical' as const) : r < 0.2 ? ('logical' as const) : undefined;
     out.push({
-      connection: local ? 'local' : 'host', ssl: !local && rnd() < 0.35, user, replication,
-      database: rnd() < 0.15 ? user : pick(databases), address: local ? undefined : pick(addresses),
+      connection: local ? 'local' : 'host',
+      ssl: !local && rnd() < 0.35,
+      user,
+      replication,
+      database: rnd() < 0.15 ? user : pick(databases),
+      address: local ? undefined : pick(addresses),
     });
   }
   return out;
@@ -167,15 +224,40 @@ function serverAnswer(outcome: ProbeOutcome, log: string, rules: HbaRule[], atte
     return { kind: 'line', file: candidates[0].source.file, line: candidates[0].source.line };
   };
   if (outcome.kind === 'error' && /^pg_hba\.conf rejects/.test(outcome.message)) return only('reject', () => true);
-  if (outcome.kind === 'ok') return only(attempt.connection === 'local' ? 'peer' : 'trust', (r) => (r.type === 'local') === (attempt.connection === 'local') && (r.method !== 'peer' || r.options.map !== undefined));
+  if (outcome.kind === 'ok')
+    return only(
+      attempt.connection === 'local' ? 'peer' : 'trust',
+      (r) =>
+        (r.type === 'local') === (attempt.connection === 'local') &&
+        (r.method !== 'peer' || r.options.map !== undefined),
+    );
   throw new Error(`cannot tell which line the server used: ${JSON.stringify(outcome)}; log:\n${log}`);
 }
 
 function makeCertificate(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'server.crt');
   const key = path.join(dir, 'server.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-subj', '/CN=localhost', '-days', '2'], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '2',
+    ],
+    { stdio: 'pipe' },
+  );
   const runAs = serverRunAs();
   chownTree(cert, runAs);
   chownTree(key, runAs);
@@ -195,10 +277,12 @@ for (const binaries of serverMatrix()) {
       fs.mkdirSync(path.join(extra, 'hba.d'));
       fs.writeFileSync(path.join(extra, 'hba.d', '10-extra.conf'), '# included\n\nhost db_inc all 127.0.0.0/8 md5\n');
       fs.writeFileSync(path.join(extra, 'hba.d', 'ignored.txt'), 'host all all all trust\n');
-      for (const f of ['users.txt', 'hba.d', 'hba.d/10-extra.conf', 'hba.d/ignored.txt']) fs.chmodSync(path.join(extra, f), f === 'hba.d' ? 0o755 : 0o644);
+      for (const f of ['users.txt', 'hba.d', 'hba.d/10-extra.conf', 'hba.d/ignored.txt'])
+        fs.chmodSync(path.join(extra, f), f === 'hba.d' ? 0o755 : 0o644);
       const { cert, key } = makeCertificate(extra);
       srv = await startTestServer(binaries, {
-        hba: hbaText(binaries.major, extra), ident: `admin ${osUser} postgres\n`,
+        hba: hbaText(binaries.major, extra),
+        ident: `admin ${osUser} postgres\n`,
         settings: { ssl: 'on', ssl_cert_file: cert, ssl_key_file: key, password_encryption: 'scram-sha-256' },
       });
       const admin = await srv.admin();
@@ -214,11 +298,14 @@ for (const binaries of serverMatrix()) {
       if (extra) fs.rmSync(extra, { recursive: true, force: true });
     });
 
-    it('gives the server\'s answer for all 260 attempts (20 aimed at lines, 240 generated) and reaches every reachable line', async () => {
+    it("gives the server's answer for all 260 attempts (20 aimed at lines, 240 generated) and reaches every reachable line", async () => {
       const server = srv as TestServer;
       const hbaFile = path.join(server.layout.dataDir, 'pg_hba.conf');
       const parsed = parseHbaFile(hbaFile, { traits: { major: binaries.major, ssl: true } });
-      assert.deepEqual(parsed.problems.filter((p) => p.severity === 'error'), []);
+      assert.deepEqual(
+        parsed.problems.filter((p) => p.severity === 'error'),
+        [],
+      );
       assert.ok(parsed.rules.length >= 20, `the test file has ${parsed.rules.length} rules`);
       const members = await memberships(server);
       const interfaces = machineInterfaces();
@@ -231,24 +318,46 @@ for (const binaries of serverMatrix()) {
         attempt.userExists = members.has(attempt.user);
         if (attempt.address) attempt.clientHostName = await resolveClientHostName(attempt.address);
         const outcome = await probeConnection({
-          socketPath: attempt.connection === 'local' ? path.join(server.socketDir, `.s.PGSQL.${server.port}`) : undefined,
-          host: server.host, port: server.port, localAddress: attempt.address, ssl: attempt.ssl,
-          user: attempt.user, database: attempt.database, replication: attempt.replication,
+          socketPath:
+            attempt.connection === 'local' ? path.join(server.socketDir, `.s.PGSQL.${server.port}`) : undefined,
+          host: server.host,
+          port: server.port,
+          localAddress: attempt.address,
+          ssl: attempt.ssl,
+          user: attempt.user,
+          database: attempt.database,
+          replication: attempt.replication,
         });
         const log = fs.readFileSync(server.layout.logFile, 'utf8').slice(offset);
         offset += Buffer.byteLength(log);
         const expected = serverAnswer(outcome, log, parsed.rules, attempt);
         const got = matchHbaRule(parsed.rules, attempt, { major: binaries.major, interfaces });
-        const gotAnswer: ServerAnswer = got.kind === 'matched' ? { kind: 'line', file: got.rule.source.file, line: got.rule.source.line } : { kind: got.kind === 'no-match' ? 'no-match' : 'line' };
-        const same = expected.kind === gotAnswer.kind && expected.line === gotAnswer.line && (expected.file === undefined || expected.file === gotAnswer.file);
-        seen.add(expected.kind === 'no-match' ? 'none' : `${path.basename(expected.file ?? 'pg_hba.conf')}:${expected.line}`);
-        if (!same) mismatches.push(`${JSON.stringify({ ...attempt, memberOf: undefined })}: server ${JSON.stringify(expected)}, matcher ${JSON.stringify(got.kind === 'undetermined' ? got.reason : gotAnswer)}`);
+        const gotAnswer: ServerAnswer =
+          got.kind === 'matched'
+            ? { kind: 'line', file: got.rule.source.file, line: got.rule.source.line }
+            : { kind: got.kind === 'no-match' ? 'no-match' : 'line' };
+        const same =
+          expected.kind === gotAnswer.kind &&
+          expected.line === gotAnswer.line &&
+          (expected.file === undefined || expected.file === gotAnswer.file);
+        seen.add(
+          expected.kind === 'no-match' ? 'none' : `${path.basename(expected.file ?? 'pg_hba.conf')}:${expected.line}`,
+        );
+        if (!same)
+          mismatches.push(
+            `${JSON.stringify({ ...attempt, memberOf: undefined })}: server ${JSON.stringify(expected)}, matcher ${JSON.stringify(got.kind === 'undetermined' ? got.reason : gotAnswer)}`,
+          );
       }
       assert.deepEqual(mismatches, [], `${mismatches.length} of ${attempts.length} attempts differ`);
       // Every line an IPv4 client without GSSAPI can reach was reached, and so was "no line matches".
-      const reachable = parsed.rules.filter((r) => r.type !== 'hostgssenc' && !(r.address?.kind === 'ip' && r.address.family === 6))
+      const reachable = parsed.rules
+        .filter((r) => r.type !== 'hostgssenc' && !(r.address?.kind === 'ip' && r.address.family === 6))
         .map((r) => `${path.basename(r.source.file)}:${r.source.line}`);
-      assert.deepEqual([...reachable, 'none'].filter((k) => !seen.has(k)), [], 'lines no attempt reached');
+      assert.deepEqual(
+        [...reachable, 'none'].filter((k) => !seen.has(k)),
+        [],
+        'lines no attempt reached',
+      );
     });
   });
 }

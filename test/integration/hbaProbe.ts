@@ -41,17 +41,28 @@ function startup(o: ProbeOptions): Buffer {
 }
 
 async function connect(o: ProbeOptions): Promise<net.Socket | tls.TLSSocket> {
-  const socket = o.socketPath ? net.connect({ path: o.socketPath }) : net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  const socket = o.socketPath
+    ? net.connect({ path: o.socketPath })
+    : net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
   if (!o.ssl) return socket;
   const request = Buffer.alloc(8);
   request.writeInt32BE(8, 0);
   request.writeInt32BE(80877103, 4);
   socket.write(request);
-  const answer = await new Promise<string>((resolve, reject) => { socket.once('data', (d: Buffer) => resolve(d.toString('latin1', 0, 1))); socket.once('error', reject); });
+  const answer = await new Promise<string>((resolve, reject) => {
+    socket.once('data', (d: Buffer) => resolve(d.toString('latin1', 0, 1)));
+    socket.once('error', reject);
+  });
   if (answer !== 'S') throw new Error(`server refused SSL (answered "${answer}")`);
   const secure = tls.connect({ socket, rejectUnauthorized: false });
-  await new Promise<void>((resolve, reject) => { secure.once('secureConnect', resolve); secure.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    secure.once('secureConnect', resolve);
+    secure.once('error', reject);
+  });
   return secure;
 }
 
@@ -74,10 +85,21 @@ export async function probeConnection(o: ProbeOptions, timeoutMs = 10_000): Prom
   let authenticated = false;
   try {
     return await new Promise<ProbeOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms for ${JSON.stringify(o)}`)), timeoutMs);
-      const finish = (outcome: ProbeOutcome): void => { clearTimeout(timer); resolve(outcome); };
-      socket.on('error', (err) => { clearTimeout(timer); reject(err); });
-      socket.on('close', () => finish(authenticated ? { kind: 'ok' } : { kind: 'error', code: '', message: 'connection closed' }));
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${timeoutMs} ms for ${JSON.stringify(o)}`)),
+        timeoutMs,
+      );
+      const finish = (outcome: ProbeOutcome): void => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      socket.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.on('close', () =>
+        finish(authenticated ? { kind: 'ok' } : { kind: 'error', code: '', message: 'connection closed' }),
+      );
       socket.on('data', (chunk: Buffer) => {
         buffer = Buffer.concat([buffer, chunk]);
         while (buffer.length >= 5) {

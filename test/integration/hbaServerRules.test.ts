@@ -49,16 +49,29 @@ forEachServer('hba rules from the server views', (srv, major) => {
       assert.match(fromServer.source.description, /pg_hba_file_rules view/);
       const file = path.join(srv().layout.dataDir, 'pg_hba.conf');
       const fromFile = parseHbaFile(file, { traits: { major } });
-      assert.deepEqual(fromServer.rules.map((r) => [r.source.file, r.source.line, r.type, r.method]), fromFile.rules.map((r) => [r.source.file, r.source.line, r.type, r.method]));
+      assert.deepEqual(
+        fromServer.rules.map((r) => [r.source.file, r.source.line, r.type, r.method]),
+        fromFile.rules.map((r) => [r.source.file, r.source.line, r.type, r.method]),
+      );
       for (const attempt of [
         { connection: 'host' as const, address: '127.0.0.1', database: 'postgres', user: 'x' },
         { connection: 'local' as const, database: 'postgres', user: 'x' },
-        { connection: 'host' as const, address: '127.0.0.1', database: 'x', user: 'x', replication: 'physical' as const },
+        {
+          connection: 'host' as const,
+          address: '127.0.0.1',
+          database: 'x',
+          user: 'x',
+          replication: 'physical' as const,
+        },
         { connection: 'host' as const, address: '10.0.0.1', database: 'postgres', user: 'x' },
       ]) {
         const a = matchHbaRule(fromServer.rules, { ...attempt, memberOf: [] });
         const b = matchHbaRule(fromFile.rules, { ...attempt, memberOf: [] });
-        assert.equal(a.kind === 'matched' ? a.rule.source.line : a.kind, b.kind === 'matched' ? b.rule.source.line : b.kind, JSON.stringify(attempt));
+        assert.equal(
+          a.kind === 'matched' ? a.rule.source.line : a.kind,
+          b.kind === 'matched' ? b.rule.source.line : b.kind,
+          JSON.stringify(attempt),
+        );
       }
       if (major >= 15) assert.ok('rules' in fromServer.ident, 'pg_ident_file_mappings is read on 15+');
     } finally {
@@ -75,8 +88,14 @@ forEachServer('hba rules from the server views', (srv, major) => {
     fs.writeFileSync(file, `${body}host all ${'é'.repeat(5_120)} 127.0.0.1/32 trust\n`);
     const admin = await srv().admin();
     try {
-      const server = (await admin.query<{ error: string | null }>('SELECT error FROM pg_hba_file_rules WHERE line_number = $1', [line])).rows[0]?.error;
-      const parsed = parseHbaFile(file, { traits: { major } }).problems.find((p) => p.line === line && p.severity === 'error')?.message;
+      const server = (
+        await admin.query<{ error: string | null }>('SELECT error FROM pg_hba_file_rules WHERE line_number = $1', [
+          line,
+        ])
+      ).rows[0]?.error;
+      const parsed = parseHbaFile(file, { traits: { major } }).problems.find(
+        (p) => p.line === line && p.severity === 'error',
+      )?.message;
       assert.equal(parsed ?? null, server ?? null);
       assert.equal(server ?? null, major <= 15 ? 'authentication file token too long' : null);
     } finally {
@@ -86,8 +105,13 @@ forEachServer('hba rules from the server views', (srv, major) => {
   });
 
   it('refuses a role without the grants, naming it and saying what to grant; reads after the grants', async () => {
-    await assert.rejects(asRole((c) => readServerHbaRules(c)), (e: unknown) =>
-      PgOpsError.is(e, 'hba-rules-not-readable') && e.message.includes(role) && /GRANT SELECT ON pg_hba_file_rules/.test(e.hint ?? ''));
+    await assert.rejects(
+      asRole((c) => readServerHbaRules(c)),
+      (e: unknown) =>
+        PgOpsError.is(e, 'hba-rules-not-readable') &&
+        e.message.includes(role) &&
+        /GRANT SELECT ON pg_hba_file_rules/.test(e.hint ?? ''),
+    );
     const admin = await srv().admin();
     try {
       await admin.query(`GRANT SELECT ON pg_hba_file_rules TO ${role}`);
@@ -97,9 +121,16 @@ forEachServer('hba rules from the server views', (srv, major) => {
     }
     const read = await asRole((c) => readServerHbaRules(c));
     assert.ok(read.rules.length > 0);
-    assert.ok(read.rules.every((r) => r.source.file === (major >= 16 ? path.join(srv().layout.dataDir, 'pg_hba.conf') : 'pg_hba.conf')),
-      'without pg_read_all_settings the 13–15 view gives no file name');
+    assert.ok(
+      read.rules.every(
+        (r) => r.source.file === (major >= 16 ? path.join(srv().layout.dataDir, 'pg_hba.conf') : 'pg_hba.conf'),
+      ),
+      'without pg_read_all_settings the 13–15 view gives no file name',
+    );
     assert.ok('unavailable' in read.ident);
-    assert.match(read.ident.unavailable, major >= 15 ? /may not read pg_ident_file_mappings/ : /no pg_ident_file_mappings view/);
+    assert.match(
+      read.ident.unavailable,
+      major >= 15 ? /may not read pg_ident_file_mappings/ : /no pg_ident_file_mappings view/,
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('a checkout under a private (0700) folder', function () {
     privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-private-'));
     fs.chmodSync(privateDir, 0o700);
     checkout = path.join(privateDir, 'pgops');
-    fs.cpSync(fs.realpathSync(path.join(repoRoot, embeddedPkg)), path.join(checkout, embeddedPkg), { recursive: true, verbatimSymlinks: true });
+    fs.cpSync(fs.realpathSync(path.join(repoRoot, embeddedPkg)), path.join(checkout, embeddedPkg), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
     bundleTo(path.join(checkout, 'dist', 'cli.js'), { entry: 'src/cli/main.ts' });
     cache = tempDir('servers-cache');
     storage = path.join(privateDir, 'storage');
@@ -40,15 +43,21 @@ describe('a checkout under a private (0700) folder', function () {
   });
 
   after(async () => {
-    await runCliProcess(['sandbox', 'stop', '--dir', storage, '--port', String(port)], cliOpts()).catch(() => undefined);
-    for (const d of [privateDir, cache, home, sandboxRoot(storage, serverRunAs())]) fs.rmSync(d, { recursive: true, force: true });
+    await runCliProcess(['sandbox', 'stop', '--dir', storage, '--port', String(port)], cliOpts()).catch(
+      () => undefined,
+    );
+    for (const d of [privateDir, cache, home, sandboxRoot(storage, serverRunAs())])
+      fs.rmSync(d, { recursive: true, force: true });
   });
 
   function cliOpts() {
-    return { env: cliEnv(home, { PGOPS_SERVERS_CACHE: cache, PGOPS_VERBOSE: '1' }), cli: path.join(checkout, 'dist', 'cli.js') };
+    return {
+      env: cliEnv(home, { PGOPS_SERVERS_CACHE: cache, PGOPS_VERBOSE: '1' }),
+      cli: path.join(checkout, 'dist', 'cli.js'),
+    };
   }
 
-  it('really is out of the server account\'s reach (the setup this test is about)', () => {
+  it("really is out of the server account's reach (the setup this test is about)", () => {
     const runAs = serverRunAs();
     if (!runAs) {
       assert.equal(process.getuid?.() === 0, false, 'as root the server runs as another account');
@@ -59,7 +68,10 @@ describe('a checkout under a private (0700) folder', function () {
 
   it('pgops sandbox start runs PostgreSQL 18 from a verified copy the server account can reach', async () => {
     const { env, cli } = cliOpts();
-    const r = await runCliProcess(['sandbox', 'start', '--dir', storage, '--port', String(port), '--json'], { env, cli });
+    const r = await runCliProcess(['sandbox', 'start', '--dir', storage, '--port', String(port), '--json'], {
+      env,
+      cli,
+    });
     assert.equal(r.code, 0, `sandbox start failed:\n${r.err}`);
     const info = JSON.parse(r.out) as { host: string; port: number; serverPid: number; started: boolean };
     assert.equal(info.started, true);
@@ -73,10 +85,16 @@ describe('a checkout under a private (0700) folder', function () {
     }
     const exe = fs.readlinkSync(`/proc/${info.serverPid}/exe`);
     if (serverRunAs()) {
-      assert.ok(exe.startsWith(cache + path.sep), `the postmaster runs the cached copy, not the checkout's file: ${exe}`);
+      assert.ok(
+        exe.startsWith(cache + path.sep),
+        `the postmaster runs the cached copy, not the checkout's file: ${exe}`,
+      );
       assert.match(r.err, /Copying the embedded PostgreSQL binaries/);
     } else {
-      assert.ok(exe.startsWith(checkout + path.sep), `without an account switch the checkout's own binaries run: ${exe}`);
+      assert.ok(
+        exe.startsWith(checkout + path.sep),
+        `without an account switch the checkout's own binaries run: ${exe}`,
+      );
     }
   });
 });

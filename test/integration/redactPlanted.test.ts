@@ -39,7 +39,13 @@ function plantedSecrets() {
 }
 type Secrets = ReturnType<typeof plantedSecrets>;
 
-const plantedSettings = ['primary_conninfo', 'archive_command', 'restore_command', 'ssl_passphrase_command', 'myext.api_token'];
+const plantedSettings = [
+  'primary_conninfo',
+  'archive_command',
+  'restore_command',
+  'ssl_passphrase_command',
+  'myext.api_token',
+];
 
 /** The statements that plant the secrets; run by the test before the sweeps and by pgbench during them. */
 function plantingScript(s: Secrets, role: string, server: string): string {
@@ -59,7 +65,9 @@ function plantingScript(s: Secrets, role: string, server: string): string {
 }
 
 function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 forEachServer('planted secrets stay out of everything pgops writes, exports or prints', (srv, major) => {
@@ -78,15 +86,41 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
 
   const cli = async (what: string, args: string[], inNamespace = false) => {
     const run = await runCliProcess(args, {
-      env: cliEnv(dir, { PGOPS_VERBOSE: '1' }), timeoutMs: 240_000,
-      wrapper: inNamespace ? ['unshare', '--mount', '--propagation', 'private', process.execPath, fstabWrapper, path.join(dir, 'fstab')] : undefined,
+      env: cliEnv(dir, { PGOPS_VERBOSE: '1' }),
+      timeoutMs: 240_000,
+      wrapper: inNamespace
+        ? ['unshare', '--mount', '--propagation', 'private', process.execPath, fstabWrapper, path.join(dir, 'fstab')]
+        : undefined,
     });
     runs.push({ what, run });
     return run;
   };
 
-  const bench = (name: string) => cli(`pgops bench ${name}`, ['bench', '--conn', conn, '--clients', '1', '--transactions', '2', '--init', 'never',
-    '--no-vacuum', '--file', path.join(dir, 'planted.sql'), '--top', '1000', '--report-name', name, '--out', reportsDir], true);
+  const bench = (name: string) =>
+    cli(
+      `pgops bench ${name}`,
+      [
+        'bench',
+        '--conn',
+        conn,
+        '--clients',
+        '1',
+        '--transactions',
+        '2',
+        '--init',
+        'never',
+        '--no-vacuum',
+        '--file',
+        path.join(dir, 'planted.sql'),
+        '--top',
+        '1000',
+        '--report-name',
+        name,
+        '--out',
+        reportsDir,
+      ],
+      true,
+    );
 
   before(async function () {
     this.timeout(600_000);
@@ -96,25 +130,34 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
     joinDir = path.join(dir, 'joined');
     const t = srv().target();
     conn = `postgresql://${t.user}:${encodeURIComponent(t.password ?? '')}@${t.host}:${t.port}/${t.database}`;
-    fs.writeFileSync(path.join(dir, 'fstab'), [
-      'UUID=0a1b2c3d / ext4 errors=remount-ro 0 1',
-      `//nas.invalid/share /mnt/nas cifs username=bob,password=${s['fstab password=']},uid=1000 0 0`,
-      `//nas.invalid/other /mnt/other cifs credentials=/root/.${s['fstab credentials=']},vers=3.0 0 0`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'fstab'),
+      [
+        'UUID=0a1b2c3d / ext4 errors=remount-ro 0 1',
+        `//nas.invalid/share /mnt/nas cifs username=bob,password=${s['fstab password=']},uid=1000 0 0`,
+        `//nas.invalid/other /mnt/other cifs credentials=/root/.${s['fstab credentials=']},vers=3.0 0 0`,
+        '',
+      ].join('\n'),
+    );
     admin = await srv().admin();
     admin.on('error', () => undefined); // a failure shows in the query that meets it
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${s['ALTER ROLE … PASSWORD']}'`);
     hadFdw = (await admin.query("SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw'")).rowCount === 1;
     await admin.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw');
-    await admin.query(`CREATE SERVER ${server} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'postgres')`);
+    await admin.query(
+      `CREATE SERVER ${server} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'postgres')`,
+    );
     const mappingPassword = s['CREATE USER MAPPING … OPTIONS (password)'];
-    await admin.query(`CREATE USER MAPPING FOR ${role} SERVER ${server} OPTIONS (user '${role}', password '${mappingPassword}')`);
+    await admin.query(
+      `CREATE USER MAPPING FOR ${role} SERVER ${server} OPTIONS (user '${role}', password '${mappingPassword}')`,
+    );
     const script = plantingScript(s, role, server);
     fs.writeFileSync(path.join(dir, 'planted.sql'), script);
     for (const stmt of script.split('\n').filter(Boolean)) await admin.query(stmt);
     // the first sweep sees the URI form of primary_conninfo, the second the keyword/value form
-    await admin.query(`ALTER SYSTEM SET primary_conninfo = 'postgresql://:${s['primary_conninfo URI with an empty user']}@db1.invalid:5432/app'`);
+    await admin.query(
+      `ALTER SYSTEM SET primary_conninfo = 'postgresql://:${s['primary_conninfo URI with an empty user']}@db1.invalid:5432/app'`,
+    );
     await admin.query('SELECT pg_reload_conf()');
     idle = await srv().admin();
     idle.on('error', () => undefined);
@@ -128,8 +171,23 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
     await cli('pgops report html', ['report', 'html', aJson, '--out', path.join(dir, 'exported.html')]);
     await cli('pgops report show --json', ['report', 'show', aJson, '--json']);
     await cli('pgops report show', ['report', 'show', aJson]);
-    await cli('pgops join', ['join', '--task', 'same-host-different-config', '--input-dir', reportsDir, '--report-name', 'planted-joined', '--out', joinDir]);
-    await cli('pgops report show (joined)', ['report', 'show', path.join(joinDir, 'planted-joined.pgperf.json'), '--json']);
+    await cli('pgops join', [
+      'join',
+      '--task',
+      'same-host-different-config',
+      '--input-dir',
+      reportsDir,
+      '--report-name',
+      'planted-joined',
+      '--out',
+      joinDir,
+    ]);
+    await cli('pgops report show (joined)', [
+      'report',
+      'show',
+      path.join(joinDir, 'planted-joined.pgperf.json'),
+      '--json',
+    ]);
     await cli('pgops stats --json', ['stats', '--conn', conn, '--json', '--limit', '1000']);
     await cli('pgops stats', ['stats', '--conn', conn, '--limit', '1000']);
     await cli('pgops waits', ['waits', '--conn', conn, '--seconds', '1', '--hz', '5']);
@@ -148,20 +206,30 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
       if (!hadFdw) await admin.query('DROP EXTENSION IF EXISTS postgres_fdw');
       await admin.query(`DROP ROLE IF EXISTS ${role}`);
       // the planting statements leave the shared server's pg_stat_statements, the others' entries stay
-      await admin.query('SELECT pg_stat_statements_reset(userid, dbid, queryid) FROM pg_stat_statements WHERE query ~ $1', [Object.values(s).join('|')]);
+      await admin.query(
+        'SELECT pg_stat_statements_reset(userid, dbid, queryid) FROM pg_stat_statements WHERE query ~ $1',
+        [Object.values(s).join('|')],
+      );
       await admin.end();
     }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('ran every command: two sweeps, HTML export, show, join, stats and waits all exit 0', () => {
-    assert.deepEqual(runs.map((r) => [r.what, r.run.code]), runs.map((r) => [r.what, 0]));
+    assert.deepEqual(
+      runs.map((r) => [r.what, r.run.code]),
+      runs.map((r) => [r.what, 0]),
+    );
   });
 
   it('plants each secret where pgops looks: the sweep saw the fstab file and the settings', () => {
     type Sections = { sections: Record<string, { reports: Record<string, { data: unknown }> }> };
     const a = JSON.parse(fs.readFileSync(path.join(reportsDir, 'planted-a.pgperf.json'), 'utf8')) as Sections;
-    assert.match(String(a.sections.system.reports.etc_fstab.data), /nas\.invalid\/share/, 'the report read the planted fstab');
+    assert.match(
+      String(a.sections.system.reports.etc_fstab.data),
+      /nas\.invalid\/share/,
+      'the report read the planted fstab',
+    );
     const settings = a.sections.db.reports.pg_settings.data as unknown[][];
     // a placeholder (myext.api_token) is not in pg_settings (GUC_NO_SHOW_ALL): it reaches reports as statement text only
     for (const g of ['primary_conninfo', 'restore_command', 'ssl_passphrase_command']) {
@@ -172,37 +240,74 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
 
   it('no planted secret appears in any byte written (reports, HTML, join, logs) or printed (stdout, stderr)', () => {
     const places = [
-      ...allFiles(dir).filter((f) => f !== path.join(dir, 'fstab') && f !== path.join(dir, 'planted.sql'))
+      ...allFiles(dir)
+        .filter((f) => f !== path.join(dir, 'fstab') && f !== path.join(dir, 'planted.sql'))
         .map((f) => ({ where: path.relative(dir, f), text: fs.readFileSync(f, 'latin1') })),
-      ...runs.flatMap(({ what, run }) => [{ where: `${what}: stdout`, text: run.out }, { where: `${what}: stderr`, text: run.err }]),
+      ...runs.flatMap(({ what, run }) => [
+        { where: `${what}: stdout`, text: run.out },
+        { where: `${what}: stderr`, text: run.err },
+      ]),
     ];
-    assert.ok(places.length >= 20, `expected the reports, HTML and every command's output, found ${places.length} places`);
+    assert.ok(
+      places.length >= 20,
+      `expected the reports, HTML and every command's output, found ${places.length} places`,
+    );
     // a prefix or a tail counts too: a truncated text must not keep part of a secret
     const leaked = (text: string, v: string) => text.includes(v.slice(0, 16)) || text.includes(v.slice(-12));
-    const leaks = places.flatMap(({ where, text }) => Object.entries(s).filter(([, v]) => leaked(text, v)).map(([kind]) => `${where}: ${kind}`));
+    const leaks = places.flatMap(({ where, text }) =>
+      Object.entries(s)
+        .filter(([, v]) => leaked(text, v))
+        .map(([kind]) => `${where}: ${kind}`),
+    );
     assert.equal(leaks.length, 0, `secrets leaked (place: kind):\n${leaks.join('\n')}`);
   });
 
   it('leaves visible markers and records the rule set version with per-rule counts in each report', () => {
-    const reports = [path.join(reportsDir, 'planted-a.pgperf.json'), path.join(reportsDir, 'planted-b.pgperf.json'),
-      path.join(joinDir, 'planted-joined.pgperf.json')];
+    const reports = [
+      path.join(reportsDir, 'planted-a.pgperf.json'),
+      path.join(reportsDir, 'planted-b.pgperf.json'),
+      path.join(joinDir, 'planted-joined.pgperf.json'),
+    ];
     for (const file of reports) {
-      const r = JSON.parse(fs.readFileSync(file, 'utf8')) as { pgops?: { redaction?: { ruleSet: string; counts: Record<string, number> } } };
+      const r = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        pgops?: { redaction?: { ruleSet: string; counts: Record<string, number> } };
+      };
       const red = r.pgops?.redaction;
       assert.equal(red?.ruleSet, 'pgops-redact/1', `${path.basename(file)} records the rule set`);
-      for (const rule of ['role-password', 'secret-option', 'conninfo-password', 'setting-command', 'setting-secret', 'mount-secret']) {
-        assert.ok((red?.counts[rule] ?? 0) > 0, `${path.basename(file)}: rule ${rule} counted (${JSON.stringify(red?.counts)})`);
+      for (const rule of [
+        'role-password',
+        'secret-option',
+        'conninfo-password',
+        'setting-command',
+        'setting-secret',
+        'mount-secret',
+      ]) {
+        assert.ok(
+          (red?.counts[rule] ?? 0) > 0,
+          `${path.basename(file)}: rule ${rule} counted (${JSON.stringify(red?.counts)})`,
+        );
       }
     }
     const a = fs.readFileSync(path.join(reportsDir, 'planted-a.pgperf.json'), 'utf8');
     assert.match(a, /credentials=\[redacted: [^\]]+ \(pgops-redact\/1 rule mount-secret\)\]/);
     assert.match(a, /postgresql:\/\/:\[redacted: [^\]]+ \(pgops-redact\/1 rule conninfo-password\)\]@db1\.invalid/);
-    for (const html of [path.join(reportsDir, 'planted-a.html'), path.join(dir, 'exported.html'), path.join(joinDir, 'planted-joined.html')]) {
-      assert.match(fs.readFileSync(html, 'utf8'), /\(pgops-redact\/1 rule setting-command\)/, `${path.basename(html)} shows the markers`);
+    for (const html of [
+      path.join(reportsDir, 'planted-a.html'),
+      path.join(dir, 'exported.html'),
+      path.join(joinDir, 'planted-joined.html'),
+    ]) {
+      assert.match(
+        fs.readFileSync(html, 'utf8'),
+        /\(pgops-redact\/1 rule setting-command\)/,
+        `${path.basename(html)} shows the markers`,
+      );
     }
     const stats = runs.find((r) => r.what === 'pgops stats --json')?.run.out ?? '';
-    assert.match(stats, /PASSWORD \[redacted: [^\]]+ \(pgops-redact\/1 rule role-password\)\]/,
-      `pgops stats shows the ALTER ROLE statement redacted on PostgreSQL ${major}`);
+    assert.match(
+      stats,
+      /PASSWORD \[redacted: [^\]]+ \(pgops-redact\/1 rule role-password\)\]/,
+      `pgops stats shows the ALTER ROLE statement redacted on PostgreSQL ${major}`,
+    );
   });
 
   it('shows the rule set and what it hid in the HTML opened in Chromium', async function () {
@@ -211,7 +316,9 @@ forEachServer('planted secrets stay out of everything pgops writes, exports or p
     const page = await openHtmlOffline(path.join(reportsDir, 'planted-a.html'), shot);
     assert.deepEqual(page.errors, []);
     assert.match(page.text, /Redacted\s+pgops-redact\/1: \d+ values \(.*setting-command \d+/);
-    const leaks = Object.entries(s).filter(([, v]) => page.text.includes(v)).map(([kind]) => kind);
+    const leaks = Object.entries(s)
+      .filter(([, v]) => page.text.includes(v))
+      .map(([kind]) => kind);
     assert.deepEqual(leaks, [], 'secrets shown on the page');
   });
 });

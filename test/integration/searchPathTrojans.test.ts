@@ -26,7 +26,12 @@ import { listPublications, peekSlot } from '../../src/core/diag/logicalPeek';
 import { loadQueryStats } from '../../src/core/diag/queryStatsLoad';
 import { dropSlot, replicationOverview } from '../../src/core/diag/replication';
 import { StatementHistory } from '../../src/core/diag/statementDeltas';
-import { explainGenericPlan, requireStatements, resetStatements, statementOrders } from '../../src/core/diag/statements';
+import {
+  explainGenericPlan,
+  requireStatements,
+  resetStatements,
+  statementOrders,
+} from '../../src/core/diag/statements';
 import { sampleWaits, WaitSampler } from '../../src/core/diag/waitSampler';
 import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
@@ -45,7 +50,14 @@ const planter = 'pgops_trojan_planter';
 const extSchema = 'pgops ext';
 const pgbench = '/usr/lib/postgresql/15/bin/pgbench';
 /** The names the security review reproduced, and the commonest catalog calls. */
-const reviewedNames = ['unnest', 'pg_relation_size', 'pg_stat_statements_reset', 'current_setting', 'pg_wal_lsn_diff', 'format_type'];
+const reviewedNames = [
+  'unnest',
+  'pg_relation_size',
+  'pg_stat_statements_reset',
+  'current_setting',
+  'pg_wal_lsn_diff',
+  'format_type',
+];
 
 /** What this test drives, so a reader can check it against `grep -rn "query(" src/core`. */
 const entryPoints = [
@@ -81,7 +93,12 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
   const slot = (kind: string) => `pgops_trojan_${kind}`;
 
   async function session(info = conninfo()): Promise<Client> {
-    const safety = { applicationName: 'pgops trojan test', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true };
+    const safety = {
+      applicationName: 'pgops trojan test',
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 1000,
+      readOnly: true,
+    };
     return (await connectResolved(resolveCliConnection(info, env()), { safety })).client;
   }
 
@@ -167,7 +184,9 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     await db.query(`CREATE EXTENSION pg_stat_statements SCHEMA ${ext}`);
     await db.query(`CREATE EXTENSION pgstattuple SCHEMA ${ext}`);
     await db.query('CREATE TABLE public.trojan_bloat (id int PRIMARY KEY, pad text) WITH (fillfactor = 80)');
-    await db.query("INSERT INTO public.trojan_bloat SELECT g, pg_catalog.repeat('x', 100) FROM pg_catalog.generate_series(1, 5000) g");
+    await db.query(
+      "INSERT INTO public.trojan_bloat SELECT g, pg_catalog.repeat('x', 100) FROM pg_catalog.generate_series(1, 5000) g",
+    );
     await db.query('DELETE FROM public.trojan_bloat WHERE id % 2 = 0');
     await db.query('CREATE TABLE public.trojan_names (n name, t text)');
     await db.query("INSERT INTO public.trojan_names SELECT 'n' || g, NULL FROM pg_catalog.generate_series(1, 100) g");
@@ -190,10 +209,20 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     for (const name of [...reviewedNames, 'pgstatindex', 'array_agg']) {
       assert.ok(names.includes(name), `${name} is not among the planted names`);
     }
-    const signatures = ['unnest(text[])', 'unnest(bigint[])', 'unnest(oid[])', 'pg_relation_size(oid)', 'pg_stat_statements_reset()',
-      'count(name)', 'array_agg(text)'];
+    const signatures = [
+      'unnest(text[])',
+      'unnest(bigint[])',
+      'unnest(oid[])',
+      'pg_relation_size(oid)',
+      'pg_stat_statements_reset()',
+      'count(name)',
+      'array_agg(text)',
+    ];
     for (const sig of signatures) {
-      assert.ok(plan.lookalikes.some((l) => l.signature === sig), `no look-alike ${sig}`);
+      assert.ok(
+        plan.lookalikes.some((l) => l.signature === sig),
+        `no look-alike ${sig}`,
+      );
     }
   });
 
@@ -207,21 +236,36 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       await plain.end();
     }
     const fired = watches[0].firedSinceMark();
-    assert.ok(fired.some((l) => l.startsWith(`${firedMarker}: unnest(text[])`)), fired.join('\n'));
-    assert.ok(fired.some((l) => l.startsWith(`${firedMarker}: pg_relation_size(oid)`)), fired.join('\n'));
+    assert.ok(
+      fired.some((l) => l.startsWith(`${firedMarker}: unnest(text[])`)),
+      fired.join('\n'),
+    );
+    assert.ok(
+      fired.some((l) => l.startsWith(`${firedMarker}: pg_relation_size(oid)`)),
+      fired.join('\n'),
+    );
   });
 
-  it('pgops conn test, and a user options string cannot unpin the path', () => withoutTrojans('conn test', async () => {
-    await cli(['conn', 'test', '--conn', conninfo(), '--json']);
-    const r = await cli(['conn', 'test', '--conn', conninfo(" options='-c search_path=public,pg_catalog'"), '--json']);
-    assert.equal(JSON.parse(r.out).serverVersionNum >= major * 10000, true);
-    await cli(['stats', '--conn', conninfo(" options='-c search_path=public,pg_catalog'"), '--json']);
-  }));
+  it('pgops conn test, and a user options string cannot unpin the path', () =>
+    withoutTrojans('conn test', async () => {
+      await cli(['conn', 'test', '--conn', conninfo(), '--json']);
+      const r = await cli([
+        'conn',
+        'test',
+        '--conn',
+        conninfo(" options='-c search_path=public,pg_catalog'"),
+        '--json',
+      ]);
+      assert.equal(JSON.parse(r.out).serverVersionNum >= major * 10000, true);
+      await cli(['stats', '--conn', conninfo(" options='-c search_path=public,pg_catalog'"), '--json']);
+    }));
 
   it('a session opened with a user options string naming public still searches only the catalog', async () => {
     const c = await session(conninfo(" options='-c search_path=public,pg_catalog'"));
     try {
-      assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, ['pg_catalog']);
+      assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, [
+        'pg_catalog',
+      ]);
     } finally {
       await c.end();
     }
@@ -233,10 +277,20 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     try {
       await db.query(`CREATE SCHEMA ${quoteIdent(weird)}`);
       const options = pgbenchOptions('-c work_mem=8MB', { searchPath: [weird, 'public'] });
-      const c = new PgClient({ host: srv().socketDir, port: srv().port, user: 'postgres', database: trojanDb, options });
+      const c = new PgClient({
+        host: srv().socketDir,
+        port: srv().port,
+        user: 'postgres',
+        database: trojanDb,
+        options,
+      });
       await c.connect();
       try {
-        assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, ['pg_catalog', weird, 'public']);
+        assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, [
+          'pg_catalog',
+          weird,
+          'public',
+        ]);
       } finally {
         await c.end();
       }
@@ -245,21 +299,43 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     }
   });
 
-  it('pgops stats with every order', () => withoutTrojans('stats', async () => {
-    for (const order of statementOrders) {
-      const rows = JSON.parse((await cli(['stats', '--conn', conninfo(), '--order', order, '--limit', '10', '--json'])).out) as unknown[];
-      assert.ok(rows.length > 0, `stats --order ${order} returned nothing`);
-    }
-  }));
+  it('pgops stats with every order', () =>
+    withoutTrojans('stats', async () => {
+      for (const order of statementOrders) {
+        const rows = JSON.parse(
+          (await cli(['stats', '--conn', conninfo(), '--order', order, '--limit', '10', '--json'])).out,
+        ) as unknown[];
+        assert.ok(rows.length > 0, `stats --order ${order} returned nothing`);
+      }
+    }));
 
-  it('pgops slots, bloat, waits and hba check --conn', () => withoutTrojans('slots/bloat/waits/hba', async () => {
-    const slots = JSON.parse((await cli(['slots', '--conn', conninfo(), '--json'])).out) as Array<{ slotName: string }>;
-    assert.ok(slots.some((s) => s.slotName === slot('td')));
-    const bloat = JSON.parse((await cli(['bloat', '--conn', conninfo(), '--limit', '50', '--json'])).out) as Array<{ name: string }>;
-    assert.ok(bloat.some((b) => b.name === 'trojan_bloat'));
-    await cli(['waits', '--conn', conninfo(), '--seconds', '1', '--hz', '5', '--json']);
-    await cli(['hba', 'check', '--conn', conninfo(), '--type', 'host', '--address', '127.0.0.1', '--database', trojanDb, '--user', 'postgres', '--json']);
-  }));
+  it('pgops slots, bloat, waits and hba check --conn', () =>
+    withoutTrojans('slots/bloat/waits/hba', async () => {
+      const slots = JSON.parse((await cli(['slots', '--conn', conninfo(), '--json'])).out) as Array<{
+        slotName: string;
+      }>;
+      assert.ok(slots.some((s) => s.slotName === slot('td')));
+      const bloat = JSON.parse((await cli(['bloat', '--conn', conninfo(), '--limit', '50', '--json'])).out) as Array<{
+        name: string;
+      }>;
+      assert.ok(bloat.some((b) => b.name === 'trojan_bloat'));
+      await cli(['waits', '--conn', conninfo(), '--seconds', '1', '--hz', '5', '--json']);
+      await cli([
+        'hba',
+        'check',
+        '--conn',
+        conninfo(),
+        '--type',
+        'host',
+        '--address',
+        '127.0.0.1',
+        '--database',
+        trojanDb,
+        '--user',
+        'postgres',
+        '--json',
+      ]);
+    }));
 
   it('pgops bench: a real pgbench sweep with init, CHECKPOINT and both resets; pgbench runs with search_path public', async function () {
     this.timeout(300_000);
@@ -267,23 +343,57 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     try {
       const probe = path.join(out, 'search_path.sql');
       fs.writeFileSync(probe, "INSERT INTO sp_seen (path) SELECT current_setting('search_path');\n");
-      await withoutTrojans('bench', () => cli(['bench', '--conn', conninfo(), '--clients', '1,2', '--transactions', '30', '--scale', '1',
-        '--builtin', 'tpcb-like@1', '--file', `${probe}@1`, '--reset-statements', '--reset-stats', '--pgbench', pgbench,
-        '--out', out, '--report-name', `trojans-pg${major}`], 240_000));
+      await withoutTrojans('bench', () =>
+        cli(
+          [
+            'bench',
+            '--conn',
+            conninfo(),
+            '--clients',
+            '1,2',
+            '--transactions',
+            '30',
+            '--scale',
+            '1',
+            '--builtin',
+            'tpcb-like@1',
+            '--file',
+            `${probe}@1`,
+            '--reset-statements',
+            '--reset-stats',
+            '--pgbench',
+            pgbench,
+            '--out',
+            out,
+            '--report-name',
+            `trojans-pg${major}`,
+          ],
+          240_000,
+        ),
+      );
       const report: Report = readReport(path.join(out, `trojans-pg${major}.pgperf.json`));
       assert.equal(report.pgops?.status, 'complete');
       const resets = String(report.sections.benchmark.reports.iteration_resets.data);
       assert.match(resets, /pg_stat_statements_reset\(\) done/);
       assert.doesNotMatch(resets, /failed/);
       const errors = Object.entries(report.sections.db.reports).filter(([, item]) => /^Error/.test(String(item.data)));
-      assert.deepEqual(errors.map(([k]) => k), [], 'database facts that failed');
+      assert.deepEqual(
+        errors.map(([k]) => k),
+        [],
+        'database facts that failed',
+      );
       const notes = report.pgops?.environmentNotes ?? [];
       assert.ok(!notes.some((n) => /not collected/.test(n) && !/system facts/.test(n)), notes.join('\n'));
-      assert.ok(report.pgops?.iterations.every((it) => (it.topStatements ?? []).length > 0), 'top statements of every iteration');
+      assert.ok(
+        report.pgops?.iterations.every((it) => (it.topStatements ?? []).length > 0),
+        'top statements of every iteration',
+      );
       assert.deepEqual((report.pgops?.plan as { searchPath?: string[] } | undefined)?.searchPath, ['public']);
       const db = await pinnedAdmin();
       try {
-        const seen = (await db.query<{ path: string }>('SELECT DISTINCT path FROM public.sp_seen')).rows.map((r) => r.path);
+        const seen = (await db.query<{ path: string }>('SELECT DISTINCT path FROM public.sp_seen')).rows.map(
+          (r) => r.path,
+        );
         assert.deepEqual(seen, ['"public"'], 'the search_path pgbench ran with');
       } finally {
         await db.end();
@@ -293,108 +403,133 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     }
   });
 
-  it('Connections: sessions with target_session_attrs, the auth facts and the server\'s pg_hba rules', () => withoutTrojans('connections', async () => {
-    for (const attrs of ['primary', 'read-write']) {
-      const c = await session(conninfo(` target_session_attrs=${attrs}`));
+  it("Connections: sessions with target_session_attrs, the auth facts and the server's pg_hba rules", () =>
+    withoutTrojans('connections', async () => {
+      for (const attrs of ['primary', 'read-write']) {
+        const c = await session(conninfo(` target_session_attrs=${attrs}`));
+        try {
+          assert.equal(Math.floor((await serverVersionNum(c)) / 10000), major);
+          assert.equal((await readServerSideFacts(c)).clientAddress, '127.0.0.1');
+          assert.ok((await readServerHbaRules(c)).rules.length > 0);
+        } finally {
+          await c.end();
+        }
+      }
+    }));
+
+  it('Query Stats: cumulative in every order, deltas, the detail panel and the reset', () =>
+    withoutTrojans('query stats', async () => {
+      const c = await session();
       try {
-        assert.equal(Math.floor(await serverVersionNum(c) / 10000), major);
-        assert.equal((await readServerSideFacts(c)).clientAddress, '127.0.0.1');
-        assert.ok((await readServerHbaRules(c)).rules.length > 0);
+        const history = new StatementHistory();
+        for (const order of statementOrders) {
+          const load = await loadQueryStats(c, { mode: 'cumulative', order, limit: 20, history });
+          assert.equal(load.probe.state, 'ready');
+          assert.ok(load.statements.length > 0 && load.notes.length > 0 && load.canReset);
+        }
+        await loadQueryStats(c, { mode: 'delta', order: 'total', limit: 20, history });
+        const db = await pinnedAdmin();
+        for (let i = 0; i < 3; i++)
+          await db.query('SELECT pg_catalog.count(*) FROM public.trojan_names WHERE t IS NULL AND n > $1::name', [
+            `n${i}`,
+          ]);
+        await db.end();
+        const delta = await loadQueryStats(c, { mode: 'delta', order: 'calls', limit: 20, history });
+        assert.ok(
+          delta.statements.some((s) => (s.query ?? '').includes('trojan_names')),
+          'the new statement shows in the deltas with its text',
+        );
+        const source = await requireStatements(c);
+        if (major >= 16)
+          assert.match(
+            await explainGenericPlan(c, major * 10000, 'SELECT * FROM public.trojan_names WHERE n = $1'),
+            /Seq Scan/,
+          );
+        await resetStatements(c, source);
       } finally {
         await c.end();
       }
-    }
-  }));
+    }));
 
-  it('Query Stats: cumulative in every order, deltas, the detail panel and the reset', () => withoutTrojans('query stats', async () => {
-    const c = await session();
-    try {
-      const history = new StatementHistory();
-      for (const order of statementOrders) {
-        const load = await loadQueryStats(c, { mode: 'cumulative', order, limit: 20, history });
-        assert.equal(load.probe.state, 'ready');
-        assert.ok(load.statements.length > 0 && load.notes.length > 0 && load.canReset);
+  it('Replication: slots and standbys on the primary, the WAL receiver on the standby, and Drop Slot', () =>
+    withoutTrojans('replication', async () => {
+      const c = await session();
+      try {
+        const o = await until('the standby to stream', async () => {
+          const x = await replicationOverview(c, major * 10000);
+          return x.standbys.some((s) => s.state === 'streaming') ? x : undefined;
+        });
+        assert.ok(o.slots.some((s) => s.slotName === slot('td') && s.retainedBytes !== null));
+        await dropSlot(c, slot('drop'));
+      } finally {
+        await c.end();
       }
-      await loadQueryStats(c, { mode: 'delta', order: 'total', limit: 20, history });
-      const db = await pinnedAdmin();
-      for (let i = 0; i < 3; i++) await db.query('SELECT pg_catalog.count(*) FROM public.trojan_names WHERE t IS NULL AND n > $1::name', [`n${i}`]);
-      await db.end();
-      const delta = await loadQueryStats(c, { mode: 'delta', order: 'calls', limit: 20, history });
-      assert.ok(delta.statements.some((s) => (s.query ?? '').includes('trojan_names')), 'the new statement shows in the deltas with its text');
-      const source = await requireStatements(c);
-      if (major >= 16) assert.match(await explainGenericPlan(c, major * 10000, 'SELECT * FROM public.trojan_names WHERE n = $1'), /Seq Scan/);
-      await resetStatements(c, source);
-    } finally {
-      await c.end();
-    }
-  }));
+      const sbAdmin = await standby.admin();
+      await sbAdmin.query('SET search_path = pg_catalog, pg_temp');
+      await sbAdmin.query(`SELECT pg_catalog.pg_create_physical_replication_slot('${slot('on_standby')}', true)`);
+      await sbAdmin.end();
+      const s = await session(`host=127.0.0.1 port=${standby.port} user=postgres dbname=${trojanDb}`);
+      try {
+        const o = await until('the WAL receiver', async () => {
+          const x = await replicationOverview(s, major * 10000);
+          return x.receiver?.status === 'streaming' ? x : undefined;
+        });
+        assert.ok(o.standby && o.slots.some((x) => x.slotName === slot('on_standby') && x.retainedBytes !== null));
+      } finally {
+        await s.end();
+      }
+    }));
 
-  it('Replication: slots and standbys on the primary, the WAL receiver on the standby, and Drop Slot', () => withoutTrojans('replication', async () => {
-    const c = await session();
-    try {
-      const o = await until('the standby to stream', async () => {
-        const x = await replicationOverview(c, major * 10000);
-        return x.standbys.some((s) => s.state === 'streaming') ? x : undefined;
-      });
-      assert.ok(o.slots.some((s) => s.slotName === slot('td') && s.retainedBytes !== null));
-      await dropSlot(c, slot('drop'));
-    } finally {
-      await c.end();
-    }
-    const sbAdmin = await standby.admin();
-    await sbAdmin.query('SET search_path = pg_catalog, pg_temp');
-    await sbAdmin.query(`SELECT pg_catalog.pg_create_physical_replication_slot('${slot('on_standby')}', true)`);
-    await sbAdmin.end();
-    const s = await session(`host=127.0.0.1 port=${standby.port} user=postgres dbname=${trojanDb}`);
-    try {
-      const o = await until('the WAL receiver', async () => {
-        const x = await replicationOverview(s, major * 10000);
-        return x.receiver?.status === 'streaming' ? x : undefined;
-      });
-      assert.ok(o.standby && o.slots.some((x) => x.slotName === slot('on_standby') && x.retainedBytes !== null));
-    } finally {
-      await s.end();
-    }
-  }));
+  it('Peek Changes: test_decoding and pgoutput', () =>
+    withoutTrojans('peek', async () => {
+      const c = await session();
+      try {
+        assert.deepEqual(
+          (await listPublications(c)).map((p) => p.name),
+          ['trojan_pub'],
+        );
+        const td = await peekSlot(c, slot('td'), 50);
+        assert.ok(td.rows.some((r) => r.kind === 'insert'));
+        const po = await peekSlot(c, slot('po'), 50, { publications: ['trojan_pub'] });
+        assert.ok(
+          po.rows.some((r) => r.kind === 'insert' && /\[integer\]/.test(r.text)),
+          JSON.stringify(po.rows.slice(0, 5)),
+        );
+      } finally {
+        await c.end();
+      }
+    }));
 
-  it('Peek Changes: test_decoding and pgoutput', () => withoutTrojans('peek', async () => {
-    const c = await session();
-    try {
-      assert.deepEqual((await listPublications(c)).map((p) => p.name), ['trojan_pub']);
-      const td = await peekSlot(c, slot('td'), 50);
-      assert.ok(td.rows.some((r) => r.kind === 'insert'));
-      const po = await peekSlot(c, slot('po'), 50, { publications: ['trojan_pub'] });
-      assert.ok(po.rows.some((r) => r.kind === 'insert' && /\[integer\]/.test(r.text)), JSON.stringify(po.rows.slice(0, 5)));
-    } finally {
-      await c.end();
-    }
-  }));
+  it('Bloat: the estimate and every exact measure', () =>
+    withoutTrojans('bloat', async () => {
+      const c = await session();
+      try {
+        const rows = await estimateBloat(c, 50);
+        const table = rows.find((r) => r.name === 'trojan_bloat');
+        const index = rows.find((r) => r.name === 'trojan_bloat_pkey');
+        assert.ok(table && index, rows.map((r) => r.name).join(', '));
+        assert.equal((await measureBloat(c, table.oid, 'table')).method, 'pgstattuple_approx');
+        assert.equal((await measureBloat(c, table.oid, 'table', { exact: true })).method, 'pgstattuple');
+        assert.equal((await measureBloat(c, index.oid, 'index')).method, 'pgstatindex');
+      } finally {
+        await c.end();
+      }
+    }));
 
-  it('Bloat: the estimate and every exact measure', () => withoutTrojans('bloat', async () => {
-    const c = await session();
-    try {
-      const rows = await estimateBloat(c, 50);
-      const table = rows.find((r) => r.name === 'trojan_bloat');
-      const index = rows.find((r) => r.name === 'trojan_bloat_pkey');
-      assert.ok(table && index, rows.map((r) => r.name).join(', '));
-      assert.equal((await measureBloat(c, table.oid, 'table')).method, 'pgstattuple_approx');
-      assert.equal((await measureBloat(c, table.oid, 'table', { exact: true })).method, 'pgstattuple');
-      assert.equal((await measureBloat(c, index.oid, 'index')).method, 'pgstatindex');
-    } finally {
-      await c.end();
-    }
-  }));
-
-  it('Wait events and the bench\'s database facts', () => withoutTrojans('waits and facts', async () => {
-    const c = await session();
-    try {
-      await new WaitSampler(c, { backendTypes: ['client backend'] }).sampleOnce();
-      assert.ok((await sampleWaits(c, 0.5, { hz: 10 })).samples > 0);
-      const facts = await collectDbFacts(c);
-      const errors = Object.entries(facts).filter(([, item]) => /^Error/.test(String(item.data)));
-      assert.deepEqual(errors.map(([k, item]) => `${k}: ${String(item.data)}`), []);
-    } finally {
-      await c.end();
-    }
-  }));
+  it("Wait events and the bench's database facts", () =>
+    withoutTrojans('waits and facts', async () => {
+      const c = await session();
+      try {
+        await new WaitSampler(c, { backendTypes: ['client backend'] }).sampleOnce();
+        assert.ok((await sampleWaits(c, 0.5, { hz: 10 })).samples > 0);
+        const facts = await collectDbFacts(c);
+        const errors = Object.entries(facts).filter(([, item]) => /^Error/.test(String(item.data)));
+        assert.deepEqual(
+          errors.map(([k, item]) => `${k}: ${String(item.data)}`),
+          [],
+        );
+      } finally {
+        await c.end();
+      }
+    }));
 });

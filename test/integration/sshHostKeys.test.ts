@@ -14,7 +14,7 @@ import type { Sshd } from '../support/sshd';
 import { sshFingerprintOf, sshKeygen, sshTestUser, startSshd } from '../support/sshd';
 import { tempDir } from '../support/servers';
 
-describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 127.0.0.1)', function () {
+describe("SSH host keys: accept-new into pgops' own known_hosts (real sshd on 127.0.0.1)", function () {
   this.timeout(60_000);
   const user = sshTestUser();
   let dir: string;
@@ -35,7 +35,14 @@ describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 1
     return f;
   };
   const connect = (own: string, userFiles: string[], notes: string[] = [], port = sshd.port) => {
-    const target: SshTarget = { host: '127.0.0.1', port, user, keyFile: clientKey, knownHostsFile: own, userKnownHostsFiles: userFiles };
+    const target: SshTarget = {
+      host: '127.0.0.1',
+      port,
+      user,
+      keyFile: clientKey,
+      knownHostsFile: own,
+      userKnownHostsFiles: userFiles,
+    };
     return sshShell(target, notes);
   };
   const refusal = (pattern: RegExp) => (err: PgOpsError) => {
@@ -55,9 +62,17 @@ describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 1
     sshKeygen(caKey);
     clientPublic = sshKeygen(clientKey);
     // the host also offers a certificate signed by the CA, as a host under @cert-authority would
-    execFileSync('ssh-keygen', ['-q', '-s', caKey, '-I', 'pgops-test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd = await startSshd({ dir, hostKeys: [hostKey], hostCertificates: [`${hostKey}-cert.pub`], authorizedKey: clientPublic });
+    execFileSync(
+      'ssh-keygen',
+      ['-q', '-s', caKey, '-I', 'pgops-test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    sshd = await startSshd({
+      dir,
+      hostKeys: [hostKey],
+      hostCertificates: [`${hostKey}-cert.pub`],
+      authorizedKey: clientPublic,
+    });
     name = `[127.0.0.1]:${sshd.port}`;
   });
 
@@ -66,7 +81,7 @@ describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 1
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('records an unknown host in pgops\' own file (0600, folder 0700), says so, and checks against it next time', async () => {
+  it("records an unknown host in pgops' own file (0600, folder 0700), says so, and checks against it next time", async () => {
     const own = ownFile();
     const user = userFile([`other.example.com ${keyOf(otherKey)}`]);
     const userBefore = fs.readFileSync(user, 'utf8');
@@ -77,10 +92,15 @@ describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 1
     assert.equal(fs.readFileSync(own, 'utf8'), `${name} ${keyOf(hostKey)}\n`);
     assert.equal(fs.statSync(own).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(own)).mode & 0o777, 0o700);
-    assert.equal(fs.readFileSync(user, 'utf8'), userBefore, 'the user\'s own known_hosts is never written');
+    assert.equal(fs.readFileSync(user, 'utf8'), userBefore, "the user's own known_hosts is never written");
     assert.equal(notes.length, 1, notes.join('\n'));
     const fingerprint = sshFingerprintOf(`${hostKey}.pub`);
-    assert.ok(notes[0].includes(`SSH host key of ${name} was not known: accepted its ED25519 key ${fingerprint} and recorded it in ${own}`), notes[0]);
+    assert.ok(
+      notes[0].includes(
+        `SSH host key of ${name} was not known: accepted its ED25519 key ${fingerprint} and recorded it in ${own}`,
+      ),
+      notes[0],
+    );
 
     const again: string[] = [];
     await (await connect(own, [user], again)).close();
@@ -161,13 +181,19 @@ describe('SSH host keys: accept-new into pgops\' own known_hosts (real sshd on 1
     await assert.rejects(connect(own, [ca]), (err: PgOpsError) => {
       refusal(/cannot verify host certificates/)(err);
       assert.ok(err.message.includes(`${ca}:1`), err.message);
-      assert.ok(err.hint?.includes(own) && err.hint.includes(`ssh-keyscan -p ${sshd.port} -t ed25519 127.0.0.1`), err.hint);
+      assert.ok(
+        err.hint?.includes(own) && err.hint.includes(`ssh-keyscan -p ${sshd.port} -t ed25519 127.0.0.1`),
+        err.hint,
+      );
       assert.ok(err.hint?.includes(sshFingerprintOf(`${hostKey}.pub`)), err.hint);
       return true;
     });
     assert.equal(fs.existsSync(own), false, 'nothing is recorded for a host under a CA');
     // the CA key itself is never taken for the host's plain key
-    await assert.rejects(connect(own, [userFile([`@cert-authority * ${keyOf(hostKey)}`])]), refusal(/cannot verify host certificates/));
+    await assert.rejects(
+      connect(own, [userFile([`@cert-authority * ${keyOf(hostKey)}`])]),
+      refusal(/cannot verify host certificates/),
+    );
     // with the plain key listed too, the plain key decides
     const notes: string[] = [];
     await (await connect(own, [ca, userFile([`${name} ${keyOf(hostKey)}`])], notes)).close();

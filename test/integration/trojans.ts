@@ -27,7 +27,8 @@ function stringTexts(file: string): string[] {
   const texts: string[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) texts.push(node.text);
-    else if (ts.isTemplateExpression(node)) texts.push([node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join(' ${} '));
+    else if (ts.isTemplateExpression(node))
+      texts.push([node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join(' ${} '));
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -85,13 +86,41 @@ WHERE p.proname = ANY ($1::text[]) AND n.nspname = ANY ($2::text[])
 ORDER BY 1, 2, p.oid`;
 
 /** What pgops passes where a function takes a polymorphic or "any" argument. */
-export const concreteTypes = ['text', 'name', 'oid', 'integer', 'bigint', 'smallint', 'boolean', 'double precision', 'numeric', 'pg_lsn',
-  'timestamp with time zone', 'bytea'];
+export const concreteTypes = [
+  'text',
+  'name',
+  'oid',
+  'integer',
+  'bigint',
+  'smallint',
+  'boolean',
+  'double precision',
+  'numeric',
+  'pg_lsn',
+  'timestamp with time zone',
+  'bytea',
+];
 const elementPolymorphic = new Set(['anyelement', 'anynonarray', 'anycompatible', 'anycompatiblenonarray']);
 const arrayPolymorphic = new Set(['anyarray', 'anycompatiblearray']);
 /** Pseudo-types no SQL of pgops can pass; an overload taking one cannot be what pgops calls. */
-const uncallable = new RegExp(`^(${['internal', 'cstring', 'trigger', 'event_trigger', 'language_handler', 'fdw_handler', 'table_am_handler',
-  'index_am_handler', 'tsm_handler', 'anyenum', 'anyrange', 'anymultirange', 'anycompatiblerange', 'anycompatiblemultirange'].join('|')})$`);
+const uncallable = new RegExp(
+  `^(${[
+    'internal',
+    'cstring',
+    'trigger',
+    'event_trigger',
+    'language_handler',
+    'fdw_handler',
+    'table_am_handler',
+    'index_am_handler',
+    'tsm_handler',
+    'anyenum',
+    'anyrange',
+    'anymultirange',
+    'anycompatiblerange',
+    'anycompatiblemultirange',
+  ].join('|')})$`,
+);
 
 export interface Lookalike {
   /** e.g. unnest(text[]) */
@@ -113,7 +142,9 @@ function product<T>(lists: T[][]): T[][] {
 
 /** The concrete argument lists a call of this overload can present (see the file comment). */
 function concreteArgLists(p: ProcRow): string[][] {
-  const polymorphic = [...p.argtypes, p.rettype, ...p.outs.map((o) => o.type)].some((t) => elementPolymorphic.has(t) || arrayPolymorphic.has(t));
+  const polymorphic = [...p.argtypes, p.rettype, ...p.outs.map((o) => o.type)].some(
+    (t) => elementPolymorphic.has(t) || arrayPolymorphic.has(t),
+  );
   const elements = polymorphic ? concreteTypes : [undefined];
   const lists: string[][] = [];
   const counts = [p.argtypes.length];
@@ -136,7 +167,8 @@ function concreteArgLists(p: ProcRow): string[][] {
 }
 
 function concreteResult(type: string, args: string[], p: ProcRow): string {
-  const elementAt = (t: string, i: number) => (elementPolymorphic.has(t) ? args[i] : arrayPolymorphic.has(t) ? args[i]?.replace(/\[\]$/, '') : undefined);
+  const elementAt = (t: string, i: number) =>
+    elementPolymorphic.has(t) ? args[i] : arrayPolymorphic.has(t) ? args[i]?.replace(/\[\]$/, '') : undefined;
   const element = p.argtypes.map(elementAt).find((x) => x);
   if (elementPolymorphic.has(type)) return element ?? 'text';
   if (arrayPolymorphic.has(type)) return `${element ?? 'text'}[]`;
@@ -164,10 +196,17 @@ function lookalike(p: ProcRow, args: string[]): Lookalike {
     };
   }
   const outs = p.outs.map((o) => `OUT ${quoteIdent(o.name)} ${concreteResult(o.type, args, p)}`);
-  const ret = p.outs.length ? (p.proretset ? 'SETOF record' : 'record') : `${p.proretset ? 'SETOF ' : ''}${concreteResult(p.rettype, args, p)}`;
+  const ret = p.outs.length
+    ? p.proretset
+      ? 'SETOF record'
+      : 'record'
+    : `${p.proretset ? 'SETOF ' : ''}${concreteResult(p.rettype, args, p)}`;
   const returns = p.proretset || p.outs.length || p.rettype === 'void' ? 'RETURN;' : 'RETURN NULL;';
   const body = `$trojan$ BEGIN ${fired} ${returns} END $trojan$`;
-  return { signature, ddl: [`CREATE FUNCTION ${fn}(${[...args, ...outs].join(', ')}) RETURNS ${ret} LANGUAGE plpgsql AS ${body}`] };
+  return {
+    signature,
+    ddl: [`CREATE FUNCTION ${fn}(${[...args, ...outs].join(', ')}) RETURNS ${ret} LANGUAGE plpgsql AS ${body}`],
+  };
 }
 
 function quoteLiteralSql(s: string): string {
@@ -182,11 +221,23 @@ export async function plantPlan(client: Client, names: string[], schemas: string
   const skipped: string[] = [];
   for (const p of rows) {
     const label = `${p.nspname}.${p.proname}(${p.argtypes.join(', ')})`;
-    if (p.prokind === 'w') { skipped.push(`${label}: a window function (only C can define one)`); continue; }
-    if (p.prokind === 'p') { skipped.push(`${label}: a procedure (pgops CALLs none)`); continue; }
-    if (p.prokind === 'a' && p.aggkind !== 'n') { skipped.push(`${label}: an ordered-set aggregate`); continue; }
+    if (p.prokind === 'w') {
+      skipped.push(`${label}: a window function (only C can define one)`);
+      continue;
+    }
+    if (p.prokind === 'p') {
+      skipped.push(`${label}: a procedure (pgops CALLs none)`);
+      continue;
+    }
+    if (p.prokind === 'a' && p.aggkind !== 'n') {
+      skipped.push(`${label}: an ordered-set aggregate`);
+      continue;
+    }
     const bad = [...p.argtypes, p.rettype].find((t) => uncallable.test(t));
-    if (bad) { skipped.push(`${label}: takes or returns ${bad}, which no pgops SQL passes`); continue; }
+    if (bad) {
+      skipped.push(`${label}: takes or returns ${bad}, which no pgops SQL passes`);
+      continue;
+    }
     for (const args of concreteArgLists(p)) {
       const key = `${p.proname}(${args.join(',')})`;
       if (seen.has(key)) continue;
@@ -234,7 +285,9 @@ export class LogWatch {
     lines.forEach((l, i) => {
       if (!l.includes(`${firedMarker}:`)) return;
       const statement = lines.slice(i + 1, i + 4).find((x) => /\bSTATEMENT:/.test(x));
-      fired.push(`${l.slice(l.indexOf(firedMarker))}${statement ? `  <- ${statement.slice(statement.indexOf('STATEMENT:')).slice(0, 200)}` : ''}`);
+      fired.push(
+        `${l.slice(l.indexOf(firedMarker))}${statement ? `  <- ${statement.slice(statement.indexOf('STATEMENT:')).slice(0, 200)}` : ''}`,
+      );
     });
     return fired;
   }

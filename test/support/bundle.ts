@@ -10,12 +10,21 @@ import { repoRoot } from './servers';
 const external = ['vscode', 'pg-native', 'cpu-features', './crypto/build/Release/sshcrypto.node'];
 
 /** `entry` (a path under the repo) or `contents` (TypeScript importing with paths relative to `resolveDir`). */
-export function bundleTo(outfile: string, source: { entry: string } | { contents: string; resolveDir: string }): string {
+export function bundleTo(
+  outfile: string,
+  source: { entry: string } | { contents: string; resolveDir: string },
+): string {
   esbuild.buildSync({
     ...('entry' in source
       ? { entryPoints: [path.resolve(repoRoot, source.entry)] }
       : { stdin: { contents: source.contents, resolveDir: path.resolve(repoRoot, source.resolveDir), loader: 'ts' } }),
-    outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', external,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+    external,
     define: { PGOPS_BUNDLED_VERSION: '"test"' },
   });
   return outfile;

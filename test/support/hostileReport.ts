@@ -9,10 +9,23 @@ import type { JsonObject, Report } from '../../src/core/report/model';
 export function hostileReport(name: string, marker: string, secretFile: string): Report {
   const r = newReport({ reportName: name });
   r.pgops!.plan = {
-    version: 1, iterate: 'clients', values: [1], durationS: 1, clients: 1, scale: 1, foreignKeys: false, init: 'never', builtin: [],
-    files: [{ path: secretFile, weight: 1 }], noVacuum: false, extraArgs: [], workloadCommand: `/usr/bin/touch ${marker}`,
-    reset: { checkpoint: false, statStatementsReset: false, statReset: false }, transactionLog: { enabled: false, samplingRate: 1, keep: false },
-    waits: { enabled: false, intervalMs: 200 }, topStatements: 0,
+    version: 1,
+    iterate: 'clients',
+    values: [1],
+    durationS: 1,
+    clients: 1,
+    scale: 1,
+    foreignKeys: false,
+    init: 'never',
+    builtin: [],
+    files: [{ path: secretFile, weight: 1 }],
+    noVacuum: false,
+    extraArgs: [],
+    workloadCommand: `/usr/bin/touch ${marker}`,
+    reset: { checkpoint: false, statStatementsReset: false, statReset: false },
+    transactionLog: { enabled: false, samplingRate: 1, keep: false },
+    waits: { enabled: false, intervalMs: 200 },
+    topStatements: 0,
   } as JsonObject;
   return r;
 }

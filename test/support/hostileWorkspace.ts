@@ -40,16 +40,27 @@ export function writeHostileWorkspace(folder: string, serverPort: number): Hosti
     fs.writeFileSync(file, `#!/bin/sh\necho ${name} >> '${p.ranLog}'\n${output}`, { mode: 0o755 });
   };
   program(p.pgbench, 'pgbench', 'echo "pgbench (PostgreSQL) 99.0"\n');
-  for (const name of ['postgres', 'initdb', 'pg_ctl']) program(path.join(p.binDir, name), name, `echo "${name} (PostgreSQL) 18.0"\n`);
+  for (const name of ['postgres', 'initdb', 'pg_ctl'])
+    program(path.join(p.binDir, name), name, `echo "${name} (PostgreSQL) 18.0"\n`);
   program(p.passwordCommand, 'password-command', 'echo not-the-password\n');
   fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({
-    'pgops.pgbenchPath': p.pgbench,
-    'pgops.sandbox.binDir': p.binDir,
-    'pgops.connections': [{
-      name: hostileProfileName, conninfo: `host=127.0.0.1 port=${serverPort} user=postgres dbname=postgres sslmode=disable`,
-      passwordCommand: [p.passwordCommand],
-    }],
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(folder, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'pgops.pgbenchPath': p.pgbench,
+        'pgops.sandbox.binDir': p.binDir,
+        'pgops.connections': [
+          {
+            name: hostileProfileName,
+            conninfo: `host=127.0.0.1 port=${serverPort} user=postgres dbname=postgres sslmode=disable`,
+            passwordCommand: [p.passwordCommand],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
   return p;
 }

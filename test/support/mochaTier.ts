@@ -19,7 +19,12 @@ function collect(dir: string): string[] {
 async function main(): Promise<void> {
   const [tier, resultFile, grep] = process.argv.slice(2);
   const outRoot = path.resolve(__dirname, '..');
-  const mocha = new Mocha({ reporter: 'spec', timeout: tier === 'unit' ? 10_000 : 120_000, color: !!process.stdout.isTTY, grep });
+  const mocha = new Mocha({
+    reporter: 'spec',
+    timeout: tier === 'unit' ? 10_000 : 120_000,
+    color: !!process.stdout.isTTY,
+    grep,
+  });
   if (tier === 'integration') mocha.rootHooks(mochaHooks);
   const files = collect(path.join(outRoot, tier)).sort();
   if (files.length === 0) throw new Error(`no test files under ${path.join(outRoot, tier)}`);
@@ -28,7 +33,10 @@ async function main(): Promise<void> {
   const runner = mocha.run();
   await new Promise<void>((resolve) => runner.on('end', () => resolve()));
   const stats = runner.stats ?? { passes: 0, failures: 0, pending: 0 };
-  fs.writeFileSync(resultFile, JSON.stringify({ tier, passed: stats.passes, failed: stats.failures, skipped: stats.pending }));
+  fs.writeFileSync(
+    resultFile,
+    JSON.stringify({ tier, passed: stats.passes, failed: stats.failures, skipped: stats.pending }),
+  );
   process.exitCode = stats.failures > 0 ? 1 : 0;
 }
 

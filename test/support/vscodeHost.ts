@@ -15,24 +15,33 @@ export async function pgops(): Promise<PgOpsApi> {
   return await ext.activate();
 }
 
-export function packageJson(): { contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> } } {
+export function packageJson(): {
+  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> };
+} {
   const ext = vscode.extensions.getExtension(extensionId);
   assert.ok(ext, `extension ${extensionId} is not installed in this VS Code`);
   return ext.packageJSON;
 }
 
 /** Top-level (or child) tree items of a view provider, resolved the way the workbench resolves them. */
-export async function treeItems<T>(provider: vscode.TreeDataProvider<T>, parent?: T): Promise<Array<{ node: T; item: vscode.TreeItem }>> {
+export async function treeItems<T>(
+  provider: vscode.TreeDataProvider<T>,
+  parent?: T,
+): Promise<Array<{ node: T; item: vscode.TreeItem }>> {
   const nodes = (await provider.getChildren(parent)) ?? [];
   return await Promise.all(nodes.map(async (node) => ({ node, item: await provider.getTreeItem(node) })));
 }
 
 export function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails naming `what`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -46,6 +55,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 export function rigServer(): { port: number; password: string } {
   const port = Number(process.env.PGOPS_TEST_PG18_PORT);
   const password = process.env.PGOPS_TEST_PG18_PASSWORD;
-  assert.ok(port > 0 && password, 'PGOPS_TEST_PG18_PORT/PASSWORD are not set: run this suite through the vscode tier (node scripts/test.mjs vscode)');
+  assert.ok(
+    port > 0 && password,
+    'PGOPS_TEST_PG18_PORT/PASSWORD are not set: run this suite through the vscode tier (node scripts/test.mjs vscode)',
+  );
   return { port, password };
 }

@@ -21,7 +21,14 @@ import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { resetSandbox } from '../../src/core/sandbox/sandbox';
 import type { HostResults, HostSuite, TestOutcome } from '../vscode/index';
 import type { CodeServerInstall, Profile, RunningCodeServer } from './codeServer';
-import { ensureCodeServer, freePort, globalStorageDir, linkExtension, prepareProfile, startCodeServer } from './codeServer';
+import {
+  ensureCodeServer,
+  freePort,
+  globalStorageDir,
+  linkExtension,
+  prepareProfile,
+  startCodeServer,
+} from './codeServer';
 import { writeHostileWorkspace } from './hostileWorkspace';
 import type { OAuthRig } from './oauth/rig';
 import { startOAuthRig } from './oauth/rig';
@@ -35,7 +42,9 @@ const hostStartTimeoutMs = 90_000;
 const hostStallTimeoutMs = 150_000;
 
 type Counts = { passed: number; failed: number; skipped: number };
-const log = (line: string): void => { process.stdout.write(`${line}\n`); };
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 /** The phase that opens an untrusted folder; a GREP must match this to run it. */
 const restrictedPhase = 'Restricted Mode';
@@ -45,23 +54,41 @@ const restrictedPhase = 'Restricted Mode';
  * hook in the extension itself, and it lives in the same host as the extension under test. It runs in
  * Restricted Mode too (it reads nothing from the workspace).
  */
-function writeHostRunner(extensionsDir: string, resultFile: string, grep: string | undefined, suite: HostSuite = 'main'): void {
+function writeHostRunner(
+  extensionsDir: string,
+  resultFile: string,
+  grep: string | undefined,
+  suite: HostSuite = 'main',
+): void {
   const dir = path.join(extensionsDir, 'pgops-tests.host-runner-0.0.0');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: 'host-runner', publisher: 'pgops-tests', version: '0.0.0', engines: { vscode: '^1.90.0' },
-    main: './main.js', activationEvents: ['onStartupFinished'], capabilities: { untrustedWorkspaces: { supported: true } },
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'host-runner',
+      publisher: 'pgops-tests',
+      version: '0.0.0',
+      engines: { vscode: '^1.90.0' },
+      main: './main.js',
+      activationEvents: ['onStartupFinished'],
+      capabilities: { untrustedWorkspaces: { supported: true } },
+    }),
+  );
   const suiteEntry = path.join(outRoot, 'test', 'vscode', 'index.js');
-  fs.writeFileSync(path.join(dir, 'main.js'),
+  fs.writeFileSync(
+    path.join(dir, 'main.js'),
     `exports.activate = () => {\n  require('fs').writeFileSync(${JSON.stringify(`${resultFile}.started`)}, String(process.pid));\n` +
-    `  void require(${JSON.stringify(suiteEntry)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)}, ${JSON.stringify(suite)});\n};\n`);
+      `  void require(${JSON.stringify(suiteEntry)}).runInHost(${JSON.stringify(resultFile)}, ${JSON.stringify(grep)}, ${JSON.stringify(suite)});\n};\n`,
+  );
 }
 
 /** The tail of the extension host's own log (activation errors end up there), or of another log by name. */
 function extensionHostLog(userDataDir: string, name = /^(exthost|remoteexthost)\.log$/): string {
   const found = logFiles(userDataDir, name);
-  return found.map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`).join('\n') || '(no extension host log found)';
+  return (
+    found.map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').split('\n').slice(-30).join('\n')}`).join('\n') ||
+    '(no extension host log found)'
+  );
 }
 
 /**
@@ -71,7 +98,9 @@ function extensionHostLog(userDataDir: string, name = /^(exthost|remoteexthost)\
  */
 async function waitForHostResults(file: string, server: RunningCodeServer, profile: Profile): Promise<HostResults> {
   const fail = (why: string): never => {
-    throw new Error(`${why}\n--- code-server output:\n${server.recentOutput()}\n--- extension host log:\n${extensionHostLog(profile.userDataDir)}`);
+    throw new Error(
+      `${why}\n--- code-server output:\n${server.recentOutput()}\n--- extension host log:\n${extensionHostLog(profile.userDataDir)}`,
+    );
   };
   const progressFile = `${file}.progress`;
   let printed = 0;
@@ -86,19 +115,26 @@ async function waitForHostResults(file: string, server: RunningCodeServer, profi
   while (!fs.existsSync(file)) {
     printProgress();
     if (server.exited()) fail('code-server exited before the in-host suite reported');
-    if (!fs.existsSync(`${file}.started`) && Date.now() - lastProgress > hostStartTimeoutMs) fail(`the extension host did not start the in-host suite within ${hostStartTimeoutMs / 1000} s`);
-    if (Date.now() - lastProgress > hostStallTimeoutMs) fail(`the in-host suite reported nothing for ${hostStallTimeoutMs / 1000} s`);
+    if (!fs.existsSync(`${file}.started`) && Date.now() - lastProgress > hostStartTimeoutMs)
+      fail(`the extension host did not start the in-host suite within ${hostStartTimeoutMs / 1000} s`);
+    if (Date.now() - lastProgress > hostStallTimeoutMs)
+      fail(`the in-host suite reported nothing for ${hostStallTimeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
   printProgress();
   const results = JSON.parse(fs.readFileSync(file, 'utf8')) as HostResults;
   if (results.crash) log(`    ✘ the suite could not run:\n${indent(results.crash)}`);
-  if (results.failed > 0) log(`  the extension's own log (Postgres Ops output channel):\n${indent(extensionHostLog(profile.userDataDir, /^Postgres Ops\.log$/))}`);
+  if (results.failed > 0)
+    log(
+      `  the extension's own log (Postgres Ops output channel):\n${indent(extensionHostLog(profile.userDataDir, /^Postgres Ops\.log$/))}`,
+    );
   return results;
 }
 
 function printOutcome(t: TestOutcome): void {
-  log(`    ${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.durationMs ? ` (${t.durationMs} ms)` : ''}`);
+  log(
+    `    ${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.durationMs ? ` (${t.durationMs} ms)` : ''}`,
+  );
   if (t.error) log(indent(t.error));
 }
 
@@ -107,7 +143,11 @@ function rigServerEnv(rig: OAuthRig): NodeJS.ProcessEnv {
   return { PGOPS_TEST_PG18_PORT: String(rig.server.port), PGOPS_TEST_PG18_PASSWORD: rig.server.password };
 }
 
-const indent = (text: string): string => text.split('\n').map((l) => `        ${l}`).join('\n');
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
 
 /** base64(sha256(SubjectPublicKeyInfo)), the form Chromium's --ignore-certificate-errors-spki-list takes. */
 function spkiHash(pem: string): string {
@@ -117,7 +157,13 @@ function spkiHash(pem: string): string {
 
 async function runUiSuite(grep: string | undefined): Promise<Counts> {
   const dir = path.join(outRoot, 'test', 'vscode', 'ui');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)).sort() : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.test.js'))
+        .map((f) => path.join(dir, f))
+        .sort()
+    : [];
   if (files.length === 0) throw new Error(`no UI test files under ${dir}`);
   log('  UI tests (Playwright → Chromium → code-server):');
   const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: !!process.stdout.isTTY, grep, bail: false });
@@ -135,11 +181,19 @@ async function runUiSuite(grep: string | undefined): Promise<Counts> {
  * The server and profile join `servers`/`profiles` so the tier's cleanup stops and clears them.
  */
 async function runRestrictedPhase(o: {
-  install: CodeServerInstall; browser: Browser; rig: OAuthRig; dir: string; grep?: string; servers: RunningCodeServer[]; profiles: Profile[];
+  install: CodeServerInstall;
+  browser: Browser;
+  rig: OAuthRig;
+  dir: string;
+  grep?: string;
+  servers: RunningCodeServer[];
+  profiles: Profile[];
 }): Promise<Counts> {
   log(`  ${restrictedPhase} (a second code-server, Workspace Trust on, the folder untrusted):`);
   const profile = prepareProfile(o.dir, {
-    'pgops.sandbox.port': await freePort(), 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+    'pgops.sandbox.port': await freePort(),
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
   });
   o.profiles.push(profile);
   linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
@@ -148,7 +202,12 @@ async function runRestrictedPhase(o: {
   const workspace = path.join(o.dir, 'workspace');
   writeHostileWorkspace(workspace, o.rig.server.port);
   const server = await startCodeServer({
-    install: o.install, profile, folder: workspace, logFile: path.join(o.dir, 'code-server.log'), workspaceTrust: true, env: rigServerEnv(o.rig),
+    install: o.install,
+    profile,
+    folder: workspace,
+    logFile: path.join(o.dir, 'code-server.log'),
+    workspaceTrust: true,
+    env: rigServerEnv(o.rig),
   });
   o.servers.push(server);
   const page = await o.browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -177,17 +236,22 @@ async function main(): Promise<void> {
   let cleaned: Promise<void> | undefined;
   let interrupted = false;
 
-  const cleanup = (): Promise<void> => (cleaned ??= (async () => {
-    for (const server of servers) await server.stop();
-    await browser?.close().catch(() => undefined);
-    await rig?.stop().catch((err: unknown) => log(`  ! could not stop the OAuth rig: ${String(err)}`));
-    // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
-    for (const profile of profiles) {
-      await resetSandbox({ storageDir: globalStorageDir(profile), binaries: embeddedBinaries(repoRoot), port: 0 }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
-    }
-    if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
-    else fs.rmSync(runDir, { recursive: true, force: true });
-  })());
+  const cleanup = (): Promise<void> =>
+    (cleaned ??= (async () => {
+      for (const server of servers) await server.stop();
+      await browser?.close().catch(() => undefined);
+      await rig?.stop().catch((err: unknown) => log(`  ! could not stop the OAuth rig: ${String(err)}`));
+      // The extension's sandbox server outlives a killed extension host; stop it and delete its data.
+      for (const profile of profiles) {
+        await resetSandbox({
+          storageDir: globalStorageDir(profile),
+          binaries: embeddedBinaries(repoRoot),
+          port: 0,
+        }).catch((err: unknown) => log(`  ! could not remove the test sandbox: ${String(err)}`));
+      }
+      if (process.env.PGOPS_KEEP_VSCODE_RUN) log(`  kept ${runDir} (PGOPS_KEEP_VSCODE_RUN)`);
+      else fs.rmSync(runDir, { recursive: true, force: true });
+    })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       interrupted = true;
@@ -197,7 +261,8 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (!fs.existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
+    if (!fs.existsSync(chromiumPath))
+      throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     const install = ensureCodeServer(log);
     const sandboxPort = await freePort();
     const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
@@ -216,32 +281,68 @@ async function main(): Promise<void> {
     const idpCaFile = path.join(runDir, 'idp-ca.pem');
     fs.writeFileSync(idpCaFile, rig.idp.caPem);
     const server = await startCodeServer({
-      install, profile, folder: workspace, logFile: path.join(runDir, 'code-server.log'),
+      install,
+      profile,
+      folder: workspace,
+      logFile: path.join(runDir, 'code-server.log'),
       env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort), NODE_EXTRA_CA_CERTS: idpCaFile, ...rigServerEnv(rig) },
     });
     servers.push(server);
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     browser = await chromium.launch({
       // Our own signal handlers stop code-server and the sandbox first, then close the browser.
-      executablePath: chromiumPath, headless: true, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      executablePath: chromiumPath,
+      headless: true,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
         // The browser trusts exactly the test provider's certificate (its public key), nothing else.
-        `--ignore-certificate-errors-spki-list=${spkiHash(rig.idp.caPem)}`],
+        `--ignore-certificate-errors-spki-list=${spkiHash(rig.idp.caPem)}`,
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
 
     const host = await waitForHostResults(hostResultFile, server, profile);
-    totals.passed += host.passed; totals.failed += host.failed; totals.skipped += host.skipped;
+    totals.passed += host.passed;
+    totals.failed += host.failed;
+    totals.skipped += host.skipped;
 
-    setWorkbench({ page, url: server.url, workspace, screenshotsDir: path.join(repoRoot, 'test-results'), sandboxPort, userDataDir: profile.userDataDir, oauth: rig });
+    setWorkbench({
+      page,
+      url: server.url,
+      workspace,
+      screenshotsDir: path.join(repoRoot, 'test-results'),
+      sandboxPort,
+      userDataDir: profile.userDataDir,
+      oauth: rig,
+    });
     const ui = await runUiSuite(grep);
-    totals.passed += ui.passed; totals.failed += ui.failed; totals.skipped += ui.skipped;
+    totals.passed += ui.passed;
+    totals.failed += ui.failed;
+    totals.skipped += ui.skipped;
 
     if (!grep || new RegExp(grep).test(restrictedPhase)) {
-      const restricted = await runRestrictedPhase({ install, browser, rig, dir: path.join(runDir, 'restricted'), grep, servers, profiles });
-      totals.passed += restricted.passed; totals.failed += restricted.failed; totals.skipped += restricted.skipped;
+      const restricted = await runRestrictedPhase({
+        install,
+        browser,
+        rig,
+        dir: path.join(runDir, 'restricted'),
+        grep,
+        servers,
+        profiles,
+      });
+      totals.passed += restricted.passed;
+      totals.failed += restricted.failed;
+      totals.skipped += restricted.skipped;
     }
   } catch (err) {
     if (!interrupted) log(`  ✘ vscode tier could not run: ${err instanceof Error ? err.message : String(err)}`);
@@ -249,7 +350,9 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
     fs.writeFileSync(resultFile, JSON.stringify({ tier: 'vscode', ...totals }));
-    log(`  vscode tier: ${totals.passed} passed, ${totals.failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(
+      `  vscode tier: ${totals.passed} passed, ${totals.failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
   }
   process.exitCode = totals.failed > 0 ? 1 : 0;
 }

@@ -28,7 +28,8 @@ export function setWorkbench(wb: Workbench | undefined): void {
 }
 
 export function workbench(): Workbench {
-  if (!current) throw new Error('No workbench: UI tests run only through the vscode tier (node scripts/test.mjs vscode)');
+  if (!current)
+    throw new Error('No workbench: UI tests run only through the vscode tier (node scripts/test.mjs vscode)');
   return current;
 }
 
@@ -43,7 +44,9 @@ export async function screenshot(name: string, target?: Locator): Promise<string
 }
 
 export function activityBarItem(page: Page, title: string): Locator {
-  return page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+  return page
+    .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`)
+    .first();
 }
 
 export function sideBar(page: Page): Locator {
@@ -52,15 +55,28 @@ export function sideBar(page: Page): Locator {
 
 /** The view pane in the side bar whose header reads `name`. */
 export function viewPane(page: Page, name: string): Locator {
-  return sideBar(page).locator('.pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${name}$`, 'i') }) });
+  return sideBar(page)
+    .locator('.pane')
+    .filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${name}$`, 'i') }) });
 }
 
 /** Opens the Postgres Ops container from the activity bar (unless it is already showing). */
 export async function openPostgresOps(page: Page): Promise<void> {
   const title = sideBar(page).locator('.composite.title h2');
-  if ((await title.count()) && /postgres ops/i.test(await title.first().innerText().catch(() => ''))) return;
+  if (
+    (await title.count()) &&
+    /postgres ops/i.test(
+      await title
+        .first()
+        .innerText()
+        .catch(() => ''),
+    )
+  )
+    return;
   await activityBarItem(page, 'Postgres Ops').click();
-  await sideBar(page).locator('.composite.title', { hasText: /postgres ops/i }).waitFor({ state: 'visible', timeout: 15_000 });
+  await sideBar(page)
+    .locator('.composite.title', { hasText: /postgres ops/i })
+    .waitFor({ state: 'visible', timeout: 15_000 });
 }
 
 /** Opens the command palette and types `text`; returns the palette widget (still open). */
@@ -105,10 +121,14 @@ export async function quickOpen(page: Page, fileName: string, attempts = 3): Pro
     await page.keyboard.press('Backspace');
     await page.keyboard.type(fileName);
     const row = paletteRow(page, fileName);
-    const opened = await row.waitFor({ state: 'visible', timeout: 10_000 })
+    const opened = await row
+      .waitFor({ state: 'visible', timeout: 10_000 })
       .then(() => row.click())
       .then(() => tab.waitFor({ state: 'visible', timeout: 10_000 }))
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (opened) return;
     if (attempt === attempts) throw new Error(`Quick Open did not open ${fileName} in ${attempts} attempts`);
     await page.keyboard.press('Escape');
@@ -128,12 +148,16 @@ export async function contextMenuEntry(page: Page, row: Locator, entry: string, 
   const focused = menu.locator('.action-item.focused', { hasText: entry }).first();
   let last = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const chosen = await row.click({ button: 'right' })
+    const chosen = await row
+      .click({ button: 'right' })
       .then(() => item.hover({ timeout: 10_000 }))
       .then(() => focused.waitFor({ state: 'visible', timeout: 5_000 }))
       .then(() => page.keyboard.press('Enter'))
       .then(() => menu.waitFor({ state: 'detached', timeout: 5_000 }))
-      .then((): true => true, (err: Error) => err);
+      .then(
+        (): true => true,
+        (err: Error) => err,
+      );
     if (chosen === true) return;
     last = chosen.message;
     console.log(`      (context menu entry "${entry}", attempt ${attempt}: ${last.split('\n')[0]})`);
@@ -164,14 +188,20 @@ export function logFiles(userDataDir: string, name: RegExp): string[] {
 /** The extension's Output channel as VS Code writes it to disk (the LogOutputChannel "Postgres Ops"). */
 export function outputChannelLog(): { file: string; text: string } {
   const found = logFiles(workbench().userDataDir, /^Postgres Ops\.log$/);
-  if (found.length !== 1) throw new Error(`expected one "Postgres Ops.log" under ${workbench().userDataDir}/logs, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one "Postgres Ops.log" under ${workbench().userDataDir}/logs, found ${found.length}`);
   return { file: found[0], text: fs.readFileSync(found[0], 'utf8') };
 }
 
 /** For afterEach: a screenshot of the whole workbench when the test just failed. */
 export async function screenshotOnFailure(test: Mocha.Test | undefined): Promise<void> {
   if (test?.state !== 'failed' || !current) return;
-  await screenshot(`failed-${test.fullTitle().replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}`).catch(() => undefined);
+  await screenshot(
+    `failed-${test
+      .fullTitle()
+      .replace(/[^a-z0-9]+/gi, '-')
+      .slice(0, 80)}`,
+  ).catch(() => undefined);
 }
 
 /** The workspace's settings.json, where the UI tests put connection profiles. */
@@ -187,7 +217,7 @@ export function addWorkspaceProfiles(profiles: object[]): () => void {
   const file = workspaceSettingsFile();
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
   if (profiles.length) {
-    const settings = previous ? JSON.parse(previous) as Record<string, unknown> : {};
+    const settings = previous ? (JSON.parse(previous) as Record<string, unknown>) : {};
     settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []), ...profiles];
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(settings, null, 2));

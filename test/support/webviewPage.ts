@@ -10,14 +10,22 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { repoRoot } from './servers';
 
-export async function withWebviewPage(bundleName: string, fn: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
+export async function withWebviewPage(
+  bundleName: string,
+  fn: (page: Page, errors: string[]) => Promise<void>,
+): Promise<void> {
   const bundle = path.join(repoRoot, 'dist', 'webview', `${bundleName}.js`);
   assert.ok(fs.existsSync(bundle), `${bundle} is missing: run npm run build`);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.setContent(`<!DOCTYPE html><html><body><div id="app"></div>
 <script>window.sent = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.sent.push(m) });</script></body></html>`);

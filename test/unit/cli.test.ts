@@ -29,7 +29,7 @@ describe('pgops command line', () => {
     assert.match(io2.stderr.join('\n'), /Unknown option '--bogus'[\s\S]*Usage: pgops sandbox/);
   });
 
-  it('prints package.json\'s version on --version, from the sources and from the bundle', async () => {
+  it("prints package.json's version on --version, from the sources and from the bundle", async () => {
     const root = path.resolve(__dirname, '..', '..', '..');
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
     const io = captureIo();
@@ -41,7 +41,10 @@ describe('pgops command line', () => {
     const lone = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-cli-'));
     try {
       fs.copyFileSync(bundle, path.join(lone, 'cli.js'));
-      assert.equal(execFileSync(process.execPath, [path.join(lone, 'cli.js'), '--version'], { encoding: 'utf8' }).trim(), version);
+      assert.equal(
+        execFileSync(process.execPath, [path.join(lone, 'cli.js'), '--version'], { encoding: 'utf8' }).trim(),
+        version,
+      );
     } finally {
       fs.rmSync(lone, { recursive: true, force: true });
     }

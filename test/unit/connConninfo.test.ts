@@ -1,16 +1,32 @@
 import * as assert from 'node:assert/strict';
-import { formatKeywordValue, maskUri, parseConnString, parseKeywordValue, parseUri } from '../../src/core/conn/conninfo';
+import {
+  formatKeywordValue,
+  maskUri,
+  parseConnString,
+  parseKeywordValue,
+  parseUri,
+} from '../../src/core/conn/conninfo';
 import { PgOpsError } from '../../src/core/errors';
 
-const conninfoError = (pattern: RegExp) => (e: unknown) => PgOpsError.is(e, 'conninfo') && pattern.test(e.message) && !!e.hint;
+const conninfoError = (pattern: RegExp) => (e: unknown) =>
+  PgOpsError.is(e, 'conninfo') && pattern.test(e.message) && !!e.hint;
 
 describe('conn: keyword/value connection strings', () => {
   it('reads pairs separated by any whitespace, with spaces around "="', () => {
-    assert.deepEqual(parseKeywordValue('  host=db1   port = 5433\tdbname =app user= bob '), { host: 'db1', port: '5433', dbname: 'app', user: 'bob' });
+    assert.deepEqual(parseKeywordValue('  host=db1   port = 5433\tdbname =app user= bob '), {
+      host: 'db1',
+      port: '5433',
+      dbname: 'app',
+      user: 'bob',
+    });
   });
 
-  it('reads single-quoted values with \\\' and \\\\ escapes, and empty values', () => {
-    assert.deepEqual(parseKeywordValue("dbname='my db' password='it\\'s \\\\ ok' options=''"), { dbname: 'my db', password: "it's \\ ok", options: '' });
+  it("reads single-quoted values with \\' and \\\\ escapes, and empty values", () => {
+    assert.deepEqual(parseKeywordValue("dbname='my db' password='it\\'s \\\\ ok' options=''"), {
+      dbname: 'my db',
+      password: "it's \\ ok",
+      options: '',
+    });
   });
 
   it('applies backslash escapes in unquoted values too', () => {
@@ -21,7 +37,7 @@ describe('conn: keyword/value connection strings', () => {
     assert.deepEqual(parseKeywordValue('port=1 port=2'), { port: '2' });
   });
 
-  it('refuses what libpq refuses, with libpq\'s words', () => {
+  it("refuses what libpq refuses, with libpq's words", () => {
     assert.throws(() => parseKeywordValue('host=a port'), conninfoError(/missing "=" after "port"/));
     assert.throws(() => parseKeywordValue("dbname='open"), conninfoError(/unterminated quoted string/));
     assert.throws(() => parseKeywordValue('hots=a'), conninfoError(/invalid connection option "hots"/));
@@ -34,27 +50,52 @@ describe('conn: keyword/value connection strings', () => {
   });
 
   it('formats values so libpq reads them back unchanged', () => {
-    const p = { host: '/var/run/postgresql', dbname: "it's a db", options: '-c a=b', user: 'back\\slash', application_name: '' };
+    const p = {
+      host: '/var/run/postgresql',
+      dbname: "it's a db",
+      options: '-c a=b',
+      user: 'back\\slash',
+      application_name: '',
+    };
     assert.deepEqual(parseKeywordValue(formatKeywordValue(p)), p);
   });
 });
 
 describe('conn: connection URIs', () => {
   it('reads user, password, host, port, database and query parameters', () => {
-    assert.deepEqual(parseUri('postgresql://alice:s3cret@db.example.com:6432/sales?sslmode=verify-full&application_name=x'),
-      { user: 'alice', password: 's3cret', host: 'db.example.com', port: '6432', dbname: 'sales', sslmode: 'verify-full', application_name: 'x' });
+    assert.deepEqual(
+      parseUri('postgresql://alice:s3cret@db.example.com:6432/sales?sslmode=verify-full&application_name=x'),
+      {
+        user: 'alice',
+        password: 's3cret',
+        host: 'db.example.com',
+        port: '6432',
+        dbname: 'sales',
+        sslmode: 'verify-full',
+        application_name: 'x',
+      },
+    );
   });
 
   it('percent-decodes every part, including a Unix-socket host', () => {
-    assert.deepEqual(parseUri('postgresql://us%40er:p%3Aw%2F@%2Fvar%2Frun%2Fpostgresql/d%C3%A9mo?options=-c%20x%3D1'),
-      { user: 'us@er', password: 'p:w/', host: '/var/run/postgresql', dbname: 'démo', options: '-c x=1' });
+    assert.deepEqual(parseUri('postgresql://us%40er:p%3Aw%2F@%2Fvar%2Frun%2Fpostgresql/d%C3%A9mo?options=-c%20x%3D1'), {
+      user: 'us@er',
+      password: 'p:w/',
+      host: '/var/run/postgresql',
+      dbname: 'démo',
+      options: '-c x=1',
+    });
     assert.deepEqual(parseUri('postgresql:///app?host=/tmp&port=5433'), { dbname: 'app', host: '/tmp', port: '5433' });
   });
 
   it('reads multi-host lists and IPv6 literals; missing ports become empty entries', () => {
     assert.deepEqual(parseUri('postgresql://a:1,b:2/db'), { host: 'a,b', port: '1,2', dbname: 'db' });
     assert.deepEqual(parseUri('postgresql://a:1,b/db'), { host: 'a,b', port: '1,', dbname: 'db' });
-    assert.deepEqual(parseUri('postgres://[::1]:5433,[fe80::2]/x'), { host: '::1,fe80::2', port: '5433,', dbname: 'x' });
+    assert.deepEqual(parseUri('postgres://[::1]:5433,[fe80::2]/x'), {
+      host: '::1,fe80::2',
+      port: '5433,',
+      dbname: 'x',
+    });
   });
 
   it('accepts the bare forms libpq accepts', () => {
@@ -81,12 +122,23 @@ describe('conn: connection URIs', () => {
       ['postgresql://h/d%00', /forbidden value %00/],
     ];
     for (const [uri, pattern] of cases) {
-      assert.throws(() => parseUri(uri), (e: unknown) => PgOpsError.is(e, 'conninfo') && pattern.test(e.message) && e.message.includes('Malformed connection URI'), uri);
+      assert.throws(
+        () => parseUri(uri),
+        (e: unknown) =>
+          PgOpsError.is(e, 'conninfo') && pattern.test(e.message) && e.message.includes('Malformed connection URI'),
+        uri,
+      );
     }
-    assert.throws(() => parseUri('postgresql://bob:hunter2@h/d%zz'), (e: unknown) => PgOpsError.is(e) && !e.message.includes('hunter2') && e.message.includes('bob:********@h'));
+    assert.throws(
+      () => parseUri('postgresql://bob:hunter2@h/d%zz'),
+      (e: unknown) => PgOpsError.is(e) && !e.message.includes('hunter2') && e.message.includes('bob:********@h'),
+    );
   });
 
   it('masks passwords when quoting a URI', () => {
-    assert.equal(maskUri('postgresql://u:pw@h/d?password=x&sslmode=require'), 'postgresql://u:********@h/d?password=********&sslmode=require');
+    assert.equal(
+      maskUri('postgresql://u:pw@h/d?password=x&sslmode=require'),
+      'postgresql://u:********@h/d?password=********&sslmode=require',
+    );
   });
 });

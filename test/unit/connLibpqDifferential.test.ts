@@ -48,15 +48,43 @@ for case in json.load(sys.stdin):
 print(json.dumps(results))
 `;
 
-interface Case { input: string; env?: Record<string, string> }
-interface OracleResult { parsed: Record<string, string> | null; parseError: string | null; resolved?: Record<string, string>; pass?: string | null; error?: string }
+interface Case {
+  input: string;
+  env?: Record<string, string>;
+}
+interface OracleResult {
+  parsed: Record<string, string> | null;
+  parseError: string | null;
+  resolved?: Record<string, string>;
+  pass?: string | null;
+  error?: string;
+}
 
 function runOracle(cases: Array<Required<Case>>): OracleResult[] {
-  const out = execFileSync('python3', ['-c', oracle], { input: JSON.stringify(cases), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+  const out = execFileSync('python3', ['-c', oracle], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
   return JSON.parse(out) as OracleResult[];
 }
 
-const compared = ['host', 'hostaddr', 'port', 'user', 'dbname', 'password', 'sslmode', 'target_session_attrs', 'connect_timeout', 'application_name', 'sslrootcert', 'sslcert', 'sslkey'];
+const compared = [
+  'host',
+  'hostaddr',
+  'port',
+  'user',
+  'dbname',
+  'password',
+  'sslmode',
+  'target_session_attrs',
+  'connect_timeout',
+  'application_name',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+];
 
 describe('conn: resolution agrees with the real libpq (differential, libpq 15)', function () {
   this.timeout(60_000);
@@ -67,25 +95,61 @@ describe('conn: resolution agrees with the real libpq (differential, libpq 15)',
   fs.mkdirSync(sysconf);
   // Every host is a socket directory that does not exist or a closed port on 127.0.0.1, so libpq's
   // connection attempt fails fast and touches nothing.
-  fs.writeFileSync(path.join(home, '.pg_service.conf'), [
-    '# user service file', '[usersvc]', 'host=/nonexistent/user', 'port=6001', 'dbname=fromuser', 'user=svcuser', 'sslmode=disable', '',
-    '[both]', 'dbname=userwins', '', '[ordered]', 'dbname=first', 'dbname=second', '',
-  ].join('\n'));
-  fs.writeFileSync(path.join(sysconf, 'pg_service.conf'), ['[syssvc]', 'host=/nonexistent/sys', 'port=6002', 'application_name=from sys file', '', '[both]', 'dbname=syswins', 'port=6003', ''].join('\n'));
+  fs.writeFileSync(
+    path.join(home, '.pg_service.conf'),
+    [
+      '# user service file',
+      '[usersvc]',
+      'host=/nonexistent/user',
+      'port=6001',
+      'dbname=fromuser',
+      'user=svcuser',
+      'sslmode=disable',
+      '',
+      '[both]',
+      'dbname=userwins',
+      '',
+      '[ordered]',
+      'dbname=first',
+      'dbname=second',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(sysconf, 'pg_service.conf'),
+    [
+      '[syssvc]',
+      'host=/nonexistent/sys',
+      'port=6002',
+      'application_name=from sys file',
+      '',
+      '[both]',
+      'dbname=syswins',
+      'port=6003',
+      '',
+    ].join('\n'),
+  );
   const altService = path.join(dir, 'alt_service.conf');
-  fs.writeFileSync(altService, ['[alt]', '  host=/nonexistent/alt   ', 'target_session_attrs=read-write', ''].join('\n'));
+  fs.writeFileSync(
+    altService,
+    ['[alt]', '  host=/nonexistent/alt   ', 'target_session_attrs=read-write', ''].join('\n'),
+  );
   const pgpass = path.join(dir, 'pgpass');
-  fs.writeFileSync(pgpass, [
-    '# comment line',
-    '/nonexistent/a:5432:db1:alice:pw-a',
-    'localhost:5432:*:bob:pw-bob-local',
-    '/nonexistent/b:*:*:bob:pw\\:with\\\\escapes:tail',
-    'h\\:x:*:*:*:never',
-    '*:*:db\\:2:*:pw-db2',
-    '*:6001:*:svcuser:pw-svc',
-    '*:*:*:carol:pw-carol',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  fs.writeFileSync(
+    pgpass,
+    [
+      '# comment line',
+      '/nonexistent/a:5432:db1:alice:pw-a',
+      'localhost:5432:*:bob:pw-bob-local',
+      '/nonexistent/b:*:*:bob:pw\\:with\\\\escapes:tail',
+      'h\\:x:*:*:*:never',
+      '*:*:db\\:2:*:pw-db2',
+      '*:6001:*:svcuser:pw-svc',
+      '*:*:*:carol:pw-carol',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   fs.chmodSync(pgpass, 0o600);
   fs.copyFileSync(pgpass, path.join(home, '.pgpass'));
   fs.chmodSync(path.join(home, '.pgpass'), 0o600);
@@ -94,7 +158,11 @@ describe('conn: resolution agrees with the real libpq (differential, libpq 15)',
   fs.chmodSync(openPgpass, 0o644);
 
   const ctx = (env: Record<string, string>): ResolveContext => ({
-    env, homeDir: env.HOME ?? home, osUser: os.userInfo().username, defaultSocketDir: '/var/run/postgresql', sysconfDir: '/etc/postgresql-common',
+    env,
+    homeDir: env.HOME ?? home,
+    osUser: os.userInfo().username,
+    defaultSocketDir: '/var/run/postgresql',
+    sysconfDir: '/etc/postgresql-common',
   });
   const baseEnv = { HOME: home, PGSYSCONFDIR: sysconf };
 
@@ -121,7 +189,21 @@ describe('conn: resolution agrees with the real libpq (differential, libpq 15)',
     { input: 'dbname=x', env: { PGSERVICE: 'usersvc' } },
     { input: 'service=alt', env: { PGSERVICEFILE: altService } },
     { input: 'service=nosuch' },
-    { input: 'user=u', env: { PGHOST: '/nonexistent/env', PGPORT: '7777', PGDATABASE: 'envdb', PGSSLMODE: 'verify-ca', PGTARGETSESSIONATTRS: 'read-only', PGCONNECT_TIMEOUT: '5', PGSSLROOTCERT: '/x/root.crt', PGSSLCERT: '/x/c.crt', PGSSLKEY: '/x/c.key', PGAPPNAME: 'app' } },
+    {
+      input: 'user=u',
+      env: {
+        PGHOST: '/nonexistent/env',
+        PGPORT: '7777',
+        PGDATABASE: 'envdb',
+        PGSSLMODE: 'verify-ca',
+        PGTARGETSESSIONATTRS: 'read-only',
+        PGCONNECT_TIMEOUT: '5',
+        PGSSLROOTCERT: '/x/root.crt',
+        PGSSLCERT: '/x/c.crt',
+        PGSSLKEY: '/x/c.key',
+        PGAPPNAME: 'app',
+      },
+    },
     { input: 'host=/nonexistent/a,/nonexistent/b port=5001,5002 dbname=d user=u' },
     { input: 'host=/nonexistent/a,/nonexistent/b port=5001 dbname=d user=u' },
     { input: 'host=/nonexistent/a,/nonexistent/b port=5001,5002,5003 dbname=d user=u' },
@@ -154,11 +236,20 @@ describe('conn: resolution agrees with the real libpq (differential, libpq 15)',
     assert.equal(results.length, cases.length);
     assert.ok(results.filter((r) => r.pass).length >= 8, 'cases where libpq found a password');
     assert.ok(results.filter((r) => r.parseError).length >= 6, 'cases libpq refuses to parse');
-    assert.ok(results.filter((r) => r.error && /port numbers|invalid|not found/.test(r.error)).length >= 4, 'cases libpq refuses to resolve');
+    assert.ok(
+      results.filter((r) => r.error && /port numbers|invalid|not found/.test(r.error)).length >= 4,
+      'cases libpq refuses to resolve',
+    );
   });
 
   full.forEach((c, i) => {
-    it(`${c.input}${Object.keys(c.env).length > 2 ? ` with ${Object.keys(c.env).filter((k) => !(k in baseEnv)).join(',')}` : ''}`, () => {
+    it(`${c.input}${
+      Object.keys(c.env).length > 2
+        ? ` with ${Object.keys(c.env)
+            .filter((k) => !(k in baseEnv))
+            .join(',')}`
+        : ''
+    }`, () => {
       const lib = results[i];
       let parsed: Record<string, string> | undefined;
       try {
@@ -169,7 +260,10 @@ describe('conn: resolution agrees with the real libpq (differential, libpq 15)',
       }
       assert.equal(lib.parseError, null, `libpq refused to parse: ${lib.parseError}`);
       assert.deepEqual(parsed, lib.parsed);
-      const libConfigError = lib.error && !/^connection to server|could not connect|Connection refused|No such file/m.test(lib.error) ? lib.error : undefined;
+      const libConfigError =
+        lib.error && !/^connection to server|could not connect|Connection refused|No such file/m.test(lib.error)
+          ? lib.error
+          : undefined;
       let ours;
       try {
         ours = resolveConnection(c.input, ctx(c.env));

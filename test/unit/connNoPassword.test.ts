@@ -12,14 +12,22 @@ import { startPasswordTrap } from '../support/passwordTrap';
 
 describe('conn: a server that asks for a password nobody supplied', () => {
   let trap: PasswordTrap;
-  before(async () => { trap = await startPasswordTrap('127.0.0.1'); });
-  after(async () => { await trap.close(); });
+  before(async () => {
+    trap = await startPasswordTrap('127.0.0.1');
+  });
+  after(async () => {
+    await trap.close();
+  });
 
   it('gets no password message, and the error is conn-no-password', async () => {
-    const r = resolveConnection(`host=127.0.0.1 port=${trap.port} user=app dbname=app sslmode=disable connect_timeout=5`,
-      { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' });
-    await assert.rejects(connectResolved(r, { credential: { label: 'Secret Storage', get: async () => undefined } }),
-      (e: unknown) => PgOpsError.is(e, 'conn-no-password'));
+    const r = resolveConnection(
+      `host=127.0.0.1 port=${trap.port} user=app dbname=app sslmode=disable connect_timeout=5`,
+      { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' },
+    );
+    await assert.rejects(
+      connectResolved(r, { credential: { label: 'Secret Storage', get: async () => undefined } }),
+      (e: unknown) => PgOpsError.is(e, 'conn-no-password'),
+    );
     assert.equal(trap.visits.length, 1);
     assert.equal(trap.visits[0].user, 'app');
     assert.equal(trap.visits[0].password, undefined, 'no password message, not even an empty one');

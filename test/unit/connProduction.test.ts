@@ -6,8 +6,11 @@ import { confirmationMatches, needsTypedConfirmation } from '../../src/core/conn
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 /** Core functions that write to or signal a server; an action added later joins this list. */
@@ -36,18 +39,30 @@ describe('conn: production confirmation rule', () => {
 
   it('is applied in one place: only src/extension/confirm.ts reads the rule, and every extension file that writes to a server confirms through it', () => {
     for (const w of serverWrites) {
-      assert.match(fs.readFileSync(path.join(root, w.file), 'utf8'), new RegExp(`export async function ${w.name}\\(`), `${w.name} is still in ${w.file}`);
+      assert.match(
+        fs.readFileSync(path.join(root, w.file), 'utf8'),
+        new RegExp(`export async function ${w.name}\\(`),
+        `${w.name} is still in ${w.file}`,
+      );
     }
-    const files = sources(path.join(root, 'src', 'extension')).filter((f) => !f.endsWith(path.join('extension', 'confirm.ts')));
+    const files = sources(path.join(root, 'src', 'extension')).filter(
+      (f) => !f.endsWith(path.join('extension', 'confirm.ts')),
+    );
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
       const name = path.relative(root, file);
-      assert.doesNotMatch(text, /core\/conn\/production/,
-        `${name} decides about production itself: ask through requireWriteConfirmation (src/extension/confirm.ts)`);
+      assert.doesNotMatch(
+        text,
+        /core\/conn\/production/,
+        `${name} decides about production itself: ask through requireWriteConfirmation (src/extension/confirm.ts)`,
+      );
       const writes = serverWrites.filter((w) => new RegExp(`\\b${w.name}\\(`).test(text));
       if (writes.length) {
-        assert.match(text, /\brequireWriteConfirmation\(|\bconfirmWrite\(/,
-          `${name} calls ${writes.map((w) => w.name).join(', ')} without asking through src/extension/confirm.ts`);
+        assert.match(
+          text,
+          /\brequireWriteConfirmation\(|\bconfirmWrite\(/,
+          `${name} calls ${writes.map((w) => w.name).join(', ')} without asking through src/extension/confirm.ts`,
+        );
       }
     }
   });

@@ -6,7 +6,15 @@ import { diagError } from '../../src/core/diag/diagErrors';
 import { formatBytes, slotsSql } from '../../src/core/diag/replication';
 
 describe('diag bloat fixes and error hints', () => {
-  const table = { schema: 'public', name: 'Orders', kind: 'table' as const, database: 'shop', host: 'db1', port: 5432, user: 'ops' };
+  const table = {
+    schema: 'public',
+    name: 'Orders',
+    kind: 'table' as const,
+    database: 'shop',
+    host: 'db1',
+    port: 5432,
+    user: 'ops',
+  };
 
   it('offers VACUUM for tables, REINDEX CONCURRENTLY for indexes, pg_repack for both', () => {
     assert.deepEqual(fixKindsFor('table'), ['vacuum', 'repack']);
@@ -20,10 +28,18 @@ describe('diag bloat fixes and error hints', () => {
   it('writes a gentle pg_repack command with the lock caveats as comments', () => {
     const doc = fixDocument(table, 'repack', 30);
     assert.equal(doc.language, 'shellscript');
-    assert.match(doc.content, /^pg_repack --no-kill-backend --wait-timeout=30 --host=db1 --port=5432 --username=ops --dbname=shop '--table="public"\."Orders"'$/m);
+    assert.match(
+      doc.content,
+      /^pg_repack --no-kill-backend --wait-timeout=30 --host=db1 --port=5432 --username=ops --dbname=shop '--table="public"\."Orders"'$/m,
+    );
     assert.match(doc.content, /ACCESS EXCLUSIVE/);
     assert.match(doc.content, /terminates them/);
-    assert.deepEqual(repackArgs({ ...table, kind: 'index', host: undefined, port: undefined, user: undefined }), ['--no-kill-backend', '--wait-timeout=60', '--dbname=shop', '--index="public"."Orders"']);
+    assert.deepEqual(repackArgs({ ...table, kind: 'index', host: undefined, port: undefined, user: undefined }), [
+      '--no-kill-backend',
+      '--wait-timeout=60',
+      '--dbname=shop',
+      '--index="public"."Orders"',
+    ]);
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
   });
 
@@ -36,10 +52,20 @@ describe('diag bloat fixes and error hints', () => {
   });
 
   it('turns server errors into what to do: role to grant, timeout setting, reconnect', () => {
-    assert.match(diagError({ code: '42501', message: 'permission denied' }, 'Reading X', 'pg_read_all_stats').hint ?? '', /GRANT pg_read_all_stats/);
-    assert.equal(diagError({ code: '57014', message: 'canceling statement due to statement timeout' }, 'Reading X').code, 'diag-timeout');
+    assert.match(
+      diagError({ code: '42501', message: 'permission denied' }, 'Reading X', 'pg_read_all_stats').hint ?? '',
+      /GRANT pg_read_all_stats/,
+    );
+    assert.equal(
+      diagError({ code: '57014', message: 'canceling statement due to statement timeout' }, 'Reading X').code,
+      'diag-timeout',
+    );
     assert.equal(diagError(new Error('Connection terminated unexpectedly'), 'Reading X').code, 'diag-connection-lost');
-    assert.equal(diagError({ code: '55000', message: 'pg_stat_statements must be loaded via "shared_preload_libraries"' }, 'X').code, 'pgss-not-preloaded');
+    assert.equal(
+      diagError({ code: '55000', message: 'pg_stat_statements must be loaded via "shared_preload_libraries"' }, 'X')
+        .code,
+      'pgss-not-preloaded',
+    );
   });
 
   it('selects only the slot columns a server version has', () => {

@@ -28,14 +28,26 @@ describe('finding pgbench', () => {
     const viaPath = exe(pathDir, 'pgbench');
     const setting = exe(path.join(tmp, 'setting'), 'my-pgbench');
 
-    assert.deepEqual(findPgbench({ setting, env: { PATH: pathDir }, systemRoot: sys }), { path: setting, via: 'setting' });
-    assert.deepEqual(findPgbench({ env: { PATH: `${cfgDir}:${pathDir}` }, systemRoot: sys }), { path: viaPath, via: 'PATH' });
+    assert.deepEqual(findPgbench({ setting, env: { PATH: pathDir }, systemRoot: sys }), {
+      path: setting,
+      via: 'setting',
+    });
+    assert.deepEqual(findPgbench({ env: { PATH: `${cfgDir}:${pathDir}` }, systemRoot: sys }), {
+      path: viaPath,
+      via: 'PATH',
+    });
     assert.deepEqual(findPgbench({ env: { PATH: cfgDir }, systemRoot: sys }), { path: viaConfig, via: 'pg_config' });
     assert.deepEqual(findPgbench({ env: { PATH: '' }, systemRoot: sys }), { path: sys16, via: 'system' });
   });
 
   it('says what to install when there is none, and names a bad setting', () => {
-    assert.throws(() => findPgbench({ env: { PATH: '' }, systemRoot: path.join(tmp, 'none') }), /pgbench was not found/);
-    assert.throws(() => findPgbench({ setting: path.join(tmp, 'nope') }), /configured pgbench ".*nope" is not an executable/);
+    assert.throws(
+      () => findPgbench({ env: { PATH: '' }, systemRoot: path.join(tmp, 'none') }),
+      /pgbench was not found/,
+    );
+    assert.throws(
+      () => findPgbench({ setting: path.join(tmp, 'nope') }),
+      /configured pgbench ".*nope" is not an executable/,
+    );
   });
 });

@@ -1,19 +1,43 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { HbaAttempt, HbaMatch, MatchEnvironment } from '../../src/core/auth/hba';
-import { attemptFromServerMessage, explainAuthFailure, isAuthFailure, matchHbaRule, matchIdentMap, parseHbaFile, parseIdentFile } from '../../src/core/auth/hba';
+import {
+  attemptFromServerMessage,
+  explainAuthFailure,
+  isAuthFailure,
+  matchHbaRule,
+  matchIdentMap,
+  parseHbaFile,
+  parseIdentFile,
+} from '../../src/core/auth/hba';
 
 const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'hba');
 
 function lineOf(text: string, attempt: HbaAttempt, env: MatchEnvironment = {}): number | string {
   const parsed = parseHbaFile('/virtual/pg_hba.conf', { text, traits: { major: env.major ?? 18 } });
-  assert.deepEqual(parsed.problems.filter((p) => p.severity === 'error'), []);
+  assert.deepEqual(
+    parsed.problems.filter((p) => p.severity === 'error'),
+    [],
+  );
   const m: HbaMatch = matchHbaRule(parsed.rules, attempt, env);
   return m.kind === 'matched' ? m.rule.source.line : m.kind;
 }
 
-const tcp = (over: Partial<HbaAttempt>): HbaAttempt => ({ connection: 'host', address: '10.0.0.5', database: 'app', user: 'alice', memberOf: [], ...over });
-const sock = (over: Partial<HbaAttempt>): HbaAttempt => ({ connection: 'local', database: 'app', user: 'alice', memberOf: [], ...over });
+const tcp = (over: Partial<HbaAttempt>): HbaAttempt => ({
+  connection: 'host',
+  address: '10.0.0.5',
+  database: 'app',
+  user: 'alice',
+  memberOf: [],
+  ...over,
+});
+const sock = (over: Partial<HbaAttempt>): HbaAttempt => ({
+  connection: 'local',
+  database: 'app',
+  user: 'alice',
+  memberOf: [],
+  ...over,
+});
 
 describe('pg_hba matcher (hba.c check_hba semantics)', () => {
   it('takes the first matching line, with no fall-through', () => {
@@ -23,7 +47,8 @@ describe('pg_hba matcher (hba.c check_hba semantics)', () => {
   });
 
   it('matches the connection type: local, host, hostssl, hostnossl, hostgssenc, hostnogssenc', () => {
-    const text = 'local all all trust\nhostssl all all all trust\nhostgssenc all all all trust\nhostnossl all all all trust\n';
+    const text =
+      'local all all trust\nhostssl all all all trust\nhostgssenc all all all trust\nhostnossl all all all trust\n';
     assert.equal(lineOf(text, sock({})), 1);
     assert.equal(lineOf(text, tcp({ ssl: true })), 2);
     assert.equal(lineOf(text, tcp({ gssenc: true })), 3);
@@ -58,7 +83,11 @@ describe('pg_hba matcher (hba.c check_hba semantics)', () => {
     assert.equal(lineOf('host all +alice all trust\n', tcp({})), 1, 'a role is a member of itself');
     assert.equal(lineOf('host all "+staff" all trust\n', tcp({ user: '+staff' })), 1);
     assert.equal(lineOf('host all +staff all trust\n', tcp({ memberOf: undefined })), 'undetermined');
-    assert.equal(lineOf('host other +staff all trust\nhost all all all md5\n', tcp({ memberOf: undefined })), 2, 'an unknown fact on a line that fails anyway does not matter');
+    assert.equal(
+      lineOf('host other +staff all trust\nhost all all all md5\n', tcp({ memberOf: undefined })),
+      2,
+      'an unknown fact on a line that fails anyway does not matter',
+    );
   });
 
   it('matches regular expressions from PostgreSQL 16, unanchored unless anchored, and literally before', () => {
@@ -74,7 +103,10 @@ describe('pg_hba matcher (hba.c check_hba semantics)', () => {
     assert.equal(lineOf('host all all 10.0.0.0/8 trust\n', tcp({ address: '10.200.1.1' })), 1);
     assert.equal(lineOf('host all all 10.0.0.0/8 trust\n', tcp({ address: '11.0.0.1' })), 'no-match');
     assert.equal(lineOf('host all all 192.168.1.0 255.255.255.0 trust\n', tcp({ address: '192.168.1.77' })), 1);
-    assert.equal(lineOf('host all all 192.168.1.0 255.255.255.0 trust\n', tcp({ address: '192.168.2.77' })), 'no-match');
+    assert.equal(
+      lineOf('host all all 192.168.1.0 255.255.255.0 trust\n', tcp({ address: '192.168.2.77' })),
+      'no-match',
+    );
     assert.equal(lineOf('host all all fe80::/10 trust\n', tcp({ address: 'fe80::1234' })), 1);
     assert.equal(lineOf('host all all 0.0.0.0/0 trust\n', tcp({ address: '::ffff:10.0.0.1' })), 'no-match');
     assert.equal(lineOf('host all all ::/0 trust\n', tcp({ address: '127.0.0.1' })), 'no-match');
@@ -91,7 +123,10 @@ describe('pg_hba matcher (hba.c check_hba semantics)', () => {
   });
 
   it('matches samehost and samenet against the given interfaces', () => {
-    const interfaces = [{ address: '127.0.0.1', netmask: '255.0.0.0' }, { address: '10.1.2.3', netmask: '255.255.0.0' }];
+    const interfaces = [
+      { address: '127.0.0.1', netmask: '255.0.0.0' },
+      { address: '10.1.2.3', netmask: '255.255.0.0' },
+    ];
     assert.equal(lineOf('host all all samehost trust\n', tcp({ address: '10.1.2.3' }), { interfaces }), 1);
     assert.equal(lineOf('host all all samehost trust\n', tcp({ address: '10.1.9.9' }), { interfaces }), 'no-match');
     assert.equal(lineOf('host all all samenet trust\n', tcp({ address: '10.1.9.9' }), { interfaces }), 1);
@@ -114,15 +149,24 @@ describe('pg_ident map matcher', () => {
     assert.equal(matchIdentMap(ident.rules, 'certs', 'carol@example.com', 'carol')?.source.line, 3);
     assert.equal(matchIdentMap(ident.rules, 'certs', 'carol@example.com', 'bob'), undefined);
     assert.equal(matchIdentMap(ident.rules, 'oauthmap', 'dan@corp', 'dan_ro')?.source.line, 4);
-    assert.equal(matchIdentMap(ident.rules, 'oauthmap', 'alice@corp', 'alice', { memberOf: ['staff'] })?.source.line, 5);
+    assert.equal(
+      matchIdentMap(ident.rules, 'oauthmap', 'alice@corp', 'alice', { memberOf: ['staff'] })?.source.line,
+      5,
+    );
     assert.equal(matchIdentMap(ident.rules, 'oauthmap', 'alice@corp', 'alice', { memberOf: [], major: 16 }), undefined);
     assert.equal(matchIdentMap(ident.rules, 'oauthmap', 'ops-bot', 'anyone')?.source.line, 6);
-    assert.equal(matchIdentMap(ident.rules, 'oauthmap', 'ops-bot', 'anyone', { major: 15 }), undefined, 'all is a plain name before 16');
+    assert.equal(
+      matchIdentMap(ident.rules, 'oauthmap', 'ops-bot', 'anyone', { major: 15 }),
+      undefined,
+      'all is a plain name before 16',
+    );
   });
 });
 
 describe('explaining authentication failures', () => {
-  const rules = parseHbaFile('/etc/pg/pg_hba.conf', { text: '# x\nhost all alice 10.0.0.0/8 scram-sha-256\nhost all bob all reject\n' }).rules;
+  const rules = parseHbaFile('/etc/pg/pg_hba.conf', {
+    text: '# x\nhost all alice 10.0.0.0/8 scram-sha-256\nhost all bob all reject\n',
+  }).rules;
 
   it('names the rule (file, line), its method and the next step', () => {
     const e = explainAuthFailure(rules, tcp({}));
@@ -142,10 +186,16 @@ describe('explaining authentication failures', () => {
   it('recognizes the server errors and reads the attempt from their text', () => {
     assert.equal(isAuthFailure({ code: '28P01', message: 'password authentication failed for user "x"' }), true);
     assert.equal(isAuthFailure({ code: '3D000', message: 'database "x" does not exist' }), false);
-    assert.deepEqual(attemptFromServerMessage('no pg_hba.conf entry for host "10.1.2.3", user "bob", database "app", SSL encryption'),
-      { connection: 'host', address: '10.1.2.3', ssl: true, gssenc: false, user: 'bob', database: 'app' });
-    assert.deepEqual(attemptFromServerMessage('no pg_hba.conf entry for replication connection from host "[local]", user "r", no encryption'),
-      { connection: 'local', user: 'r', replication: 'physical' });
+    assert.deepEqual(
+      attemptFromServerMessage('no pg_hba.conf entry for host "10.1.2.3", user "bob", database "app", SSL encryption'),
+      { connection: 'host', address: '10.1.2.3', ssl: true, gssenc: false, user: 'bob', database: 'app' },
+    );
+    assert.deepEqual(
+      attemptFromServerMessage(
+        'no pg_hba.conf entry for replication connection from host "[local]", user "r", no encryption',
+      ),
+      { connection: 'local', user: 'r', replication: 'physical' },
+    );
     assert.equal(attemptFromServerMessage('something else'), undefined);
   });
 });

@@ -17,25 +17,52 @@ function io(): CliIo & { stdout: string[]; stderr: string[] } {
 
 describe('pgops join and pgops report (CLI)', () => {
   let tmp: string;
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-joincli-')); });
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-joincli-'));
+  });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('joins a folder with a bundled task name, writes NAME.pgperf.json and NAME.html, exit 0', async () => {
     const c = io();
-    const code = await main(['join', '--task', 'same-host-different-config', '--input-dir', sameHost, '--report-name', 'cmp', '--out', tmp], c);
+    const code = await main(
+      ['join', '--task', 'same-host-different-config', '--input-dir', sameHost, '--report-name', 'cmp', '--out', tmp],
+      c,
+    );
     assert.equal(code, 0, c.stderr.join('\n'));
-    assert.match(c.stdout.join('\n'), /joined 2 reports \(reference "benchmark-config-a"\)[\s\S]*differs: sections\.db\.reports\.pg_settings\.data/);
+    assert.match(
+      c.stdout.join('\n'),
+      /joined 2 reports \(reference "benchmark-config-a"\)[\s\S]*differs: sections\.db\.reports\.pg_settings\.data/,
+    );
     const merged = readReport(path.join(tmp, 'cmp.pgperf.json'));
-    assert.deepEqual(merged.pgops?.join?.reports.map((r) => r.name), ['benchmark-config-a', 'benchmark-config-b']);
+    assert.deepEqual(
+      merged.pgops?.join?.reports.map((r) => r.name),
+      ['benchmark-config-a', 'benchmark-config-b'],
+    );
     assert.match(fs.readFileSync(path.join(tmp, 'cmp.html'), 'utf8'), /^<!DOCTYPE html>/);
   });
 
   it('exits 1 on a listed mismatch with item, reference, differing report and diff, and writes nothing', async () => {
     for (const f of fs.readdirSync(sameHost)) fs.copyFileSync(path.join(sameHost, f), path.join(tmp, f));
     const c = io();
-    const code = await main(['join', '--task', path.join(root, 'media', 'join-tasks', 'repeatability.json'), '--input-dir', tmp, '--reference', 'benchmark-config-b', '--report-name', 'rep'], c);
+    const code = await main(
+      [
+        'join',
+        '--task',
+        path.join(root, 'media', 'join-tasks', 'repeatability.json'),
+        '--input-dir',
+        tmp,
+        '--reference',
+        'benchmark-config-b',
+        '--report-name',
+        'rep',
+      ],
+      c,
+    );
     assert.equal(code, 1);
-    assert.match(c.stderr.join('\n'), /pgops join: listed item sections\.db\.reports\.pg_settings\.data differs: reference report "benchmark-config-b", differing report "benchmark-config-a"\n {2}at data\[1\]\[1\]\n {2}- "19200"\n {2}\+ "31104"/);
+    assert.match(
+      c.stderr.join('\n'),
+      /pgops join: listed item sections\.db\.reports\.pg_settings\.data differs: reference report "benchmark-config-b", differing report "benchmark-config-a"\n {2}at data\[1\]\[1\]\n {2}- "19200"\n {2}\+ "31104"/,
+    );
     assert.deepEqual(fs.readdirSync(tmp).sort(), ['benchmark-config-a.json', 'benchmark-config-b.json']);
   });
 
@@ -44,7 +71,10 @@ describe('pgops join and pgops report (CLI)', () => {
     assert.equal(await main(['join', '--task', 'repeatability', '--input-dir', sameHost], c), 2);
     assert.match(c.stderr.join('\n'), /missing required option --report-name/);
     const c2 = io();
-    assert.equal(await main(['join', '--task', path.join(tmp, 'nope.json'), '--input-dir', sameHost, '--report-name', 'x'], c2), 1);
+    assert.equal(
+      await main(['join', '--task', path.join(tmp, 'nope.json'), '--input-dir', sameHost, '--report-name', 'x'], c2),
+      1,
+    );
     assert.match(c2.stderr.join('\n'), /cannot read the join task .*nope\.json: ENOENT/);
   });
 
@@ -65,6 +95,9 @@ describe('pgops join and pgops report (CLI)', () => {
     const c = io();
     const file = path.join(root, 'test', 'fixtures', 'reports', 'broken', 'bad-item-type.json');
     assert.equal(await main(['report', 'show', file], c), 1);
-    assert.match(c.stderr.join('\n'), /bad-item-type\.json: sections\.system\.reports\.cpu_info\.item_type: expected one of/);
+    assert.match(
+      c.stderr.join('\n'),
+      /bad-item-type\.json: sections\.system\.reports\.cpu_info\.item_type: expected one of/,
+    );
   });
 });

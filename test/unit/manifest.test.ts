@@ -53,7 +53,12 @@ describe('package.json manifest', () => {
   });
 
   it('describes every setting, and makes executable paths machine-overridable', () => {
-    for (const [key, prop] of Object.entries(pkg.contributes.configuration.properties as Record<string, { description?: string; markdownDescription?: string; scope?: string }>)) {
+    for (const [key, prop] of Object.entries(
+      pkg.contributes.configuration.properties as Record<
+        string,
+        { description?: string; markdownDescription?: string; scope?: string }
+      >,
+    )) {
       assert.ok(prop.description || prop.markdownDescription, `${key} has a description`);
       if (/Path$|binDir$/.test(key)) assert.equal(prop.scope, 'machine-overridable', `${key} scope`);
     }
@@ -68,7 +73,9 @@ describe('package.json manifest', () => {
 
   it('restricts every setting that names a program, a directory or a file, and lists exactly those as restricted', () => {
     const props = pkg.contributes.configuration.properties as Record<string, SettingSchema>;
-    const restricted = Object.keys(props).filter((k) => props[k].restricted === true).sort();
+    const restricted = Object.keys(props)
+      .filter((k) => props[k].restricted === true)
+      .sort();
     assert.deepEqual([...(pkg.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [])].sort(), restricted);
     for (const [key, prop] of Object.entries(props)) {
       const risky = [key, ...nestedKeys(prop)].filter((k) => /(Path|Dir|Command|File)$/.test(k));
@@ -77,9 +84,13 @@ describe('package.json manifest', () => {
   });
 
   it('packages an allow-list: dist, media, README; no sources, tests or maps', () => {
-    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = fs
+      .readFileSync(path.join(root, '.vscodeignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     assert.equal(ignore[0], '**', 'allow-list starts by excluding everything');
-    for (const needed of ['!dist/**', '!media/**', '!package.json', '!README.md', '!snippets/**']) assert.ok(ignore.includes(needed), needed);
+    for (const needed of ['!dist/**', '!media/**', '!package.json', '!README.md', '!snippets/**'])
+      assert.ok(ignore.includes(needed), needed);
     assert.ok(ignore.includes('dist/**/*.map'), 'source maps excluded');
   });
 });

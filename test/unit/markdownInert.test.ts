@@ -32,7 +32,10 @@ function plainText(md: string): string {
       out += md[++i];
       continue;
     }
-    assert.ok(!asciiPunctuation.test(md[i]) && !lineBreak.test(md[i]), `unescaped ${JSON.stringify(md[i])} at ${i} in ${JSON.stringify(md)}`);
+    assert.ok(
+      !asciiPunctuation.test(md[i]) && !lineBreak.test(md[i]),
+      `unescaped ${JSON.stringify(md[i])} at ${i} in ${JSON.stringify(md)}`,
+    );
     out += md[i];
   }
   return out;
@@ -41,20 +44,50 @@ function plainText(md: string): string {
 const hostileQueries = [
   'SELECT 1 AS "```"\n[click](command:pgops.stopSandbox)',
   'SELECT $$\n```\n![pixel](https://evil.example/x.png)\n```\n$$',
-  '```sql', '   ```', '````````````', '`', '', 'x\r```\r[a](command:x)', 'x\r\n```\r\n<img src=x onerror=alert(1)>',
-  '~~~\n<script>alert(1)</script>\n~~~', '```` inside ``` runs ``', '$(zap) &lt; **b** # h',
+  '```sql',
+  '   ```',
+  '````````````',
+  '`',
+  '',
+  'x\r```\r[a](command:x)',
+  'x\r\n```\r\n<img src=x onerror=alert(1)>',
+  '~~~\n<script>alert(1)</script>\n~~~',
+  '```` inside ``` runs ``',
+  '$(zap) &lt; **b** # h',
   `${'x'.repeat(1996)}\n\`\`\`\`\`\`\`\`\n[after the cut](https://evil.example)`,
 ];
 
 const hostileNames = [
-  '[x](command:pgops.stopSandbox)', '![i](https://evil.example/i.png)', 'https://evil.example', 'www.evil.example',
-  'ops@evil.example', '<img src=x onerror=alert(1)>', '$(zap)', '*b* _i_ `c` ~~s~~', 'a\n\n# Heading\n- item', '&amp; | x | \\',
+  '[x](command:pgops.stopSandbox)',
+  '![i](https://evil.example/i.png)',
+  'https://evil.example',
+  'www.evil.example',
+  'ops@evil.example',
+  '<img src=x onerror=alert(1)>',
+  '$(zap)',
+  '*b* _i_ `c` ~~s~~',
+  'a\n\n# Heading\n- item',
+  '&amp; | x | \\',
 ];
 
 function statement(query: string | null, user: string | null, database: string | null): StatementStats {
   return {
-    key: 'k', userid: 10, dbid: 5, queryid: '1', toplevel: true, user, database, query, calls: 3, totalMs: 12.5, meanMs: 4.1666,
-    rows: 3, sharePct: 12.34, statsSince: null, counters: {}, gauges: {},
+    key: 'k',
+    userid: 10,
+    dbid: 5,
+    queryid: '1',
+    toplevel: true,
+    user,
+    database,
+    query,
+    calls: 3,
+    totalMs: 12.5,
+    meanMs: 4.1666,
+    rows: 3,
+    sharePct: 12.34,
+    statsSince: null,
+    counters: {},
+    gauges: {},
   };
 }
 
@@ -63,7 +96,11 @@ describe('statement tooltips keep query texts and names as text', () => {
     for (const q of hostileQueries) {
       const { info, content } = fencedBlock(statementTooltipMarkdown(statement(q, 'ops', 'shop')));
       assert.equal(info, 'sql');
-      assert.equal(content, q.slice(0, 2000).split(lineBreak).join('\n'), `the code block holds ${JSON.stringify(q.slice(0, 60))}`);
+      assert.equal(
+        content,
+        q.slice(0, 2000).split(lineBreak).join('\n'),
+        `the code block holds ${JSON.stringify(q.slice(0, 60))}`,
+      );
     }
     assert.equal(fencedBlock(statementTooltipMarkdown(statement(null, null, null))).content, '');
   });
@@ -72,7 +109,10 @@ describe('statement tooltips keep query texts and names as text', () => {
     for (const name of hostileNames) {
       const { rest } = fencedBlock(statementTooltipMarkdown(statement('SELECT 1', name, name)));
       const flat = name.replace(/\r\n|[\r\n]/g, ' ');
-      assert.equal(plainText(rest.trim()), `3 calls, ${formatMs(12.5)} total, ${formatMs(4.1666)} mean, 3 rows, 12.3% of time · ${flat}@${flat}`);
+      assert.equal(
+        plainText(rest.trim()),
+        `3 calls, ${formatMs(12.5)} total, ${formatMs(4.1666)} mean, 3 rows, 12.3% of time · ${flat}@${flat}`,
+      );
     }
   });
 
@@ -86,12 +126,14 @@ describe('markdown helpers for text we do not control', () => {
   it('fences a code block with more backticks than any run in the text; tildes stay inside', () => {
     assert.equal(markdownCodeBlock('a', 'sql'), '```sql\na\n```');
     assert.equal(markdownCodeBlock('x ````` y\n~~~~~~~~'), '``````\nx ````` y\n~~~~~~~~\n``````');
-    for (const q of hostileQueries) assert.equal(fencedBlock(markdownCodeBlock(q)).content, q.split(lineBreak).join('\n'));
+    for (const q of hostileQueries)
+      assert.equal(fencedBlock(markdownCodeBlock(q)).content, q.split(lineBreak).join('\n'));
     assert.throws(() => markdownCodeBlock('x', 'sql`\n[a](b)'), /not a code block language/);
   });
 
   it('escapes every ASCII punctuation character of plain text and flattens its line breaks', () => {
-    for (const name of [...hostileNames, ...hostileQueries]) assert.equal(plainText(markdownText(name)), name.replace(/\r\n|[\r\n]/g, ' '));
+    for (const name of [...hostileNames, ...hostileQueries])
+      assert.equal(plainText(markdownText(name)), name.replace(/\r\n|[\r\n]/g, ' '));
     assert.equal(markdownText('a\u2028b'), 'a b');
   });
 });

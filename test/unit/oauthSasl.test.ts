@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { OAuthBearerClient, initialResponse, isBearerToken, parseChallenge } from '../../src/core/auth/oauth/bearerClient';
+import {
+  OAuthBearerClient,
+  initialResponse,
+  isBearerToken,
+  parseChallenge,
+} from '../../src/core/auth/oauth/bearerClient';
 import { PgOpsError } from '../../src/core/errors';
 
 function message(type: string, body: Buffer): Buffer {
@@ -48,7 +53,11 @@ async function misbehavingServer(): Promise<{ port: number; saslMessages: string
         if (saslMessages.length === 0) {
           const mechEnd = body.indexOf(0);
           saslMessages.push(body.subarray(mechEnd + 5).toString('utf8'));
-          const challenge = JSON.stringify({ status: 'invalid_token', 'openid-configuration': 'https://idp.example/.well-known/openid-configuration', scope: 'openid' });
+          const challenge = JSON.stringify({
+            status: 'invalid_token',
+            'openid-configuration': 'https://idp.example/.well-known/openid-configuration',
+            scope: 'openid',
+          });
           socket.write(message('R', Buffer.concat([int32(11), Buffer.from(challenge)])));
         } else {
           saslMessages.push(body.toString('utf8'));
@@ -62,7 +71,13 @@ async function misbehavingServer(): Promise<{ port: number; saslMessages: string
   return { port: (server.address() as AddressInfo).port, saslMessages, close: () => server.close() };
 }
 
-function plainConfig(port: number): { host: string; port: number; user: string; database: string; connectionTimeoutMillis: number } {
+function plainConfig(port: number): {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  connectionTimeoutMillis: number;
+} {
   return { host: '127.0.0.1', port, user: 'alice', database: 'postgres', connectionTimeoutMillis: 5000 };
 }
 
@@ -77,21 +92,39 @@ describe('SASL OAUTHBEARER messages', () => {
     for (const bad of ['', 'has space', 'quote"', 'naïve', 'a=b']) assert.ok(!isBearerToken(bad), bad);
   });
 
-  it('parses the server\'s error challenge and refuses malformed ones', () => {
-    assert.deepEqual(parseChallenge('{ "status": "invalid_token", "openid-configuration": "https://i/.well-known/openid-configuration", "scope": "openid postgres" }'),
-      { status: 'invalid_token', openidConfiguration: 'https://i/.well-known/openid-configuration', scope: 'openid postgres' });
+  it("parses the server's error challenge and refuses malformed ones", () => {
+    assert.deepEqual(
+      parseChallenge(
+        '{ "status": "invalid_token", "openid-configuration": "https://i/.well-known/openid-configuration", "scope": "openid postgres" }',
+      ),
+      {
+        status: 'invalid_token',
+        openidConfiguration: 'https://i/.well-known/openid-configuration',
+        scope: 'openid postgres',
+      },
+    );
     for (const bad of ['not json', '[]', '{"scope":"x"}', '{"status":"invalid_token","scope":1}']) {
-      assert.throws(() => parseChallenge(bad), (e: unknown) => PgOpsError.is(e, 'oauth-protocol'));
+      assert.throws(
+        () => parseChallenge(bad),
+        (e: unknown) => PgOpsError.is(e, 'oauth-protocol'),
+      );
     }
   });
 
   it('answers the error challenge with a single 0x01 and refuses a success claimed after it', async () => {
     const server = await misbehavingServer();
     // The scripted server has no TLS: allowed here as PGOAUTHDEBUG=UNSAFE would (the next test shows the default).
-    const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: 'dG9rZW4', oauthAllowUnencrypted: true });
+    const client = new OAuthBearerClient({
+      ...plainConfig(server.port),
+      oauthBearerToken: 'dG9rZW4',
+      oauthAllowUnencrypted: true,
+    });
     client.on('error', () => undefined);
     try {
-      await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-protocol') && /claimed success after rejecting/.test(e.message));
+      await assert.rejects(
+        client.connect(),
+        (e: unknown) => PgOpsError.is(e, 'oauth-protocol') && /claimed success after rejecting/.test(e.message),
+      );
       assert.deepEqual(server.saslMessages, ['n,,\x01auth=Bearer dG9rZW4\x01\x01', '\x01']);
       assert.equal(client.oauthChallenge?.status, 'invalid_token');
     } finally {
@@ -105,7 +138,10 @@ describe('SASL OAUTHBEARER messages', () => {
     const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: 'dG9rZW4' });
     client.on('error', () => undefined);
     try {
-      await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-tls-required') && e.message.includes(`127.0.0.1:${server.port}`));
+      await assert.rejects(
+        client.connect(),
+        (e: unknown) => PgOpsError.is(e, 'oauth-tls-required') && e.message.includes(`127.0.0.1:${server.port}`),
+      );
       assert.deepEqual(server.saslMessages, [], 'nothing was sent in the SASL exchange');
     } finally {
       await client.end().catch(() => undefined);
@@ -115,10 +151,17 @@ describe('SASL OAUTHBEARER messages', () => {
 
   it('does not send a token that is not a valid bearer token', async () => {
     const server = await misbehavingServer();
-    const client = new OAuthBearerClient({ ...plainConfig(server.port), oauthBearerToken: async () => 'bad token', oauthAllowUnencrypted: true });
+    const client = new OAuthBearerClient({
+      ...plainConfig(server.port),
+      oauthBearerToken: async () => 'bad token',
+      oauthAllowUnencrypted: true,
+    });
     client.on('error', () => undefined);
     try {
-      await assert.rejects(client.connect(), (e: unknown) => PgOpsError.is(e, 'oauth-token-format') && !e.message.includes('bad token'));
+      await assert.rejects(
+        client.connect(),
+        (e: unknown) => PgOpsError.is(e, 'oauth-token-format') && !e.message.includes('bad token'),
+      );
       assert.deepEqual(server.saslMessages, []);
     } finally {
       await client.end().catch(() => undefined);
@@ -126,7 +169,7 @@ describe('SASL OAUTHBEARER messages', () => {
     }
   });
 
-  it('keeps the token out of the client\'s enumerable properties', () => {
+  it("keeps the token out of the client's enumerable properties", () => {
     const client = new OAuthBearerClient({ host: '127.0.0.1', oauthBearerToken: 'c2VjcmV0LXRva2Vu' });
     assert.ok(!Object.values(client).includes('c2VjcmV0LXRva2Vu'));
     assert.ok(!Object.keys(client).includes('tokenSource'));

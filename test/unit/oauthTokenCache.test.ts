@@ -3,13 +3,22 @@ import { oauthHttpFromEnv, oauthParamsFromKeywords } from '../../src/core/auth/o
 import { isFresh, SecretStoreTokenCache, tokenServer } from '../../src/core/auth/oauth/tokenCache';
 
 /** A map standing in for VS Code's SecretStorage, which exists only inside VS Code. */
-function mapStore(): { secrets: Map<string, string>; get(k: string): Promise<string | undefined>; store(k: string, v: string): Promise<void>; delete(k: string): Promise<void> } {
+function mapStore(): {
+  secrets: Map<string, string>;
+  get(k: string): Promise<string | undefined>;
+  store(k: string, v: string): Promise<void>;
+  delete(k: string): Promise<void>;
+} {
   const secrets = new Map<string, string>();
   return {
     secrets,
     get: async (k) => secrets.get(k),
-    store: async (k, v) => { secrets.set(k, v); },
-    delete: async (k) => { secrets.delete(k); },
+    store: async (k, v) => {
+      secrets.set(k, v);
+    },
+    delete: async (k) => {
+      secrets.delete(k);
+    },
   };
 }
 
@@ -18,8 +27,18 @@ describe('OAuth token cache and parameters', () => {
     const store = mapStore();
     const cache = new SecretStoreTokenCache(store);
     const a = { server: 'db.example:5432', issuer: 'https://idp.example', clientId: 'pg', scope: 'openid postgres' };
-    await cache.set(a, { accessToken: 'YQ', refreshToken: 'cg', expiresAt: 5000, tokenEndpoint: 'https://idp.example/token' });
-    assert.deepEqual(await cache.get(a), { accessToken: 'YQ', refreshToken: 'cg', expiresAt: 5000, tokenEndpoint: 'https://idp.example/token' });
+    await cache.set(a, {
+      accessToken: 'YQ',
+      refreshToken: 'cg',
+      expiresAt: 5000,
+      tokenEndpoint: 'https://idp.example/token',
+    });
+    assert.deepEqual(await cache.get(a), {
+      accessToken: 'YQ',
+      refreshToken: 'cg',
+      expiresAt: 5000,
+      tokenEndpoint: 'https://idp.example/token',
+    });
     assert.equal(await cache.get({ ...a, scope: 'openid' }), undefined);
     assert.equal(await cache.get({ ...a, clientId: 'other' }), undefined);
     assert.equal(await cache.get({ ...a, server: 'db.example:5433' }), undefined);
@@ -35,17 +54,21 @@ describe('OAuth token cache and parameters', () => {
     assert.equal(tokenServer(undefined, undefined), 'localhost:5432');
   });
 
-  it('never reads an entry kept under the old key (no server), and Forget OAuth tokens deletes it with the servers\' entries', async () => {
+  it("never reads an entry kept under the old key (no server), and Forget OAuth tokens deletes it with the servers' entries", async () => {
     const store = mapStore();
     const cache = new SecretStoreTokenCache(store);
     const params = { issuer: 'https://idp.example', clientId: 'pg', scope: 'openid' };
     const legacyId = `pgops.oauth.tokens:${JSON.stringify([params.issuer, params.clientId, params.scope])}`;
     store.secrets.set(legacyId, JSON.stringify({ accessToken: 'b2xk', tokenEndpoint: 'https://idp.example/token' }));
     assert.equal(await cache.get({ ...params, server: 'db.example:5432' }), undefined);
-    for (const server of ['a.example:5432', 'b.example:5432', 'c.example:5432']) await cache.set({ ...params, server }, { accessToken: 'bmV3', tokenEndpoint: 't' });
+    for (const server of ['a.example:5432', 'b.example:5432', 'c.example:5432'])
+      await cache.set({ ...params, server }, { accessToken: 'bmV3', tokenEndpoint: 't' });
     await cache.forget(params, ['a.example:5432', 'b.example:5432']);
-    assert.deepEqual([...store.secrets.keys()], [`pgops.oauth.tokens:${JSON.stringify(['c.example:5432', params.issuer, params.clientId, params.scope])}`],
-      'the legacy entry and those of the named servers are gone; another server\'s stays');
+    assert.deepEqual(
+      [...store.secrets.keys()],
+      [`pgops.oauth.tokens:${JSON.stringify(['c.example:5432', params.issuer, params.clientId, params.scope])}`],
+      "the legacy entry and those of the named servers are gone; another server's stays",
+    );
   });
 
   it('treats a damaged stored value as no token', async () => {
@@ -64,16 +87,41 @@ describe('OAuth token cache and parameters', () => {
     assert.ok(isFresh({ accessToken: 'x', tokenEndpoint: 't' }, Date.now()));
   });
 
-  it('reads libpq\'s oauth_* keywords', () => {
+  it("reads libpq's oauth_* keywords", () => {
     assert.equal(oauthParamsFromKeywords({ host: 'h' }), undefined);
-    assert.deepEqual(oauthParamsFromKeywords({ oauth_issuer: 'https://i', oauth_client_id: 'c', oauth_scope: '' }), { issuer: 'https://i', clientId: 'c', clientSecret: undefined, scope: undefined });
-    assert.deepEqual(oauthParamsFromKeywords({ oauth_issuer: 'https://i', oauth_client_id: 'c', oauth_client_secret: '', oauth_scope: 'openid' }), { issuer: 'https://i', clientId: 'c', clientSecret: '', scope: 'openid' });
+    assert.deepEqual(oauthParamsFromKeywords({ oauth_issuer: 'https://i', oauth_client_id: 'c', oauth_scope: '' }), {
+      issuer: 'https://i',
+      clientId: 'c',
+      clientSecret: undefined,
+      scope: undefined,
+    });
+    assert.deepEqual(
+      oauthParamsFromKeywords({
+        oauth_issuer: 'https://i',
+        oauth_client_id: 'c',
+        oauth_client_secret: '',
+        oauth_scope: 'openid',
+      }),
+      { issuer: 'https://i', clientId: 'c', clientSecret: '', scope: 'openid' },
+    );
   });
 
   it('honours PGOAUTHCAFILE (and allows plain TCP and http) only with PGOAUTHDEBUG=UNSAFE', () => {
     const read = (f: string): string => `PEM of ${f}`;
-    assert.deepEqual(oauthHttpFromEnv({ PGOAUTHCAFILE: '/ca.pem' }, read), { allowHttp: false, allowUnencrypted: false, ca: undefined });
-    assert.deepEqual(oauthHttpFromEnv({ PGOAUTHDEBUG: 'UNSAFE', PGOAUTHCAFILE: '/ca.pem' }, read), { allowHttp: true, allowUnencrypted: true, ca: 'PEM of /ca.pem' });
-    assert.equal(oauthHttpFromEnv({ PGOAUTHDEBUG: 'unsafe' }, read).allowUnencrypted, false, 'exactly UNSAFE, as libpq');
+    assert.deepEqual(oauthHttpFromEnv({ PGOAUTHCAFILE: '/ca.pem' }, read), {
+      allowHttp: false,
+      allowUnencrypted: false,
+      ca: undefined,
+    });
+    assert.deepEqual(oauthHttpFromEnv({ PGOAUTHDEBUG: 'UNSAFE', PGOAUTHCAFILE: '/ca.pem' }, read), {
+      allowHttp: true,
+      allowUnencrypted: true,
+      ca: 'PEM of /ca.pem',
+    });
+    assert.equal(
+      oauthHttpFromEnv({ PGOAUTHDEBUG: 'unsafe' }, read).allowUnencrypted,
+      false,
+      'exactly UNSAFE, as libpq',
+    );
   });
 });

@@ -13,7 +13,13 @@ import { profileSecretTarget, sameTarget, secretTargetOf } from '../../src/core/
 import type { Logger } from '../../src/core/log';
 import { silentLogger } from '../../src/core/log';
 
-const ctx: ResolveContext = { env: {}, homeDir: '/home/u', osUser: 'u', defaultSocketDir: '/run/postgresql', sysconfDir: '/etc/postgresql-common' };
+const ctx: ResolveContext = {
+  env: {},
+  homeDir: '/home/u',
+  osUser: 'u',
+  defaultSocketDir: '/run/postgresql',
+  sysconfDir: '/etc/postgresql-common',
+};
 const target = (conninfo: string) => secretTargetOf(resolveConnection(conninfo, ctx));
 
 function harness() {
@@ -23,34 +29,68 @@ function harness() {
   const logger: Logger = { ...silentLogger, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   let n = 0;
   const store = new ProfileSecrets(
-    { get: async (k) => secrets.get(k), store: async (k, v) => { secrets.set(k, v); }, delete: async (k) => { secrets.delete(k); } },
-    { get: <T>(k: string) => state.get(k) as T | undefined, update: async (k, v) => { state.set(k, v); } },
-    logger, (p) => profileSecretTarget(p, ctx), () => `id${++n}`,
+    {
+      get: async (k) => secrets.get(k),
+      store: async (k, v) => {
+        secrets.set(k, v);
+      },
+      delete: async (k) => {
+        secrets.delete(k);
+      },
+    },
+    {
+      get: <T>(k: string) => state.get(k) as T | undefined,
+      update: async (k, v) => {
+        state.set(k, v);
+      },
+    },
+    logger,
+    (p) => profileSecretTarget(p, ctx),
+    () => `id${++n}`,
   );
   return { store, secrets, warnings, bindings: () => (state.get(bindingsStateKey) ?? {}) as SecretBindings };
 }
 
-const profile = (conninfo: string, extra: Partial<ConnectionProfile> = {}): ConnectionProfile =>
-  ({ id: 'settings:prod', name: 'prod', conninfo, origin: 'user', ...extra });
+const profile = (conninfo: string, extra: Partial<ConnectionProfile> = {}): ConnectionProfile => ({
+  id: 'settings:prod',
+  name: 'prod',
+  conninfo,
+  origin: 'user',
+  ...extra,
+});
 
 describe('secret targets (user, hosts, ports)', () => {
   it('binds every endpoint libpq would try, in any order, and host names without case', () => {
     const t = target('postgresql://app@DB1.example.com:5432,db2.example.com:5433/app');
     assert.deepEqual(t, { user: 'app', endpoints: ['db1.example.com:5432', 'db2.example.com:5433'] });
-    assert.ok(sameTarget(t, target('host=db2.example.com,db1.example.com port=5433,5432 user=app dbname=other')), 'dbname and order do not matter');
+    assert.ok(
+      sameTarget(t, target('host=db2.example.com,db1.example.com port=5433,5432 user=app dbname=other')),
+      'dbname and order do not matter',
+    );
   });
 
   it('tells apart another host, port, user, hostaddr or socket directory', () => {
     const base = target('host=db port=5432 user=app');
-    for (const other of ['host=evil port=5432 user=app', 'host=db port=5433 user=app', 'host=db port=5432 user=admin',
-      'host=db hostaddr=10.0.0.9 port=5432 user=app', 'host=db,evil port=5432 user=app']) {
+    for (const other of [
+      'host=evil port=5432 user=app',
+      'host=db port=5433 user=app',
+      'host=db port=5432 user=admin',
+      'host=db hostaddr=10.0.0.9 port=5432 user=app',
+      'host=db,evil port=5432 user=app',
+    ]) {
       assert.ok(!sameTarget(base, target(other)), other);
     }
-    assert.ok(!sameTarget(target('host=/run/postgresql user=app'), target('host=/RUN/postgresql user=app')), 'socket paths keep their case');
+    assert.ok(
+      !sameTarget(target('host=/run/postgresql user=app'), target('host=/RUN/postgresql user=app')),
+      'socket paths keep their case',
+    );
   });
 
   it('includes what the PG* environment adds, as libpq resolves it', () => {
-    const t = profileSecretTarget({ id: 'x', name: 'x', conninfo: 'dbname=app' }, { ...ctx, env: { PGHOST: 'db', PGPORT: '6432', PGUSER: 'app' } });
+    const t = profileSecretTarget(
+      { id: 'x', name: 'x', conninfo: 'dbname=app' },
+      { ...ctx, env: { PGHOST: 'db', PGPORT: '6432', PGUSER: 'app' } },
+    );
     assert.deepEqual(t, { user: 'app', endpoints: ['db:6432'] });
   });
 });
@@ -63,7 +103,10 @@ describe('profile secrets bound to their target', () => {
     assert.deepEqual([...h.secrets.keys()], ['pgops.password@id1']);
     assert.deepEqual(h.bindings(), { 'settings:prod': [{ secretId: 'id1', user: 'app', endpoints: ['db:5432'] }] });
     assert.equal(await h.store.get(p), 's3cret');
-    assert.equal(await h.store.get({ ...p, name: 'renamed in place', conninfo: 'host=db port=5432 user=app dbname=other' }), 's3cret');
+    assert.equal(
+      await h.store.get({ ...p, name: 'renamed in place', conninfo: 'host=db port=5432 user=app dbname=other' }),
+      's3cret',
+    );
   });
 
   it('refuses a profile with the same id that points elsewhere, and logs why without the secret', async () => {
@@ -74,10 +117,15 @@ describe('profile secrets bound to their target', () => {
     assert.equal(await h.store.has(theirs), false);
     assert.equal(await h.store.credential(theirs).get(), undefined);
     assert.equal(h.warnings.length, 1, 'logged once');
-    assert.ok(h.warnings[0].startsWith('prod: the password in Secret Storage was saved for app@db:5432; '
-      + 'not sent to app@evil.example:5432, where the profile points now (a profile from workspace settings)'), h.warnings[0]);
+    assert.ok(
+      h.warnings[0].startsWith(
+        'prod: the password in Secret Storage was saved for app@db:5432; ' +
+          'not sent to app@evil.example:5432, where the profile points now (a profile from workspace settings)',
+      ),
+      h.warnings[0],
+    );
     assert.ok(!h.warnings.join('\n').includes('s3cret'));
-    assert.equal(await h.store.get(profile('host=db port=5432 user=app')), 's3cret', 'the user\'s own profile keeps it');
+    assert.equal(await h.store.get(profile('host=db port=5432 user=app')), 's3cret', "the user's own profile keeps it");
   });
 
   it('keeps one secret per target: setting one for another host does not replace the first', async () => {
@@ -119,7 +167,10 @@ describe('profile secrets bound to their target', () => {
     await h.store.copy(before, after, true);
     assert.equal(await h.store.get(after), 'pw');
     assert.equal(await h.store.get(before), undefined);
-    assert.deepEqual(h.bindings()['settings:prod'].map((b) => b.endpoints), [['new-db:5432']]);
+    assert.deepEqual(
+      h.bindings()['settings:prod'].map((b) => b.endpoints),
+      [['new-db:5432']],
+    );
   });
 
   it('deletes a kind, and the binding with its last secret', async () => {
@@ -161,7 +212,10 @@ describe('secrets of an earlier pgops, stored under the profile id', () => {
     h.secrets.set('pgops.password/settings:prod', 'old-pw');
     const theirs = profile('host=evil user=app', { origin: 'workspace' });
     assert.equal(await h.store.get(theirs), undefined);
-    assert.match(h.warnings[0], /^prod: a secret that an earlier pgops stored under this profile's id is not used \(a profile from workspace settings\)/);
+    assert.match(
+      h.warnings[0],
+      /^prod: a secret that an earlier pgops stored under this profile's id is not used \(a profile from workspace settings\)/,
+    );
     assert.equal(h.secrets.get('pgops.password/settings:prod'), 'old-pw', 'left in place');
     assert.equal(await h.store.get(profile('host=db user=app')), 'old-pw', 'the user profile still migrates it');
   });

@@ -13,7 +13,10 @@ describe('connection profiles from settings', () => {
   });
 
   it('names the malformed entry and says what to do', () => {
-    assert.throws(() => parseProfiles([{ name: 'a' }, { host: 'x' }]), (e: unknown) => PgOpsError.is(e) && /pgops\.connections\[1\]/.test(e.message) && !!e.hint);
+    assert.throws(
+      () => parseProfiles([{ name: 'a' }, { host: 'x' }]),
+      (e: unknown) => PgOpsError.is(e) && /pgops\.connections\[1\]/.test(e.message) && !!e.hint,
+    );
     assert.throws(() => parseProfiles([{ name: 'a', port: 70000 }]), /invalid port: 70000/);
     assert.throws(() => parseProfiles([{ name: 'a' }, { name: 'a' }]), /two profiles named "a"/);
     assert.throws(() => parseProfiles({}), /must be an array/);

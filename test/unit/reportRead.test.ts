@@ -27,7 +27,13 @@ describe('reading pg_perfbench reports', () => {
     assert.equal(s.name, 'benchmark-config-a');
     assert.match(s.serverVersion ?? '', /^PostgreSQL 16\.4/);
     assert.equal(s.host, '10.0.0.5');
-    assert.deepEqual(s.iterations.map((i) => [i.value, i.tps]), [[5, 2149.87], [10, 3010.42]]);
+    assert.deepEqual(
+      s.iterations.map((i) => [i.value, i.tps]),
+      [
+        [5, 2149.87],
+        [10, 3010.42],
+      ],
+    );
     assert.equal(s.maxTps, 3010.42);
   });
 
@@ -41,7 +47,10 @@ describe('reading pg_perfbench reports', () => {
   it('reads a v1.0 report (no report_name, 5 result columns) using the file name', () => {
     const r = readReport(fixture('perfbench', 'single', 'legacy-v1.json'));
     assert.equal(r.report_name, 'legacy-v1');
-    assert.deepEqual(summarizeReport(r).iterations.map((i) => [i.clients, i.processed, i.tps, i.durationS]), [[3, 17000, 1700.6, null]]);
+    assert.deepEqual(
+      summarizeReport(r).iterations.map((i) => [i.clients, i.processed, i.tps, i.durationS]),
+      [[3, 17000, 1700.6, null]],
+    );
   });
 
   it('reads a joined pg_perfbench report with Diff pairs in plain_text, table and link items', () => {
@@ -53,16 +62,27 @@ describe('reading pg_perfbench reports', () => {
 
   it('names file, JSON path and problem for a bad theader', () => {
     const file = fixture('broken', 'bad-theader.json');
-    assert.throws(() => readReport(file), (err: unknown) => err instanceof ReportFormatError &&
-      err.jsonPath === 'sections.db.reports.pg_settings.theader' && err.message.startsWith(`${file}: sections.db.reports.pg_settings.theader: expected an array of strings`));
+    assert.throws(
+      () => readReport(file),
+      (err: unknown) =>
+        err instanceof ReportFormatError &&
+        err.jsonPath === 'sections.db.reports.pg_settings.theader' &&
+        err.message.startsWith(`${file}: sections.db.reports.pg_settings.theader: expected an array of strings`),
+    );
   });
 
   it('names the unknown item_type and where it is', () => {
-    assert.throws(() => readReport(fixture('broken', 'bad-item-type.json')), /sections\.system\.reports\.cpu_info\.item_type: expected one of plain_text, table, chart, link, found "histogram"/);
+    assert.throws(
+      () => readReport(fixture('broken', 'bad-item-type.json')),
+      /sections\.system\.reports\.cpu_info\.item_type: expected one of plain_text, table, chart, link, found "histogram"/,
+    );
   });
 
   it('reports truncated JSON with its line', () => {
-    assert.throws(() => readReport(fixture('broken', 'truncated.json')), /truncated\.json: \(top level\): not valid JSON: .*\(line 6, column 1\)/);
+    assert.throws(
+      () => readReport(fixture('broken', 'truncated.json')),
+      /truncated\.json: \(top level\): not valid JSON: .*\(line 6, column 1\)/,
+    );
   });
 
   it('joins the two same-host reports with the bundled same-host task: configs differ, environment matches', () => {
@@ -71,19 +91,31 @@ describe('reading pg_perfbench reports', () => {
     const merged = joinReports(inputs, { task, reportName: 'cmp' });
     assert.deepEqual(merged.pgops?.join?.differing.sort(), ['sections.db.reports.pg_settings.data'].sort());
     assert.deepEqual(merged.sections.db.reports.pg_settings.data, [
-      ['effective_cache_size', '31104', '19200'], ['shared_buffers', '21248', '11520'], ['work_mem', '10000', '5000']]);
-    assert.deepEqual((merged.sections.result.reports.tps_ratio.data as unknown[][]).map((r) => r[0]), [5, 10]);
+      ['effective_cache_size', '31104', '19200'],
+      ['shared_buffers', '21248', '11520'],
+      ['work_mem', '10000', '5000'],
+    ]);
+    assert.deepEqual(
+      (merged.sections.result.reports.tps_ratio.data as unknown[][]).map((r) => r[0]),
+      [5, 10],
+    );
   });
 
   it('refuses the same-host join of reports from different hosts, naming cpu_info', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-join-'));
     try {
       const b = JSON.parse(fs.readFileSync(fixture('perfbench', 'same-host', 'benchmark-config-b.json'), 'utf8'));
-      b.sections.system.reports.cpu_info.data = b.sections.system.reports.cpu_info.data.replace('CPU(s):              8', 'CPU(s):              64');
+      b.sections.system.reports.cpu_info.data = b.sections.system.reports.cpu_info.data.replace(
+        'CPU(s):              8',
+        'CPU(s):              64',
+      );
       fs.copyFileSync(fixture('perfbench', 'same-host', 'benchmark-config-a.json'), path.join(tmp, 'a.json'));
       fs.writeFileSync(path.join(tmp, 'b.json'), JSON.stringify(b));
       const task = readJoinTask(path.join(root, 'media', 'join-tasks', 'same-host-different-config.json'));
-      assert.throws(() => joinReports(loadReportsFromDir(tmp).inputs, { task, reportName: 'x' }), /sections\.system\.reports\.cpu_info\.data differs: reference report "benchmark-config-a", differing report "benchmark-config-b"\n {2}line 2 - CPU\(s\): {14}8\n {2}line 2 \+ CPU\(s\): {14}64$/);
+      assert.throws(
+        () => joinReports(loadReportsFromDir(tmp).inputs, { task, reportName: 'x' }),
+        /sections\.system\.reports\.cpu_info\.data differs: reference report "benchmark-config-a", differing report "benchmark-config-b"\n {2}line 2 - CPU\(s\): {14}8\n {2}line 2 \+ CPU\(s\): {14}64$/,
+      );
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -96,8 +128,17 @@ describe('reading pg_perfbench reports', () => {
       fs.copyFileSync(fixture('perfbench', 'same-host', 'benchmark-config-a.json'), path.join(tmp, 'a.json'));
       fs.writeFileSync(path.join(tmp, 'task.json'), '{"items": ["sections.db.reports.version_major.data"]}');
       const { inputs, skipped } = loadReportsFromDir(tmp);
-      assert.deepEqual(inputs.map((i) => path.basename(i.file)), ['a.json']);
-      assert.deepEqual(skipped.map((s) => [path.basename(s.file), s.reason]), [['old.json', 'an earlier join result'], ['task.json', 'not a report']]);
+      assert.deepEqual(
+        inputs.map((i) => path.basename(i.file)),
+        ['a.json'],
+      );
+      assert.deepEqual(
+        skipped.map((s) => [path.basename(s.file), s.reason]),
+        [
+          ['old.json', 'an earlier join result'],
+          ['task.json', 'not a report'],
+        ],
+      );
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

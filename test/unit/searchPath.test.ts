@@ -21,7 +21,7 @@ describe('search_path pinning (CVE-2018-1058)', () => {
     }
   });
 
-  it('puts the user\'s own options first, so the pinned search_path (set last) wins', () => {
+  it("puts the user's own options first, so the pinned search_path (set last) wins", () => {
     const user = '-c search_path=public,pg_catalog -c work_mem=8MB';
     const options = startupOptions(user, defaultSafety);
     assert.ok(options.startsWith(`${user} `) && options.endsWith(pinned), options);
@@ -29,11 +29,23 @@ describe('search_path pinning (CVE-2018-1058)', () => {
     assert.equal(startupOptions('', defaultSafety), safetyOptions(defaultSafety));
   });
 
-  it('gives OAuth sessions the same pinned options after the conninfo\'s', () => {
-    const ctx = { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/run/pg', sysconfDir: '/nonexistent' };
-    const r = resolveConnection("host=db options='-c search_path=public' oauth_issuer=https://idp oauth_client_id=c", ctx);
+  it("gives OAuth sessions the same pinned options after the conninfo's", () => {
+    const ctx = {
+      env: {},
+      homeDir: '/nonexistent',
+      osUser: 'u',
+      defaultSocketDir: '/run/pg',
+      sysconfDir: '/nonexistent',
+    };
+    const r = resolveConnection(
+      "host=db options='-c search_path=public' oauth_issuer=https://idp oauth_client_id=c",
+      ctx,
+    );
     const config = oauthClientConfig(r, r.hosts[0], sslAttempts(r, r.hosts[0])[0]);
-    assert.ok(String(config.options).startsWith('-c search_path=public ') && String(config.options).endsWith(pinned), String(config.options));
+    assert.ok(
+      String(config.options).startsWith('-c search_path=public ') && String(config.options).endsWith(pinned),
+      String(config.options),
+    );
   });
 
   it('quotes every schema and escapes what the server splits startup options on', () => {
@@ -45,7 +57,10 @@ describe('search_path pinning (CVE-2018-1058)', () => {
   });
 
   it('qualifies pg_stat_statements objects with the schema the extension is installed in', () => {
-    assert.equal(statementsObject({ schema: 'public' }, 'pg_stat_statements_reset'), '"public"."pg_stat_statements_reset"');
+    assert.equal(
+      statementsObject({ schema: 'public' }, 'pg_stat_statements_reset'),
+      '"public"."pg_stat_statements_reset"',
+    );
     assert.equal(statementsObject({ schema: 'ext "x".y' }, 'pg_stat_statements'), '"ext ""x"".y"."pg_stat_statements"');
   });
 });
@@ -57,17 +72,23 @@ describe('pgbench search_path (plan field searchPath)', () => {
     assert.equal(pgbenchOptions(undefined, plan), '-c search_path="public"');
   });
 
-  it('keeps the caller\'s PGOPTIONS and sets the path after them', () => {
-    assert.equal(pgbenchOptions('  -c work_mem=64MB -c search_path=evil ', { searchPath: ['bench', 'public'] }),
-      '-c work_mem=64MB -c search_path=evil -c search_path="bench","public"');
+  it("keeps the caller's PGOPTIONS and sets the path after them", () => {
+    assert.equal(
+      pgbenchOptions('  -c work_mem=64MB -c search_path=evil ', { searchPath: ['bench', 'public'] }),
+      '-c work_mem=64MB -c search_path=evil -c search_path="bench","public"',
+    );
   });
 
   it('refuses schemas that would make the path depend on the role, shadow the catalog or be cut', () => {
-    const plan = (searchPath: unknown) => validatePlan({ values: [1], durationS: 1, searchPath: searchPath as string[] });
+    const plan = (searchPath: unknown) =>
+      validatePlan({ values: [1], durationS: 1, searchPath: searchPath as string[] });
     assert.throws(() => plan([]), /Run plan: searchPath must list at least one schema/);
     assert.throws(() => plan('public'), /Run plan: searchPath must be a list, got "public"/);
     assert.throws(() => plan(['public', '$user']), /searchPath\[1\] "\$user" is not allowed/);
-    assert.throws(() => plan(['pg_catalog', 'public']), /searchPath\[0\] "pg_catalog" is not allowed: it is always searched first/);
+    assert.throws(
+      () => plan(['pg_catalog', 'public']),
+      /searchPath\[0\] "pg_catalog" is not allowed: it is always searched first/,
+    );
     assert.throws(() => plan(['pg_temp']), /searchPath\[0\] "pg_temp" is not allowed/);
     assert.throws(() => plan(['']), /searchPath\[0\] must be a schema name/);
     assert.throws(() => plan([7]), /searchPath\[0\] must be a schema name, got 7/);
@@ -76,7 +97,10 @@ describe('pgbench search_path (plan field searchPath)', () => {
   });
 
   it('takes --search-path from the CLI', () => {
-    const { plan } = planFromFlags({ clients: '1', time: '1', 'search-path': 'bench, public' } as Parameters<typeof planFromFlags>[0], '/tmp');
+    const { plan } = planFromFlags(
+      { clients: '1', time: '1', 'search-path': 'bench, public' } as Parameters<typeof planFromFlags>[0],
+      '/tmp',
+    );
     assert.deepEqual(plan.searchPath, ['bench', 'public']);
   });
 });

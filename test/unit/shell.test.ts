@@ -11,7 +11,10 @@ describe('shell quoting', () => {
   });
 
   it('quotes a NAME=value word so that it can never be read as an assignment, and refuses NUL', () => {
-    assert.equal(shellCommandLine(['LD_PRELOAD=/tmp/x.so', 'pgbench', '-c', '4']), `'LD_PRELOAD=/tmp/x.so' pgbench -c 4`);
+    assert.equal(
+      shellCommandLine(['LD_PRELOAD=/tmp/x.so', 'pgbench', '-c', '4']),
+      `'LD_PRELOAD=/tmp/x.so' pgbench -c 4`,
+    );
     assert.throws(() => shellQuote('a\0b'), /NUL/);
   });
 });

@@ -24,9 +24,12 @@ describe('identifier quoting', () => {
     assert.equal(quoteLiteral("it's"), "'it''s'");
   });
 
-  it('writes a literal with a backslash as E\'...\', which reads the same whatever standard_conforming_strings is', () => {
+  it("writes a literal with a backslash as E'...', which reads the same whatever standard_conforming_strings is", () => {
     assert.equal(quoteLiteral("a\\'; x"), String.raw`E'a\\''; x'`);
     assert.equal(quoteLiteral('caf\u00E9\n\u{1F600}'), "'caf\u00E9\n\u{1F600}'");
-    assert.equal(quoteLiteral('caf\u00E9\n\u{1F600}\\', { printable: true }), String.raw`E'caf\u00E9\u000A\U0001F600\\'`);
+    assert.equal(
+      quoteLiteral('caf\u00E9\n\u{1F600}\\', { printable: true }),
+      String.raw`E'caf\u00E9\u000A\U0001F600\\'`,
+    );
   });
 });

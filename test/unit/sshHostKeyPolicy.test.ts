@@ -9,11 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PgOpsError } from '../../src/core/errors';
 import {
-  decideHostKey, openSshKnownHostsFiles, pgopsKnownHostsFile, readKnownHostsFiles, recordHostKey,
+  decideHostKey,
+  openSshKnownHostsFiles,
+  pgopsKnownHostsFile,
+  readKnownHostsFiles,
+  recordHostKey,
 } from '../../src/core/ssh/hostKeyPolicy';
 import { parseKnownHosts } from '../../src/core/ssh/knownHosts';
 
-describe('SSH host key policy: accept-new into pgops\' own known_hosts', function () {
+describe("SSH host key policy: accept-new into pgops' own known_hosts", function () {
   this.timeout(30_000);
   let dir: string;
   let hostLine: string;
@@ -26,7 +30,9 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
   const keygen = (name: string) => {
     const file = path.join(dir, name);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file], { stdio: 'ignore' });
-    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`], { encoding: 'utf8' }).split(' ')[1];
+    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`], {
+      encoding: 'utf8',
+    }).split(' ')[1];
     return { line: fs.readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' '), fingerprint };
   };
   const blob = (line: string) => Buffer.from(line.split(' ')[1], 'base64');
@@ -42,9 +48,16 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
   it('keeps its own file under $XDG_CONFIG_HOME/pgops, or ~/.config/pgops when that is unset or relative', () => {
     assert.equal(pgopsKnownHostsFile({ HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' }), '/cfg/pgops/known_hosts');
     assert.equal(pgopsKnownHostsFile({ HOME: '/home/u' }), '/home/u/.config/pgops/known_hosts');
-    assert.equal(pgopsKnownHostsFile({ HOME: '/home/u', XDG_CONFIG_HOME: 'relative/cfg' }), '/home/u/.config/pgops/known_hosts');
-    assert.deepEqual(openSshKnownHostsFiles({ HOME: '/home/u' }),
-      ['/home/u/.ssh/known_hosts', '/home/u/.ssh/known_hosts2', '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']);
+    assert.equal(
+      pgopsKnownHostsFile({ HOME: '/home/u', XDG_CONFIG_HOME: 'relative/cfg' }),
+      '/home/u/.config/pgops/known_hosts',
+    );
+    assert.deepEqual(openSshKnownHostsFiles({ HOME: '/home/u' }), [
+      '/home/u/.ssh/known_hosts',
+      '/home/u/.ssh/known_hosts2',
+      '/etc/ssh/ssh_known_hosts',
+      '/etc/ssh/ssh_known_hosts2',
+    ]);
   });
 
   it('reads the files that exist, and names a file that exists but cannot be read', () => {
@@ -52,9 +65,17 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
     fs.mkdirSync(path.dirname(a));
     fs.writeFileSync(a, `h1 ${hostLine}\n`);
     const read = readKnownHostsFiles([path.join(dir, 'missing'), a]);
-    assert.deepEqual(read.entries.map((e) => `${e.file}:${e.line}`), [`${a}:1`]);
-    assert.throws(() => readKnownHostsFiles([dir]), (err: PgOpsError) =>
-      err.code === 'ssh-known-hosts' && err.message.startsWith(`Cannot read the known_hosts file ${dir}:`) && /revoked/.test(err.hint ?? ''));
+    assert.deepEqual(
+      read.entries.map((e) => `${e.file}:${e.line}`),
+      [`${a}:1`],
+    );
+    assert.throws(
+      () => readKnownHostsFiles([dir]),
+      (err: PgOpsError) =>
+        err.code === 'ssh-known-hosts' &&
+        err.message.startsWith(`Cannot read the known_hosts file ${dir}:`) &&
+        /revoked/.test(err.hint ?? ''),
+    );
   });
 
   it('records a new host in a 0700 folder and a 0600 file, [host]:port off port 22, one line each, readable by ssh-keygen', () => {
@@ -82,11 +103,16 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
     fs.writeFileSync(userFile, `unrelated ${otherLine}\n`);
     const entries = readKnownHostsFiles([userFile, own]).entries;
     const d = decideHostKey(entries, own, '10.1.2.3', 5022, blob(hostLine));
-    assert.deepEqual(d, { accepted: true,
-      note: `SSH host key of [10.1.2.3]:5022 was not known: accepted its ED25519 key ${hostFingerprint} and recorded it in ${own}` });
+    assert.deepEqual(d, {
+      accepted: true,
+      note: `SSH host key of [10.1.2.3]:5022 was not known: accepted its ED25519 key ${hostFingerprint} and recorded it in ${own}`,
+    });
     assert.equal(fs.readFileSync(userFile, 'utf8'), `unrelated ${otherLine}\n`);
     assert.equal(fs.readFileSync(own, 'utf8'), `[10.1.2.3]:5022 ${hostLine}\n`);
-    assert.deepEqual(decideHostKey(readKnownHostsFiles([userFile, own]).entries, own, '10.1.2.3', 5022, blob(hostLine)), { accepted: true });
+    assert.deepEqual(
+      decideHostKey(readKnownHostsFiles([userFile, own]).entries, own, '10.1.2.3', 5022, blob(hostLine)),
+      { accepted: true },
+    );
   });
 
   it('still connects when the new key cannot be recorded, and says why', () => {
@@ -94,17 +120,29 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
     fs.writeFileSync(blocker, 'a file where the folder should be');
     const d = decideHostKey([], path.join(blocker, 'known_hosts'), 'h1', 22, blob(hostLine));
     assert.equal(d.accepted, true);
-    assert.match(d.accepted ? d.note ?? '' : '', /accepted its ED25519 key .*, but could not record it in .*known_hosts: EEXIST: file already exists/);
+    assert.match(
+      d.accepted ? (d.note ?? '') : '',
+      /accepted its ED25519 key .*, but could not record it in .*known_hosts: EEXIST: file already exists/,
+    );
   });
 
   it('refuses to accept-new a host whose name cannot be written to known_hosts', () => {
     const d = decideHostKey([], path.join(fresh(), 'known_hosts'), 'db*.example.com', 22, blob(hostLine));
     assert.equal(d.accepted, false);
-    assert.match(d.accepted ? '' : d.error.message, /"db\*\.example\.com" is not in known_hosts, and its name cannot be recorded there/);
+    assert.match(
+      d.accepted ? '' : d.error.message,
+      /"db\*\.example\.com" is not in known_hosts, and its name cannot be recorded there/,
+    );
   });
 
   const refusal = (text: string, host: string, port: number, line: string): PgOpsError => {
-    const d = decideHostKey(parseKnownHosts(text, '/u/known_hosts').entries, '/own/known_hosts', host, port, blob(line));
+    const d = decideHostKey(
+      parseKnownHosts(text, '/u/known_hosts').entries,
+      '/own/known_hosts',
+      host,
+      port,
+      blob(line),
+    );
     assert.equal(d.accepted, false);
     return (d as { error: PgOpsError }).error;
   };
@@ -112,21 +150,36 @@ describe('SSH host key policy: accept-new into pgops\' own known_hosts', functio
   it('refuses a changed key with the file, line and both fingerprints, and how to fix it', () => {
     const err = refusal(`# header\n[h1]:2222 ${otherLine}\n`, 'h1', 2222, hostLine);
     assert.equal(err.code, 'ssh-host-key');
-    assert.equal(err.message, `The SSH host key of [h1]:2222 has changed: the host sent ED25519 key ${hostFingerprint}, `
-      + `but /u/known_hosts:2 lists ED25519 key ${otherFingerprint} for it`);
-    assert.match(err.hint ?? '', /man-in-the-middle.*pgops sent nothing and did not sign in.*ssh-keygen -R '\[h1\]:2222' -f \/u\/known_hosts/);
+    assert.equal(
+      err.message,
+      `The SSH host key of [h1]:2222 has changed: the host sent ED25519 key ${hostFingerprint}, ` +
+        `but /u/known_hosts:2 lists ED25519 key ${otherFingerprint} for it`,
+    );
+    assert.match(
+      err.hint ?? '',
+      /man-in-the-middle.*pgops sent nothing and did not sign in.*ssh-keygen -R '\[h1\]:2222' -f \/u\/known_hosts/,
+    );
   });
 
   it('refuses a revoked key, naming the @revoked line', () => {
     const err = refusal(`h1 ${hostLine}\n@revoked * ${hostLine}\n`, 'h1', 22, hostLine);
-    assert.equal(err.message, `The SSH host key of h1 (ED25519 key ${hostFingerprint}) is revoked: @revoked in /u/known_hosts:2`);
+    assert.equal(
+      err.message,
+      `The SSH host key of h1 (ED25519 key ${hostFingerprint}) is revoked: @revoked in /u/known_hosts:2`,
+    );
   });
 
   it('refuses a host only a @cert-authority line covers: pgops cannot verify host certificates, and how to add the plain key', () => {
     const err = refusal(`@cert-authority *.example.com ${otherLine}\n`, 'db.example.com', 22, hostLine);
-    assert.equal(err.message, 'The SSH host db.example.com is trusted through a certificate authority (@cert-authority in /u/known_hosts:1), '
-      + 'and pgops cannot verify host certificates');
-    assert.ok(err.hint?.includes('add its line to /own/known_hosts: `ssh-keyscan -p 22 -t ed25519 db.example.com` prints it'), err.hint);
+    assert.equal(
+      err.message,
+      'The SSH host db.example.com is trusted through a certificate authority (@cert-authority in /u/known_hosts:1), ' +
+        'and pgops cannot verify host certificates',
+    );
+    assert.ok(
+      err.hint?.includes('add its line to /own/known_hosts: `ssh-keyscan -p 22 -t ed25519 db.example.com` prints it'),
+      err.hint,
+    );
     assert.ok(err.hint?.includes(`its fingerprint is ${hostFingerprint} (ED25519)`), err.hint);
     assert.ok(err instanceof PgOpsError);
   });

@@ -11,13 +11,22 @@ import { Client } from 'ssh2';
 import { ssh2HostKeyAlgorithms } from '../../src/core/bench/hostShell';
 import type { KnownHostsEntry } from '../../src/core/ssh/knownHosts';
 import {
-  checkHostKey, hostFieldMatches, knownHostsName, parseKnownHosts, patternListMatches, preferredHostKeyAlgorithms, sshFingerprint, wildcardMatches,
+  checkHostKey,
+  hostFieldMatches,
+  knownHostsName,
+  parseKnownHosts,
+  patternListMatches,
+  preferredHostKeyAlgorithms,
+  sshFingerprint,
+  wildcardMatches,
 } from '../../src/core/ssh/knownHosts';
 
 /** `type base64` of a fresh key made by ssh-keygen */
 function makeKey(dir: string, name: string, type: string, bits?: string): string {
   const file = path.join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', bits] : []), '-N', '', '-C', '', '-f', file], { stdio: 'ignore' });
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', bits] : []), '-N', '', '-C', '', '-f', file], {
+    stdio: 'ignore',
+  });
   return fs.readFileSync(`${file}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
 }
 
@@ -76,19 +85,48 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
     fs.writeFileSync(hashedSource, `[10.0.0.7]:5432 ${keys.ed25519}\ndb4.example.com ${keys.ed25519}\n`);
     execFileSync('ssh-keygen', ['-H', '-f', hashedSource], { stdio: 'ignore' });
     const hashed = fs.readFileSync(hashedSource, 'utf8').trim().split('\n');
-    assert.ok(hashed.every((l) => l.startsWith('|1|')), hashed.join('\n'));
+    assert.ok(
+      hashed.every((l) => l.startsWith('|1|')),
+      hashed.join('\n'),
+    );
     const text = [
-      '# a comment', '', `db1.example.com ${keys.ed25519}`, `*.example.com,!db2.example.com ${keys.ed25519}`, `db?.example.org ${keys.ed25519}`,
-      `[db1.example.com]:2222 ${keys.ed25519}`, `[db*.example.com]:* ${keys.ed25519}`, `10.0.0.*,!10.0.0.5 ${keys.ed25519}`,
-      `  DB9.Example.COM ${keys.ed25519}`, `!bad.internal,*.internal ${keys.ed25519}`, ...hashed,
-      `@revoked *.example.net ${keys.ed25519}`, `@cert-authority *.example.net,!ca-free.example.net ${keys.ca}`,
+      '# a comment',
+      '',
+      `db1.example.com ${keys.ed25519}`,
+      `*.example.com,!db2.example.com ${keys.ed25519}`,
+      `db?.example.org ${keys.ed25519}`,
+      `[db1.example.com]:2222 ${keys.ed25519}`,
+      `[db*.example.com]:* ${keys.ed25519}`,
+      `10.0.0.*,!10.0.0.5 ${keys.ed25519}`,
+      `  DB9.Example.COM ${keys.ed25519}`,
+      `!bad.internal,*.internal ${keys.ed25519}`,
+      ...hashed,
+      `@revoked *.example.net ${keys.ed25519}`,
+      `@cert-authority *.example.net,!ca-free.example.net ${keys.ca}`,
     ].join('\n');
     const file = path.join(dir, 'known_hosts');
     fs.writeFileSync(file, `${text}\n`);
     const entries = entriesOf(text, file);
-    const names = ['db1.example.com', 'db2.example.com', 'db3.example.com', 'dbx.example.org', 'db12.example.org', 'example.com', '[db1.example.com]:2222',
-      '[db7.example.com]:2200', '10.0.0.4', '10.0.0.5', '[10.0.0.7]:5432', '[10.0.0.7]:5433', 'db4.example.com', 'db9.example.com', 'x.example.net',
-      'ca-free.example.net', 'bad.internal', 'good.internal'];
+    const names = [
+      'db1.example.com',
+      'db2.example.com',
+      'db3.example.com',
+      'dbx.example.org',
+      'db12.example.org',
+      'example.com',
+      '[db1.example.com]:2222',
+      '[db7.example.com]:2200',
+      '10.0.0.4',
+      '10.0.0.5',
+      '[10.0.0.7]:5432',
+      '[10.0.0.7]:5433',
+      'db4.example.com',
+      'db9.example.com',
+      'x.example.net',
+      'ca-free.example.net',
+      'bad.internal',
+      'good.internal',
+    ];
     for (const name of names) {
       const r = spawnSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8' });
       const theirs = [...r.stdout.matchAll(/found: line (\d+)/g)].map((m) => Number(m[1]));
@@ -99,20 +137,41 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
 
   it('reads markers, several key types, and skips comments, blank and malformed lines naming each', () => {
     const text = [
-      '# comment', '', `   \thost-a ${keys.ed25519} a comment after the key`, `host-b ${keys.ecdsa256}`, `host-c ${keys.ecdsa384}`, `host-d ${keys.rsa}`,
-      `@revoked * ${keys.other}`, `@cert-authority *.example.com ${keys.ca}`, `@revokd * ${keys.other}`, `@revoked @revoked * ${keys.other}`,
-      'host-only', `host-e ssh-rsa ${keys.ed25519.split(' ')[1]}`, 'host-f ssh-ed25519 not-base64!', `host-g ${keys.ed25519}\r`,
+      '# comment',
+      '',
+      `   \thost-a ${keys.ed25519} a comment after the key`,
+      `host-b ${keys.ecdsa256}`,
+      `host-c ${keys.ecdsa384}`,
+      `host-d ${keys.rsa}`,
+      `@revoked * ${keys.other}`,
+      `@cert-authority *.example.com ${keys.ca}`,
+      `@revokd * ${keys.other}`,
+      `@revoked @revoked * ${keys.other}`,
+      'host-only',
+      `host-e ssh-rsa ${keys.ed25519.split(' ')[1]}`,
+      'host-f ssh-ed25519 not-base64!',
+      `host-g ${keys.ed25519}\r`,
     ].join('\n');
     const { entries, skipped } = parseKnownHosts(text, '/k');
-    assert.deepEqual(entries.map((e) => [e.line, e.marker, e.hosts, e.keyType]), [
-      [3, undefined, 'host-a', 'ssh-ed25519'], [4, undefined, 'host-b', 'ecdsa-sha2-nistp256'], [5, undefined, 'host-c', 'ecdsa-sha2-nistp384'],
-      [6, undefined, 'host-d', 'ssh-rsa'], [7, 'revoked', '*', 'ssh-ed25519'], [8, 'cert-authority', '*.example.com', 'ssh-ed25519'],
-      [14, undefined, 'host-g', 'ssh-ed25519'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.line, e.marker, e.hosts, e.keyType]),
+      [
+        [3, undefined, 'host-a', 'ssh-ed25519'],
+        [4, undefined, 'host-b', 'ecdsa-sha2-nistp256'],
+        [5, undefined, 'host-c', 'ecdsa-sha2-nistp384'],
+        [6, undefined, 'host-d', 'ssh-rsa'],
+        [7, 'revoked', '*', 'ssh-ed25519'],
+        [8, 'cert-authority', '*.example.com', 'ssh-ed25519'],
+        [14, undefined, 'host-g', 'ssh-ed25519'],
+      ],
+    );
     assert.ok(entries[0].key.equals(blob(keys.ed25519)));
     assert.deepEqual(skipped, [
-      '/k:9 skipped: an unknown marker (only @revoked and @cert-authority exist)', '/k:10 skipped: more than one marker',
-      '/k:11 skipped: no key after the host names', '/k:12 skipped: the key is not a ssh-rsa key', '/k:13 skipped: no base64 key after "ssh-ed25519"',
+      '/k:9 skipped: an unknown marker (only @revoked and @cert-authority exist)',
+      '/k:10 skipped: more than one marker',
+      '/k:11 skipped: no key after the host names',
+      '/k:12 skipped: the key is not a ssh-rsa key',
+      '/k:13 skipped: no base64 key after "ssh-ed25519"',
     ]);
   });
 
@@ -134,7 +193,10 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
 
     it('refuses a @revoked key even when another line lists it, but only for hosts the @revoked line names', () => {
       assert.equal(verdict([`h1 ${keys.ed25519}`, `@revoked * ${keys.ed25519}`], 'h1', 22, keys.ed25519), 'revoked:2');
-      assert.equal(verdict([`@revoked [h1]:* ${keys.ed25519}`, `[h1]:2222 ${keys.ed25519}`], 'h1', 2222, keys.ed25519), 'revoked:1');
+      assert.equal(
+        verdict([`@revoked [h1]:* ${keys.ed25519}`, `[h1]:2222 ${keys.ed25519}`], 'h1', 2222, keys.ed25519),
+        'revoked:1',
+      );
       assert.equal(verdict([`h1 ${keys.ed25519}`, `@revoked h2 ${keys.ed25519}`], 'h1', 22, keys.ed25519), 'known:1');
       assert.equal(verdict([`h1 ${keys.ed25519}`, `@revoked * ${keys.other}`], 'h1', 22, keys.ed25519), 'known:1');
       // stricter than OpenSSH: a key revoked for the bare name is revoked on every port
@@ -142,10 +204,32 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
     });
 
     it('never takes a @cert-authority key for a plain host key; a host only a CA line covers is not new', () => {
-      assert.equal(verdict([`@cert-authority *.example.com ${keys.ca}`], 'db.example.com', 22, keys.ed25519), 'cert-authority-only:1');
-      assert.equal(verdict([`@cert-authority *.example.com ${keys.ca}`], 'db.example.com', 22, keys.ca), 'cert-authority-only:1');
-      assert.equal(verdict([`@cert-authority *.example.com ${keys.ca}`, `db.example.com ${keys.ed25519}`], 'db.example.com', 22, keys.ed25519), 'known:2');
-      assert.equal(verdict([`@cert-authority *.example.com ${keys.ca}`, `db.example.com ${keys.other}`], 'db.example.com', 22, keys.ca), 'changed:2');
+      assert.equal(
+        verdict([`@cert-authority *.example.com ${keys.ca}`], 'db.example.com', 22, keys.ed25519),
+        'cert-authority-only:1',
+      );
+      assert.equal(
+        verdict([`@cert-authority *.example.com ${keys.ca}`], 'db.example.com', 22, keys.ca),
+        'cert-authority-only:1',
+      );
+      assert.equal(
+        verdict(
+          [`@cert-authority *.example.com ${keys.ca}`, `db.example.com ${keys.ed25519}`],
+          'db.example.com',
+          22,
+          keys.ed25519,
+        ),
+        'known:2',
+      );
+      assert.equal(
+        verdict(
+          [`@cert-authority *.example.com ${keys.ca}`, `db.example.com ${keys.other}`],
+          'db.example.com',
+          22,
+          keys.ca,
+        ),
+        'changed:2',
+      );
       assert.equal(verdict([`@cert-authority *.example.org ${keys.ca}`], 'db.example.com', 22, keys.ed25519), 'new');
     });
 
@@ -168,10 +252,19 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
   });
 
   it('asks the host for the key types known for it first, as OpenSSH orders HostKeyAlgorithms', () => {
-    const entries: KnownHostsEntry[] = entriesOf([`h1 ${keys.rsa}`, `h2 ${keys.ecdsa384}`, `@cert-authority h3 ${keys.ecdsa256}`].join('\n'));
-    assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h1', 22, ssh2HostKeyAlgorithms).slice(0, 4),
-      ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
-    assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h2', 22, ssh2HostKeyAlgorithms).slice(0, 2), ['ecdsa-sha2-nistp384', 'ssh-ed25519']);
+    const entries: KnownHostsEntry[] = entriesOf(
+      [`h1 ${keys.rsa}`, `h2 ${keys.ecdsa384}`, `@cert-authority h3 ${keys.ecdsa256}`].join('\n'),
+    );
+    assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h1', 22, ssh2HostKeyAlgorithms).slice(0, 4), [
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+      'ssh-ed25519',
+    ]);
+    assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h2', 22, ssh2HostKeyAlgorithms).slice(0, 2), [
+      'ecdsa-sha2-nistp384',
+      'ssh-ed25519',
+    ]);
     assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h3', 22, ssh2HostKeyAlgorithms), ssh2HostKeyAlgorithms);
   });
 
@@ -179,12 +272,21 @@ describe('known_hosts reader and matcher (OpenSSH semantics)', function () {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- ssh2's own default list, not part of its typed API
     const constants = require('ssh2/lib/protocol/constants') as { DEFAULT_SERVER_HOST_KEY: string[] };
     assert.deepEqual(ssh2HostKeyAlgorithms, constants.DEFAULT_SERVER_HOST_KEY);
-    assert.throws(() => new Client().connect({ host: '127.0.0.1', port: 9, algorithms: { serverHostKey: ['ssh-ed25519-cert-v01@openssh.com' as never] } }),
-      /Unsupported algorithm: ssh-ed25519-cert-v01@openssh\.com/);
+    assert.throws(
+      () =>
+        new Client().connect({
+          host: '127.0.0.1',
+          port: 9,
+          algorithms: { serverHostKey: ['ssh-ed25519-cert-v01@openssh.com' as never] },
+        }),
+      /Unsupported algorithm: ssh-ed25519-cert-v01@openssh\.com/,
+    );
   });
 
   it('prints fingerprints as ssh-keygen -l does', () => {
-    const printed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(dir, 'rsa.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const printed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(dir, 'rsa.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1];
     assert.equal(sshFingerprint(blob(keys.rsa)), printed);
   });
 });

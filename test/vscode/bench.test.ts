@@ -34,14 +34,25 @@ describe('Run pgbench Sweep on the sandbox (in the extension host)', function ()
   });
 
   it('runs two iterations with progress, writes the report and lists it in Benchmark Reports', async () => {
-    const file = await vscode.commands.executeCommand<string | undefined>('pgops.runBenchSweep', 'sandbox',
-      { reportName: 'vscode-sweep', values: [1, 2], durationS: 2, scale: 1, topStatements: 3 });
+    const file = await vscode.commands.executeCommand<string | undefined>('pgops.runBenchSweep', 'sandbox', {
+      reportName: 'vscode-sweep',
+      values: [1, 2],
+      durationS: 2,
+      scale: 1,
+      topStatements: 3,
+    });
     assert.ok(file, 'the command returned no report (it showed an error; see the Postgres Ops log)');
     written.push(file);
     assert.equal(path.dirname(file), reportsDir);
     const report = readJson(file);
     assert.equal(report.pgops?.status, 'complete', JSON.stringify(report.pgops?.error));
-    assert.deepEqual(report.pgops?.iterations.map((i) => [i.clients, i.status]), [[1, 'complete'], [2, 'complete']]);
+    assert.deepEqual(
+      report.pgops?.iterations.map((i) => [i.clients, i.status]),
+      [
+        [1, 'complete'],
+        [2, 'complete'],
+      ],
+    );
     assert.ok(report.pgops?.iterations.every((i) => (i.series ?? []).length >= 1 && (i.tps ?? 0) > 0));
     assert.ok(fs.existsSync(file.replace(/\.pgperf\.json$/, '.html')));
     const api = await pgops();
@@ -59,10 +70,20 @@ describe('Run pgbench Sweep on the sandbox (in the extension host)', function ()
   it('cancelled after the first iteration, keeps it in a report marked interrupted', async () => {
     const file = path.join(reportsDir, 'vscode-cancelled.pgperf.json');
     written.push(file);
-    const run = vscode.commands.executeCommand<string | undefined>('pgops.runBenchSweep', 'sandbox',
-      { reportName: 'vscode-cancelled', values: [1, 2], durationS: 3, scale: 1, init: 'never', topStatements: 0 });
+    const run = vscode.commands.executeCommand<string | undefined>('pgops.runBenchSweep', 'sandbox', {
+      reportName: 'vscode-cancelled',
+      values: [1, 2],
+      durationS: 3,
+      scale: 1,
+      init: 'never',
+      topStatements: 0,
+    });
     // the report is rewritten after every finished iteration: cancel once the first one is in it
-    await waitFor('the report after the first iteration', () => (fs.existsSync(file) && (readJson(file).pgops?.iterations.length ?? 0) >= 1 ? true : undefined), 60_000);
+    await waitFor(
+      'the report after the first iteration',
+      () => (fs.existsSync(file) && (readJson(file).pgops?.iterations.length ?? 0) >= 1 ? true : undefined),
+      60_000,
+    );
     await vscode.commands.executeCommand('pgops.cancelBenchSweep');
     assert.equal(await run, file);
     const report = readJson(file);

@@ -26,13 +26,27 @@ describe('Connection profiles and secrets (in a real VS Code)', () => {
 
   it('keeps the profile in settings and its password only in SecretStorage', async () => {
     const api = await pgops();
-    await api.services.profiles.add({ name, conninfo: 'host=127.0.0.1 port=1 user=app dbname=app sslmode=disable connect_timeout=2', production: true }, vscode.ConfigurationTarget.Global);
+    await api.services.profiles.add(
+      {
+        name,
+        conninfo: 'host=127.0.0.1 port=1 user=app dbname=app sslmode=disable connect_timeout=2',
+        production: true,
+      },
+      vscode.ConfigurationTarget.Global,
+    );
     const p = await waitFor('the new profile', () => api.services.profiles.all().find((x) => x.name === name));
     await api.services.sessions.secrets.set(p, secret);
     const [binding] = api.services.context.globalState.get<SecretBindings>(bindingsStateKey)?.[p.id] ?? [];
-    assert.deepEqual({ user: binding?.user, endpoints: binding?.endpoints }, { user: 'app', endpoints: ['127.0.0.1:1'] },
-      'bound to the profile\'s user, host and port');
-    assert.equal(await api.services.context.secrets.get(`pgops.password@${binding.secretId}`), secret, 'stored in VS Code SecretStorage under pgops\' own id');
+    assert.deepEqual(
+      { user: binding?.user, endpoints: binding?.endpoints },
+      { user: 'app', endpoints: ['127.0.0.1:1'] },
+      "bound to the profile's user, host and port",
+    );
+    assert.equal(
+      await api.services.context.secrets.get(`pgops.password@${binding.secretId}`),
+      secret,
+      "stored in VS Code SecretStorage under pgops' own id",
+    );
     const settings = JSON.stringify(vscode.workspace.getConfiguration('pgops').inspect('connections'));
     assert.ok(settings.includes(name) && !settings.includes(secret), 'settings hold the profile, never the password');
   });
@@ -44,7 +58,10 @@ describe('Connection profiles and secrets (in a real VS Code)', () => {
     const before = await waitFor('the profile row', row);
     assert.match(String(before.item.contextValue), /^pgops\.connection\+disconnected\+production$/);
     const details = (await treeItems(view, before.node)).map((r) => `${labelOf(r.item)}=${String(r.item.description)}`);
-    assert.ok(details.includes('host=127.0.0.1:1') && details.includes('user=app') && details.includes('sslmode=disable'), details.join(', '));
+    assert.ok(
+      details.includes('host=127.0.0.1:1') && details.includes('user=app') && details.includes('sslmode=disable'),
+      details.join(', '),
+    );
     // Not awaited: the command ends only when its error notification is dismissed.
     void vscode.commands.executeCommand('pgops.connect', before.node);
     const failed = await waitFor('the failed state', async () => {

@@ -37,15 +37,28 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     await pgops();
     const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
     assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
-    admin = new Client({ host: info.host, port: info.port, user: 'postgres', database: 'postgres', application_name: 'pgops vscode diag test' });
+    admin = new Client({
+      host: info.host,
+      port: info.port,
+      user: 'postgres',
+      database: 'postgres',
+      application_name: 'pgops vscode diag test',
+    });
     await admin.connect();
     await admin.query('DROP TABLE IF EXISTS vsc_churn');
     await admin.query('CREATE TABLE vsc_churn (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)');
     await admin.query("INSERT INTO vsc_churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
     for (let i = 0; i < 3; i++) await admin.query("UPDATE vsc_churn SET pad = repeat('y', 200)");
     await admin.query('ANALYZE vsc_churn');
-    for (let i = 0; i < 25; i++) await admin.query('SELECT count(*) AS vsc_heavy_marker FROM vsc_churn a JOIN vsc_churn b USING (id) WHERE a.id % 7 = $1', [i % 7]);
-    for (const [name, sql] of [['vsc_logical', "SELECT pg_create_logical_replication_slot('vsc_logical', 'test_decoding')"], ['vsc_physical', "SELECT pg_create_physical_replication_slot('vsc_physical', true)"]] as const) {
+    for (let i = 0; i < 25; i++)
+      await admin.query(
+        'SELECT count(*) AS vsc_heavy_marker FROM vsc_churn a JOIN vsc_churn b USING (id) WHERE a.id % 7 = $1',
+        [i % 7],
+      );
+    for (const [name, sql] of [
+      ['vsc_logical', "SELECT pg_create_logical_replication_slot('vsc_logical', 'test_decoding')"],
+      ['vsc_physical', "SELECT pg_create_physical_replication_slot('vsc_physical', true)"],
+    ] as const) {
       const exists = await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name]);
       if (exists.rowCount === 0) await admin.query(sql);
     }
@@ -53,7 +66,9 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   after(async () => {
     if (admin) {
-      await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('vsc_logical', 'vsc_physical') AND NOT active");
+      await admin.query(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('vsc_logical', 'vsc_physical') AND NOT active",
+      );
       await admin.query('DROP TABLE IF EXISTS vsc_churn');
       await admin.end();
     }
@@ -66,15 +81,22 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
     const statements = nodes.filter((n) => n.item.contextValue === 'pgops.statement');
     assert.ok(statements.length > 0, 'statement items');
-    assert.ok(statements.some((n) => labelOf(n.item).includes('vsc_heavy_marker')), `heavy join listed among: ${statements.map((n) => labelOf(n.item)).join(' | ')}`);
+    assert.ok(
+      statements.some((n) => labelOf(n.item).includes('vsc_heavy_marker')),
+      `heavy join listed among: ${statements.map((n) => labelOf(n.item)).join(' | ')}`,
+    );
   });
 
   it('keeps a hostile query text inside its tooltip code block: untrusted, no HTML, no link or image', async () => {
     // slow enough to be among the top statements by total time
-    await admin.query('SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"');
+    await admin.query(
+      'SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"',
+    );
     const api = await pgops();
     const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
-    const node = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'));
+    const node = nodes.find(
+      (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'),
+    );
     const listed = nodes.filter((n) => n.item.contextValue === 'pgops.statement').map((n) => labelOf(n.item));
     assert.ok(node, `the hostile statement is listed among: ${listed.join(' | ')}`);
     const md = node.item.tooltip;
@@ -91,7 +113,13 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     const api = await pgops();
     const nodes = await loaded(api.services.views.replication as unknown as DiagView, 'Replication');
     const slots = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'));
-    assert.deepEqual(slots.map((n) => labelOf(n.item)).filter((l) => l.startsWith('vsc_')).sort(), ['vsc_logical', 'vsc_physical']);
+    assert.deepEqual(
+      slots
+        .map((n) => labelOf(n.item))
+        .filter((l) => l.startsWith('vsc_'))
+        .sort(),
+      ['vsc_logical', 'vsc_physical'],
+    );
     const logical = slots.find((n) => labelOf(n.item) === 'vsc_logical');
     assert.match(logical?.item.contextValue ?? '', /\+logical\b/);
   });
@@ -100,15 +128,23 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     const api = await pgops();
     const nodes = await loaded(api.services.views.bloat as unknown as DiagView, 'Bloat');
     const tables = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.bloat+table'));
-    assert.ok(tables.some((n) => labelOf(n.item) === 'public.vsc_churn'), `vsc_churn listed among: ${tables.map((n) => labelOf(n.item)).join(', ')}`);
+    assert.ok(
+      tables.some((n) => labelOf(n.item) === 'public.vsc_churn'),
+      `vsc_churn listed among: ${tables.map((n) => labelOf(n.item)).join(', ')}`,
+    );
   });
 
   it('opens the detail panel of a statement in an editor tab', async () => {
     const api = await pgops();
     const nodes = allNodes(api.services.views.queryStats as unknown as DiagView);
-    const heavy = nodes.find((n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_heavy_marker'));
+    const heavy = nodes.find(
+      (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_heavy_marker'),
+    );
     assert.ok(heavy, 'the heavy statement node');
-    const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; isClosed: boolean } | undefined>('pgops.showStatementDetail', heavy);
+    const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; isClosed: boolean } | undefined>(
+      'pgops.showStatementDetail',
+      heavy,
+    );
     assert.ok(panel, 'showStatementDetail returned its panel (it showed an error otherwise)');
     assert.equal(panel.panel.viewType, 'pgops.statementDetail');
     await waitFor('the detail panel to become visible', () => (panel.panel.visible ? true : undefined));

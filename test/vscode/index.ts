@@ -38,18 +38,34 @@ function collect(dir: string): string[] {
   });
 }
 
-export async function runSuite(grep?: string, onTest: (t: TestOutcome) => void = () => undefined, suite: HostSuite = 'main'): Promise<HostResults> {
+export async function runSuite(
+  grep?: string,
+  onTest: (t: TestOutcome) => void = () => undefined,
+  suite: HostSuite = 'main',
+): Promise<HostResults> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec', grep });
   const dir = suite === 'untrusted' ? path.join(__dirname, 'untrusted') : __dirname;
-  const files = (suite === 'untrusted' ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : collect(dir)).sort();
+  const files = (
+    suite === 'untrusted'
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.test.js'))
+          .map((f) => path.join(dir, f))
+      : collect(dir)
+  ).sort();
   if (files.length === 0) throw new Error(`no in-host test files under ${dir}`);
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   const tests: TestOutcome[] = [];
-  const record = (t: TestOutcome): void => { tests.push(t); onTest(t); };
+  const record = (t: TestOutcome): void => {
+    tests.push(t);
+    onTest(t);
+  };
   const runner = mocha.run();
   runner.on('pass', (t) => record({ title: t.fullTitle(), state: 'passed', durationMs: t.duration }));
-  runner.on('fail', (t, err: Error) => record({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+  runner.on('fail', (t, err: Error) =>
+    record({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }),
+  );
   runner.on('pending', (t) => record({ title: t.fullTitle(), state: 'skipped' }));
   await new Promise<void>((resolve) => runner.on('end', () => resolve()));
   const count = (s: TestOutcome['state']): number => tests.filter((t) => t.state === s).length;
@@ -66,7 +82,13 @@ export async function runInHost(resultFile: string, grep?: string, suite: HostSu
   try {
     results = await runSuite(grep, (t) => fs.appendFileSync(`${resultFile}.progress`, `${JSON.stringify(t)}\n`), suite);
   } catch (err) {
-    results = { passed: 0, failed: 1, skipped: 0, tests: [], crash: err instanceof Error ? err.stack ?? err.message : String(err) };
+    results = {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      tests: [],
+      crash: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    };
   }
   fs.writeFileSync(`${resultFile}.tmp`, JSON.stringify(results));
   fs.renameSync(`${resultFile}.tmp`, resultFile);
@@ -75,6 +97,9 @@ export async function runInHost(resultFile: string, grep?: string, suite: HostSu
 /** @vscode/test-electron launcher (extensionTestsPath); PGOPS_TEST_GREP narrows the run. */
 export async function run(): Promise<void> {
   const results = await runSuite(process.env.PGOPS_TEST_GREP || undefined);
-  for (const t of results.tests) console.log(`${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.error ? `\n${t.error}` : ''}`);
+  for (const t of results.tests)
+    console.log(
+      `${t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-'} ${t.title}${t.error ? `\n${t.error}` : ''}`,
+    );
   if (results.failed > 0) throw new Error(`${results.failed} in-host test(s) failed`);
 }

@@ -13,7 +13,10 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'reports', 'perfbench', 'same-host', 'benchmark-config-a.json');
 
 function customTabs(): vscode.TabInputCustom[] {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.input).filter((i): i is vscode.TabInputCustom => i instanceof vscode.TabInputCustom);
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .map((t) => t.input)
+    .filter((i): i is vscode.TabInputCustom => i instanceof vscode.TabInputCustom);
 }
 
 describe('report viewer and Benchmark Reports view (in the extension host)', () => {
@@ -67,6 +70,9 @@ describe('report viewer and Benchmark Reports view (in the extension host)', () 
     assert.equal(found.item.description, '3,010 tps max');
     assert.match(found.item.contextValue ?? '', /^pgops\.report\+pgops/);
     const dates = (await treeItems(view)).map(({ item }) => labelOf(item));
-    assert.ok(dates.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)), dates.join(', '));
+    assert.ok(
+      dates.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)),
+      dates.join(', '),
+    );
   });
 });

@@ -16,13 +16,27 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   // A free-ish port for the sandbox, so a developer's own sandbox on the default port is not touched.
   const sandboxPort = 20000 + (process.pid % 20000);
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'pgops.sandbox.port': sandboxPort }));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'pgops.sandbox.port': sandboxPort,
+    }),
+  );
   try {
     await runTests({
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: path.join(__dirname, 'index.js'),
       extensionTestsEnv: { PGOPS_TEST_GREP: process.argv[2] ?? '', PGOPS_TEST_SANDBOX_PORT: String(sandboxPort) },
-      launchArgs: ['--user-data-dir', userDataDir, '--extensions-dir', path.join(scratch, 'extensions'), '--disable-workspace-trust', scratch],
+      launchArgs: [
+        '--user-data-dir',
+        userDataDir,
+        '--extensions-dir',
+        path.join(scratch, 'extensions'),
+        '--disable-workspace-trust',
+        scratch,
+      ],
     });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

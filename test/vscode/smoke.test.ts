@@ -26,17 +26,24 @@ describe('extension in a real VS Code (smoke)', () => {
     const registered = (await vscode.commands.getCommands(true))
       .filter((id) => id.startsWith('pgops.') && !isViewCommand(id, viewIds()))
       .sort();
-    const contributed = packageJson().contributes.commands.map((c) => c.command).sort();
+    const contributed = packageJson()
+      .contributes.commands.map((c) => c.command)
+      .sort();
     assert.deepEqual(registered, contributed);
   });
 
-  it('shows the five views in the Postgres Ops container, each backed by the extension\'s provider', async () => {
+  it("shows the five views in the Postgres Ops container, each backed by the extension's provider", async () => {
     const api = await pgops();
-    assert.deepEqual(packageJson().contributes.views.pgops.map((v) => v.name), ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports']);
+    assert.deepEqual(
+      packageJson().contributes.views.pgops.map((v) => v.name),
+      ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'],
+    );
     await vscode.commands.executeCommand('workbench.view.extension.pgops');
     for (const id of viewIds()) {
       await vscode.commands.executeCommand(`${id}.focus`);
-      const provider = api.services.views[id.replace(/^pgops\./, '') as keyof typeof api.services.views] as vscode.TreeDataProvider<unknown>;
+      const provider = api.services.views[
+        id.replace(/^pgops\./, '') as keyof typeof api.services.views
+      ] as vscode.TreeDataProvider<unknown>;
       assert.ok(provider, `a provider for ${id}`);
       assert.ok(Array.isArray(await treeItems(provider)), `${id} answers for its items`);
     }
@@ -52,7 +59,8 @@ describe('extension in a real VS Code (smoke)', () => {
     for (const key of ['queryStats', 'replication', 'bloat'] as const) {
       const items = await treeItems(api.services.views[key] as vscode.TreeDataProvider<unknown>);
       // Either the view's welcome text with its buttons (an empty tree), or items whose click connects.
-      for (const { item } of items) assert.equal(item.command?.command, 'pgops.connect', `${key}: "${labelOf(item)}" leads to Connect`);
+      for (const { item } of items)
+        assert.equal(item.command?.command, 'pgops.connect', `${key}: "${labelOf(item)}" leads to Connect`);
     }
   });
 
@@ -70,18 +78,27 @@ describe('extension in a real VS Code (smoke)', () => {
         vscode.commands.executeCommand<{ port: number } | undefined>('pgops.startSandbox'),
         new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000)),
       ]);
-      if (started === 'timeout') assert.fail('Start Local Sandbox did not finish within 90 s (an error notification may be waiting; see Postgres Ops: Show Logs)');
+      if (started === 'timeout')
+        assert.fail(
+          'Start Local Sandbox did not finish within 90 s (an error notification may be waiting; see Postgres Ops: Show Logs)',
+        );
       assert.ok(started, 'Start Local Sandbox failed (it showed an error; see the Postgres Ops log)');
       assert.equal(started.port, port, 'sandbox listens on the configured pgops.sandbox.port');
 
       const provider = api.services.views.connections as vscode.TreeDataProvider<ConnectionsNode>;
       const sandbox = await waitFor('the sandbox connection in the Connections view', async () =>
-        (await treeItems(provider)).find(({ item }) => /\+sandbox/.test(item.contextValue ?? '')));
+        (await treeItems(provider)).find(({ item }) => /\+sandbox/.test(item.contextValue ?? '')),
+      );
       assert.equal(labelOf(sandbox.item), 'Local sandbox (PostgreSQL 18)');
       assert.match(sandbox.item.contextValue ?? '', /^pgops\.connection\+connected\+sandbox/);
       assert.match(String(sandbox.item.description), /connected · PostgreSQL 18/);
-      const details = (await treeItems(provider, sandbox.node)).map(({ item }) => `${labelOf(item)}: ${String(item.description)}`);
-      assert.ok(details.some((d) => new RegExp(`\\b${port}\\b`).test(d)), `a detail row names port ${port}: ${details.join(' | ')}`);
+      const details = (await treeItems(provider, sandbox.node)).map(
+        ({ item }) => `${labelOf(item)}: ${String(item.description)}`,
+      );
+      assert.ok(
+        details.some((d) => new RegExp(`\\b${port}\\b`).test(d)),
+        `a detail row names port ${port}: ${details.join(' | ')}`,
+      );
       assert.ok(details.includes('user: postgres'), `a detail row names the user: ${details.join(' | ')}`);
     });
   });

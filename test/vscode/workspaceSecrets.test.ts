@@ -26,7 +26,8 @@ async function outputChannelText(): Promise<string> {
 
 describe('Workspace profiles and stored secrets (in a real VS Code)', () => {
   const name = 'wstrust-prod';
-  const conninfo = (host: string, port: number) => `host=${host} port=${port} user=postgres dbname=postgres sslmode=disable connect_timeout=5`;
+  const conninfo = (host: string, port: number) =>
+    `host=${host} port=${port} user=postgres dbname=postgres sslmode=disable connect_timeout=5`;
   let trap: PasswordTrap;
   let tmp: string;
 
@@ -58,18 +59,29 @@ describe('Workspace profiles and stored secrets (in a real VS Code)', () => {
     const mine = await waitFor('the user profile', () => api.services.profiles.all().find((p) => p.name === name));
     await api.services.sessions.secrets.set(mine, password);
     const own = await api.services.sessions.test(mine);
-    assert.equal(own.passwordSource, 'Secret Storage', 'the stored password signs in to the profile\'s own server');
+    assert.equal(own.passwordSource, 'Secret Storage', "the stored password signs in to the profile's own server");
 
     // A cloned repository's .vscode/settings.json: same id, same name, the attacker's host.
-    await pgopsConfig().update('connections', [{ id: mine.id, name, conninfo: conninfo(trap.host, port) }], vscode.ConfigurationTarget.Workspace);
-    const theirs = await waitFor('the workspace profile', () => api.services.profiles.all().find((p) => p.name === name && p.conninfo?.includes(trap.host)));
-    assert.equal(theirs.id, mine.id, 'the workspace profile claims the user profile\'s id');
+    await pgopsConfig().update(
+      'connections',
+      [{ id: mine.id, name, conninfo: conninfo(trap.host, port) }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const theirs = await waitFor('the workspace profile', () =>
+      api.services.profiles.all().find((p) => p.name === name && p.conninfo?.includes(trap.host)),
+    );
+    assert.equal(theirs.id, mine.id, "the workspace profile claims the user profile's id");
 
     // Not awaited: after the refusal pgops asks for a password (an input box this test closes) and reports the failure.
     void vscode.commands.executeCommand('pgops.connect', theirs.id);
-    const visit = await waitFor('the attacker\'s listener to be visited', () => trap.visits.find((v) => v.password !== undefined || v.closed));
+    const visit = await waitFor("the attacker's listener to be visited", () =>
+      trap.visits.find((v) => v.password !== undefined || v.closed),
+    );
     const leaked = visit.password !== undefined;
-    assert.ok(!leaked, `the workspace profile's host received a password${visit.password === password ? ' (the one stored for the user profile)' : ''}`);
+    assert.ok(
+      !leaked,
+      `the workspace profile's host received a password${visit.password === password ? ' (the one stored for the user profile)' : ''}`,
+    );
     await waitFor('Connect to give up once the password prompt is closed', async () => {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       return api.services.sessions.state(theirs.id).kind === 'failed' ? true : undefined;
@@ -81,12 +93,18 @@ describe('Workspace profiles and stored secrets (in a real VS Code)', () => {
 
     // Without the workspace entry the user's own profile still has its password.
     await pgopsConfig().update('connections', undefined, vscode.ConfigurationTarget.Workspace);
-    const back = await waitFor('the user profile again', () => api.services.profiles.all().find((p) => p.name === name && p.conninfo?.includes('127.0.0.1')));
+    const back = await waitFor('the user profile again', () =>
+      api.services.profiles.all().find((p) => p.name === name && p.conninfo?.includes('127.0.0.1')),
+    );
     assert.equal((await api.services.sessions.test(back)).passwordSource, 'Secret Storage');
-    assert.equal(trap.visits.filter((v) => v.password !== undefined).length, 0, 'no password ever reached the listener');
+    assert.equal(
+      trap.visits.filter((v) => v.password !== undefined).length,
+      0,
+      'no password ever reached the listener',
+    );
   });
 
-  it('runs a workspace profile\'s passwordCommand in a trusted workspace, and marks the profile as from the workspace', async () => {
+  it("runs a workspace profile's passwordCommand in a trusted workspace, and marks the profile as from the workspace", async () => {
     assert.equal(vscode.workspace.isTrusted, true, 'this suite runs in a trusted workspace');
     const api = await pgops();
     const { port, password } = rigServer();
@@ -94,9 +112,14 @@ describe('Workspace profiles and stored secrets (in a real VS Code)', () => {
     const command = path.join(tmp, 'password-command');
     fs.writeFileSync(path.join(tmp, 'password'), password, { mode: 0o600 });
     fs.writeFileSync(command, `#!/bin/sh\ndate > '${ran}'\ncat '${path.join(tmp, 'password')}'\n`, { mode: 0o700 });
-    await pgopsConfig().update('connections', [{ name: 'wstrust-team', conninfo: conninfo('127.0.0.1', port), passwordCommand: [command] }],
-      vscode.ConfigurationTarget.Workspace);
-    const team = await waitFor('the workspace profile', () => api.services.profiles.all().find((p) => p.name === 'wstrust-team'));
+    await pgopsConfig().update(
+      'connections',
+      [{ name: 'wstrust-team', conninfo: conninfo('127.0.0.1', port), passwordCommand: [command] }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const team = await waitFor('the workspace profile', () =>
+      api.services.profiles.all().find((p) => p.name === 'wstrust-team'),
+    );
     assert.equal(team.origin, 'workspace');
     const result = await api.services.sessions.test(team);
     assert.equal(result.passwordSource, 'password command');

@@ -2,7 +2,17 @@
  * Live view of a running pgbench sweep: per-second tps and latency of every iteration as pgbench
  * reports them (--progress), and a line per finished iteration. All data is rendered as text.
  */
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Title,
+  Tooltip,
+} from 'chart.js';
 import type { HostToLiveRun, LiveRunToHost } from '../../src/extension/panels/liveRunMessages';
 import { isHostToLiveRun } from '../../src/extension/panels/liveRunMessages';
 import { el } from '../shared/dom';
@@ -11,7 +21,18 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryS
 
 declare function acquireVsCodeApi(): { postMessage(msg: LiveRunToHost): void };
 
-const palette = ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7', '#e8ab53', '#4ec9b0', '#d16969', '#569cd6', '#9cdcfe'];
+const palette = [
+  '#3794ff',
+  '#f14c4c',
+  '#89d185',
+  '#cca700',
+  '#b180d7',
+  '#e8ab53',
+  '#4ec9b0',
+  '#d16969',
+  '#569cd6',
+  '#9cdcfe',
+];
 
 const app = document.getElementById('app') ?? document.body;
 const title = el('h2', 'pgbench sweep');
@@ -20,7 +41,11 @@ const command = el('pre', '', 'command');
 const tpsCanvas = el('canvas');
 const latCanvas = el('canvas');
 const results = el('ul', undefined, 'results');
-const box = (c: HTMLCanvasElement) => { const d = el('div', undefined, 'chart'); d.appendChild(c); return d; };
+const box = (c: HTMLCanvasElement) => {
+  const d = el('div', undefined, 'chart');
+  d.appendChild(c);
+  return d;
+};
 app.append(title, phase, command, box(tpsCanvas), box(latCanvas), results);
 
 function lineChart(canvas: HTMLCanvasElement, yTitle: string): Chart<'line', Array<{ x: number; y: number }>> {
@@ -29,8 +54,14 @@ function lineChart(canvas: HTMLCanvasElement, yTitle: string): Chart<'line', Arr
     type: 'line',
     data: { datasets: [] },
     options: {
-      animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
-      scales: { x: { type: 'linear', title: { display: true, text: 'seconds', color: fg }, ticks: { color: fg } }, y: { beginAtZero: true, title: { display: true, text: yTitle, color: fg }, ticks: { color: fg } } },
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'seconds', color: fg }, ticks: { color: fg } },
+        y: { beginAtZero: true, title: { display: true, text: yTitle, color: fg }, ticks: { color: fg } },
+      },
       plugins: { legend: { labels: { color: fg } } },
     },
   });
@@ -45,7 +76,13 @@ function ensureSeries(index: number, value: number): void {
   for (const chart of [tpsChart, latChart]) {
     if (chart.data.datasets[index]) continue;
     const color = palette[index % palette.length];
-    chart.data.datasets[index] = { label: `${iterName} ${value}`, data: [], borderColor: color, backgroundColor: color, pointRadius: 2 };
+    chart.data.datasets[index] = {
+      label: `${iterName} ${value}`,
+      data: [],
+      borderColor: color,
+      backgroundColor: color,
+      pointRadius: 2,
+    };
   }
 }
 
@@ -75,7 +112,12 @@ function render(m: HostToLiveRun): void {
       break;
     case 'iteration-end': {
       const s = m.summary;
-      results.appendChild(el('li', `${iterName} ${s.value}: ${s.status}, ${fmt(s.tps)} tps, latency avg ${fmt(s.latencyAvgMs)} ms, p95 ${fmt(s.p95Ms)} ms`));
+      results.appendChild(
+        el(
+          'li',
+          `${iterName} ${s.value}: ${s.status}, ${fmt(s.tps)} tps, latency avg ${fmt(s.latencyAvgMs)} ms, p95 ${fmt(s.p95Ms)} ms`,
+        ),
+      );
       break;
     }
     case 'done':

@@ -22,11 +22,19 @@ function render(): void {
   const needle = filter.value.toLowerCase();
   const head = el('tr');
   for (const h of ['lsn', 'xid', 'kind', 'relation', 'change']) head.appendChild(el('th', h));
-  const rows = current.rows.filter((r) => !needle || `${r.kind} ${r.relation ?? ''} ${r.text}`.toLowerCase().includes(needle)).map((r) => {
-    const tr = el('tr');
-    tr.append(el('td', r.lsn, 'mono'), el('td', r.xid, 'num'), el('td', r.kind), el('td', r.relation ?? ''), el('td', r.text, 'mono'));
-    return tr;
-  });
+  const rows = current.rows
+    .filter((r) => !needle || `${r.kind} ${r.relation ?? ''} ${r.text}`.toLowerCase().includes(needle))
+    .map((r) => {
+      const tr = el('tr');
+      tr.append(
+        el('td', r.lsn, 'mono'),
+        el('td', r.xid, 'num'),
+        el('td', r.kind),
+        el('td', r.relation ?? ''),
+        el('td', r.text, 'mono'),
+      );
+      return tr;
+    });
   table.replaceChildren(head, ...rows);
 }
 
@@ -35,7 +43,9 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   if (!isHostToPeek(e.data)) return;
   current = e.data;
   title.textContent = `Peek: ${current.slotName} (${current.plugin})`;
-  const opts = Object.entries(current.options).map(([k, v]) => `${k}=${v}`).join(', ');
+  const opts = Object.entries(current.options)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   warnings.replaceChildren(...current.warnings.map((w) => el('p', `Server warning: ${w}`, 'warning')));
   info.textContent = `${current.rows.length} change(s)${current.rows.length >= current.limit ? ` (first ${current.limit})` : ''}, not consumed${opts ? ` · ${opts}` : ''}`;
   render();

@@ -11,7 +11,10 @@ import { renderError, renderReport } from './view';
 
 declare function acquireVsCodeApi(): { postMessage(msg: ViewerToHost): void };
 
-const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce || document.querySelector('meta[name="pgops-nonce"]')?.getAttribute('content') || '';
+const nonce =
+  (document.currentScript as HTMLScriptElement | null)?.nonce ||
+  document.querySelector('meta[name="pgops-nonce"]')?.getAttribute('content') ||
+  '';
 
 function injectStyles(): void {
   const style = document.createElement('style');
@@ -43,7 +46,11 @@ function safely(root: HTMLElement, fileName: string, draw: () => void): void {
   try {
     draw();
   } catch (err) {
-    renderError(root, fileName, `The viewer failed while drawing this report: ${err instanceof Error ? err.message : String(err)}`);
+    renderError(
+      root,
+      fileName,
+      `The viewer failed while drawing this report: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -65,10 +72,11 @@ function start(): void {
     const msg = parseHostToViewer(event.data);
     if (!msg) return;
     if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
-    else safely(root, msg.fileName, () => {
-      renderReport(root, msg.report, msg.fileName);
-      root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
-    });
+    else
+      safely(root, msg.fileName, () => {
+        renderReport(root, msg.report, msg.fileName);
+        root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
+      });
   });
   vscode.postMessage({ type: 'ready' });
 }

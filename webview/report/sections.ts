@@ -35,8 +35,13 @@ function renderValue(item: ReportItem, value: JsonValue, itemKey: string): HTMLE
     if (value.length === 0) return h('p', { class: 'muted' }, 'Empty result');
     const width = Math.max(item.theader?.length ?? 0, ...value.map((r) => (Array.isArray(r) ? r.length : 0)));
     const titles = Array.from({ length: width }, (_, i) => item.theader?.[i] ?? `column ${i + 1}`);
-    const numeric = titles.map((_, ci) => value.every((r) => !Array.isArray(r) || r[ci] === null || typeof r[ci] === 'number'));
-    return sortableTable(titles.map((t, ci) => ({ title: t, numeric: numeric[ci] })), value);
+    const numeric = titles.map((_, ci) =>
+      value.every((r) => !Array.isArray(r) || r[ci] === null || typeof r[ci] === 'number'),
+    );
+    return sortableTable(
+      titles.map((t, ci) => ({ title: t, numeric: numeric[ci] })),
+      value,
+    );
   }
   if (item.item_type === 'chart') {
     return h('div', {}, apexSeriesChart(item.header, value) ?? h('pre', { class: 'text' }, cellText(value)));
@@ -53,7 +58,8 @@ function renderItem(sectionKey: string, itemKey: string, item: ReportItem): Coll
   const body = h('div', { class: 'item-body' });
   if (item.description && item.description.trim()) body.append(h('p', { class: 'description' }, item.description));
   if (joined) {
-    for (const [name, value] of item.data as Array<[string, JsonValue]>) body.append(h('h4', { class: 'report-name' }, name), renderValue(item, value, itemKey));
+    for (const [name, value] of item.data as Array<[string, JsonValue]>)
+      body.append(h('h4', { class: 'report-name' }, name), renderValue(item, value, itemKey));
   } else {
     body.append(renderValue(item, item.data, itemKey));
   }
@@ -67,13 +73,17 @@ function applyFilter(root: HTMLElement, text: string): void {
   for (const sec of root.querySelectorAll<Collapsible>('vscode-collapsible.section')) {
     let sectionHit = false;
     for (const item of sec.querySelectorAll<Collapsible>('vscode-collapsible.item')) {
-      let hit = !needle || item.heading.toLowerCase().includes(needle) || (item.dataset.key ?? '').toLowerCase().includes(needle);
+      let hit =
+        !needle ||
+        item.heading.toLowerCase().includes(needle) ||
+        (item.dataset.key ?? '').toLowerCase().includes(needle);
       for (const row of item.querySelectorAll<HTMLTableRowElement>('tbody tr')) {
         const rowHit = !needle || hit || (row.textContent ?? '').toLowerCase().includes(needle);
         row.hidden = !rowHit;
         if (rowHit && needle) hit = true;
       }
-      for (const pre of item.querySelectorAll('pre.text')) if (needle && (pre.textContent ?? '').toLowerCase().includes(needle)) hit = true;
+      for (const pre of item.querySelectorAll('pre.text'))
+        if (needle && (pre.textContent ?? '').toLowerCase().includes(needle)) hit = true;
       item.hidden = !hit;
       if (needle && hit) item.open = true;
       sectionHit ||= hit;

@@ -22,18 +22,25 @@ function cell(v: unknown, col: Column): HTMLTableCellElement {
 }
 
 /** A table of rows; rows that are not arrays (pg_perfbench's "Skipping invalid object" strings) span the table. */
-export function sortableTable(columns: Column[], rows: unknown[], opts: { className?: string; sortable?: boolean } = {}): HTMLTableElement {
+export function sortableTable(
+  columns: Column[],
+  rows: unknown[],
+  opts: { className?: string; sortable?: boolean } = {},
+): HTMLTableElement {
   const table = h('table', { class: `data ${opts.className ?? ''}`.trim() });
   const tbody = h('tbody');
   let order = rows.map((_, i) => i);
   let sortCol = -1;
   let asc = true;
   const fill = () => {
-    tbody.replaceChildren(...order.map((i) => {
-      const row = rows[i];
-      if (!Array.isArray(row)) return h('tr', { class: 'note' }, h('td', { colspan: String(columns.length) }, cellText(row)));
-      return h('tr', {}, ...columns.map((c, ci) => cell(row[ci], c)));
-    }));
+    tbody.replaceChildren(
+      ...order.map((i) => {
+        const row = rows[i];
+        if (!Array.isArray(row))
+          return h('tr', { class: 'note' }, h('td', { colspan: String(columns.length) }, cellText(row)));
+        return h('tr', {}, ...columns.map((c, ci) => cell(row[ci], c)));
+      }),
+    );
   };
   const headers = columns.map((c, ci) => {
     const th = h('th', c.numeric ? { class: 'num' } : {}, c.title);
@@ -45,18 +52,25 @@ export function sortableTable(columns: Column[], rows: unknown[], opts: { classN
       const sort = () => {
         asc = sortCol === ci ? !asc : true;
         sortCol = ci;
-        order = rows.map((_, i) => i).sort((a, b) => {
-          const ra = rows[a];
-          const rb = rows[b];
-          const d = compare(Array.isArray(ra) ? ra[ci] : undefined, Array.isArray(rb) ? rb[ci] : undefined);
-          return asc ? d : -d;
-        });
+        order = rows
+          .map((_, i) => i)
+          .sort((a, b) => {
+            const ra = rows[a];
+            const rb = rows[b];
+            const d = compare(Array.isArray(ra) ? ra[ci] : undefined, Array.isArray(rb) ? rb[ci] : undefined);
+            return asc ? d : -d;
+          });
         for (const other of table.querySelectorAll('th')) other.removeAttribute('aria-sort');
         th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
         fill();
       };
       th.addEventListener('click', sort);
-      th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
+      th.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          sort();
+        }
+      });
     }
     return th;
   });

@@ -15,7 +15,9 @@ function redactionSummary(report: Report): string | undefined {
   if (!r) return undefined;
   const counts = Object.entries(r.counts);
   const total = counts.reduce((a, [, n]) => a + n, 0);
-  return total ? `${r.ruleSet}: ${total} values (${counts.map(([rule, n]) => `${rule} ${n}`).join(', ')})` : `${r.ruleSet}: nothing to hide`;
+  return total
+    ? `${r.ruleSet}: ${total} values (${counts.map(([rule, n]) => `${rule} ${n}`).join(', ')})`
+    : `${r.ruleSet}: nothing to hide`;
 }
 
 function summaryList(report: Report, fileName: string): HTMLElement {
@@ -43,18 +45,42 @@ function resultsTable(results: NamedResults[], iterName: string): HTMLElement {
   const multi = results.length > 1;
   const cols: Column[] = [
     ...(multi ? [{ title: 'report' }] : []),
-    { title: iterName, numeric: true }, { title: 'clients', numeric: true }, { title: 'tps', numeric: true, format: num },
-    { title: 'latency avg (ms)', numeric: true, format: ms }, { title: 'stddev (ms)', numeric: true, format: ms },
-    { title: 'p50', numeric: true, format: ms }, { title: 'p90', numeric: true, format: ms }, { title: 'p95', numeric: true, format: ms },
-    { title: 'p99', numeric: true, format: ms }, { title: 'max', numeric: true, format: ms },
-    { title: 'conn (ms)', numeric: true, format: ms }, { title: 'processed', numeric: true }, { title: 'failed', numeric: true },
-    { title: 'skipped', numeric: true }, { title: 'status' },
+    { title: iterName, numeric: true },
+    { title: 'clients', numeric: true },
+    { title: 'tps', numeric: true, format: num },
+    { title: 'latency avg (ms)', numeric: true, format: ms },
+    { title: 'stddev (ms)', numeric: true, format: ms },
+    { title: 'p50', numeric: true, format: ms },
+    { title: 'p90', numeric: true, format: ms },
+    { title: 'p95', numeric: true, format: ms },
+    { title: 'p99', numeric: true, format: ms },
+    { title: 'max', numeric: true, format: ms },
+    { title: 'conn (ms)', numeric: true, format: ms },
+    { title: 'processed', numeric: true },
+    { title: 'failed', numeric: true },
+    { title: 'skipped', numeric: true },
+    { title: 'status' },
   ];
-  const rows = results.flatMap((r) => r.iterations.map((it: IterationResult) => [
-    ...(multi ? [r.name] : []), it.value, it.clients, it.tps, it.latencyAvgMs, it.latencyStddevMs,
-    it.percentiles?.p50 ?? null, it.percentiles?.p90 ?? null, it.percentiles?.p95 ?? null, it.percentiles?.p99 ?? null, it.percentiles?.max ?? null,
-    it.initialConnectionMs, it.processed, it.failed, it.skipped, it.error ? `${it.status}: ${it.error}` : it.status,
-  ]));
+  const rows = results.flatMap((r) =>
+    r.iterations.map((it: IterationResult) => [
+      ...(multi ? [r.name] : []),
+      it.value,
+      it.clients,
+      it.tps,
+      it.latencyAvgMs,
+      it.latencyStddevMs,
+      it.percentiles?.p50 ?? null,
+      it.percentiles?.p90 ?? null,
+      it.percentiles?.p95 ?? null,
+      it.percentiles?.p99 ?? null,
+      it.percentiles?.max ?? null,
+      it.initialConnectionMs,
+      it.processed,
+      it.failed,
+      it.skipped,
+      it.error ? `${it.status}: ${it.error}` : it.status,
+    ]),
+  );
   return sortableTable(cols, rows, { className: 'results' });
 }
 
@@ -66,12 +92,25 @@ export function renderReport(root: HTMLElement, report: Report, fileName: string
   const iterName = report.pgops?.iterName ?? s.iterName;
   const parts: Array<HTMLElement | undefined> = [summaryList(report, fileName)];
   if (report.pgops?.error) {
-    parts.push(h('div', { class: 'banner error', role: 'alert' }, `Run ${report.pgops.status}: ${report.pgops.error.message}`, report.pgops.error.hint ? h('div', { class: 'hint' }, report.pgops.error.hint) : undefined));
+    parts.push(
+      h(
+        'div',
+        { class: 'banner error', role: 'alert' },
+        `Run ${report.pgops.status}: ${report.pgops.error.message}`,
+        report.pgops.error.hint ? h('div', { class: 'hint' }, report.pgops.error.hint) : undefined,
+      ),
+    );
   }
   for (const note of report.pgops?.environmentNotes ?? []) parts.push(h('div', { class: 'banner note' }, note));
   if (join) {
-    parts.push(h('p', {}, `Compared ${join.reports.length} reports against the reference "${join.reference}" with the task: ${join.task.description || '(no description)'}. `,
-      `${join.matched.length} items matched, ${join.differing.length} differ.`));
+    parts.push(
+      h(
+        'p',
+        {},
+        `Compared ${join.reports.length} reports against the reference "${join.reference}" with the task: ${join.task.description || '(no description)'}. `,
+        `${join.matched.length} items matched, ${join.differing.length} differ.`,
+      ),
+    );
   }
   const hasResults = results.some((r) => r.iterations.length > 0);
   if (hasResults) {
@@ -90,6 +129,14 @@ export function renderReport(root: HTMLElement, report: Report, fileName: string
 
 export function renderError(root: HTMLElement, fileName: string, message: string, hint?: string): void {
   destroyCharts();
-  root.replaceChildren(h('div', { class: 'banner error load-error', role: 'alert' },
-    h('h2', {}, 'This report cannot be shown'), h('p', {}, h('code', {}, fileName)), h('pre', { class: 'text' }, message), hint ? h('p', { class: 'hint' }, hint) : undefined));
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'banner error load-error', role: 'alert' },
+      h('h2', {}, 'This report cannot be shown'),
+      h('p', {}, h('code', {}, fileName)),
+      h('pre', { class: 'text' }, message),
+      hint ? h('p', { class: 'hint' }, hint) : undefined,
+    ),
+  );
 }

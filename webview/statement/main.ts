@@ -32,9 +32,25 @@ const counters = el('table');
 const error = el('p', '', 'error');
 planTitle.hidden = true;
 plan.hidden = true;
-app.append(title, summary, actions, error, sql, planTitle, plan, chartTitle, chartNote, chartBox, countersTitle, counters);
+app.append(
+  title,
+  summary,
+  actions,
+  error,
+  sql,
+  planTitle,
+  plan,
+  chartTitle,
+  chartNote,
+  chartBox,
+  countersTitle,
+  counters,
+);
 openBtn.addEventListener('click', () => vscode.postMessage({ type: 'openInEditor' }));
-explainBtn.addEventListener('click', () => { explainBtn.disabled = true; vscode.postMessage({ type: 'explain' }); });
+explainBtn.addEventListener('click', () => {
+  explainBtn.disabled = true;
+  vscode.postMessage({ type: 'explain' });
+});
 
 let chart: Chart<'line', Array<{ x: number; y: number }>> | undefined;
 
@@ -42,30 +58,45 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString() : n.toLocaleString(undefined, { maximumFractionDigits: 3 });
 }
 
-function show(s: StatementView, points: Array<{ at: number; calls: number; totalMs: number }>, canExplain: boolean, note?: string): void {
+function show(
+  s: StatementView,
+  points: Array<{ at: number; calls: number; totalMs: number }>,
+  canExplain: boolean,
+  note?: string,
+): void {
   title.textContent = `Statement ${s.queryid ?? '(no queryid)'}`;
   summary.textContent = `${fmt(s.calls)} calls · ${fmt(s.totalMs)} ms total · ${fmt(s.meanMs)} ms mean · ${fmt(s.rows)} rows · ${s.sharePct.toFixed(1)}% of time · ${s.user ?? '?'}@${s.database ?? '?'}${s.toplevel === false ? ' · nested' : ''}${s.statsSince ? ` · since ${s.statsSince}` : ''}`;
   sql.textContent = s.query ?? '(query text not available: the role lacks pg_read_all_stats, or texts were discarded)';
   explainBtn.disabled = !canExplain;
   explainBtn.title = note ?? '';
-  counters.replaceChildren(...[...Object.entries(s.counters), ...Object.entries(s.gauges)].map(([k, v]) => {
-    const tr = el('tr');
-    tr.append(el('th', k), el('td', fmt(v), 'num'));
-    return tr;
-  }));
+  counters.replaceChildren(
+    ...[...Object.entries(s.counters), ...Object.entries(s.gauges)].map(([k, v]) => {
+      const tr = el('tr');
+      tr.append(el('th', k), el('td', fmt(v), 'num'));
+      return tr;
+    }),
+  );
   const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#888';
   const t0 = points[0]?.at ?? 0;
-  const data = (f: (p: { calls: number; totalMs: number }) => number) => points.map((p) => ({ x: (p.at - t0) / 1000, y: f(p) }));
-  chartNote.textContent = points.length ? `${points.length} interval(s); refresh the Query Stats view in "now" mode (or set an auto-refresh interval) to add more.` : 'No deltas yet: switch Query Stats to "now" mode and refresh it to collect snapshots.';
+  const data = (f: (p: { calls: number; totalMs: number }) => number) =>
+    points.map((p) => ({ x: (p.at - t0) / 1000, y: f(p) }));
+  chartNote.textContent = points.length
+    ? `${points.length} interval(s); refresh the Query Stats view in "now" mode (or set an auto-refresh interval) to add more.`
+    : 'No deltas yet: switch Query Stats to "now" mode and refresh it to collect snapshots.';
   chart?.destroy();
   chart = new Chart(canvas, {
     type: 'line',
-    data: { datasets: [
-      { label: 'calls per interval', data: data((p) => p.calls), borderColor: '#3794ff', yAxisID: 'y' },
-      { label: 'ms per interval', data: data((p) => p.totalMs), borderColor: '#f14c4c', yAxisID: 'y1' },
-    ] },
+    data: {
+      datasets: [
+        { label: 'calls per interval', data: data((p) => p.calls), borderColor: '#3794ff', yAxisID: 'y' },
+        { label: 'ms per interval', data: data((p) => p.totalMs), borderColor: '#f14c4c', yAxisID: 'y1' },
+      ],
+    },
     options: {
-      animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'seconds', color: fg }, ticks: { color: fg } },
         y: { beginAtZero: true, position: 'left', ticks: { color: fg } },

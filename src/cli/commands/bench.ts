@@ -49,22 +49,48 @@ the results, latency percentiles, wait events, top statements and the whole envi
   A --conn that signs in with OAuth is refused: pgbench runs with its own libpq and cannot use the token.`;
 
 const options = {
-  ...connFlags, clients: { type: 'string' }, durations: { type: 'string' }, time: { type: 'string' },
-  transactions: { type: 'string' }, threads: { type: 'string', short: 'j' }, scale: { type: 'string' },
-  'foreign-keys': { type: 'boolean' }, init: { type: 'string' }, builtin: { type: 'string', multiple: true },
-  file: { type: 'string', multiple: true }, protocol: { type: 'string' }, rate: { type: 'string' }, 'latency-limit': { type: 'string' },
-  'no-vacuum': { type: 'boolean' }, 'pgbench-arg': { type: 'string', multiple: true }, 'search-path': { type: 'string' }, 'init-command': { type: 'string' },
-  'workload-command': { type: 'string' }, 'no-checkpoint': { type: 'boolean' }, 'reset-statements': { type: 'boolean' },
-  'reset-stats': { type: 'boolean' }, 'sampling-rate': { type: 'string' }, 'no-txlog': { type: 'boolean' }, 'keep-logs': { type: 'boolean' },
-  'no-waits': { type: 'boolean' }, top: { type: 'string' }, ssh: { type: 'string' }, 'ssh-key': { type: 'string' },
+  ...connFlags,
+  clients: { type: 'string' },
+  durations: { type: 'string' },
+  time: { type: 'string' },
+  transactions: { type: 'string' },
+  threads: { type: 'string', short: 'j' },
+  scale: { type: 'string' },
+  'foreign-keys': { type: 'boolean' },
+  init: { type: 'string' },
+  builtin: { type: 'string', multiple: true },
+  file: { type: 'string', multiple: true },
+  protocol: { type: 'string' },
+  rate: { type: 'string' },
+  'latency-limit': { type: 'string' },
+  'no-vacuum': { type: 'boolean' },
+  'pgbench-arg': { type: 'string', multiple: true },
+  'search-path': { type: 'string' },
+  'init-command': { type: 'string' },
+  'workload-command': { type: 'string' },
+  'no-checkpoint': { type: 'boolean' },
+  'reset-statements': { type: 'boolean' },
+  'reset-stats': { type: 'boolean' },
+  'sampling-rate': { type: 'string' },
+  'no-txlog': { type: 'boolean' },
+  'keep-logs': { type: 'boolean' },
+  'no-waits': { type: 'boolean' },
+  top: { type: 'string' },
+  ssh: { type: 'string' },
+  'ssh-key': { type: 'string' },
   'ssh-known-hosts': { type: 'string' },
-  'report-name': { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, 'trust-plan': { type: 'boolean' }, 'save-plan': { type: 'string' },
+  'report-name': { type: 'string' },
+  out: { type: 'string' },
+  plan: { type: 'string' },
+  'trust-plan': { type: 'boolean' },
+  'save-plan': { type: 'string' },
   pgbench: { type: 'string' },
 } as const;
 
 function numberList(v: string, flag: string): number[] {
   const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--${flag} takes positive integers separated by commas, got "${v}"`);
+  if (list.some((n) => !Number.isInteger(n) || n < 1))
+    throw new UsageError(`--${flag} takes positive integers separated by commas, got "${v}"`);
   return list;
 }
 
@@ -95,17 +121,26 @@ export function planFromFlags(f: Flags, cwd: string): { plan: BenchPlan; source?
     p.values = numberList(f.clients, 'clients');
   } else if (!f.plan) throw new UsageError('give --clients (or --durations) or --plan');
   if (f.time) p.durationS = num(f.time, 'time');
-  if (f.transactions) { p.transactions = num(f.transactions, 'transactions'); if (!f.time) delete p.durationS; }
+  if (f.transactions) {
+    p.transactions = num(f.transactions, 'transactions');
+    if (!f.time) delete p.durationS;
+  }
   if (f.threads) p.threads = num(f.threads, 'threads');
   if (f.scale) p.scale = num(f.scale, 'scale');
   if (f['foreign-keys']) p.foreignKeys = true;
   if (f.init) p.init = f.init as BenchPlan['init'];
-  if (f.builtin) p.builtin = f.builtin.map((b) => {
-    const w = weighted(b);
-    if (!(builtinScripts as readonly string[]).includes(w.name)) throw new UsageError(`--builtin must be one of ${builtinScripts.join(', ')}, got "${w.name}"`);
-    return { name: w.name as BenchPlan['builtin'][number]['name'], weight: w.weight };
-  });
-  if (f.file) p.files = f.file.map((x) => { const w = weighted(x); return { path: path.resolve(cwd, w.name), weight: w.weight }; });
+  if (f.builtin)
+    p.builtin = f.builtin.map((b) => {
+      const w = weighted(b);
+      if (!(builtinScripts as readonly string[]).includes(w.name))
+        throw new UsageError(`--builtin must be one of ${builtinScripts.join(', ')}, got "${w.name}"`);
+      return { name: w.name as BenchPlan['builtin'][number]['name'], weight: w.weight };
+    });
+  if (f.file)
+    p.files = f.file.map((x) => {
+      const w = weighted(x);
+      return { path: path.resolve(cwd, w.name), weight: w.weight };
+    });
   if (f.protocol) p.protocol = f.protocol as BenchPlan['protocol'];
   if (f.rate) p.rate = num(f.rate, 'rate');
   if (f['latency-limit']) p.latencyLimitMs = num(f['latency-limit'], 'latency-limit');
@@ -134,9 +169,36 @@ const r1 = (n: number | null | undefined) => (n === null || n === undefined ? nu
 const r3 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 1000) / 1000);
 
 export function resultsTable(iterations: IterationResult[]): string {
-  return formatTable(['#', 'clients', 'duration s', 'status', 'tps', 'lat avg ms', 'stddev ms', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'failed'],
-    iterations.map((it) => [it.index, it.clients, it.durationS ?? null, it.status, r1(it.tps), r3(it.latencyAvgMs), r3(it.latencyStddevMs),
-      r3(it.percentiles?.p50), r3(it.percentiles?.p95), r3(it.percentiles?.p99), r3(it.percentiles?.max), it.failed]));
+  return formatTable(
+    [
+      '#',
+      'clients',
+      'duration s',
+      'status',
+      'tps',
+      'lat avg ms',
+      'stddev ms',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'max ms',
+      'failed',
+    ],
+    iterations.map((it) => [
+      it.index,
+      it.clients,
+      it.durationS ?? null,
+      it.status,
+      r1(it.tps),
+      r3(it.latencyAvgMs),
+      r3(it.latencyStddevMs),
+      r3(it.percentiles?.p50),
+      r3(it.percentiles?.p95),
+      r3(it.percentiles?.p99),
+      r3(it.percentiles?.max),
+      it.failed,
+    ]),
+  );
 }
 
 /** The first endpoint --conn resolves to, without connecting: what the consent question shows. */
@@ -149,24 +211,33 @@ function firstEndpoint(conn: string, env: NodeJS.ProcessEnv): BenchEndpoint {
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: f } = parseFlags(argv, options);
   if (!f.conn) throw new UsageError('missing required option --conn');
-  if (f['trust-plan'] && !f.plan) throw new UsageError('--trust-plan gives consent to the plan of --plan FILE: give --plan too');
+  if (f['trust-plan'] && !f.plan)
+    throw new UsageError('--trust-plan gives consent to the plan of --plan FILE: give --plan too');
   // every input is checked before anything connects, runs or is written
   const { plan, source } = planFromFlags(f, io.cwd);
   const pgbench = findPgbench({ setting: f.pgbench && path.resolve(io.cwd, f.pgbench), env: io.env });
   // A plan read from a file runs (and its scripts are looked at) only as planReview.ts allows, or with --trust-plan.
   // Asked before connecting: the command lines show the first host --conn resolves to.
   if (source && !f['trust-plan']) {
-    const review = reviewPlan(plan, source, { path: pgbench.path, version: pgbenchVersionOf(pgbench.path) }, firstEndpoint(f.conn, io.env));
+    const review = reviewPlan(
+      plan,
+      source,
+      { path: pgbench.path, version: pgbenchVersionOf(pgbench.path) },
+      firstEndpoint(f.conn, io.env),
+    );
     if (needsConsent(review)) throw planConsentError(review, '--trust-plan');
   }
   checkPlanScripts(plan);
   if (f['ssh-key'] && !f.ssh) throw new UsageError('--ssh-key needs --ssh');
   if (f['ssh-known-hosts'] && !f.ssh) throw new UsageError('--ssh-known-hosts needs --ssh');
-  const ssh = f.ssh ? {
-    ...parseSshDestination(f.ssh), keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined,
-    knownHostsFile: f['ssh-known-hosts'] ? path.resolve(io.cwd, f['ssh-known-hosts']) : pgopsKnownHostsFile(io.env),
-    userKnownHostsFiles: openSshKnownHostsFiles(io.env),
-  } : undefined;
+  const ssh = f.ssh
+    ? {
+        ...parseSshDestination(f.ssh),
+        keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined,
+        knownHostsFile: f['ssh-known-hosts'] ? path.resolve(io.cwd, f['ssh-known-hosts']) : pgopsKnownHostsFile(io.env),
+        userKnownHostsFiles: openSshKnownHostsFiles(io.env),
+      }
+    : undefined;
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info } = await openCliSessionFrom(f, io);
   await client.end();
@@ -174,18 +245,28 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
   const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
   const abort = new AbortController();
-  const onSigint = () => { io.err('stopping after the running iteration is cancelled…'); abort.abort(); };
+  const onSigint = () => {
+    io.err('stopping after the running iteration is cancelled…');
+    abort.abort();
+  };
   process.on('SIGINT', onSigint);
   let htmlError: string | undefined;
   try {
     const report = await runSweep({
-      plan, target, pgbenchPath: pgbench.path, ssh, signal: abort.signal, logger: stderrLogger(io),
+      plan,
+      target,
+      pgbenchPath: pgbench.path,
+      ssh,
+      signal: abort.signal,
+      logger: stderrLogger(io),
       keptLogsDir: outDir,
       onEvent: (e) => {
         if (e.type === 'iteration-start') io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
         else if (e.type === 'phase') io.err(e.message);
       },
-      checkpoint: (r) => { htmlError = writeBenchReport(outDir, r).htmlError; },
+      checkpoint: (r) => {
+        htmlError = writeBenchReport(outDir, r).htmlError;
+      },
     });
     const paths = writeBenchReport(outDir, report);
     htmlError = paths.htmlError;
@@ -194,8 +275,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     for (const n of report.pgops?.environmentNotes ?? []) io.err(`note: ${n}`);
     if (report.pgops?.status !== 'complete') {
       const e = report.pgops?.error;
-      throw new PgOpsError('bench-run', `sweep against ${info.description} ${report.pgops?.status ?? 'failed'}: ${e?.message ?? 'unknown error'}`,
-        `${e?.hint ? `${e.hint} ` : ''}The report keeps the finished iterations: ${paths.json}`);
+      throw new PgOpsError(
+        'bench-run',
+        `sweep against ${info.description} ${report.pgops?.status ?? 'failed'}: ${e?.message ?? 'unknown error'}`,
+        `${e?.hint ? `${e.hint} ` : ''}The report keeps the finished iterations: ${paths.json}`,
+      );
     }
     return 0;
   } finally {
@@ -203,4 +287,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-export const benchCommand: CliCommand = { name: 'bench', summary: 'run a pgbench sweep and write a JSON + HTML report with the whole environment', usage, run };
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  summary: 'run a pgbench sweep and write a JSON + HTML report with the whole environment',
+  usage,
+  run,
+};

@@ -18,9 +18,19 @@ export const bloatCommand: CliCommand = {
       if (values.json) {
         io.out(JSON.stringify(rows, null, 2));
       } else {
-        io.out(formatTable(['relation', 'kind', 'size', 'wasted', 'bloat %', 'note'], rows.map((b) => [
-          `${b.schema}.${b.name}`, b.kind, formatBytes(b.sizeBytes), formatBytes(b.wastedBytes), b.bloatPct, b.unreliable ?? '',
-        ])));
+        io.out(
+          formatTable(
+            ['relation', 'kind', 'size', 'wasted', 'bloat %', 'note'],
+            rows.map((b) => [
+              `${b.schema}.${b.name}`,
+              b.kind,
+              formatBytes(b.sizeBytes),
+              formatBytes(b.wastedBytes),
+              b.bloatPct,
+              b.unreliable ?? '',
+            ]),
+          ),
+        );
       }
       return 0;
     } finally {

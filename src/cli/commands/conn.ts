@@ -10,7 +10,8 @@ import { connFlags, connFlagsUsage, openCliSession } from '../conn';
 export const connCommand: CliCommand = {
   name: 'conn',
   summary: 'show how a connection string resolves (service, PG* variables, pgpass) and test it',
-  usage: 'pgops conn resolve|test --conn C [--hba-file F] [--json]\n' +
+  usage:
+    'pgops conn resolve|test --conn C [--hba-file F] [--json]\n' +
     '  resolve         the hosts, user, database and every keyword with where its value came from; secrets masked\n' +
     '  test            connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
     connFlagsUsage,
@@ -23,7 +24,22 @@ export const connCommand: CliCommand = {
       const r = resolveCliConnection(conn, io.env);
       const params = redactParams(r.params);
       if (values.json) {
-        io.out(JSON.stringify({ hosts: r.hosts, user: r.user, dbname: r.dbname, sslmode: r.sslmode, targetSessionAttrs: r.targetSessionAttrs, service: r.service ?? null, params, sources: r.sources }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              hosts: r.hosts,
+              user: r.user,
+              dbname: r.dbname,
+              sslmode: r.sslmode,
+              targetSessionAttrs: r.targetSessionAttrs,
+              service: r.service ?? null,
+              params,
+              sources: r.sources,
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         io.out(r.hosts.map((h) => describeHost(r, h)).join('\n'));
         for (const [k, v] of Object.entries(params)) io.out(`  ${k} = ${v}  (${r.sources[k]})`);
@@ -32,7 +48,9 @@ export const connCommand: CliCommand = {
     }
     const { client, info } = await openCliSession(conn, io, {}, { hbaFile: values['hba-file'] });
     try {
-      const v = (await client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u")).rows[0];
+      const v = (
+        await client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u")
+      ).rows[0];
       const full = { ...info, serverVersion: v.v, currentUser: v.u };
       io.out(values.json ? JSON.stringify(full, null, 2) : describeSessionInfo(full).join('\n'));
       return 0;

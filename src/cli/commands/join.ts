@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { reportPaths } from '../../core/bench/reportFiles';
-import { joinReports, loadReportsFromDir, readJoinTask, renderReportHtml, writeFileAtomic, writeReportAtomic } from '../../core/report';
+import {
+  joinReports,
+  loadReportsFromDir,
+  readJoinTask,
+  renderReportHtml,
+  writeFileAtomic,
+  writeReportAtomic,
+} from '../../core/report';
 import { PgOpsError } from '../../core/errors';
 import type { CliCommand } from '../command';
 import { parseFlags, requireFlag } from '../command';
@@ -30,7 +37,8 @@ function resolveTask(task: string, cwd: string): string {
 export const joinCommand: CliCommand = {
   name: 'join',
   summary: 'compare saved benchmark reports (pg_perfbench join tasks) into one merged report',
-  usage: 'pgops join --task T.json --input-dir DIR --report-name NAME [--reference NAME] [--out DIR] [--json]\n' +
+  usage:
+    'pgops join --task T.json --input-dir DIR --report-name NAME [--reference NAME] [--out DIR] [--json]\n' +
     '  --task T.json     a join task file {"description", "items": ["sections.<s>.reports.<item>.data", ...]}: the items that\n' +
     '                    must be equal in all reports; or a bundled task: same-host-different-config,\n' +
     '                    same-config-different-hosts, repeatability\n' +
@@ -41,8 +49,14 @@ export const joinCommand: CliCommand = {
     'Exit 1 when a listed item differs: the message names the item, the reference, the differing report and a diff.',
   async run(argv, io) {
     const { values } = parseFlags(argv, {
-      task: { type: 'string' }, 'join-tasks': { type: 'string' }, 'input-dir': { type: 'string' }, reference: { type: 'string' },
-      'reference-report': { type: 'string' }, 'report-name': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+      task: { type: 'string' },
+      'join-tasks': { type: 'string' },
+      'input-dir': { type: 'string' },
+      reference: { type: 'string' },
+      'reference-report': { type: 'string' },
+      'report-name': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
     });
     const taskFile = resolveTask(requireFlag(values.task ?? values['join-tasks'], 'task'), io.cwd);
     const inputDir = path.resolve(io.cwd, requireFlag(values['input-dir'], 'input-dir'));
@@ -56,7 +70,11 @@ export const joinCommand: CliCommand = {
     const paths = reportPaths(outDir, reportName);
     const overwritten = inputs.find((i) => path.resolve(i.file) === paths.json);
     if (overwritten) {
-      throw new PgOpsError('join.overwrite', `--report-name ${reportName} would overwrite the input report ${overwritten.file}`, 'Choose another --report-name or --out.');
+      throw new PgOpsError(
+        'join.overwrite',
+        `--report-name ${reportName} would overwrite the input report ${overwritten.file}`,
+        'Choose another --report-name or --out.',
+      );
     }
     // both documents are made before either is written: a failure leaves no half of the pair behind
     const html = renderReportHtml(merged);
@@ -64,9 +82,20 @@ export const joinCommand: CliCommand = {
     writeFileAtomic(paths.html, html);
     const j = merged.pgops?.join;
     if (values.json) {
-      io.out(JSON.stringify({ json: paths.json, html: paths.html, reports: j?.reports, reference: j?.reference, matched: j?.matched, differing: j?.differing }));
+      io.out(
+        JSON.stringify({
+          json: paths.json,
+          html: paths.html,
+          reports: j?.reports,
+          reference: j?.reference,
+          matched: j?.matched,
+          differing: j?.differing,
+        }),
+      );
     } else {
-      io.out(`joined ${inputs.length} reports (reference "${j?.reference}"): ${j?.matched.length} items equal, ${j?.differing.length} differ`);
+      io.out(
+        `joined ${inputs.length} reports (reference "${j?.reference}"): ${j?.matched.length} items equal, ${j?.differing.length} differ`,
+      );
       for (const d of j?.differing ?? []) io.out(`  differs: ${d}`);
       io.out(`wrote ${paths.json}\nwrote ${paths.html}`);
     }

@@ -11,11 +11,16 @@ export const defaultSandboxPort = 54329;
 export const sandboxCommand: CliCommand = {
   name: 'sandbox',
   summary: 'start, stop or inspect the local PostgreSQL 18 sandbox',
-  usage: 'pgops sandbox start|stop|status|reset [--dir DIR] [--port N] [--json]\n' +
+  usage:
+    'pgops sandbox start|stop|status|reset [--dir DIR] [--port N] [--json]\n' +
     '  --dir DIR   storage folder (default ~/.pgops); the VS Code extension uses its global storage\n' +
     `  --port N    TCP port on 127.0.0.1 (default ${defaultSandboxPort})`,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { dir: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } }, true);
+    const { values, positionals } = parseFlags(
+      argv,
+      { dir: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } },
+      true,
+    );
     const action = positionals[0];
     const opts = {
       storageDir: path.resolve(values.dir ?? path.join(os.homedir(), '.pgops')),
@@ -28,8 +33,11 @@ export const sandboxCommand: CliCommand = {
     switch (action) {
       case 'start': {
         const info = await startSandbox(opts);
-        print(info, `${info.started ? 'started' : 'already running'}: postgresql://${info.user}@127.0.0.1:${info.port}/${info.database}  (socket ${info.host})\n` +
-          `psql "host=${info.host} port=${info.port} user=${info.user} dbname=${info.database}"`);
+        print(
+          info,
+          `${info.started ? 'started' : 'already running'}: postgresql://${info.user}@127.0.0.1:${info.port}/${info.database}  (socket ${info.host})\n` +
+            `psql "host=${info.host} port=${info.port} user=${info.user} dbname=${info.database}"`,
+        );
         return 0;
       }
       case 'stop': {
@@ -39,7 +47,12 @@ export const sandboxCommand: CliCommand = {
       }
       case 'status': {
         const st = sandboxStatus(opts);
-        print(st, st.running ? `running: pid ${st.pid}, port ${st.port}, data ${st.dataDir}` : `not running (data ${st.dataDir})`);
+        print(
+          st,
+          st.running
+            ? `running: pid ${st.pid}, port ${st.port}, data ${st.dataDir}`
+            : `not running (data ${st.dataDir})`,
+        );
         return 0;
       }
       case 'reset': {
@@ -49,7 +62,9 @@ export const sandboxCommand: CliCommand = {
         return 0;
       }
       default:
-        throw new UsageError(action ? `unknown sandbox action "${action}"` : 'missing action: start, stop, status or reset');
+        throw new UsageError(
+          action ? `unknown sandbox action "${action}"` : 'missing action: start, stop, status or reset',
+        );
     }
   },
 };

@@ -18,14 +18,33 @@ export const slotsCommand: CliCommand = {
     try {
       const overview = await replicationOverview(client, await serverVersionNum(client));
       if (values.json) {
-        io.out(JSON.stringify(overview.slots.map((s) => ({ ...s, warnings: slotWarnings(s, inactiveThreshold).map((w) => w.message) })), null, 2));
+        io.out(
+          JSON.stringify(
+            overview.slots.map((s) => ({ ...s, warnings: slotWarnings(s, inactiveThreshold).map((w) => w.message) })),
+            null,
+            2,
+          ),
+        );
       } else {
-        io.out(`${overview.standby ? 'standby' : 'primary'}: ${overview.slots.length} slot(s), ${overview.standbys.length} walsender(s)`);
+        io.out(
+          `${overview.standby ? 'standby' : 'primary'}: ${overview.slots.length} slot(s), ${overview.standbys.length} walsender(s)`,
+        );
         if (overview.slots.length) {
-          io.out(formatTable(['slot', 'type', 'active', 'wal_status', 'retained', 'warnings'], overview.slots.map((s) => [
-            s.slotName, s.slotType, s.active ? 'yes' : 'no', s.walStatus ?? '', s.retainedBytes === null ? '' : formatBytes(s.retainedBytes),
-            slotWarnings(s, inactiveThreshold).map((w) => w.message).join('; '),
-          ])));
+          io.out(
+            formatTable(
+              ['slot', 'type', 'active', 'wal_status', 'retained', 'warnings'],
+              overview.slots.map((s) => [
+                s.slotName,
+                s.slotType,
+                s.active ? 'yes' : 'no',
+                s.walStatus ?? '',
+                s.retainedBytes === null ? '' : formatBytes(s.retainedBytes),
+                slotWarnings(s, inactiveThreshold)
+                  .map((w) => w.message)
+                  .join('; '),
+              ]),
+            ),
+          );
         }
       }
       return 0;

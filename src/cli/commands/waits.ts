@@ -7,11 +7,18 @@ import { formatTable } from '../output';
 export const waitsCommand: CliCommand = {
   name: 'waits',
   summary: 'sample pg_stat_activity and count wait events of active backends',
-  usage: 'pgops waits --conn C --seconds S [--hz N] [--hba-file F] [--json]\n' +
+  usage:
+    'pgops waits --conn C --seconds S [--hz N] [--hba-file F] [--json]\n' +
     '  --seconds S   how long to sample\n' +
-    '  --hz N        samples per second (default 1)\n' + connFlagsUsage,
+    '  --hz N        samples per second (default 1)\n' +
+    connFlagsUsage,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { ...connFlags, seconds: { type: 'string' }, hz: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, {
+      ...connFlags,
+      seconds: { type: 'string' },
+      hz: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     const seconds = Number(requireFlag(values.seconds, 'seconds'));
     if (!(seconds > 0)) throw new UsageError(`--seconds must be a positive number, got "${values.seconds}"`);
     const hz = values.hz === undefined ? 1 : Number(values.hz);
@@ -20,10 +27,19 @@ export const waitsCommand: CliCommand = {
     try {
       const snap = await sampleWaits(client, seconds, { hz });
       if (values.json) {
-        io.out(JSON.stringify({ samples: snap.samples, hz, seconds, errors: snap.errors, counts: snap.counts }, null, 2));
+        io.out(
+          JSON.stringify({ samples: snap.samples, hz, seconds, errors: snap.errors, counts: snap.counts }, null, 2),
+        );
       } else {
-        io.out(`${snap.samples} samples at ${hz} Hz${snap.errors ? `, ${snap.errors} failed (${snap.lastError})` : ''}`);
-        io.out(formatTable(['count', 'wait_event_type', 'wait_event'], snap.counts.map((c) => [c.count, c.waitEventType, c.waitEvent])));
+        io.out(
+          `${snap.samples} samples at ${hz} Hz${snap.errors ? `, ${snap.errors} failed (${snap.lastError})` : ''}`,
+        );
+        io.out(
+          formatTable(
+            ['count', 'wait_event_type', 'wait_event'],
+            snap.counts.map((c) => [c.count, c.waitEventType, c.waitEvent]),
+          ),
+        );
       }
       return snap.samples > 0 ? 0 : 1;
     } finally {

@@ -53,8 +53,11 @@ export function splitCommandTemplate(template: string, what: string): string[] {
       word = '';
       inWord = false;
     } else if (/[|&;<>()`$]/.test(c)) {
-      throw new PgOpsError('bench-template', `The ${what} uses the shell operator "${c}", but commands run without a shell`,
-        'Write one program with its arguments (e.g. "ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE"); put several steps in a SQL or pgbench script file.');
+      throw new PgOpsError(
+        'bench-template',
+        `The ${what} uses the shell operator "${c}", but commands run without a shell`,
+        'Write one program with its arguments (e.g. "ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE"); put several steps in a SQL or pgbench script file.',
+      );
     } else {
       word += c;
       inWord = true;
@@ -62,7 +65,8 @@ export function splitCommandTemplate(template: string, what: string): string[] {
   }
   if (quote) throw new PgOpsError('bench-template', `The ${what} has an unclosed ${quote} quote`, 'Close the quote.');
   if (inWord) words.push(word);
-  if (words.length === 0) throw new PgOpsError('bench-template', `The ${what} is empty`, 'Give a program and its arguments.');
+  if (words.length === 0)
+    throw new PgOpsError('bench-template', `The ${what} is empty`, 'Give a program and its arguments.');
   return words;
 }
 
@@ -81,11 +85,19 @@ export function fillPlaceholders(word: string, v: PlaceholderValues, what: strin
   };
   return word.replace(/ARG_[A-Z_]+/g, (name) => {
     if (name === 'ARG_PG_PASSWORD') {
-      throw new PgOpsError('bench-template', `The ${what} uses ARG_PG_PASSWORD`, 'Remove it: pgops hands the password to pgbench and psql through a temporary pgpass file, never on a command line.');
+      throw new PgOpsError(
+        'bench-template',
+        `The ${what} uses ARG_PG_PASSWORD`,
+        'Remove it: pgops hands the password to pgbench and psql through a temporary pgpass file, never on a command line.',
+      );
     }
     const value = values[name];
     if (value === undefined) {
-      throw new PgOpsError('bench-template', `The ${what} uses the unknown or unset placeholder ${name}`, `Use one of ${Object.keys(values).join(', ')}.`);
+      throw new PgOpsError(
+        'bench-template',
+        `The ${what} uses the unknown or unset placeholder ${name}`,
+        `Use one of ${Object.keys(values).join(', ')}.`,
+      );
     }
     return value;
   });
@@ -103,7 +115,14 @@ function connectionArgs(e: BenchEndpoint): string[] {
 /** `pgbench -i` for the plan (or its init template). */
 export function initCommand(plan: BenchPlan, v: PlaceholderValues): CommandLine {
   if (plan.initCommand) return fillTemplate(plan.initCommand, v, 'init command');
-  const args = ['-i', '-s', String(plan.scale), ...(plan.foreignKeys ? ['--foreign-keys'] : []), ...connectionArgs(v.endpoint), v.endpoint.database];
+  const args = [
+    '-i',
+    '-s',
+    String(plan.scale),
+    ...(plan.foreignKeys ? ['--foreign-keys'] : []),
+    ...connectionArgs(v.endpoint),
+    v.endpoint.database,
+  ];
   return { program: v.pgbenchPath, args };
 }
 
@@ -123,7 +142,8 @@ function isPgbench(program: string): boolean {
 export function workloadCommand(plan: BenchPlan, v: PlaceholderValues, obs: Observation): CommandLine {
   const observe = (args: string[]): string[] => {
     const extra: string[] = [];
-    if (obs.progress && !args.some((a) => a === '-P' || a.startsWith('--progress') || /^-P\d/.test(a))) extra.push('-P', '1');
+    if (obs.progress && !args.some((a) => a === '-P' || a.startsWith('--progress') || /^-P\d/.test(a)))
+      extra.push('-P', '1');
     if (obs.logPrefix && !args.some((a) => a === '-l' || a === '--log')) {
       extra.push('-l', `--log-prefix=${obs.logPrefix}`);
       if (obs.samplingRate !== undefined && obs.samplingRate < 1) extra.push(`--sampling-rate=${obs.samplingRate}`);
@@ -154,16 +174,28 @@ export function workloadCommand(plan: BenchPlan, v: PlaceholderValues, obs: Obse
 }
 
 /** What every iteration's placeholders share: this pgbench, its psql, the endpoint (without its password) and the workload folder. */
-export function placeholderBase(plan: BenchPlan, pgbenchPath: string, e: BenchEndpoint): Omit<PlaceholderValues, 'clients' | 'durationS'> {
+export function placeholderBase(
+  plan: BenchPlan,
+  pgbenchPath: string,
+  e: BenchEndpoint,
+): Omit<PlaceholderValues, 'clients' | 'durationS'> {
   return {
-    pgbenchPath, psqlPath: path.join(path.dirname(pgbenchPath), 'psql'),
-    endpoint: { host: e.host, port: e.port, user: e.user, database: e.database }, workloadPath: plan.workloadPath ?? process.cwd(),
+    pgbenchPath,
+    psqlPath: path.join(path.dirname(pgbenchPath), 'psql'),
+    endpoint: { host: e.host, port: e.port, user: e.user, database: e.database },
+    workloadPath: plan.workloadPath ?? process.cwd(),
   };
 }
 
 /** Values the ARG_* placeholders and the built command lines use for iteration `value`. */
-export function iterationValues(plan: BenchPlan, value: number, base: Omit<PlaceholderValues, 'clients' | 'durationS'>): PlaceholderValues {
-  return plan.iterate === 'clients' ? { ...base, clients: value, durationS: plan.durationS } : { ...base, clients: plan.clients, durationS: value };
+export function iterationValues(
+  plan: BenchPlan,
+  value: number,
+  base: Omit<PlaceholderValues, 'clients' | 'durationS'>,
+): PlaceholderValues {
+  return plan.iterate === 'clients'
+    ? { ...base, clients: value, durationS: plan.durationS }
+    : { ...base, clients: plan.clients, durationS: value };
 }
 
 /** Every command line a sweep runs, by iteration: what runSweep runs and what the plan review shows. */
@@ -180,17 +212,25 @@ export function pgbenchHasFailuresDetailed(pgbenchVersion: string): boolean {
   return Number(pgbenchVersion.match(/\)\s+(\d+)/)?.[1] ?? 0) >= 15;
 }
 
-export function sweepCommands(plan: BenchPlan, base: Omit<PlaceholderValues, 'clients' | 'durationS'>, pgbenchVersion: string): SweepCommands {
+export function sweepCommands(
+  plan: BenchPlan,
+  base: Omit<PlaceholderValues, 'clients' | 'durationS'>,
+  pgbenchVersion: string,
+): SweepCommands {
   const failuresDetailed = pgbenchHasFailuresDetailed(pgbenchVersion);
   const values = plan.values.map((v) => iterationValues(plan, v, base));
   return {
     init: plan.init === 'never' ? undefined : initCommand(plan, values[0]),
     initPerIteration: plan.init === 'every-iteration' ? values.map((v) => initCommand(plan, v)) : [],
-    workload: values.map((v, i) => workloadCommand(plan, v, {
-      progress: true, failuresDetailed,
-      // relative to pgbench's working directory (the sweep's temp dir), so the recorded command lines do not vary run to run
-      logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, samplingRate: plan.transactionLog.samplingRate,
-    })),
+    workload: values.map((v, i) =>
+      workloadCommand(plan, v, {
+        progress: true,
+        failuresDetailed,
+        // relative to pgbench's working directory (the sweep's temp dir), so the recorded command lines do not vary run to run
+        logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined,
+        samplingRate: plan.transactionLog.samplingRate,
+      }),
+    ),
   };
 }
 

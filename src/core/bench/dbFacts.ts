@@ -19,29 +19,104 @@ interface DbFact {
 }
 
 const dbFactList: DbFact[] = [
-  { key: 'full_version', header: 'PostgreSQL full version', state: 'collapsed', kind: 'plain_text', sql: 'SELECT version()',
-    description: 'Information about the installed PostgreSQL version, including the version number, system architecture, utilized compiler, and operating system' },
-  { key: 'version_major', header: 'PostgreSQL major version', state: 'hidden', kind: 'plain_text', sql: 'SELECT version()' },
-  { key: 'version_minor', header: 'PostgreSQL minor version', state: 'hidden', kind: 'plain_text', sql: "SELECT setting FROM pg_settings WHERE name = 'server_version'" },
-  { key: 'pg_settings', header: 'PostgreSQL settings', description: 'Every server setting with its unit and source; non_default is true when the source is not the built-in default', state: 'collapsed', kind: 'table',
-    sql: "SELECT name, setting, unit, source, source NOT IN ('default', 'override') AS non_default FROM pg_settings ORDER BY name" },
-  { key: 'pg_config', header: 'PostgreSQL pg_config', description: 'Configuration parameters of the currently installed PostgreSQL version', state: 'collapsed', kind: 'plain_text',
-    sql: 'SELECT name, setting FROM pg_config', text: (rows) => rows.map((r) => `${String(r.name)} = ${String(r.setting)}\n`).join('') },
-  { key: 'pg_available_extensions', header: 'PostgreSQL extensions', state: 'collapsed', kind: 'table',
-    sql: 'SELECT name, default_version, installed_version FROM pg_available_extensions ORDER BY name ASC' },
-  { key: 'pg_extensions_installed', header: 'Extensions installed in the benchmark database', state: 'collapsed', kind: 'table',
-    sql: 'SELECT e.extname AS name, e.extversion AS version, n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1' },
-  { key: 'data_checksums', header: 'Data checksums | SHOW data_checksums', state: 'collapsed', kind: 'plain_text', sql: "SELECT current_setting('data_checksums')" },
-  { key: 'shared_preload_libraries', header: 'Preloaded libraries | SHOW shared_preload_libraries', state: 'collapsed', kind: 'plain_text', sql: "SELECT current_setting('shared_preload_libraries')" },
-  { key: 'replication_role', header: 'Replication role | pg_is_in_recovery()', state: 'collapsed', kind: 'plain_text',
-    sql: "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby (in recovery)' ELSE 'primary' END" },
-  { key: 'replication_standbys', header: 'Connected standbys | pg_stat_replication', state: 'collapsed', kind: 'table',
-    sql: 'SELECT application_name, client_addr::text, state, sync_state, write_lag::text, flush_lag::text, replay_lag::text FROM pg_stat_replication ORDER BY application_name' },
-  { key: 'replication_slots', header: 'Replication slots | pg_replication_slots', state: 'collapsed', kind: 'table',
-    sql: 'SELECT slot_name, slot_type, plugin, database, active, restart_lsn::text, wal_status FROM pg_replication_slots ORDER BY slot_name' },
-  { key: 'database_size', header: 'Size of the benchmark database | pg_database_size', state: 'collapsed', kind: 'plain_text',
+  {
+    key: 'full_version',
+    header: 'PostgreSQL full version',
+    state: 'collapsed',
+    kind: 'plain_text',
+    sql: 'SELECT version()',
+    description:
+      'Information about the installed PostgreSQL version, including the version number, system architecture, utilized compiler, and operating system',
+  },
+  {
+    key: 'version_major',
+    header: 'PostgreSQL major version',
+    state: 'hidden',
+    kind: 'plain_text',
+    sql: 'SELECT version()',
+  },
+  {
+    key: 'version_minor',
+    header: 'PostgreSQL minor version',
+    state: 'hidden',
+    kind: 'plain_text',
+    sql: "SELECT setting FROM pg_settings WHERE name = 'server_version'",
+  },
+  {
+    key: 'pg_settings',
+    header: 'PostgreSQL settings',
+    description:
+      'Every server setting with its unit and source; non_default is true when the source is not the built-in default',
+    state: 'collapsed',
+    kind: 'table',
+    sql: "SELECT name, setting, unit, source, source NOT IN ('default', 'override') AS non_default FROM pg_settings ORDER BY name",
+  },
+  {
+    key: 'pg_config',
+    header: 'PostgreSQL pg_config',
+    description: 'Configuration parameters of the currently installed PostgreSQL version',
+    state: 'collapsed',
+    kind: 'plain_text',
+    sql: 'SELECT name, setting FROM pg_config',
+    text: (rows) => rows.map((r) => `${String(r.name)} = ${String(r.setting)}\n`).join(''),
+  },
+  {
+    key: 'pg_available_extensions',
+    header: 'PostgreSQL extensions',
+    state: 'collapsed',
+    kind: 'table',
+    sql: 'SELECT name, default_version, installed_version FROM pg_available_extensions ORDER BY name ASC',
+  },
+  {
+    key: 'pg_extensions_installed',
+    header: 'Extensions installed in the benchmark database',
+    state: 'collapsed',
+    kind: 'table',
+    sql: 'SELECT e.extname AS name, e.extversion AS version, n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1',
+  },
+  {
+    key: 'data_checksums',
+    header: 'Data checksums | SHOW data_checksums',
+    state: 'collapsed',
+    kind: 'plain_text',
+    sql: "SELECT current_setting('data_checksums')",
+  },
+  {
+    key: 'shared_preload_libraries',
+    header: 'Preloaded libraries | SHOW shared_preload_libraries',
+    state: 'collapsed',
+    kind: 'plain_text',
+    sql: "SELECT current_setting('shared_preload_libraries')",
+  },
+  {
+    key: 'replication_role',
+    header: 'Replication role | pg_is_in_recovery()',
+    state: 'collapsed',
+    kind: 'plain_text',
+    sql: "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby (in recovery)' ELSE 'primary' END",
+  },
+  {
+    key: 'replication_standbys',
+    header: 'Connected standbys | pg_stat_replication',
+    state: 'collapsed',
+    kind: 'table',
+    sql: 'SELECT application_name, client_addr::text, state, sync_state, write_lag::text, flush_lag::text, replay_lag::text FROM pg_stat_replication ORDER BY application_name',
+  },
+  {
+    key: 'replication_slots',
+    header: 'Replication slots | pg_replication_slots',
+    state: 'collapsed',
+    kind: 'table',
+    sql: 'SELECT slot_name, slot_type, plugin, database, active, restart_lsn::text, wal_status FROM pg_replication_slots ORDER BY slot_name',
+  },
+  {
+    key: 'database_size',
+    header: 'Size of the benchmark database | pg_database_size',
+    state: 'collapsed',
+    kind: 'plain_text',
     sql: 'SELECT current_database() AS db, pg_database_size(current_database()) AS bytes, pg_size_pretty(pg_database_size(current_database())) AS pretty',
-    text: (rows) => `${String(rows[0].db)}: ${String(rows[0].pretty)} (${String(rows[0].bytes)} bytes)\n` },
+    text: (rows) => `${String(rows[0].db)}: ${String(rows[0].pretty)} (${String(rows[0].bytes)} bytes)\n`,
+  },
 ];
 
 function cell(v: unknown): JsonValue {
@@ -68,7 +143,11 @@ export async function collectDbFacts(client: Queryable): Promise<Record<string, 
         items[f.key] = plainTextItem(f.header, text, opts);
       }
     } catch (err) {
-      items[f.key] = plainTextItem(f.header, `Error generating report of type "${f.kind}": ${(err as Error).message}`, opts);
+      items[f.key] = plainTextItem(
+        f.header,
+        `Error generating report of type "${f.kind}": ${(err as Error).message}`,
+        opts,
+      );
     }
   }
   return items;

@@ -30,11 +30,17 @@ function onPath(name: string, envPath: string | undefined): string | undefined {
  * pgbench, looked up in this order: the setting (pgops.pgbenchPath / --pgbench), PATH,
  * `pg_config --bindir`, then the newest /usr/lib/postgresql/<major>/bin.
  */
-export function findPgbench(opts: { setting?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {}): PgbenchLocation {
+export function findPgbench(
+  opts: { setting?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {},
+): PgbenchLocation {
   const env = opts.env ?? process.env;
   if (opts.setting) {
     if (!executable(opts.setting)) {
-      throw new PgOpsError('pgbench', `The configured pgbench "${opts.setting}" is not an executable file`, 'Fix the setting pgops.pgbenchPath (or --pgbench), or clear it to search PATH.');
+      throw new PgOpsError(
+        'pgbench',
+        `The configured pgbench "${opts.setting}" is not an executable file`,
+        'Fix the setting pgops.pgbenchPath (or --pgbench), or clear it to search PATH.',
+      );
     }
     return { path: opts.setting, via: 'setting' };
   }
@@ -50,13 +56,21 @@ export function findPgbench(opts: { setting?: string; env?: NodeJS.ProcessEnv; s
     }
   }
   const root = opts.systemRoot ?? '/usr/lib/postgresql';
-  const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const majors = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const major of majors) {
     const candidate = path.join(root, major, 'bin', 'pgbench');
     if (executable(candidate)) return { path: candidate, via: 'system' };
   }
-  throw new PgOpsError('pgbench', 'pgbench was not found (setting, PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)',
-    'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.');
+  throw new PgOpsError(
+    'pgbench',
+    'pgbench was not found (setting, PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)',
+    'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.',
+  );
 }
 
 /** `pgbench --version`, or the error text when it cannot run: the configured pgbench, never a program a plan names. */
@@ -74,6 +88,9 @@ export function pgbenchVersionOf(pgbenchPath: string): string {
  */
 export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
   if (authMethod !== 'oauth') return;
-  throw new PgOpsError('bench-oauth', `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
-    'Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench\'s libpq would otherwise run its own device flow, or none at all before libpq 18).');
+  throw new PgOpsError(
+    'bench-oauth',
+    `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
+    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's libpq would otherwise run its own device flow, or none at all before libpq 18).",
+  );
 }

@@ -29,15 +29,26 @@ export interface HostShell {
 const sbinPath = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 export function localShell(): HostShell {
-  const env = { ...process.env, LC_ALL: 'C', PATH: [process.env.PATH ?? '/usr/bin:/bin', ...sbinPath].join(path.delimiter) };
+  const env = {
+    ...process.env,
+    LC_ALL: 'C',
+    PATH: [process.env.PATH ?? '/usr/bin:/bin', ...sbinPath].join(path.delimiter),
+  };
   return {
     where: 'local',
-    run: (program, args, opts = {}) => new Promise((resolve, reject) => {
-      execFile(program, args, { env, timeout: opts.timeoutMs ?? 20_000, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-        if (err && !(opts.partial && stdout && typeof err.code === 'number')) reject(new Error(`${program} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
-        else resolve(stdout);
-      });
-    }),
+    run: (program, args, opts = {}) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          program,
+          args,
+          { env, timeout: opts.timeoutMs ?? 20_000, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' },
+          (err, stdout, stderr) => {
+            if (err && !(opts.partial && stdout && typeof err.code === 'number'))
+              reject(new Error(`${program} ${args.join(' ')}: ${(stderr || err.message).trim()}`));
+            else resolve(stdout);
+          },
+        );
+      }),
     close: async () => undefined,
   };
 }
@@ -56,15 +67,29 @@ export interface SshTarget {
 }
 
 /** `user@host[:port]` as the CLI takes it. */
-export function parseSshDestination(dest: string, defaultUser = os.userInfo().username): Pick<SshTarget, 'host' | 'port' | 'user'> {
+export function parseSshDestination(
+  dest: string,
+  defaultUser = os.userInfo().username,
+): Pick<SshTarget, 'host' | 'port' | 'user'> {
   const m = dest.match(/^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/);
-  if (!m) throw new PgOpsError('ssh-dest', `Cannot read the SSH destination "${dest}"`, 'Write it as user@host or user@host:port.');
+  if (!m)
+    throw new PgOpsError(
+      'ssh-dest',
+      `Cannot read the SSH destination "${dest}"`,
+      'Write it as user@host or user@host:port.',
+    );
   return { user: m[1] ?? defaultUser, host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
 }
 
 /** ssh2 1.17's host key algorithms, in its order; it cannot negotiate OpenSSH host certificates (`*-cert-v01@openssh.com`). */
 export const ssh2HostKeyAlgorithms: readonly ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ];
 
 /** The private key file's bytes, once ssh2 can use them: unreadable, not a key, or locked keys are named here. */
@@ -73,17 +98,28 @@ function readSshKey(file: string, passphrase: string | undefined): Buffer {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new PgOpsError('ssh-key', `Cannot read the SSH key ${file}: ${(err as Error).message}`, 'Give a readable private key file (--ssh-key) or use an SSH agent.', { cause: err });
+    throw new PgOpsError(
+      'ssh-key',
+      `Cannot read the SSH key ${file}: ${(err as Error).message}`,
+      'Give a readable private key file (--ssh-key) or use an SSH agent.',
+      { cause: err },
+    );
   }
   const parsed = sshUtils.parseKey(bytes, passphrase);
   if (!(parsed instanceof Error) && parsed.isPrivateKey()) return bytes;
   const problem = parsed instanceof Error ? parsed.message : 'it holds a public key, not a private one';
   if (/encrypted/i.test(problem) && passphrase === undefined) {
-    throw new PgOpsError('ssh-key', `The SSH key ${file} is protected by a passphrase`,
-      'Load it into your SSH agent (ssh-add) and leave out --ssh-key: pgops then signs with the agent and never sees the passphrase.');
+    throw new PgOpsError(
+      'ssh-key',
+      `The SSH key ${file} is protected by a passphrase`,
+      'Load it into your SSH agent (ssh-add) and leave out --ssh-key: pgops then signs with the agent and never sees the passphrase.',
+    );
   }
-  throw new PgOpsError('ssh-key', `The SSH key ${file} cannot be used: ${problem}`,
-    'Give a private key in OpenSSH or PEM format (ssh-keygen writes one), not the .pub file, or use an SSH agent.');
+  throw new PgOpsError(
+    'ssh-key',
+    `The SSH key ${file} cannot be used: ${problem}`,
+    'Give a private key in OpenSSH or PEM format (ssh-keygen writes one), not the .pub file, or use an SSH agent.',
+  );
 }
 
 export async function sshShell(target: SshTarget, notes: string[] = []): Promise<HostShell> {
@@ -108,30 +144,70 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
   };
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
-    client.once('error', (err) => reject(refused ?? new PgOpsError('ssh-connect', `Cannot open ${where}: ${err.message}`,
-      'Check the host, port, user and key (or agent).', { cause: err })));
+    client.once('error', (err) =>
+      reject(
+        refused ??
+          new PgOpsError(
+            'ssh-connect',
+            `Cannot open ${where}: ${err.message}`,
+            'Check the host, port, user and key (or agent).',
+            { cause: err },
+          ),
+      ),
+    );
     client.connect({
-      host: target.host, port: target.port, username: target.user, privateKey, passphrase: target.passphrase,
-      agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK, readyTimeout: 10_000, hostVerifier,
-      algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.entries, target.host, target.port, ssh2HostKeyAlgorithms) },
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      privateKey,
+      passphrase: target.passphrase,
+      agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK,
+      readyTimeout: 10_000,
+      hostVerifier,
+      algorithms: {
+        serverHostKey: preferredHostKeyAlgorithms(known.entries, target.host, target.port, ssh2HostKeyAlgorithms),
+      },
     });
   });
-  const run = (program: string, args: string[], opts: RunOptions = {}) => new Promise<string>((resolve, reject) => {
-    // ssh's exec always goes through the remote user's shell: quote every word for it
-    const command = shellCommandLine(['env', 'LC_ALL=C', `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`, program, ...args]);
-    client.exec(command, (err, stream) => {
-      if (err) { reject(err); return; }
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => { stream.close(); reject(new Error(`${program}: timed out over SSH`)); }, opts.timeoutMs ?? 20_000);
-      stream.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
-      stream.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-      stream.on('close', (code: number | null) => {
-        clearTimeout(timer);
-        if (code === 0 || (opts.partial && stdout && code !== null)) resolve(stdout);
-        else reject(new Error(`${program} ${args.join(' ')}: ${stderr.trim() || `exit code ${code}`}`));
+  const run = (program: string, args: string[], opts: RunOptions = {}) =>
+    new Promise<string>((resolve, reject) => {
+      // ssh's exec always goes through the remote user's shell: quote every word for it
+      const command = shellCommandLine([
+        'env',
+        'LC_ALL=C',
+        `PATH=/usr/local/bin:/usr/bin:/bin:${sbinPath.join(':')}`,
+        program,
+        ...args,
+      ]);
+      client.exec(command, (err, stream) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(new Error(`${program}: timed out over SSH`));
+        }, opts.timeoutMs ?? 20_000);
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString('utf8');
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+        });
+        stream.on('close', (code: number | null) => {
+          clearTimeout(timer);
+          if (code === 0 || (opts.partial && stdout && code !== null)) resolve(stdout);
+          else reject(new Error(`${program} ${args.join(' ')}: ${stderr.trim() || `exit code ${code}`}`));
+        });
       });
     });
-  });
-  return { where, run, close: async () => { client.end(); } };
+  return {
+    where,
+    run,
+    close: async () => {
+      client.end();
+    },
+  };
 }

@@ -39,15 +39,24 @@ function note(notes: string[], text: string): void {
 
 /** The lines of pgbench's stderr that say what went wrong. */
 function errorText(stderr: string): string | undefined {
-  const lines = stderr.split('\n').filter((l) => /error|fatal|abort|could not|failed/i.test(l) && !l.startsWith('progress:'));
+  const lines = stderr
+    .split('\n')
+    .filter((l) => /error|fatal|abort|could not|failed/i.test(l) && !l.startsWith('progress:'));
   return lines.length ? lines.slice(-3).join(' | ') : undefined;
 }
 
-async function openObserver(p: IterationParams): Promise<{ client?: Client; stmts?: StatementsObserver; waits?: WaitObserver }> {
+async function openObserver(
+  p: IterationParams,
+): Promise<{ client?: Client; stmts?: StatementsObserver; waits?: WaitObserver }> {
   if (p.plan.topStatements === 0 && !p.plan.waits.enabled) return {};
   let client: Client;
   try {
-    client = await openSession(p.target, { applicationName: 'pgops bench (observer)', statementTimeoutMs: 10_000, lockTimeoutMs: 1000, readOnly: true });
+    client = await openSession(p.target, {
+      applicationName: 'pgops bench (observer)',
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 1000,
+      readOnly: true,
+    });
     // a server that goes away mid-iteration must not crash the run: pgbench's exit reports it
     client.on('error', (err) => note(p.notes, `iteration ${p.index}: observer session lost: ${err.message}`));
   } catch (err) {
@@ -91,7 +100,9 @@ export async function runIteration(p: IterationParams): Promise<IterationOutcome
   observer.waits?.start();
   try {
     run = await runProcess(p.command, {
-      env: p.env, signal: p.signal, cwd: p.workDir,
+      env: p.env,
+      signal: p.signal,
+      cwd: p.workDir,
       onStderrLine: (line) => {
         const point = parseProgressLine(line);
         if (!point) return;
@@ -120,16 +131,28 @@ export async function runIteration(p: IterationParams): Promise<IterationOutcome
   await observer.client?.end().catch(() => undefined);
   const summary = parsePgbenchOutput(run?.stdout ?? '');
   const logs = p.logPrefix ? transactionLogFiles(p.workDir, p.logPrefix) : [];
-  const pct = status === 'interrupted' ? undefined : await latencyPercentilesFromLogs(logs, p.plan.transactionLog.samplingRate);
+  const pct =
+    status === 'interrupted' ? undefined : await latencyPercentilesFromLogs(logs, p.plan.transactionLog.samplingRate);
   keepOrRemoveLogs(logs, p.keptLogsDir);
   const result: IterationResult = {
-    index: p.index, value: p.value, clients: summary.clients ?? p.clients, threads: summary.threads, durationS: summary.durationS ?? p.durationS,
-    status, ...(error ? { error } : {}),
-    tps: summary.tps ?? null, latencyAvgMs: summary.latencyAvgMs ?? null, latencyStddevMs: summary.latencyStddevMs ?? null,
-    initialConnectionMs: summary.initialConnectionTimeMs ?? null, processed: summary.processed ?? null,
-    failed: summary.failed?.count ?? null, skipped: summary.skipped?.count ?? null,
+    index: p.index,
+    value: p.value,
+    clients: summary.clients ?? p.clients,
+    threads: summary.threads,
+    durationS: summary.durationS ?? p.durationS,
+    status,
+    ...(error ? { error } : {}),
+    tps: summary.tps ?? null,
+    latencyAvgMs: summary.latencyAvgMs ?? null,
+    latencyStddevMs: summary.latencyStddevMs ?? null,
+    initialConnectionMs: summary.initialConnectionTimeMs ?? null,
+    processed: summary.processed ?? null,
+    failed: summary.failed?.count ?? null,
+    skipped: summary.skipped?.count ?? null,
     percentiles: pct ? { p50: pct.p50Ms, p90: pct.p90Ms, p95: pct.p95Ms, p99: pct.p99Ms, max: pct.maxMs } : null,
-    series, waitEvents, topStatements,
+    series,
+    waitEvents,
+    topStatements,
     commandLine: [p.command.program, ...p.command.args],
   };
   return { result, stdout: run?.stdout ?? '', summary };

@@ -35,7 +35,11 @@ export class WaitObserver {
 export class StatementsObserver {
   private before?: StatementSnapshot;
 
-  private constructor(private readonly client: Client, private readonly source: StatementsSource, private readonly limit: number) {}
+  private constructor(
+    private readonly client: Client,
+    private readonly source: StatementsSource,
+    private readonly limit: number,
+  ) {}
 
   /** undefined (with the reason) when pg_stat_statements cannot be read in the benchmark database. */
   static async create(client: Client, limit: number): Promise<StatementsObserver | string> {
@@ -45,7 +49,11 @@ export class StatementsObserver {
   }
 
   async snapshot(): Promise<StatementSnapshot> {
-    return { at: Date.now(), statsReset: null, entries: await allStatementCounters(this.client, this.source, { currentDatabaseOnly: true }) };
+    return {
+      at: Date.now(),
+      statsReset: null,
+      entries: await allStatementCounters(this.client, this.source, { currentDatabaseOnly: true }),
+    };
   }
 
   async begin(): Promise<void> {
@@ -57,10 +65,18 @@ export class StatementsObserver {
     if (!this.before) return [];
     const delta = diffSnapshots(this.before, await this.snapshot());
     const top = delta.entries.sort((a, b) => b.totalMs - a.totalMs).slice(0, this.limit);
-    const texts = await statementTexts(this.client, this.source, top.map((e) => e.queryid).filter((q): q is string => q !== null));
+    const texts = await statementTexts(
+      this.client,
+      this.source,
+      top.map((e) => e.queryid).filter((q): q is string => q !== null),
+    );
     return top.map((e) => ({
-      queryid: e.queryid ?? undefined, query: texts.get(e.key) ?? e.query ?? '', calls: e.calls,
-      totalMs: round3(e.totalMs), meanMs: round3(e.meanMs), rows: e.rows,
+      queryid: e.queryid ?? undefined,
+      query: texts.get(e.key) ?? e.query ?? '',
+      calls: e.calls,
+      totalMs: round3(e.totalMs),
+      meanMs: round3(e.meanMs),
+      rows: e.rows,
     }));
   }
 }

@@ -85,12 +85,17 @@ function countPct(m: RegExpMatchArray | null): CountWithPct | undefined {
 /** Lines common to the summary and to a per-script block (the block's lines start with " - "). */
 function parseCommonLine(line: string, into: Partial<PgbenchSummary & ScriptStats>): boolean {
   let m: RegExpMatchArray | null;
-  if ((m = line.match(new RegExp(`^number of failed transactions: ${NUM}(?: \\(${NUM}%\\))?`)))) into.failed = countPct(m);
-  else if ((m = line.match(new RegExp(`^number of serialization failures: ${NUM}(?: \\(${NUM}%\\))?`)))) into.serializationFailures = countPct(m);
-  else if ((m = line.match(new RegExp(`^number of deadlock failures: ${NUM}(?: \\(${NUM}%\\))?`)))) into.deadlockFailures = countPct(m);
-  else if ((m = line.match(new RegExp(`^number of transactions retried: ${NUM}(?: \\(${NUM}%\\))?`)))) into.retried = countPct(m);
+  if ((m = line.match(new RegExp(`^number of failed transactions: ${NUM}(?: \\(${NUM}%\\))?`))))
+    into.failed = countPct(m);
+  else if ((m = line.match(new RegExp(`^number of serialization failures: ${NUM}(?: \\(${NUM}%\\))?`))))
+    into.serializationFailures = countPct(m);
+  else if ((m = line.match(new RegExp(`^number of deadlock failures: ${NUM}(?: \\(${NUM}%\\))?`))))
+    into.deadlockFailures = countPct(m);
+  else if ((m = line.match(new RegExp(`^number of transactions retried: ${NUM}(?: \\(${NUM}%\\))?`))))
+    into.retried = countPct(m);
   else if ((m = line.match(new RegExp(`^total number of retries: ${NUM}`)))) into.totalRetries = num(m[1]);
-  else if ((m = line.match(new RegExp(`^number of transactions skipped: ${NUM}(?: \\(${NUM}%\\))?`)))) into.skipped = countPct(m);
+  else if ((m = line.match(new RegExp(`^number of transactions skipped: ${NUM}(?: \\(${NUM}%\\))?`))))
+    into.skipped = countPct(m);
   else if ((m = line.match(new RegExp(`^latency average = ${NUM} ms`)))) into.latencyAvgMs = num(m[1]);
   else if ((m = line.match(new RegExp(`^latency stddev = ${NUM} ms`)))) into.latencyStddevMs = num(m[1]);
   else return false;
@@ -112,12 +117,17 @@ function parseSummaryLine(line: string, s: PgbenchSummary): void {
   else if ((m = line.match(/^number of transactions actually processed: (\d+)(?:\/(\d+))?/))) {
     s.processed = num(m[1]);
     if (m[2] !== undefined) s.processedPlanned = num(m[2]);
-  } else if ((m = line.match(new RegExp(`^number of transactions above the ${NUM} ms latency limit: (\\d+)(?:/\\d+)?(?: \\(${NUM}%\\))?`)))) {
+  } else if (
+    (m = line.match(
+      new RegExp(`^number of transactions above the ${NUM} ms latency limit: (\\d+)(?:/\\d+)?(?: \\(${NUM}%\\))?`),
+    ))
+  ) {
     s.aboveLatencyLimit = { limitMs: num(m[1]), count: num(m[2]), ...(m[3] !== undefined ? { pct: num(m[3]) } : {}) };
   } else if ((m = line.match(new RegExp(`^rate limit schedule lag: avg ${NUM} \\(max ${NUM}\\) ms`)))) {
     s.rateLagAvgMs = num(m[1]);
     s.rateLagMaxMs = num(m[2]);
-  } else if ((m = line.match(new RegExp(`^initial connection time = ${NUM} ms`)))) s.initialConnectionTimeMs = num(m[1]);
+  } else if ((m = line.match(new RegExp(`^initial connection time = ${NUM} ms`))))
+    s.initialConnectionTimeMs = num(m[1]);
   else if ((m = line.match(new RegExp(`^tps = ${NUM} \\((.*)\\)`)))) {
     if (/including connections/.test(m[2])) s.tpsIncludingConnections = num(m[1]);
     else s.tps = num(m[1]);
@@ -178,12 +188,17 @@ function parseScriptLine(line: string, sc: ScriptStats, countColumns: number): v
 
 /** One `progress:` line, or undefined when the line is something else. */
 export function parseProgressLine(line: string): ProgressPoint | undefined {
-  const m = line.match(new RegExp(`^progress: ${NUM} s, ${NUM} tps, lat ${NUM} ms(?: stddev ${NUM}| stddev NaN)?(.*)$`));
+  const m = line.match(
+    new RegExp(`^progress: ${NUM} s, ${NUM} tps, lat ${NUM} ms(?: stddev ${NUM}| stddev NaN)?(.*)$`),
+  );
   if (!m) return undefined;
   const p: ProgressPoint = { t: num(m[1]), tps: num(m[2]), latencyMs: num(m[3]) };
   if (m[4] !== undefined) p.stddevMs = num(m[4]);
   const rest = m[5];
-  const field = (re: RegExp) => { const f = rest.match(re); return f ? num(f[1]) : undefined; };
+  const field = (re: RegExp) => {
+    const f = rest.match(re);
+    return f ? num(f[1]) : undefined;
+  };
   const failed = field(new RegExp(`, ${NUM} failed`));
   const lag = field(new RegExp(`, lag ${NUM} ms`));
   const skipped = field(new RegExp(`, ${NUM} skipped`));
@@ -230,5 +245,12 @@ export function parsePgbenchOutput(stdout: string, stderr = ''): PgbenchSummary 
 
 /** pg_perfbench's `pgbench_outputs` row: clients, duration, processed, latency average, initial connection time, tps. */
 export function perfbenchResultRow(s: PgbenchSummary): Array<number | null> {
-  return [s.clients ?? null, s.durationS ?? null, s.processed ?? null, s.latencyAvgMs ?? null, s.initialConnectionTimeMs ?? null, s.tps ?? s.tpsIncludingConnections ?? null];
+  return [
+    s.clients ?? null,
+    s.durationS ?? null,
+    s.processed ?? null,
+    s.latencyAvgMs ?? null,
+    s.initialConnectionTimeMs ?? null,
+    s.tps ?? s.tpsIncludingConnections ?? null,
+  ];
 }

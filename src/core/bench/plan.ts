@@ -60,8 +60,19 @@ export const builtinScripts = ['tpcb-like', 'simple-update', 'select-only'] as c
 
 export function defaultPlan(): BenchPlan {
   return {
-    version: 1, iterate: 'clients', values: [1, 10, 20, 50, 100], clients: 1, durationS: 10, scale: 1, foreignKeys: false,
-    init: 'once', builtin: [], files: [], noVacuum: false, extraArgs: [], searchPath: ['public'],
+    version: 1,
+    iterate: 'clients',
+    values: [1, 10, 20, 50, 100],
+    clients: 1,
+    durationS: 10,
+    scale: 1,
+    foreignKeys: false,
+    init: 'once',
+    builtin: [],
+    files: [],
+    noVacuum: false,
+    extraArgs: [],
+    searchPath: ['public'],
     reset: { checkpoint: true, statStatementsReset: false, statReset: false },
     transactionLog: { enabled: true, samplingRate: 1, keep: false },
     waits: { enabled: true, intervalMs: 200 },
@@ -70,7 +81,11 @@ export function defaultPlan(): BenchPlan {
 }
 
 class PlanError extends PgOpsError {
-  constructor(readonly field: string, readonly problem: string, where = 'Run plan') {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    where = 'Run plan',
+  ) {
     super('bench-plan', `${where}: ${field} ${problem}`, 'Fix the plan (file or flags) and run again.');
   }
 }
@@ -80,7 +95,8 @@ function bad(field: string, message: string): PgOpsError {
 }
 
 function positiveInt(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw bad(field, `must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -89,14 +105,22 @@ const maxSchemaNameBytes = 63;
 
 /** The schemas of pgbench's search_path: named ones only, never the catalog's place or the temporary schema. */
 function checkSearchPath(searchPath: unknown): void {
-  if (!Array.isArray(searchPath) || searchPath.length === 0) throw bad('searchPath', 'must list at least one schema, e.g. ["public"]');
+  if (!Array.isArray(searchPath) || searchPath.length === 0)
+    throw bad('searchPath', 'must list at least one schema, e.g. ["public"]');
   for (const [i, schema] of searchPath.entries()) {
     const field = `searchPath[${i}]`;
-    if (typeof schema !== 'string' || schema === '' || schema.includes('\0')) throw bad(field, `must be a schema name, got ${JSON.stringify(schema)}`);
-    if (Buffer.byteLength(schema) > maxSchemaNameBytes) throw bad(field, `"${schema}" is longer than ${maxSchemaNameBytes} bytes, which PostgreSQL would cut`);
-    if (schema === '$user') throw bad(field, '"$user" is not allowed: name the schemas themselves, so the path does not depend on the login role');
+    if (typeof schema !== 'string' || schema === '' || schema.includes('\0'))
+      throw bad(field, `must be a schema name, got ${JSON.stringify(schema)}`);
+    if (Buffer.byteLength(schema) > maxSchemaNameBytes)
+      throw bad(field, `"${schema}" is longer than ${maxSchemaNameBytes} bytes, which PostgreSQL would cut`);
+    if (schema === '$user')
+      throw bad(
+        field,
+        '"$user" is not allowed: name the schemas themselves, so the path does not depend on the login role',
+      );
     if (schema === 'pg_catalog') throw bad(field, '"pg_catalog" is not allowed: it is always searched first');
-    if (/^pg_temp/.test(schema)) throw bad(field, `"${schema}" is not allowed: temporary objects must not shadow the benchmark's tables`);
+    if (/^pg_temp/.test(schema))
+      throw bad(field, `"${schema}" is not allowed: temporary objects must not shadow the benchmark's tables`);
   }
 }
 
@@ -104,10 +128,33 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The fields of a plan and of its nested objects, with the type each must have: a misspelt field is an error, not ignored. */
 const planFields: Record<string, string> = {
-  version: 'number', reportName: 'string', description: 'string', iterate: 'string', values: 'array', clients: 'number', durationS: 'number',
-  transactions: 'number', threads: 'number', scale: 'number', foreignKeys: 'boolean', init: 'string', builtin: 'array', files: 'array',
-  protocol: 'string', rate: 'number', latencyLimitMs: 'number', noVacuum: 'boolean', extraArgs: 'array', initCommand: 'string',
-  workloadCommand: 'string', workloadPath: 'string', searchPath: 'array', reset: 'object', transactionLog: 'object', waits: 'object', topStatements: 'number',
+  version: 'number',
+  reportName: 'string',
+  description: 'string',
+  iterate: 'string',
+  values: 'array',
+  clients: 'number',
+  durationS: 'number',
+  transactions: 'number',
+  threads: 'number',
+  scale: 'number',
+  foreignKeys: 'boolean',
+  init: 'string',
+  builtin: 'array',
+  files: 'array',
+  protocol: 'string',
+  rate: 'number',
+  latencyLimitMs: 'number',
+  noVacuum: 'boolean',
+  extraArgs: 'array',
+  initCommand: 'string',
+  workloadCommand: 'string',
+  workloadPath: 'string',
+  searchPath: 'array',
+  reset: 'object',
+  transactionLog: 'object',
+  waits: 'object',
+  topStatements: 'number',
 };
 const nestedFields: Record<string, Record<string, string>> = {
   reset: { checkpoint: 'boolean', statStatementsReset: 'boolean', statReset: 'boolean' },
@@ -124,15 +171,23 @@ function checkFields(obj: Record<string, unknown>, fields: Record<string, string
     const field = `${prefix}${key}`;
     const want = fields[key];
     if (!want) throw bad(field, `is not a plan field (known: ${Object.keys(fields).join(', ')})`);
-    const expected = { array: 'a list', object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false' }[want];
-    if (value !== undefined && typeOf(value) !== want) throw bad(field, `must be ${expected}, got ${JSON.stringify(value)}`);
+    const expected = {
+      array: 'a list',
+      object: 'an object',
+      string: 'a string',
+      number: 'a number',
+      boolean: 'true or false',
+    }[want];
+    if (value !== undefined && typeOf(value) !== want)
+      throw bad(field, `must be ${expected}, got ${JSON.stringify(value)}`);
   }
 }
 
 /** Field names and types, before defaults are filled in. */
 function checkShape(input: Record<string, unknown>): void {
   checkFields(input, planFields, '');
-  for (const key of ['reset', 'transactionLog', 'waits']) if (isObject(input[key])) checkFields(input[key], nestedFields[key], `${key}.`);
+  for (const key of ['reset', 'transactionLog', 'waits'])
+    if (isObject(input[key])) checkFields(input[key], nestedFields[key], `${key}.`);
   for (const key of ['builtin', 'files']) {
     (input[key] as unknown[] | undefined)?.forEach((entry, i) => {
       if (!isObject(entry)) throw bad(`${key}[${i}]`, `must be an object, got ${JSON.stringify(entry)}`);
@@ -145,38 +200,51 @@ function checkShape(input: Record<string, unknown>): void {
 export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
   if (!isObject(input)) throw bad('(top level)', `must be an object, got ${JSON.stringify(input)}`);
   checkShape(input);
-  const plan: BenchPlan = { ...defaultPlan(), ...input,
+  const plan: BenchPlan = {
+    ...defaultPlan(),
+    ...input,
     reset: { ...defaultPlan().reset, ...input.reset },
     transactionLog: { ...defaultPlan().transactionLog, ...input.transactionLog },
-    waits: { ...defaultPlan().waits, ...input.waits } };
+    waits: { ...defaultPlan().waits, ...input.waits },
+  };
   if (plan.version !== 1) throw bad('version', `must be 1, got ${JSON.stringify(plan.version)}`);
   if (plan.iterate !== 'clients' && plan.iterate !== 'time') throw bad('iterate', 'must be "clients" or "time"');
-  if (!Array.isArray(plan.values) || plan.values.length === 0) throw bad('values', 'must list at least one iteration value');
+  if (!Array.isArray(plan.values) || plan.values.length === 0)
+    throw bad('values', 'must list at least one iteration value');
   plan.values.forEach((v, i) => positiveInt(v, `values[${i}]`));
   positiveInt(plan.clients, 'clients');
   positiveInt(plan.scale, 'scale');
   if (plan.transactions !== undefined) positiveInt(plan.transactions, 'transactions');
   if (plan.durationS !== undefined) positiveInt(plan.durationS, 'durationS');
-  if (plan.iterate === 'time' && plan.transactions !== undefined) throw bad('transactions', 'cannot be combined with iterating over time');
-  if (plan.iterate === 'clients' && plan.transactions === undefined && plan.durationS === undefined) throw bad('durationS', 'or transactions is required');
+  if (plan.iterate === 'time' && plan.transactions !== undefined)
+    throw bad('transactions', 'cannot be combined with iterating over time');
+  if (plan.iterate === 'clients' && plan.transactions === undefined && plan.durationS === undefined)
+    throw bad('durationS', 'or transactions is required');
   if (plan.threads !== undefined) positiveInt(plan.threads, 'threads');
-  if (!['once', 'every-iteration', 'never'].includes(plan.init)) throw bad('init', 'must be "once", "every-iteration" or "never"');
+  if (!['once', 'every-iteration', 'never'].includes(plan.init))
+    throw bad('init', 'must be "once", "every-iteration" or "never"');
   for (const [i, b] of plan.builtin.entries()) {
-    if (!builtinScripts.includes(b.name)) throw bad(`builtin[${i}].name`, `must be one of ${builtinScripts.join(', ')}`);
+    if (!builtinScripts.includes(b.name))
+      throw bad(`builtin[${i}].name`, `must be one of ${builtinScripts.join(', ')}`);
     positiveInt(b.weight, `builtin[${i}].weight`);
   }
   for (const [i, f] of plan.files.entries()) {
     if (typeof f.path !== 'string' || !f.path) throw bad(`files[${i}].path`, 'must be a file path');
     positiveInt(f.weight, `files[${i}].weight`);
   }
-  if (plan.protocol !== undefined && !['simple', 'extended', 'prepared'].includes(plan.protocol)) throw bad('protocol', 'must be simple, extended or prepared');
+  if (plan.protocol !== undefined && !['simple', 'extended', 'prepared'].includes(plan.protocol))
+    throw bad('protocol', 'must be simple, extended or prepared');
   if (plan.rate !== undefined && !(plan.rate > 0)) throw bad('rate', 'must be a positive number');
-  if (plan.latencyLimitMs !== undefined && !(plan.latencyLimitMs > 0)) throw bad('latencyLimitMs', 'must be a positive number');
-  if (!Array.isArray(plan.extraArgs) || plan.extraArgs.some((a) => typeof a !== 'string')) throw bad('extraArgs', 'must be a list of strings');
+  if (plan.latencyLimitMs !== undefined && !(plan.latencyLimitMs > 0))
+    throw bad('latencyLimitMs', 'must be a positive number');
+  if (!Array.isArray(plan.extraArgs) || plan.extraArgs.some((a) => typeof a !== 'string'))
+    throw bad('extraArgs', 'must be a list of strings');
   checkSearchPath(plan.searchPath);
-  if (!(plan.transactionLog.samplingRate > 0 && plan.transactionLog.samplingRate <= 1)) throw bad('transactionLog.samplingRate', 'must be in (0, 1]');
+  if (!(plan.transactionLog.samplingRate > 0 && plan.transactionLog.samplingRate <= 1))
+    throw bad('transactionLog.samplingRate', 'must be in (0, 1]');
   if (!(plan.waits.intervalMs >= 10)) throw bad('waits.intervalMs', 'must be at least 10');
-  if (!Number.isInteger(plan.topStatements) || plan.topStatements < 0) throw bad('topStatements', 'must be a non-negative integer');
+  if (!Number.isInteger(plan.topStatements) || plan.topStatements < 0)
+    throw bad('topStatements', 'must be a non-negative integer');
   // the report's file name comes from it: known to work before the sweep runs, not after
   if (plan.reportName !== undefined) reportFileBase(plan.reportName);
   return plan;
@@ -201,12 +269,21 @@ export function readPlanFile(file: string): { plan: BenchPlan; source: PlanSourc
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new PgOpsError('bench-plan', `Cannot read the run plan ${file}: ${(err as Error).message}`, `Give a JSON file like the ones pgops writes (*${planFileSuffix}).`, { cause: err });
+    throw new PgOpsError(
+      'bench-plan',
+      `Cannot read the run plan ${file}: ${(err as Error).message}`,
+      `Give a JSON file like the ones pgops writes (*${planFileSuffix}).`,
+      { cause: err },
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('file', `${file} must hold a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw bad('file', `${file} must hold a JSON object`);
   // a report written by pgops carries its plan: re-running a report reads it from there
   const fromReport = (raw as { pgops?: { plan?: unknown } }).pgops?.plan;
-  if ((raw as { sections?: unknown }).sections !== undefined && (typeof fromReport !== 'object' || fromReport === null)) {
+  if (
+    (raw as { sections?: unknown }).sections !== undefined &&
+    (typeof fromReport !== 'object' || fromReport === null)
+  ) {
     throw bad('file', `${file} is a report without a pgops run plan (pg_perfbench reports hold none)`);
   }
   let plan: BenchPlan;
@@ -214,7 +291,8 @@ export function readPlanFile(file: string): { plan: BenchPlan; source: PlanSourc
     plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
   } catch (err) {
     // the same finding, naming the file it is in
-    if (err instanceof PlanError) throw new PlanError(err.field, err.problem, `Run plan ${fromReport ? 'in ' : ''}${file}`);
+    if (err instanceof PlanError)
+      throw new PlanError(err.field, err.problem, `Run plan ${fromReport ? 'in ' : ''}${file}`);
     throw err;
   }
   if (fromReport) delete plan.reportName;

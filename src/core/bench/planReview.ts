@@ -45,7 +45,8 @@ function filesNamedBy(words: string[]): string[] {
   const found: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    const value = w === '-f' || w === '--file' ? words[++i] : /^(--file=|-f.)/.test(w) ? w.replace(/^(--file=|-f)/, '') : undefined;
+    const value =
+      w === '-f' || w === '--file' ? words[++i] : /^(--file=|-f.)/.test(w) ? w.replace(/^(--file=|-f)/, '') : undefined;
     if (value) found.push(value.replace(/@\d+$/, ''));
   }
   return [...found, ...scriptFilesIn(words)];
@@ -70,20 +71,32 @@ export function isInsideFolder(folder: string, file: string): boolean {
  * Lists the exact command lines of a sweep (as runSweep builds them for this pgbench and endpoint)
  * and every file they read, and says why consent is needed. Reads no script and runs nothing.
  */
-export function reviewPlan(plan: BenchPlan, source: PlanSource | undefined, pgbench: { path: string; version: string }, endpoint: BenchEndpoint): PlanReview {
+export function reviewPlan(
+  plan: BenchPlan,
+  source: PlanSource | undefined,
+  pgbench: { path: string; version: string },
+  endpoint: BenchEndpoint,
+): PlanReview {
   const built = sweepCommands(plan, placeholderBase(plan, pgbench.path, endpoint), pgbench.version);
   const commands: PlannedCommand[] = [];
-  const add = (label: string, command: CommandLine) => commands.push({ label, command, line: formatCommandLine(command) });
+  const add = (label: string, command: CommandLine) =>
+    commands.push({ label, command, line: formatCommandLine(command) });
   if (built.initPerIteration.length) built.initPerIteration.forEach((c, i) => add(`init before iteration ${i + 1}`, c));
   else if (built.init) add('init', built.init);
   built.workload.forEach((c, i) => add(`iteration ${i + 1}`, c));
 
   const folder = source ? path.dirname(source.file) : undefined;
-  const paths = [...plan.files.map((f) => f.path), ...commands.flatMap((c) => filesNamedBy(c.command.args))].map((p) => path.resolve(p));
-  const files = [...new Set(paths)].map((p) => ({ path: p, outside: folder !== undefined && !isInsideFolder(folder, p) }));
+  const paths = [...plan.files.map((f) => f.path), ...commands.flatMap((c) => filesNamedBy(c.command.args))].map((p) =>
+    path.resolve(p),
+  );
+  const files = [...new Set(paths)].map((p) => ({
+    path: p,
+    outside: folder !== undefined && !isInsideFolder(folder, p),
+  }));
 
   const reasons: string[] = [];
-  if (source?.fromReport) reasons.push(`it comes from a report (${path.basename(source.file)}), written wherever that sweep ran`);
+  if (source?.fromReport)
+    reasons.push(`it comes from a report (${path.basename(source.file)}), written wherever that sweep ran`);
   if (source) {
     const own = [plan.initCommand && 'initCommand', plan.workloadCommand && 'workloadCommand'].filter(Boolean);
     if (own.length) reasons.push(`it names its own programs (${own.join(', ')})`);
@@ -100,16 +113,18 @@ export function needsConsent(review: PlanReview): boolean {
 /** The commands and files of a review, one per line, for a refusal or a confirmation dialog. */
 export function describePlanReview(review: PlanReview): string {
   const files = review.files.length
-    ? review.files.map((f) => `  ${f.path}${f.outside ? '  (outside the plan\'s folder)' : ''}`)
+    ? review.files.map((f) => `  ${f.path}${f.outside ? "  (outside the plan's folder)" : ''}`)
     : ['  none besides the plan'];
   return ['It would run:', ...review.commands.map((c) => `  ${c.label}: ${c.line}`), 'and read:', ...files].join('\n');
 }
 
 /** The CLI's refusal: names the plan, why, every command and file, and the flag that gives consent. */
 export function planConsentError(review: PlanReview, flag: string): PgOpsError {
-  return new PgOpsError('bench-plan-consent',
+  return new PgOpsError(
+    'bench-plan-consent',
     `The run plan ${review.source?.file ?? ''} needs your consent before pgops runs it or reads its scripts: ${review.reasons.join('; ')}`,
-    `${describePlanReview(review)}\nCheck these commands and files, then run again with ${flag} to run them.`);
+    `${describePlanReview(review)}\nCheck these commands and files, then run again with ${flag} to run them.`,
+  );
 }
 
 /**
@@ -120,13 +135,22 @@ export function sweepServerChanges(plan: BenchPlan): string[] {
   const changes: string[] = [];
   const when = plan.init === 'once' ? 'once' : 'before every iteration';
   if (plan.init !== 'never') {
-    changes.push(plan.initCommand ? `its init command runs ${when}` : `pgbench -i (scale ${plan.scale}) drops and recreates the pgbench_* tables ${when}`);
+    changes.push(
+      plan.initCommand
+        ? `its init command runs ${when}`
+        : `pgbench -i (scale ${plan.scale}) drops and recreates the pgbench_* tables ${when}`,
+    );
   }
   const scripts = [...plan.builtin.map((b) => b.name), ...plan.files.map((f) => path.basename(f.path))];
-  const workload = plan.workloadCommand ? 'its workload command' : `the workload (${scripts.join(', ') || 'tpcb-like'}, which may write)`;
+  const workload = plan.workloadCommand
+    ? 'its workload command'
+    : `the workload (${scripts.join(', ') || 'tpcb-like'}, which may write)`;
   changes.push(`${workload} runs ${plan.values.length === 1 ? 'once' : `${plan.values.length} times`}`);
-  const resets = [plan.reset.checkpoint && 'CHECKPOINT', plan.reset.statStatementsReset && 'pg_stat_statements_reset()',
-    plan.reset.statReset && 'pg_stat_reset()'].filter(Boolean);
+  const resets = [
+    plan.reset.checkpoint && 'CHECKPOINT',
+    plan.reset.statStatementsReset && 'pg_stat_statements_reset()',
+    plan.reset.statReset && 'pg_stat_reset()',
+  ].filter(Boolean);
   if (resets.length) changes.push(`${resets.join(', ')} before each iteration`);
   return changes;
 }

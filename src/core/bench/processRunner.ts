@@ -42,7 +42,9 @@ export function runProcess(cmd: CommandLine, opts: RunOptions): Promise<ProcessR
       killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       if (!opts.onStderrLine) return;
@@ -72,7 +74,11 @@ function pgpassField(v: string): string {
  * A private pgpass file (mode 0600 in a 0700 temp folder) for the length of `fn`, handed to
  * libpq programs through PGPASSFILE, so the password is never on a command line. Removed afterwards.
  */
-export async function withPgpass<T>(login: { port: number; user: string; password?: string }, fn: (env: NodeJS.ProcessEnv) => Promise<T>, baseEnv: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function withPgpass<T>(
+  login: { port: number; user: string; password?: string },
+  fn: (env: NodeJS.ProcessEnv) => Promise<T>,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   delete env.PGPASSWORD;
   if (login.password === undefined) return fn(env);
@@ -80,7 +86,9 @@ export async function withPgpass<T>(login: { port: number; user: string; passwor
   try {
     fs.chmodSync(dir, 0o700);
     const file = path.join(dir, 'pgpass');
-    fs.writeFileSync(file, `*:${login.port}:*:${pgpassField(login.user)}:${pgpassField(login.password)}\n`, { mode: 0o600 });
+    fs.writeFileSync(file, `*:${login.port}:*:${pgpassField(login.user)}:${pgpassField(login.password)}\n`, {
+      mode: 0o600,
+    });
     env.PGPASSFILE = file;
     return await fn(env);
   } finally {

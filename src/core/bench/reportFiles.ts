@@ -13,8 +13,16 @@ export interface ReportPaths {
 
 /** A report name usable as a file name on every platform. */
 export function reportFileBase(reportName: string): string {
-  const base = reportName.replace(/[^\w.@+-]+/g, '_').replace(/^\.+/, '').slice(0, 120);
-  if (!base) throw new PgOpsError('bench-report-name', `The report name "${reportName}" gives no usable file name`, 'Use letters, digits, dots, dashes or underscores.');
+  const base = reportName
+    .replace(/[^\w.@+-]+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(0, 120);
+  if (!base)
+    throw new PgOpsError(
+      'bench-report-name',
+      `The report name "${reportName}" gives no usable file name`,
+      'Use letters, digits, dots, dashes or underscores.',
+    );
   return base;
 }
 

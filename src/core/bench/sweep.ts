@@ -16,7 +16,13 @@ import { silentLogger } from '../log';
 import type { IterationResult, JsonObject, ProgressPoint, Report, RunStatus } from '../report';
 import { newReport, plainTextItem, redactReport, setItem } from '../report';
 import type { PgbenchOutput } from './benchReport';
-import { environmentChanges, fillBenchmarkSection, fillPgbenchDetails, fillResultSection, scrubSecret } from './benchReport';
+import {
+  environmentChanges,
+  fillBenchmarkSection,
+  fillPgbenchDetails,
+  fillResultSection,
+  scrubSecret,
+} from './benchReport';
 import type { CommandLine } from './commandLine';
 import { formatCommandLine, iterationValues, pgbenchOptions, placeholderBase, sweepCommands } from './commandLine';
 import { collectDbFacts } from './dbFacts';
@@ -55,22 +61,31 @@ export interface SweepOptions {
 
 /** Is the database on this machine? Unix sockets, loopback, and this host's own names and addresses are. */
 export function isLocalHost(host: string): boolean {
-  if (host.startsWith('/') || host === 'localhost' || host === os.hostname() || /^127\./.test(host) || host === '::1') return true;
+  if (host.startsWith('/') || host === 'localhost' || host === os.hostname() || /^127\./.test(host) || host === '::1')
+    return true;
   return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === host));
 }
 
 export function defaultReportName(d: Date): string {
-  return `pgbench_${d.toISOString().replace(/\.\d+Z$/, '').replace(/[T:]/g, '-')}`;
+  return `pgbench_${d
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[T:]/g, '-')}`;
 }
 
 async function openHostShell(o: SweepOptions, notes: string[]): Promise<HostShell | undefined> {
   if (o.ssh) return sshShell(o.ssh, notes);
   if (isLocalHost(o.target.host)) return localShell();
-  notes.push(`system facts not collected: the database host ${o.target.host} is not this machine and no SSH access was given (--ssh user@host)`);
+  notes.push(
+    `system facts not collected: the database host ${o.target.host} is not this machine and no SSH access was given (--ssh user@host)`,
+  );
   return undefined;
 }
 
-async function collectSystem(o: SweepOptions, notes: string[]): Promise<ReturnType<typeof collectSystemFacts> | undefined> {
+async function collectSystem(
+  o: SweepOptions,
+  notes: string[],
+): Promise<ReturnType<typeof collectSystemFacts> | undefined> {
   let sh: HostShell | undefined;
   try {
     sh = await openHostShell(o, notes);
@@ -86,7 +101,12 @@ async function collectSystem(o: SweepOptions, notes: string[]): Promise<ReturnTy
 async function collectDb(target: ConnectionTarget): Promise<Awaited<ReturnType<typeof collectDbFacts>> | string> {
   let client: Client | undefined;
   try {
-    client = await openSession(target, { applicationName: 'pgops bench (facts)', statementTimeoutMs: 30_000, lockTimeoutMs: 1000, readOnly: true });
+    client = await openSession(target, {
+      applicationName: 'pgops bench (facts)',
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 1000,
+      readOnly: true,
+    });
     client.on('error', () => undefined); // the failing query reports it
     return await collectDbFacts(client);
   } catch (err) {
@@ -102,11 +122,22 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const { plan, target } = o;
   const started = now();
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
-  const report = newReport({ reportName: plan.reportName ?? defaultReportName(started), startedAt: started, iterName, toolVersion: o.toolVersion });
+  const report = newReport({
+    reportName: plan.reportName ?? defaultReportName(started),
+    startedAt: started,
+    iterName,
+    toolVersion: o.toolVersion,
+  });
   const pgops = report.pgops!;
   pgops.plan = JSON.parse(JSON.stringify(plan)) as JsonObject;
   const notes = pgops.environmentNotes;
-  const emit = (e: SweepEvent) => { try { o.onEvent?.(e); } catch (err) { log.warn(`progress listener failed: ${(err as Error).message}`); } };
+  const emit = (e: SweepEvent) => {
+    try {
+      o.onEvent?.(e);
+    } catch (err) {
+      log.warn(`progress listener failed: ${(err as Error).message}`);
+    }
+  };
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-bench-'));
   const base = placeholderBase(plan, o.pgbenchPath, target);
   const pgbenchVersion = pgbenchVersionOf(o.pgbenchPath);
@@ -121,17 +152,37 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const finish = (final: boolean): Report => {
     fillResultSection(report, pgops.iterations, iterName);
     fillPgbenchDetails(report, outputs);
-    setItem(report, 'benchmark', 'iteration_resets', plainTextItem('Per-iteration resets', resets.join('\n') || 'none', { command: { python_command: 'iteration_resets' } }));
+    setItem(
+      report,
+      'benchmark',
+      'iteration_resets',
+      plainTextItem('Per-iteration resets', resets.join('\n') || 'none', {
+        command: { python_command: 'iteration_resets' },
+      }),
+    );
     const end = now();
     pgops.timings.finishedAt = end.toISOString();
     pgops.timings.durationMs = end.getTime() - started.getTime();
     pgops.status = final ? status : 'interrupted';
-    if (final && failure) pgops.error = { message: failure.message, ...(PgOpsError.is(failure) && failure.hint ? { hint: failure.hint } : {}) };
-    else if (!final) pgops.error = { message: 'the run had not finished when this report was written (it is rewritten after every iteration)' };
+    if (final && failure)
+      pgops.error = {
+        message: failure.message,
+        ...(PgOpsError.is(failure) && failure.hint ? { hint: failure.hint } : {}),
+      };
+    else if (!final)
+      pgops.error = {
+        message: 'the run had not finished when this report was written (it is rewritten after every iteration)',
+      };
     else delete pgops.error;
     return redactReport(scrubSecret(report, target.password));
   };
-  const checkpoint = () => { try { o.checkpoint?.(finish(false)); } catch (err) { log.warn(`cannot write the intermediate report: ${(err as Error).message}`); } };
+  const checkpoint = () => {
+    try {
+      o.checkpoint?.(finish(false));
+    } catch (err) {
+      log.warn(`cannot write the intermediate report: ${(err as Error).message}`);
+    }
+  };
 
   try {
     await withPgpass(target, async (env) => {
@@ -145,19 +196,40 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         for (const [k, item] of Object.entries(system)) setItem(report, 'system', k, item);
       }
       dbBefore = await collectDb(target);
-      if (typeof dbBefore === 'string') throw new PgOpsError('bench-connect', `Cannot collect database facts from ${describeTarget(target)}: ${dbBefore}`, 'Check the connection (--conn) and that the server runs.');
+      if (typeof dbBefore === 'string')
+        throw new PgOpsError(
+          'bench-connect',
+          `Cannot collect database facts from ${describeTarget(target)}: ${dbBefore}`,
+          'Check the connection (--conn) and that the server runs.',
+        );
       for (const [k, item] of Object.entries(dbBefore)) setItem(report, 'db', k, item);
       const version = dbBefore.full_version?.data;
       const minor = dbBefore.version_minor?.data;
       if (typeof version === 'string' && !version.startsWith('Error')) {
-        pgops.server = { version, major: Number(version.match(/PostgreSQL (\d+)/)?.[1] ?? 0), minor: typeof minor === 'string' ? minor : undefined, host: target.host, port: target.port };
+        pgops.server = {
+          version,
+          major: Number(version.match(/PostgreSQL (\d+)/)?.[1] ?? 0),
+          minor: typeof minor === 'string' ? minor : undefined,
+          host: target.host,
+          port: target.port,
+        };
       }
       fillBenchmarkSection(report, {
-        plan, pgbenchPath: o.pgbenchPath, pgbenchVersion, endpoint: describeTarget(target),
-        initCommandLine: init ? formatCommandLine(init) : undefined, initWords: init ? [init.program, ...init.args] : undefined,
-        workloadCommandLines: commands.map(formatCommandLine), workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
+        plan,
+        pgbenchPath: o.pgbenchPath,
+        pgbenchVersion,
+        endpoint: describeTarget(target),
+        initCommandLine: init ? formatCommandLine(init) : undefined,
+        initWords: init ? [init.program, ...init.args] : undefined,
+        workloadCommandLines: commands.map(formatCommandLine),
+        workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
       });
-      const admin = await openSession(target, { applicationName: 'pgops bench', statementTimeoutMs: 0, lockTimeoutMs: 0, readOnly: false });
+      const admin = await openSession(target, {
+        applicationName: 'pgops bench',
+        statementTimeoutMs: 0,
+        lockTimeoutMs: 0,
+        readOnly: false,
+      });
       // an idle session whose server goes away emits 'error'; the iteration reports the failure instead
       admin.on('error', (err) => log.warn(`bench admin session: ${err.message}`));
       try {
@@ -173,18 +245,42 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
             await runChecked(initPerIteration[i], env, o.signal, 'init command');
           }
           resets.push(`iteration ${i}: ${await resetBefore(admin, plan)}`);
-          emit({ type: 'iteration-start', index: i, value, total: plan.values.length, commandLine: formatCommandLine(commands[i]) });
+          emit({
+            type: 'iteration-start',
+            index: i,
+            value,
+            total: plan.values.length,
+            commandLine: formatCommandLine(commands[i]),
+          });
           const { result, stdout, summary } = await runIteration({
-            index: i, value, plan, clients: v.clients, durationS: v.durationS ?? null, command: commands[i], env, target, signal: o.signal,
-            logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined, workDir, keptLogsDir: plan.transactionLog.keep && o.keptLogsDir ? path.join(o.keptLogsDir, `${reportFileBase(report.report_name)}.logs`) : undefined,
-            onProgress: (point) => emit({ type: 'progress', index: i, value, point }), notes,
+            index: i,
+            value,
+            plan,
+            clients: v.clients,
+            durationS: v.durationS ?? null,
+            command: commands[i],
+            env,
+            target,
+            signal: o.signal,
+            logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined,
+            workDir,
+            keptLogsDir:
+              plan.transactionLog.keep && o.keptLogsDir
+                ? path.join(o.keptLogsDir, `${reportFileBase(report.report_name)}.logs`)
+                : undefined,
+            onProgress: (point) => emit({ type: 'progress', index: i, value, point }),
+            notes,
           });
           pgops.iterations.push(result);
           outputs.push({ index: i, stdout, summary });
           emit({ type: 'iteration-end', index: i, result });
           if (result.status === 'failed') {
             status = 'failed';
-            failure = new PgOpsError('bench-iteration', `Iteration ${i} (${iterName} ${value}) failed: ${result.error ?? 'pgbench failed'}`, 'See the pgbench error in the report; the finished iterations are kept.');
+            failure = new PgOpsError(
+              'bench-iteration',
+              `Iteration ${i} (${iterName} ${value}) failed: ${result.error ?? 'pgbench failed'}`,
+              'See the pgbench error in the report; the finished iterations are kept.',
+            );
             break;
           }
           if (result.status === 'interrupted') throw new CancelledError();
@@ -197,7 +293,11 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   } catch (err) {
     if (CancelledError.is(err) || o.signal?.aborted) {
       status = 'interrupted';
-      failure = new PgOpsError('bench-cancelled', 'The run was cancelled', 'The finished iterations are kept in the report.');
+      failure = new PgOpsError(
+        'bench-cancelled',
+        'The run was cancelled',
+        'The finished iterations are kept in the report.',
+      );
     } else {
       status = 'failed';
       failure = err as Error;
@@ -209,26 +309,52 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   if (dbBefore && typeof dbBefore !== 'string') {
     emit({ type: 'phase', message: 'collecting the environment after the sweep' });
     const lines: string[] = [];
-    const compare = (what: string, before: Parameters<typeof environmentChanges>[0], after: Parameters<typeof environmentChanges>[1] | string) => {
+    const compare = (
+      what: string,
+      before: Parameters<typeof environmentChanges>[0],
+      after: Parameters<typeof environmentChanges>[1] | string,
+    ) => {
       const changed = typeof after === 'string' ? [] : environmentChanges(before, after);
-      const text = typeof after === 'string' ? `not collected after the sweep: ${after}` : (changed.length ? `changed during the sweep: ${changed.join(', ')}` : 'unchanged during the sweep');
+      const text =
+        typeof after === 'string'
+          ? `not collected after the sweep: ${after}`
+          : changed.length
+            ? `changed during the sweep: ${changed.join(', ')}`
+            : 'unchanged during the sweep';
       notes.push(`${what} ${text}`);
       lines.push(`${what} ${text}`);
     };
     compare('database facts', dbBefore, await collectDb(target));
-    if (systemBefore) compare('system facts', systemBefore, (await collectSystem(o, [])) ?? 'the database host could not be reached');
-    setItem(report, 'benchmark', 'environment_changes', plainTextItem('Environment after the sweep (compared with before)', `${lines.join('\n')}\n`, { command: { python_command: 'environment_changes' } }));
+    if (systemBefore)
+      compare('system facts', systemBefore, (await collectSystem(o, [])) ?? 'the database host could not be reached');
+    setItem(
+      report,
+      'benchmark',
+      'environment_changes',
+      plainTextItem('Environment after the sweep (compared with before)', `${lines.join('\n')}\n`, {
+        command: { python_command: 'environment_changes' },
+      }),
+    );
   }
   const advice = transactionLogAdvice(pgops.iterations, plan.transactionLog.samplingRate);
   if (advice) notes.push(advice);
   return finish(true);
 }
 
-async function runChecked(cmd: CommandLine, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, what: string): Promise<void> {
+async function runChecked(
+  cmd: CommandLine,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<void> {
   const r = await runProcess(cmd, { env, signal });
   if (r.exitCode !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-3).join(' ');
-    throw new PgOpsError('bench-init', `The ${what} failed (exit ${r.exitCode ?? r.signal}): ${tail}`, `Run it by hand to see why: ${formatCommandLine(cmd)}`);
+    throw new PgOpsError(
+      'bench-init',
+      `The ${what} failed (exit ${r.exitCode ?? r.signal}): ${tail}`,
+      `Run it by hand to see why: ${formatCommandLine(cmd)}`,
+    );
   }
 }
 
@@ -245,7 +371,8 @@ async function resetBefore(admin: Client, plan: BenchPlan): Promise<string> {
   };
   if (plan.reset.checkpoint) await attempt('CHECKPOINT', () => admin.query('CHECKPOINT'));
   // the extension's own function, in the schema it is installed in
-  if (plan.reset.statStatementsReset) await attempt('pg_stat_statements_reset()', async () => resetStatements(admin, await requireStatements(admin)));
+  if (plan.reset.statStatementsReset)
+    await attempt('pg_stat_statements_reset()', async () => resetStatements(admin, await requireStatements(admin)));
   if (plan.reset.statReset) await attempt('pg_stat_reset()', () => admin.query('SELECT pg_stat_reset()'));
   return done.join('; ') || 'none';
 }

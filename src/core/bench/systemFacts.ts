@@ -19,19 +19,36 @@ interface SystemFact {
 }
 
 const cat = (file: string) => (sh: HostShell) => sh.run('cat', [file]);
-const grepLines = (text: string, re: RegExp, keep = true) => text.split('\n').filter((l) => l !== '' && re.test(l) === keep).map((l) => `${l}\n`).join('');
+const grepLines = (text: string, re: RegExp, keep = true) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && re.test(l) === keep)
+    .map((l) => `${l}\n`)
+    .join('');
 
 /** meminfo lines that change from second to second (pg_perfbench leaves them out too). */
-const volatileMeminfo = /^(MemFree|MemAvailable|Buffers|Cached|SwapCached|Active|Inactive|Active\(\w+\)|Inactive\(\w+\)|Unevictable|Dirty|Writeback|WritebackTmp|AnonPages|Mapped|Shmem|KReclaimable|Slab|SReclaimable|SUnreclaim|KernelStack|PageTables|SecPageTables|NFS_Unstable|Bounce|Committed_AS|VmallocUsed|Percpu|AnonHugePages|ShmemHugePages|ShmemPmdMapped|FileHugePages|FilePmdMapped|SwapFree|Zswap|Zswapped|HugePages_Free|HugePages_Rsvd|HugePages_Surp):/;
+const volatileMeminfo =
+  /^(MemFree|MemAvailable|Buffers|Cached|SwapCached|Active|Inactive|Active\(\w+\)|Inactive\(\w+\)|Unevictable|Dirty|Writeback|WritebackTmp|AnonPages|Mapped|Shmem|KReclaimable|Slab|SReclaimable|SUnreclaim|KernelStack|PageTables|SecPageTables|NFS_Unstable|Bounce|Committed_AS|VmallocUsed|Percpu|AnonHugePages|ShmemHugePages|ShmemPmdMapped|FileHugePages|FilePmdMapped|SwapFree|Zswap|Zswapped|HugePages_Free|HugePages_Rsvd|HugePages_Surp):/;
 
 const lshwClasses: Array<[string, string]> = [
-  ['system', 'System Components'], ['bus', 'Buses and Interfaces'], ['memory', 'System Memory Information'],
-  ['processor', 'Processor Details'], ['storage', 'Storage Controllers'], ['disk', 'Hard Drives and SSDs'],
-  ['volume', 'Disk Partitions and Volumes'], ['network', 'Network Interfaces'],
+  ['system', 'System Components'],
+  ['bus', 'Buses and Interfaces'],
+  ['memory', 'System Memory Information'],
+  ['processor', 'Processor Details'],
+  ['storage', 'Storage Controllers'],
+  ['disk', 'Hard Drives and SSDs'],
+  ['volume', 'Disk Partitions and Volumes'],
+  ['network', 'Network Interfaces'],
 ];
 
 async function blockDevices(sh: HostShell): Promise<FactValue> {
-  const out = await sh.run('lsblk', ['--json', '--bytes', '--nodeps', '-o', 'NAME,TYPE,SIZE,ROTA,SCHED,MODEL,MOUNTPOINT']);
+  const out = await sh.run('lsblk', [
+    '--json',
+    '--bytes',
+    '--nodeps',
+    '-o',
+    'NAME,TYPE,SIZE,ROTA,SCHED,MODEL,MOUNTPOINT',
+  ]);
   const parsed = JSON.parse(out) as { blockdevices?: JsonObject[] };
   return { objects: parsed.blockdevices ?? [] };
 }
@@ -52,32 +69,108 @@ async function lshw(sh: HostShell, cls: string): Promise<FactValue> {
 
 export const systemFacts: SystemFact[] = [
   { key: 'hostname', header: 'Host name | hostname', state: 'collapsed', collect: (sh) => sh.run('hostname', []) },
-  { key: 'uname_a', header: 'Linux kernel version and machine architecture | uname -r -m', state: 'collapsed', collect: (sh) => sh.run('uname', ['-r', '-m']) },
-  { key: 'uname_all', header: 'Kernel, host and build | uname -a', state: 'collapsed', collect: (sh) => sh.run('uname', ['-a']) },
-  { key: 'etc_os_release', header: 'Operating system | /etc/os-release', state: 'collapsed', collect: cat('/etc/os-release') },
-  { key: 'sys_memory_total', header: 'System memory information | /proc/meminfo', description: 'Current state of the system\'s memory during the benchmarking', state: 'collapsed',
-    collect: async (sh) => grepLines(await sh.run('cat', ['/proc/meminfo']), volatileMeminfo, false) },
-  { key: 'total_ram', header: 'Total RAM capacity | /proc/meminfo', description: 'Total database host RAM ', state: 'collapsed',
+  {
+    key: 'uname_a',
+    header: 'Linux kernel version and machine architecture | uname -r -m',
+    state: 'collapsed',
+    collect: (sh) => sh.run('uname', ['-r', '-m']),
+  },
+  {
+    key: 'uname_all',
+    header: 'Kernel, host and build | uname -a',
+    state: 'collapsed',
+    collect: (sh) => sh.run('uname', ['-a']),
+  },
+  {
+    key: 'etc_os_release',
+    header: 'Operating system | /etc/os-release',
+    state: 'collapsed',
+    collect: cat('/etc/os-release'),
+  },
+  {
+    key: 'sys_memory_total',
+    header: 'System memory information | /proc/meminfo',
+    description: "Current state of the system's memory during the benchmarking",
+    state: 'collapsed',
+    collect: async (sh) => grepLines(await sh.run('cat', ['/proc/meminfo']), volatileMeminfo, false),
+  },
+  {
+    key: 'total_ram',
+    header: 'Total RAM capacity | /proc/meminfo',
+    description: 'Total database host RAM ',
+    state: 'collapsed',
     collect: async (sh) => {
       const kb = Number((await sh.run('cat', ['/proc/meminfo'])).match(/^MemTotal:\s+(\d+)/m)?.[1]);
       return `${Math.trunc(kb / 1048576)} GB\n`;
-    } },
-  { key: 'cpu_info', header: 'CPU architecture and specification display tool | lscpu', state: 'collapsed',
-    collect: async (sh) => grepLines(await sh.run('lscpu', []), /CPU\(s\) scaling MHz/, false) },
+    },
+  },
+  {
+    key: 'cpu_info',
+    header: 'CPU architecture and specification display tool | lscpu',
+    state: 'collapsed',
+    collect: async (sh) => grepLines(await sh.run('lscpu', []), /CPU\(s\) scaling MHz/, false),
+  },
   { key: 'df_h', header: 'Disk space usage | df -h', state: 'collapsed', collect: (sh) => sh.run('df', ['-h']) },
-  { key: 'etc_fstab', header: 'File systems mounted at boot | /etc/fstab', state: 'collapsed', collect: cat('/etc/fstab') },
-  { key: 'mount', header: 'Mounted file systems and their options | mount', state: 'collapsed', collect: (sh) => sh.run('mount', []) },
-  { key: 'block_devices', header: 'Block devices: rotational, I/O scheduler, size | lsblk', state: 'collapsed', collect: blockDevices },
-  { key: 'sysctl_vm', header: 'Kernel parameters related to virtual memory | sysctl vm', state: 'collapsed',
-    collect: async (sh) => grepLines(await sh.run('sysctl', ['vm'], { partial: true }).catch((e: Error) => e.message), /permission denied/i, false) },
-  { key: 'sysctl_net_ipv4_tcp', header: 'Kernel parameters related to IPv4 TCP networking settings | sysctl net.ipv4.tcp*', state: 'hidden',
-    collect: async (sh) => grepLines(await sh.run('sysctl', ['net.ipv4'], { partial: true }), /^net\.ipv4\.tcp/) },
-  { key: 'sysctl_net_ipv4_udp', header: 'Kernel parameters related to IPv4 UDP networking settings | sysctl net.ipv4.udp*', state: 'hidden',
-    collect: async (sh) => grepLines(await sh.run('sysctl', ['net.ipv4'], { partial: true }), /^net\.ipv4\.udp/) },
-  { key: 'transparent_hugepages', header: 'Transparent huge pages | /sys/kernel/mm/transparent_hugepage/{enabled,defrag}', state: 'collapsed',
-    collect: async (sh) => `enabled: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/enabled'])}defrag: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/defrag'])}` },
-  { key: 'cpu_governor', header: 'CPU frequency governor | /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor', state: 'collapsed', collect: cpuGovernor },
-  ...lshwClasses.map(([cls, title]): SystemFact => ({ key: `lshw_${cls}`, header: `${title} | lshw -class ${cls}`, state: 'collapsed', collect: (sh) => lshw(sh, cls) })),
+  {
+    key: 'etc_fstab',
+    header: 'File systems mounted at boot | /etc/fstab',
+    state: 'collapsed',
+    collect: cat('/etc/fstab'),
+  },
+  {
+    key: 'mount',
+    header: 'Mounted file systems and their options | mount',
+    state: 'collapsed',
+    collect: (sh) => sh.run('mount', []),
+  },
+  {
+    key: 'block_devices',
+    header: 'Block devices: rotational, I/O scheduler, size | lsblk',
+    state: 'collapsed',
+    collect: blockDevices,
+  },
+  {
+    key: 'sysctl_vm',
+    header: 'Kernel parameters related to virtual memory | sysctl vm',
+    state: 'collapsed',
+    collect: async (sh) =>
+      grepLines(
+        await sh.run('sysctl', ['vm'], { partial: true }).catch((e: Error) => e.message),
+        /permission denied/i,
+        false,
+      ),
+  },
+  {
+    key: 'sysctl_net_ipv4_tcp',
+    header: 'Kernel parameters related to IPv4 TCP networking settings | sysctl net.ipv4.tcp*',
+    state: 'hidden',
+    collect: async (sh) => grepLines(await sh.run('sysctl', ['net.ipv4'], { partial: true }), /^net\.ipv4\.tcp/),
+  },
+  {
+    key: 'sysctl_net_ipv4_udp',
+    header: 'Kernel parameters related to IPv4 UDP networking settings | sysctl net.ipv4.udp*',
+    state: 'hidden',
+    collect: async (sh) => grepLines(await sh.run('sysctl', ['net.ipv4'], { partial: true }), /^net\.ipv4\.udp/),
+  },
+  {
+    key: 'transparent_hugepages',
+    header: 'Transparent huge pages | /sys/kernel/mm/transparent_hugepage/{enabled,defrag}',
+    state: 'collapsed',
+    collect: async (sh) =>
+      `enabled: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/enabled'])}defrag: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/defrag'])}`,
+  },
+  {
+    key: 'cpu_governor',
+    header: 'CPU frequency governor | /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor',
+    state: 'collapsed',
+    collect: cpuGovernor,
+  },
+  ...lshwClasses.map(([cls, title]): SystemFact => ({
+    key: `lshw_${cls}`,
+    header: `${title} | lshw -class ${cls}`,
+    state: 'collapsed',
+    collect: (sh) => lshw(sh, cls),
+  })),
 ];
 
 function toItem(f: SystemFact, value: FactValue): ReportItem {
@@ -93,10 +186,15 @@ async function collectOne(f: SystemFact, sh: HostShell): Promise<ReportItem> {
     return toItem(f, await f.collect(sh));
   } catch (err) {
     const message = (err as Error).message;
-    const text = f.key.startsWith('lshw_') && /ENOENT|not found|No such file/i.test(message)
-      ? `lshw is not installed on the database host (${sh.where})`
-      : `Error generating report of type "${kind}": ${message}`;
-    return plainTextItem(f.header, text, { description: f.description, state: f.state, command: { shell_command_file: `${f.key}.sh` } });
+    const text =
+      f.key.startsWith('lshw_') && /ENOENT|not found|No such file/i.test(message)
+        ? `lshw is not installed on the database host (${sh.where})`
+        : `Error generating report of type "${kind}": ${message}`;
+    return plainTextItem(f.header, text, {
+      description: f.description,
+      state: f.state,
+      command: { shell_command_file: `${f.key}.sh` },
+    });
   }
 }
 
@@ -109,10 +207,15 @@ export async function collectSystemFacts(sh: HostShell): Promise<Record<string, 
   const lshwFacts = systemFacts.filter((f) => f.key.startsWith('lshw_'));
   const queue = systemFacts.filter((f) => !f.key.startsWith('lshw_'));
   const first = lshwFacts[0] ? await collectOne(lshwFacts[0], sh) : undefined;
-  const lshwMissing = typeof first?.data === 'string' && first.data.startsWith('lshw is not installed') ? first.data : undefined;
+  const lshwMissing =
+    typeof first?.data === 'string' && first.data.startsWith('lshw is not installed') ? first.data : undefined;
   if (first) results.set(lshwFacts[0].key, first);
   for (const f of lshwFacts.slice(1)) {
-    if (lshwMissing) results.set(f.key, plainTextItem(f.header, lshwMissing, { state: f.state, command: { shell_command_file: `${f.key}.sh` } }));
+    if (lshwMissing)
+      results.set(
+        f.key,
+        plainTextItem(f.header, lshwMissing, { state: f.state, command: { shell_command_file: `${f.key}.sh` } }),
+      );
     else queue.push(f);
   }
   const workers = Array.from({ length: 4 }, async () => {

@@ -46,13 +46,19 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[rank - 1];
 }
 
-export async function latencyPercentilesFromLogs(files: string[], samplingRate = 1): Promise<LatencyPercentiles | undefined> {
+export async function latencyPercentilesFromLogs(
+  files: string[],
+  samplingRate = 1,
+): Promise<LatencyPercentiles | undefined> {
   const store = new LatencyStore();
   let skipped = 0;
   let failed = 0;
   let sum = 0;
   for (const file of files) {
-    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const lines = readline.createInterface({
+      input: fs.createReadStream(file, { encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    });
     for await (const line of lines) {
       const fields = line.split(' ');
       if (fields.length < 6) continue;
@@ -85,7 +91,11 @@ export async function latencyPercentilesFromLogs(files: string[], samplingRate =
 /** The log files pgbench wrote for one run: `<prefix>.<pid>` and `<prefix>.<pid>.<thread>`. */
 export function transactionLogFiles(dir: string, prefix: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f === prefix || f.startsWith(`${prefix}.`)).sort().map((f) => `${dir}/${f}`);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f === prefix || f.startsWith(`${prefix}.`))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 /** Above this many logged transactions per second the log costs pgbench measurable tps (BENCHMARKS.md: 8% at ~22,000). */
@@ -99,7 +109,10 @@ const niceRates = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005,
  * a sampling rate that keeps about 2,000 per second. The rate is never chosen silently, because runs
  * that should be joined must carry the same pgbench options.
  */
-export function transactionLogAdvice(iterations: readonly { index: number; tps: number | null; percentiles?: object | null }[], samplingRate: number): string | undefined {
+export function transactionLogAdvice(
+  iterations: readonly { index: number; tps: number | null; percentiles?: object | null }[],
+  samplingRate: number,
+): string | undefined {
   let fastest: { index: number; logged: number; tps: number } | undefined;
   for (const it of iterations) {
     if (it.tps === null || !it.percentiles) continue;
@@ -109,7 +122,9 @@ export function transactionLogAdvice(iterations: readonly { index: number; tps: 
   if (!fastest || fastest.logged <= loggedPerSecondLimit) return undefined;
   const rate = niceRates.find((r) => fastest!.tps * r <= loggedPerSecondTarget) ?? niceRates[niceRates.length - 1];
   const per = (n: number) => Math.round(n).toLocaleString('en-US');
-  return `iteration ${fastest.index} wrote ${per(fastest.logged)} transactions per second to the per-transaction log, which slows pgbench down`
-    + ` (measured: about 8% of tps at 22,000 per second). For runs this fast use --sampling-rate ${rate}`
-    + ` (transactionLog.samplingRate in a plan file): the percentiles then come from about ${per(fastest.tps * rate)} transactions per second.`;
+  return (
+    `iteration ${fastest.index} wrote ${per(fastest.logged)} transactions per second to the per-transaction log, which slows pgbench down` +
+    ` (measured: about 8% of tps at 22,000 per second). For runs this fast use --sampling-rate ${rate}` +
+    ` (transactionLog.samplingRate in a plan file): the percentiles then come from about ${per(fastest.tps * rate)} transactions per second.`
+  );
 }

@@ -42,7 +42,9 @@ export function attemptFor(r: ResolvedConnection, facts?: ServerSideFacts): HbaA
   const base = { user: r.user, database: r.dbname };
   if (h.socket) return { ...base, connection: 'local', memberOf: facts?.memberOf };
   return {
-    ...base, connection: 'host', memberOf: facts?.memberOf,
+    ...base,
+    connection: 'host',
+    memberOf: facts?.memberOf,
     ssl: facts ? facts.ssl : !['disable', 'allow'].includes(r.sslmode),
     address: facts?.clientAddress ?? loopbackAddress(h.hostaddr ?? h.host),
   };
@@ -72,11 +74,18 @@ export interface ProfileAuthPlan extends AuthPlan {
 }
 
 /** The plan for `r` under `rules`; `credentialLabel` names the adapter's own source (Secret Storage, a password command) when it has a value. */
-export function authPlanFor(r: ResolvedConnection, rules: HbaRulesAtHand, opts: { credentialLabel?: string; facts?: ServerSideFacts } = {}): ProfileAuthPlan {
+export function authPlanFor(
+  r: ResolvedConnection,
+  rules: HbaRulesAtHand,
+  opts: { credentialLabel?: string; facts?: ServerSideFacts } = {},
+): ProfileAuthPlan {
   const attempt = attemptFor(r, opts.facts);
   const client: AuthClientFacts = {
-    osUser: r.context.osUser, passwordSources: passwordSources(r, opts.credentialLabel),
-    clientCertificate: clientCertificate(r), oauthIssuer: r.params.oauth_issuer || undefined, identRules: rules.ident,
+    osUser: r.context.osUser,
+    passwordSources: passwordSources(r, opts.credentialLabel),
+    clientCertificate: clientCertificate(r),
+    oauthIssuer: r.params.oauth_issuer || undefined,
+    identRules: rules.ident,
   };
   return { ...planAuth(rules.rules, attempt, client), rulesFrom: rules.description, attempt };
 }

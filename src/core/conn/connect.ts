@@ -66,7 +66,8 @@ export async function connectResolved(r: ResolvedConnection, opts: ConnectOption
   refuseUnsupported(r);
   const hosts = r.loadBalance ? shuffle(r.hosts, opts.random ?? Math.random) : r.hosts;
   const failures: AttemptFailure[] = [];
-  const passes: TargetSessionAttrs[] = r.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [r.targetSessionAttrs];
+  const passes: TargetSessionAttrs[] =
+    r.targetSessionAttrs === 'prefer-standby' ? ['standby', 'any'] : [r.targetSessionAttrs];
   const warned = r.warnings.length;
   try {
     for (const want of passes) {
@@ -83,7 +84,14 @@ export async function connectResolved(r: ResolvedConnection, opts: ConnectOption
   }
 }
 
-async function tryHost(r: ResolvedConnection, h: HostSpec, want: TargetSessionAttrs, opts: ConnectOptions, failures: AttemptFailure[], logger: Logger): Promise<Connected | undefined> {
+async function tryHost(
+  r: ResolvedConnection,
+  h: HostSpec,
+  want: TargetSessionAttrs,
+  opts: ConnectOptions,
+  failures: AttemptFailure[],
+  logger: Logger,
+): Promise<Connected | undefined> {
   const attempts = sslAttempts(r, h);
   for (let i = 0; i < attempts.length; i++) {
     const attempt = attempts[i];
@@ -94,11 +102,18 @@ async function tryHost(r: ResolvedConnection, h: HostSpec, want: TargetSessionAt
       const f = outcome.failure;
       failures.push(f);
       logger.debug(`connect ${f.where}${attempt.ssl ? ' (TLS)' : ''}: ${f.reason}`);
-      if (f.kind === 'auth' && f.passwordSource === opts.credential?.label && opts.credential?.invalidate && !retriedCredential) {
+      if (
+        f.kind === 'auth' &&
+        f.passwordSource === opts.credential?.label &&
+        opts.credential?.invalidate &&
+        !retriedCredential
+      ) {
         // A credential command's token may have expired: fetch a fresh one and try once more.
         opts.credential.invalidate();
         retriedCredential = true;
-        logger.info(`${f.where}: authentication failed with the ${opts.credential.label} credential; fetching a fresh one`);
+        logger.info(
+          `${f.where}: authentication failed with the ${opts.credential.label} credential; fetching a fresh one`,
+        );
         continue;
       }
       break;
@@ -115,22 +130,41 @@ async function tryHost(r: ResolvedConnection, h: HostSpec, want: TargetSessionAt
 
 type Outcome = { connected: Connected } | { failure: AttemptFailure };
 
-async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, want: TargetSessionAttrs, opts: ConnectOptions): Promise<Outcome> {
+async function tryOnce(
+  r: ResolvedConnection,
+  h: HostSpec,
+  attempt: SslAttempt,
+  want: TargetSessionAttrs,
+  opts: ConnectOptions,
+): Promise<Outcome> {
   const safety = opts.safety ?? defaultSafety;
   const where = describeHost(r, h);
   let authMethod = '';
   let saslOffered: string[] | undefined;
   // Checked when the server asks, before any password leaves this process (libpq's require_auth, channel_binding).
   const gate = (): void => {
-    const requested: RequestedAuth = authMethod === 'SASL' ? 'scram-sha-256' : authMethod === 'md5' ? 'md5' : 'password';
-    const why = requireAuthViolation(r.params.require_auth, requested) ?? (authMethod === 'SASL' ? channelBindingViolation(r.params.channel_binding, saslOffered, attempt.ssl !== false) : undefined);
-    if (why) throw new PgOpsError('conn-require-auth', why, 'The server authenticates differently than require_auth/channel_binding allow: check the server or relax the setting.');
+    const requested: RequestedAuth =
+      authMethod === 'SASL' ? 'scram-sha-256' : authMethod === 'md5' ? 'md5' : 'password';
+    const why =
+      requireAuthViolation(r.params.require_auth, requested) ??
+      (authMethod === 'SASL'
+        ? channelBindingViolation(r.params.channel_binding, saslOffered, attempt.ssl !== false)
+        : undefined);
+    if (why)
+      throw new PgOpsError(
+        'conn-require-auth',
+        why,
+        'The server authenticates differently than require_auth/channel_binding allow: check the server or relax the setting.',
+      );
   };
   const pw = passwordPlan(r, h, opts.credential, gate);
   // The read-only guard goes on after the session-type check: it would make every server look read-only.
   const readOnlyAtStartup = safety.readOnly && want === 'any';
   const client = new Client({
-    host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
+    host: h.hostaddr ?? h.host,
+    port: h.port,
+    user: r.user,
+    database: r.dbname,
     password: pw.provide,
     ssl: attempt.ssl === false ? false : { ...attempt.ssl },
     sslnegotiation: r.params.sslnegotiation === 'direct' ? 'direct' : 'postgres',
@@ -142,15 +176,24 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
     client_encoding: r.params.client_encoding,
   } as ConstructorParameters<typeof Client>[0]);
   const con = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
-  con.on('authenticationCleartextPassword', () => { authMethod = 'password'; });
-  con.on('authenticationMD5Password', () => { authMethod = 'md5'; });
+  con.on('authenticationCleartextPassword', () => {
+    authMethod = 'password';
+  });
+  con.on('authenticationMD5Password', () => {
+    authMethod = 'md5';
+  });
   con.on('authenticationSASL', (m: { mechanisms?: string[] }) => {
     authMethod = 'SASL';
     saslOffered = m.mechanisms;
   });
   con.on('authenticationSASLContinue', () => {
     const mechanism = (client as unknown as { saslSession?: { mechanism?: string } }).saslSession?.mechanism;
-    authMethod = mechanism === 'SCRAM-SHA-256-PLUS' ? 'scram-sha-256 (channel binding)' : mechanism === 'SCRAM-SHA-256' ? 'scram-sha-256' : mechanism ?? 'SASL';
+    authMethod =
+      mechanism === 'SCRAM-SHA-256-PLUS'
+        ? 'scram-sha-256 (channel binding)'
+        : mechanism === 'SCRAM-SHA-256'
+          ? 'scram-sha-256'
+          : (mechanism ?? 'SASL');
   });
   const onAbort = () => void client.end().catch(() => undefined);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -158,7 +201,10 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
     await client.connect();
   } catch (err) {
     await client.end().catch(() => undefined);
-    if (opts.signal?.aborted) return { failure: { where, host: h, tls: attempt.ssl !== false, kind: 'cancelled', reason: 'cancelled', error: err } };
+    if (opts.signal?.aborted)
+      return {
+        failure: { where, host: h, tls: attempt.ssl !== false, kind: 'cancelled', reason: 'cancelled', error: err },
+      };
     return { failure: classifyFailure(r, h, attempt.ssl !== false, err, pw.sourceUsed()) };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
@@ -173,13 +219,29 @@ async function tryOnce(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, 
       if (safety.readOnly) await client.query('SET default_transaction_read_only = on');
     }
     const info = await describeSession(client, r, h, attempt, authMethod, pw.sourceUsed());
-    const late = (authMethod ? undefined : requireAuthViolation(r.params.require_auth, 'none')) ?? (authMethod ? undefined : channelBindingViolation(r.params.channel_binding, undefined, attempt.ssl !== false));
+    const late =
+      (authMethod ? undefined : requireAuthViolation(r.params.require_auth, 'none')) ??
+      (authMethod ? undefined : channelBindingViolation(r.params.channel_binding, undefined, attempt.ssl !== false));
     if (late) {
       await client.end().catch(() => undefined);
       return { failure: { where, host: h, tls: attempt.ssl !== false, kind: 'auth', reason: late } };
     }
     const password = pw.value();
-    return { connected: { client, info, target: { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname, password, ssl: attempt.ssl === false ? false : attempt.ssl, connectTimeoutMs: r.connectTimeoutMs } } };
+    return {
+      connected: {
+        client,
+        info,
+        target: {
+          host: h.hostaddr ?? h.host,
+          port: h.port,
+          user: r.user,
+          database: r.dbname,
+          password,
+          ssl: attempt.ssl === false ? false : attempt.ssl,
+          connectTimeoutMs: r.connectTimeoutMs,
+        },
+      },
+    };
   } catch (err) {
     await client.end().catch(() => undefined);
     return { failure: classifyFailure(r, h, attempt.ssl !== false, err, pw.sourceUsed()) };
@@ -230,7 +292,9 @@ function passwordPlan(r: ResolvedConnection, h: HostSpec, credential: Credential
 
 async function sessionTypeMismatch(client: Client, want: TargetSessionAttrs): Promise<string | undefined> {
   if (want === 'read-write' || want === 'read-only') {
-    const ro = (await client.query<{ transaction_read_only: string }>('SHOW transaction_read_only')).rows[0].transaction_read_only === 'on';
+    const ro =
+      (await client.query<{ transaction_read_only: string }>('SHOW transaction_read_only')).rows[0]
+        .transaction_read_only === 'on';
     if (want === 'read-write' && ro) return 'session is read-only (target_session_attrs=read-write)';
     if (want === 'read-only' && !ro) return 'session is not read-only (target_session_attrs=read-only)';
     return undefined;
@@ -241,8 +305,17 @@ async function sessionTypeMismatch(client: Client, want: TargetSessionAttrs): Pr
   return undefined;
 }
 
-async function describeSession(client: Client, r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, protocolAuth: string, passwordSource: string | undefined): Promise<SessionInfo> {
-  const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+async function describeSession(
+  client: Client,
+  r: ResolvedConnection,
+  h: HostSpec,
+  attempt: SslAttempt,
+  protocolAuth: string,
+  passwordSource: string | undefined,
+): Promise<SessionInfo> {
+  const version = Number(
+    (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v,
+  );
   let authMethod = protocolAuth;
   if (!authMethod) {
     if (version >= 160000) {
@@ -254,7 +327,10 @@ async function describeSession(client: Client, r: ResolvedConnection, h: HostSpe
     }
   }
   return {
-    host: h, description: describeHost(r, h), authMethod, serverVersionNum: version,
+    host: h,
+    description: describeHost(r, h),
+    authMethod,
+    serverVersionNum: version,
     passwordSource: passwordSource === 'none' ? undefined : passwordSource,
     tls: tlsStateOf(client, attempt),
   };
@@ -262,21 +338,37 @@ async function describeSession(client: Client, r: ResolvedConnection, h: HostSpe
 
 /** Whether the session's socket is encrypted, how, and what the attempt verified. */
 export function tlsStateOf(client: Client, attempt: SslAttempt): SessionInfo['tls'] {
-  const stream = (client as unknown as { connection: { stream: { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } } } }).connection.stream;
+  const stream = (
+    client as unknown as {
+      connection: {
+        stream: { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } };
+      };
+    }
+  ).connection.stream;
   const inUse = stream.encrypted === true;
-  return { inUse, verified: inUse && attempt.ssl !== false ? attempt.verify : 'none', protocol: inUse ? stream.getProtocol?.() ?? undefined : undefined, cipher: inUse ? stream.getCipher?.().name : undefined };
+  return {
+    inUse,
+    verified: inUse && attempt.ssl !== false ? attempt.verify : 'none',
+    protocol: inUse ? (stream.getProtocol?.() ?? undefined) : undefined,
+    cipher: inUse ? stream.getCipher?.().name : undefined,
+  };
 }
 
 /** Requirements pgops cannot honour are refused rather than silently dropped: they are security promises. */
 function refuseUnsupported(r: ResolvedConnection): void {
   const p = r.params;
   const refuse = (what: string) => {
-    throw new PgOpsError('conninfo', `${what} is not supported by pgops (node-postgres has no such feature)`, 'Remove it from the connection string, or connect with psql for this server.');
+    throw new PgOpsError(
+      'conninfo',
+      `${what} is not supported by pgops (node-postgres has no such feature)`,
+      'Remove it from the connection string, or connect with psql for this server.',
+    );
   };
   if (p.gssencmode === 'require') refuse('gssencmode=require (GSSAPI encryption)');
   if (p.requirepeer) refuse('requirepeer');
   if (p.sslcertmode === 'require') refuse('sslcertmode=require');
-  if (p.replication && p.replication !== '0' && p.replication !== 'false' && p.replication !== 'off') refuse('replication connections');
+  if (p.replication && p.replication !== '0' && p.replication !== 'false' && p.replication !== 'off')
+    refuse('replication connections');
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

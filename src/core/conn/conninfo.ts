@@ -36,7 +36,11 @@ export function parseKeywordValue(input: string): ConnParams {
     const key = input.slice(keyStart, i);
     while (isSpace(input[i])) i++;
     if (input[i] !== '=') {
-      throw new PgOpsError('conninfo', `missing "=" after "${key}" in connection info string`, 'Write keyword=value pairs separated by spaces, e.g. host=db1 port=5432 dbname=app.');
+      throw new PgOpsError(
+        'conninfo',
+        `missing "=" after "${key}" in connection info string`,
+        'Write keyword=value pairs separated by spaces, e.g. host=db1 port=5432 dbname=app.',
+      );
     }
     i++;
     while (isSpace(input[i])) i++;
@@ -45,7 +49,11 @@ export function parseKeywordValue(input: string): ConnParams {
       i++;
       for (;;) {
         if (i >= n) {
-          throw new PgOpsError('conninfo', `unterminated quoted string in connection info string (value of "${key}")`, "Close the single quote; write \\' for a quote inside a value.");
+          throw new PgOpsError(
+            'conninfo',
+            `unterminated quoted string in connection info string (value of "${key}")`,
+            "Close the single quote; write \\' for a quote inside a value.",
+          );
         }
         const c = input[i];
         if (c === '\\') {
@@ -147,7 +155,8 @@ function parseUriQuery(query: string, uri: string): ConnParams {
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) throw uriError(`missing key/value separator "=" in URI query parameter "${maskPair(pair)}"`, uri);
-    if (pair.indexOf('=', eq + 1) >= 0) throw uriError(`extra key/value separator "=" in URI query parameter "${maskPair(pair.slice(0, eq))}"`, uri);
+    if (pair.indexOf('=', eq + 1) >= 0)
+      throw uriError(`extra key/value separator "=" in URI query parameter "${maskPair(pair.slice(0, eq))}"`, uri);
     let key = decode(pair.slice(0, eq), uri);
     let value = decode(pair.slice(eq + 1), uri);
     // libpq's JDBC compatibility: ssl=true means sslmode=require.
@@ -195,14 +204,19 @@ export function maskUri(uri: string): string {
 }
 
 function uriError(what: string, uri: string): PgOpsError {
-  return new PgOpsError('conninfo', `Malformed connection URI "${maskUri(uri)}": ${what}`,
+  return new PgOpsError(
+    'conninfo',
+    `Malformed connection URI "${maskUri(uri)}": ${what}`,
     'Use postgresql://[user@][host][:port][,host[:port]…][/dbname][?keyword=value&…] and percent-encode special characters (e.g. %2F ' +
-      'for / in a socket path); a password is better kept in ~/.pgpass or Secret Storage than in the URI.');
+      'for / in a socket path); a password is better kept in ~/.pgpass or Secret Storage than in the URI.',
+  );
 }
 
 /** Quotes a keyword/value string the way libpq reads it back. */
 export function formatKeywordValue(p: ConnParams): string {
-  return Object.entries(p).map(([k, v]) => `${k}=${quoteValue(v)}`).join(' ');
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${quoteValue(v)}`)
+    .join(' ');
 }
 
 function quoteValue(v: string): string {

@@ -30,9 +30,15 @@ export function parseCommandOutput(stdout: string, now: number): CommandOutput |
     } catch {
       return undefined;
     }
-    const secret = [o.password, o.token, o.access_token].find((v) => typeof v === 'string' && v !== '') as string | undefined;
+    const secret = [o.password, o.token, o.access_token].find((v) => typeof v === 'string' && v !== '') as
+      string | undefined;
     if (!secret) return undefined;
-    const expiresAt = typeof o.expires_in === 'number' ? now + o.expires_in * 1000 : typeof o.expires_at === 'string' && !Number.isNaN(Date.parse(o.expires_at)) ? Date.parse(o.expires_at) : undefined;
+    const expiresAt =
+      typeof o.expires_in === 'number'
+        ? now + o.expires_in * 1000
+        : typeof o.expires_at === 'string' && !Number.isNaN(Date.parse(o.expires_at))
+          ? Date.parse(o.expires_at)
+          : undefined;
     return { secret, expiresAt };
   }
   const first = stdout.split(/\r?\n/)[0];
@@ -44,13 +50,22 @@ export class CommandCredential implements CredentialSource {
   private cached: CommandOutput | undefined;
   runs = 0;
 
-  constructor(private readonly spec: CredentialCommandSpec, private readonly now: () => number = Date.now) {
-    if (spec.argv.length === 0 || spec.argv[0] === '') throw new PgOpsError('credential-command', 'The password command is empty', 'Give the program and its arguments as a list, e.g. ["vault", "read", "-field=password", "secret/db"].');
+  constructor(
+    private readonly spec: CredentialCommandSpec,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (spec.argv.length === 0 || spec.argv[0] === '')
+      throw new PgOpsError(
+        'credential-command',
+        'The password command is empty',
+        'Give the program and its arguments as a list, e.g. ["vault", "read", "-field=password", "secret/db"].',
+      );
   }
 
   async get(): Promise<string> {
     const margin = 30_000;
-    if (this.cached && (this.cached.expiresAt === undefined || this.cached.expiresAt - margin > this.now())) return this.cached.secret;
+    if (this.cached && (this.cached.expiresAt === undefined || this.cached.expiresAt - margin > this.now()))
+      return this.cached.secret;
     const out = await this.run();
     if (out.expiresAt === undefined && this.spec.ttlSeconds) out.expiresAt = this.now() + this.spec.ttlSeconds * 1000;
     this.cached = out;
@@ -65,21 +80,48 @@ export class CommandCredential implements CredentialSource {
     const [program, ...args] = this.spec.argv;
     this.runs++;
     return new Promise((resolve, reject) => {
-      execFile(program, args, { timeout: this.spec.timeoutMs ?? 30_000, maxBuffer: 1 << 20, env: this.spec.env ?? process.env, windowsHide: true }, (err, stdout, stderr) => {
-        if (err) {
-          // stderr of a failed command is its complaint, not a credential; keep only its last line, short.
-          const why = String(stderr).trim().split('\n').pop()?.slice(0, 160) || (err as NodeJS.ErrnoException).code || err.message;
-          const code = typeof (err as { code?: unknown }).code === 'number' ? ` (exit ${(err as { code: number }).code})` : '';
-          reject(new PgOpsError('credential-command', `The password command "${program}" failed${code}: ${why}`, 'Run the command in a terminal to see what it needs (login, network, permissions).', { cause: err }));
-          return;
-        }
-        const out = parseCommandOutput(String(stdout), this.now());
-        if (!out) {
-          reject(new PgOpsError('credential-command', `The password command "${program}" printed no password`, 'It must print the password on its first line, or JSON with "password", "token" or "access_token".'));
-          return;
-        }
-        resolve(out);
-      });
+      execFile(
+        program,
+        args,
+        {
+          timeout: this.spec.timeoutMs ?? 30_000,
+          maxBuffer: 1 << 20,
+          env: this.spec.env ?? process.env,
+          windowsHide: true,
+        },
+        (err, stdout, stderr) => {
+          if (err) {
+            // stderr of a failed command is its complaint, not a credential; keep only its last line, short.
+            const why =
+              String(stderr).trim().split('\n').pop()?.slice(0, 160) ||
+              (err as NodeJS.ErrnoException).code ||
+              err.message;
+            const code =
+              typeof (err as { code?: unknown }).code === 'number' ? ` (exit ${(err as { code: number }).code})` : '';
+            reject(
+              new PgOpsError(
+                'credential-command',
+                `The password command "${program}" failed${code}: ${why}`,
+                'Run the command in a terminal to see what it needs (login, network, permissions).',
+                { cause: err },
+              ),
+            );
+            return;
+          }
+          const out = parseCommandOutput(String(stdout), this.now());
+          if (!out) {
+            reject(
+              new PgOpsError(
+                'credential-command',
+                `The password command "${program}" printed no password`,
+                'It must print the password on its first line, or JSON with "password", "token" or "access_token".',
+              ),
+            );
+            return;
+          }
+          resolve(out);
+        },
+      );
     });
   }
 }

@@ -37,7 +37,11 @@ export function loopbackAddress(host: string): string | undefined {
  * earlier, or from a file the user named), an authentication failure names the rule, its method
  * and the next step.
  */
-export function hbaAdvisor(rulesFor: () => Promise<HbaRulesAtHand | undefined>, user: string, database: string): NonNullable<ConnectOptions['explainAuthFailure']> {
+export function hbaAdvisor(
+  rulesFor: () => Promise<HbaRulesAtHand | undefined>,
+  user: string,
+  database: string,
+): NonNullable<ConnectOptions['explainAuthFailure']> {
   return async (f) => {
     if (f.kind !== 'auth') return undefined;
     const known = await rulesFor();
@@ -69,8 +73,12 @@ export function hbaRulesFromFile(file: string, opts: HbaFileOptions = {}): HbaRu
   const bad = parsed.problems.find((p) => p.severity === 'error');
   if (bad) {
     const at = bad.line > 0 ? ` "${full}": line ${bad.line} of ${bad.file}` : '';
-    throw new PgOpsError('hba-file', `Cannot use the pg_hba.conf copy${at}: ${bad.message}`,
-      bad.hint ?? 'Point hbaFile (or --hba-file) at a readable copy of the server\'s pg_hba.conf, or remove the setting.');
+    throw new PgOpsError(
+      'hba-file',
+      `Cannot use the pg_hba.conf copy${at}: ${bad.message}`,
+      bad.hint ??
+        "Point hbaFile (or --hba-file) at a readable copy of the server's pg_hba.conf, or remove the setting.",
+    );
   }
   return { rules: parsed.rules, description: `the local copy ${full}` };
 }

@@ -17,9 +17,17 @@ import { sslAttempts } from './tls';
  * The pg client configuration of one OAuth attempt on host `h`: the same endpoint, database,
  * TLS options, application_name and safety options a password session would use.
  */
-export function oauthClientConfig(r: ResolvedConnection, h: HostSpec, attempt: SslAttempt, safety: SessionSafety = defaultSafety): ClientConfig {
+export function oauthClientConfig(
+  r: ResolvedConnection,
+  h: HostSpec,
+  attempt: SslAttempt,
+  safety: SessionSafety = defaultSafety,
+): ClientConfig {
   return {
-    host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname,
+    host: h.hostaddr ?? h.host,
+    port: h.port,
+    user: r.user,
+    database: r.dbname,
     ssl: attempt.ssl === false ? false : { ...attempt.ssl },
     application_name: r.params.application_name || safety.applicationName || r.params.fallback_application_name,
     options: startupOptions(r.params.options, safety),
@@ -48,7 +56,11 @@ export function oauthTokenServers(r: ResolvedConnection): string[] {
  * Any other OAuth error (denied, expired, wrong issuer, cancelled) ends it at once: the device flow
  * is not run twice. Other failures read like those of a password session, pg_hba advice included.
  */
-export async function connectResolvedOAuth(r: ResolvedConnection, open: OAuthOpener, opts: OAuthSessionOptions = {}): Promise<Connected> {
+export async function connectResolvedOAuth(
+  r: ResolvedConnection,
+  open: OAuthOpener,
+  opts: OAuthSessionOptions = {},
+): Promise<Connected> {
   const h = r.hosts[0];
   const failures: AttemptFailure[] = [];
   let refusedPlain: PgOpsError | undefined;
@@ -73,12 +85,25 @@ export async function connectResolvedOAuth(r: ResolvedConnection, open: OAuthOpe
       throw err;
     }
   }
-  throw refusedPlain ?? await combineFailures(r, failures, opts.explainAuthFailure);
+  throw refusedPlain ?? (await combineFailures(r, failures, opts.explainAuthFailure));
 }
 
-async function describeOAuthSession(client: Client, r: ResolvedConnection, h: HostSpec, attempt: SslAttempt): Promise<SessionInfo> {
-  const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
-  return { host: h, description: describeHost(r, h), authMethod: await authMethodOf(client, version), serverVersionNum: version, tls: tlsStateOf(client, attempt) };
+async function describeOAuthSession(
+  client: Client,
+  r: ResolvedConnection,
+  h: HostSpec,
+  attempt: SslAttempt,
+): Promise<SessionInfo> {
+  const version = Number(
+    (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v,
+  );
+  return {
+    host: h,
+    description: describeHost(r, h),
+    authMethod: await authMethodOf(client, version),
+    serverVersionNum: version,
+    tls: tlsStateOf(client, attempt),
+  };
 }
 
 /** 'oauth' when a bearer token was sent; else the server did not ask for one (trust, cert…): system_user says how. */

@@ -33,7 +33,10 @@ export function lookupPgpass(file: string, key: PgpassKey): PgpassLookup {
   }
   if (!st.isFile()) return { ignored: 'not-a-file', warning: `password file "${file}" is not a plain file` };
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    return { ignored: 'permissions', warning: `password file "${file}" has group or world access; permissions should be u=rw (0600) or less` };
+    return {
+      ignored: 'permissions',
+      warning: `password file "${file}" has group or world access; permissions should be u=rw (0600) or less`,
+    };
   }
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {

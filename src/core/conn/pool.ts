@@ -6,7 +6,11 @@ import type { Connected, SessionInfo } from './connect';
 /** SQLSTATEs and socket errors that mean "this connection is gone", not "this query failed". */
 export function isConnectionLost(err: unknown): boolean {
   const e = (err ?? {}) as { code?: string; message?: string };
-  if (e.code && (/^08/.test(e.code) || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(e.code))) return true;
+  if (
+    e.code &&
+    (/^08/.test(e.code) || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(e.code))
+  )
+    return true;
   return /Connection terminated|not queryable|terminating connection/i.test(e.message ?? '');
 }
 
@@ -27,7 +31,12 @@ export class SessionPool {
   private lastInfo: SessionInfo | undefined;
   private closed = false;
 
-  constructor(private readonly open: () => Promise<Connected>, private readonly max = 2, private readonly logger: Logger = silentLogger, private readonly name = 'pool') {}
+  constructor(
+    private readonly open: () => Promise<Connected>,
+    private readonly max = 2,
+    private readonly logger: Logger = silentLogger,
+    private readonly name = 'pool',
+  ) {}
 
   get info(): SessionInfo | undefined {
     return this.lastInfo;

@@ -39,31 +39,81 @@ export interface ConnectionProfile {
 }
 
 /** The settings keys of a profile, in the order they are written back. */
-export const profileKeys = ['name', 'conninfo', 'host', 'port', 'user', 'dbname', 'production', 'passwordCommand', 'passwordCommandTtl', 'hbaFile'] as const;
+export const profileKeys = [
+  'name',
+  'conninfo',
+  'host',
+  'port',
+  'user',
+  'dbname',
+  'production',
+  'passwordCommand',
+  'passwordCommandTtl',
+  'hbaFile',
+] as const;
 
 /** Reads the `pgops.connections` setting, naming the entry that is malformed. */
 export function parseProfiles(raw: unknown): ConnectionProfile[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new PgOpsError('settings', 'Setting pgops.connections must be an array of profiles', 'Fix it in settings.json.');
+  if (!Array.isArray(raw))
+    throw new PgOpsError(
+      'settings',
+      'Setting pgops.connections must be an array of profiles',
+      'Fix it in settings.json.',
+    );
   const seen = new Set<string>();
   return raw.map((entry: unknown, i) => {
     const e = entry as Record<string, unknown>;
     if (!e || typeof e !== 'object' || typeof e.name !== 'string' || e.name.trim() === '') {
-      throw new PgOpsError('settings', `pgops.connections[${i}] has no "name"`, 'Give every connection profile a name.');
+      throw new PgOpsError(
+        'settings',
+        `pgops.connections[${i}] has no "name"`,
+        'Give every connection profile a name.',
+      );
     }
     const where = `pgops.connections[${i}] ("${e.name}")`;
-    if (seen.has(e.name)) throw new PgOpsError('settings', `pgops.connections has two profiles named "${e.name}"`, 'Profile names must be unique.');
+    if (seen.has(e.name))
+      throw new PgOpsError(
+        'settings',
+        `pgops.connections has two profiles named "${e.name}"`,
+        'Profile names must be unique.',
+      );
     seen.add(e.name);
-    if (e.port !== undefined && (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port <= 0 || e.port > 65535)) {
-      throw new PgOpsError('settings', `${where} has an invalid port: ${JSON.stringify(e.port)}`, 'Use a port number between 1 and 65535.');
+    if (
+      e.port !== undefined &&
+      (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port <= 0 || e.port > 65535)
+    ) {
+      throw new PgOpsError(
+        'settings',
+        `${where} has an invalid port: ${JSON.stringify(e.port)}`,
+        'Use a port number between 1 and 65535.',
+      );
     }
-    if (e.conninfo !== undefined && typeof e.conninfo !== 'string') throw new PgOpsError('settings', `${where}: "conninfo" must be a string`, 'Use a URI, keyword=value pairs or service=NAME.');
+    if (e.conninfo !== undefined && typeof e.conninfo !== 'string')
+      throw new PgOpsError(
+        'settings',
+        `${where}: "conninfo" must be a string`,
+        'Use a URI, keyword=value pairs or service=NAME.',
+      );
     if (typeof e.conninfo === 'string') checkNoSecrets(e.conninfo, where);
-    if (e.passwordCommand !== undefined && (!Array.isArray(e.passwordCommand) || e.passwordCommand.length === 0 || !e.passwordCommand.every((a) => typeof a === 'string'))) {
-      throw new PgOpsError('settings', `${where}: "passwordCommand" must be a non-empty list of strings`, 'Give the program and each argument as separate strings, e.g. ["aws", "rds", "generate-db-auth-token", "--hostname", "db.example.com"].');
+    if (
+      e.passwordCommand !== undefined &&
+      (!Array.isArray(e.passwordCommand) ||
+        e.passwordCommand.length === 0 ||
+        !e.passwordCommand.every((a) => typeof a === 'string'))
+    ) {
+      throw new PgOpsError(
+        'settings',
+        `${where}: "passwordCommand" must be a non-empty list of strings`,
+        'Give the program and each argument as separate strings, e.g. ["aws", "rds", "generate-db-auth-token", "--hostname", "db.example.com"].',
+      );
     }
     if (e.hbaFile !== undefined && (typeof e.hbaFile !== 'string' || e.hbaFile.trim() === '')) {
-      throw new PgOpsError('settings', `${where}: "hbaFile" must be the path of a file, got ${JSON.stringify(e.hbaFile)}`, 'Give the path of a local copy of the server\'s pg_hba.conf, e.g. "~/db/pg_hba.conf", or remove the key.');
+      throw new PgOpsError(
+        'settings',
+        `${where}: "hbaFile" must be the path of a file, got ${JSON.stringify(e.hbaFile)}`,
+        'Give the path of a local copy of the server\'s pg_hba.conf, e.g. "~/db/pg_hba.conf", or remove the key.',
+      );
     }
     return {
       id: typeof e.id === 'string' ? e.id : `settings:${e.name}`,
@@ -75,7 +125,8 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       dbname: typeof e.dbname === 'string' ? e.dbname : undefined,
       production: e.production === true,
       passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
-      passwordCommandTtl: typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
+      passwordCommandTtl:
+        typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
       hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,
     };
   });
@@ -87,12 +138,20 @@ function checkNoSecrets(conninfo: string, where: string): void {
   try {
     params = parseConnString(conninfo);
   } catch (err) {
-    throw new PgOpsError('settings', `${where}: ${(err as Error).message}`, (err as PgOpsError).hint ?? 'Fix the conninfo in settings.json.', { cause: err });
+    throw new PgOpsError(
+      'settings',
+      `${where}: ${(err as Error).message}`,
+      (err as PgOpsError).hint ?? 'Fix the conninfo in settings.json.',
+      { cause: err },
+    );
   }
   const secret = Object.keys(params).find((k) => secretKeywords.has(k));
   if (secret) {
-    throw new PgOpsError('settings', `${where}: conninfo contains "${secret}"; settings must not hold secrets`,
-      'Remove it from settings and use Edit Connection → Set Password (stored in VS Code Secret Storage), ~/.pgpass, or a passwordCommand.');
+    throw new PgOpsError(
+      'settings',
+      `${where}: conninfo contains "${secret}"; settings must not hold secrets`,
+      'Remove it from settings and use Edit Connection → Set Password (stored in VS Code Secret Storage), ~/.pgpass, or a passwordCommand.',
+    );
   }
   validateParams(params, where);
 }
@@ -111,7 +170,12 @@ export function profileParams(p: ConnectionProfile): ConnParams {
  * What the user pasted or typed when adding a connection: a URI, conninfo, `service=NAME`, or
  * a bare host. The password (if any) is split off for Secret Storage; the rest becomes conninfo.
  */
-export function profileFromInput(input: string): { conninfo: string; password?: string; oauthClientSecret?: string; summary: string } {
+export function profileFromInput(input: string): {
+  conninfo: string;
+  password?: string;
+  oauthClientSecret?: string;
+  summary: string;
+} {
   const text = input.trim();
   const looksLikeConnString = isUri(text) || text.includes('=');
   const params = looksLikeConnString ? parseConnString(text) : { host: text };
@@ -123,7 +187,9 @@ export function profileFromInput(input: string): { conninfo: string; password?: 
     const conninfo = password === undefined && oauthClientSecret === undefined ? text : stripUriSecrets(text);
     return { conninfo, password, oauthClientSecret, summary: maskUri(text) };
   }
-  const conninfo = Object.entries(params).map(([k, v]) => `${k}=${/[\s'\\]|^$/.test(v) ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v}`).join(' ');
+  const conninfo = Object.entries(params)
+    .map(([k, v]) => `${k}=${/[\s'\\]|^$/.test(v) ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v}`)
+    .join(' ');
   return { conninfo, password, oauthClientSecret, summary: conninfo };
 }
 
@@ -131,7 +197,10 @@ function stripUriSecrets(uri: string): string {
   const withoutUserPassword = uri.replace(/^(postgres(?:ql)?:\/\/[^@/:]*):[^@/]*@/, '$1@');
   const q = withoutUserPassword.indexOf('?');
   if (q < 0) return withoutUserPassword;
-  const kept = withoutUserPassword.slice(q + 1).split('&').filter((pair) => !/^(?:password|oauth_client_secret)=/.test(pair));
+  const kept = withoutUserPassword
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => !/^(?:password|oauth_client_secret)=/.test(pair));
   return withoutUserPassword.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '');
 }
 
@@ -139,7 +208,11 @@ function stripUriSecrets(uri: string): string {
  * The first endpoint of a profile with libpq defaults applied, for tools that need plain fields
  * (pgbench command lines, fix scripts). No password: use SessionManager to obtain one.
  */
-export function profileTarget(p: ConnectionProfile, password?: string, ctx: ResolveContext = defaultResolveContext()): ConnectionTarget {
+export function profileTarget(
+  p: ConnectionProfile,
+  password?: string,
+  ctx: ResolveContext = defaultResolveContext(),
+): ConnectionTarget {
   try {
     const r = resolveConnection(profileParams(p), ctx);
     const h = r.hosts[0];

@@ -5,7 +5,14 @@ import type { Logger } from '../log';
 import type { CredentialSource } from './connect';
 import type { ConnectionProfile } from './profile';
 import type { SecretBinding, SecretBindings, SecretTarget } from './secretBinding';
-import { describeTarget, findBinding, profileSecretTarget, sameTarget, withBinding, withoutBinding } from './secretBinding';
+import {
+  describeTarget,
+  findBinding,
+  profileSecretTarget,
+  sameTarget,
+  withBinding,
+  withoutBinding,
+} from './secretBinding';
 
 /** What a profile may keep in the secret store: its password, and the OAuth client secret of a confidential client. */
 export type ProfileSecretKind = 'password' | 'oauthClientSecret';
@@ -132,18 +139,26 @@ export class ProfileSecrets {
     if (others.length === 0) return this.migrateLegacy(p, target, explain);
     if (explain) {
       const holding: SecretBinding[] = [];
-      for (const b of others) if ((await this.secrets.get(secretKey(b.secretId, explain))) !== undefined) holding.push(b);
+      for (const b of others)
+        if ((await this.secrets.get(secretKey(b.secretId, explain))) !== undefined) holding.push(b);
       if (holding.length) {
-        this.explain(p, `the ${kindNames[explain]} in Secret Storage was saved for ${holding.map(describeTarget).join(' and ')}; ` +
-          `not sent to ${describeTarget(target)}, where the profile points now${originNote(p)}. ` +
-          'If that server is right, enter the password when asked or use Edit Connection → Set password.');
+        this.explain(
+          p,
+          `the ${kindNames[explain]} in Secret Storage was saved for ${holding.map(describeTarget).join(' and ')}; ` +
+            `not sent to ${describeTarget(target)}, where the profile points now${originNote(p)}. ` +
+            'If that server is right, enter the password when asked or use Edit Connection → Set password.',
+        );
       }
     }
     return undefined;
   }
 
   /** A secret an earlier pgops stored under the profile id becomes bound to where a user-settings profile points. */
-  private async migrateLegacy(p: ConnectionProfile, target: SecretTarget, explain?: ProfileSecretKind): Promise<SecretBinding | undefined> {
+  private async migrateLegacy(
+    p: ConnectionProfile,
+    target: SecretTarget,
+    explain?: ProfileSecretKind,
+  ): Promise<SecretBinding | undefined> {
     const legacy: Array<[ProfileSecretKind, string]> = [];
     for (const kind of kinds) {
       const value = await this.secrets.get(legacyKey(p.id, kind));
@@ -152,14 +167,19 @@ export class ProfileSecrets {
     if (legacy.length === 0) return undefined;
     if (p.origin !== 'user' && !p.sandbox) {
       if (explain) {
-        this.explain(p, `a secret that an earlier pgops stored under this profile's id is not used${originNote(p)}: it may belong to a profile ` +
-          'with the same id in your user settings. Enter the password when asked or use Edit Connection → Set password.');
+        this.explain(
+          p,
+          `a secret that an earlier pgops stored under this profile's id is not used${originNote(p)}: it may belong to a profile ` +
+            'with the same id in your user settings. Enter the password when asked or use Edit Connection → Set password.',
+        );
       }
       return undefined;
     }
     for (const [kind, value] of legacy) await this.set(p, value, kind);
     for (const [kind] of legacy) await this.secrets.delete(legacyKey(p.id, kind));
-    this.logger.info(`${p.name}: Secret Storage entries of an earlier pgops are now bound to ${describeTarget(target)}`);
+    this.logger.info(
+      `${p.name}: Secret Storage entries of an earlier pgops are now bound to ${describeTarget(target)}`,
+    );
     return findBinding(this.bindings(), p.id, target);
   }
 

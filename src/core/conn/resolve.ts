@@ -23,7 +23,9 @@ export interface ResolveContext {
 export function defaultResolveContext(env: NodeJS.ProcessEnv = process.env): ResolveContext {
   const home = env.HOME || os.homedir();
   return {
-    env, homeDir: home, osUser: os.userInfo().username,
+    env,
+    homeDir: home,
+    osUser: os.userInfo().username,
     defaultSocketDir: fs.existsSync('/var/run/postgresql') ? '/var/run/postgresql' : '/tmp',
     sysconfDir: '/etc/postgresql-common',
   };
@@ -61,7 +63,10 @@ export interface ResolvedConnection {
 }
 
 /** Resolves a URI / conninfo / `service=NAME` string (or already-parsed params) like libpq. */
-export function resolveConnection(input: string | ConnParams, ctx: ResolveContext = defaultResolveContext()): ResolvedConnection {
+export function resolveConnection(
+  input: string | ConnParams,
+  ctx: ResolveContext = defaultResolveContext(),
+): ResolvedConnection {
   const given = typeof input === 'string' ? parseConnString(input) : { ...input };
   validateParams(given, 'the connection string');
   const params: ConnParams = {};
@@ -99,10 +104,19 @@ export function resolveConnection(input: string | ConnParams, ctx: ResolveContex
   set('passfile', path.join(ctx.homeDir, '.pgpass'), 'default');
 
   return {
-    params, sources, hosts: hostList(params, ctx), user: params.user, dbname: params.dbname,
-    sslmode: params.sslmode as SslMode, targetSessionAttrs: params.target_session_attrs as TargetSessionAttrs,
-    loadBalance: params.load_balance_hosts === 'random', connectTimeoutMs: connectTimeout(params.connect_timeout),
-    passfile: params.passfile, service, warnings: [], context: ctx,
+    params,
+    sources,
+    hosts: hostList(params, ctx),
+    user: params.user,
+    dbname: params.dbname,
+    sslmode: params.sslmode as SslMode,
+    targetSessionAttrs: params.target_session_attrs as TargetSessionAttrs,
+    loadBalance: params.load_balance_hosts === 'random',
+    connectTimeoutMs: connectTimeout(params.connect_timeout),
+    passfile: params.passfile,
+    service,
+    warnings: [],
+    context: ctx,
   };
 }
 
@@ -113,11 +127,19 @@ function hostList(p: ConnParams, ctx: ResolveContext): HostSpec[] {
   const addrs = split(p.hostaddr);
   const ports = split(p.port);
   if (names.length && addrs.length && names.length !== addrs.length) {
-    throw new PgOpsError('conninfo', `could not match ${names.length} host names to ${addrs.length} hostaddr values`, 'Give as many hostaddr values as host names, or drop hostaddr.');
+    throw new PgOpsError(
+      'conninfo',
+      `could not match ${names.length} host names to ${addrs.length} hostaddr values`,
+      'Give as many hostaddr values as host names, or drop hostaddr.',
+    );
   }
   const count = Math.max(names.length, addrs.length, 1);
   if (ports.length > 1 && ports.length !== count) {
-    throw new PgOpsError('conninfo', `could not match ${ports.length} port numbers to ${count} hosts`, 'Give one port for all hosts or one port per host.');
+    throw new PgOpsError(
+      'conninfo',
+      `could not match ${ports.length} port numbers to ${count} hosts`,
+      'Give one port for all hosts or one port per host.',
+    );
   }
   const out: HostSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -125,7 +147,12 @@ function hostList(p: ConnParams, ctx: ResolveContext): HostSpec[] {
     let host = names[i] ?? '';
     if (host === '' && !addr) host = ctx.defaultSocketDir;
     const portText = ports.length === 1 ? ports[0] : ports[i];
-    out.push({ host: host || addr || '', hostaddr: addr, port: portText ? Number(portText) : 5432, socket: !addr && host.startsWith('/') });
+    out.push({
+      host: host || addr || '',
+      hostaddr: addr,
+      port: portText ? Number(portText) : 5432,
+      socket: !addr && host.startsWith('/'),
+    });
   }
   return out;
 }
@@ -141,11 +168,16 @@ function connectTimeout(v: string | undefined): number | undefined {
 export function pgpassFor(r: ResolvedConnection, h: HostSpec): PgpassLookup & { file: string } {
   // libpq matches "localhost" for the default socket directory; other socket paths match literally.
   const host = h.socket && h.host === r.context.defaultSocketDir ? 'localhost' : h.host;
-  return { ...lookupPgpass(r.passfile, { host, port: String(h.port), dbname: r.dbname, user: r.user }), file: r.passfile };
+  return {
+    ...lookupPgpass(r.passfile, { host, port: String(h.port), dbname: r.dbname, user: r.user }),
+    file: r.passfile,
+  };
 }
 
 /** `user@host:port/db` for messages: never includes a password. */
 export function describeHost(r: Pick<ResolvedConnection, 'user' | 'dbname'>, h: HostSpec): string {
-  const where = h.socket ? `socket ${h.host}/.s.PGSQL.${h.port}` : `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+  const where = h.socket
+    ? `socket ${h.host}/.s.PGSQL.${h.port}`
+    : `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
   return `${r.user}@${where}/${r.dbname}`;
 }

@@ -24,17 +24,24 @@ export type SecretBindings = Record<string, SecretBinding[]>;
 
 /** The target of a resolved connection. Host names compare without case; socket directories as written. */
 export function secretTargetOf(r: ResolvedConnection): SecretTarget {
-  const endpoints = r.hosts.map((h) => `${h.socket ? h.host : h.host.toLowerCase()}${h.hostaddr ? `[${h.hostaddr}]` : ''}:${h.port}`);
+  const endpoints = r.hosts.map(
+    (h) => `${h.socket ? h.host : h.host.toLowerCase()}${h.hostaddr ? `[${h.hostaddr}]` : ''}:${h.port}`,
+  );
   return { user: r.user, endpoints: [...new Set(endpoints)].sort() };
 }
 
 /** Where a profile's secrets may go, resolved as libpq would (service file, PG* variables); throws when the profile does not resolve. */
-export function profileSecretTarget(p: ConnectionProfile, ctx: ResolveContext = defaultResolveContext(process.env)): SecretTarget {
+export function profileSecretTarget(
+  p: ConnectionProfile,
+  ctx: ResolveContext = defaultResolveContext(process.env),
+): SecretTarget {
   return secretTargetOf(resolveConnection(profileParams(p), ctx));
 }
 
 export function sameTarget(a: SecretTarget, b: SecretTarget): boolean {
-  return a.user === b.user && a.endpoints.length === b.endpoints.length && a.endpoints.every((e, i) => e === b.endpoints[i]);
+  return (
+    a.user === b.user && a.endpoints.length === b.endpoints.length && a.endpoints.every((e, i) => e === b.endpoints[i])
+  );
 }
 
 /** `user@host:port,host2:port` — for logs and questions; holds no secret. */

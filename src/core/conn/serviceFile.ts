@@ -41,8 +41,11 @@ export function lookupService(name: string, where: ServiceFileLocations): Servic
     const params = readServiceGroup(file, name);
     if (params) return { params, file };
   }
-  throw new PgOpsError('service', `definition of service "${name}" not found (searched ${where.userFile} and ${where.systemFile})`,
-    `Add a [${name}] section to one of those files, set PGSERVICEFILE to the file that has it, or check the spelling.`);
+  throw new PgOpsError(
+    'service',
+    `definition of service "${name}" not found (searched ${where.userFile} and ${where.systemFile})`,
+    `Add a [${name}] section to one of those files, set PGSERVICEFILE to the file that has it, or check the spelling.`,
+  );
 }
 
 /** The keyword=value lines of section [name], or undefined when the file has no such section. */
@@ -51,7 +54,12 @@ export function readServiceGroup(file: string, name: string): ConnParams | undef
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PgOpsError('service', `service file "${file}" cannot be read: ${(err as Error).message}`, 'Check the file and its permissions.', { cause: err });
+    throw new PgOpsError(
+      'service',
+      `service file "${file}" cannot be read: ${(err as Error).message}`,
+      'Check the file and its permissions.',
+      { cause: err },
+    );
   }
   const lines = text.split(/\r?\n/);
   let inGroup = false;
@@ -71,10 +79,18 @@ export function readServiceGroup(file: string, name: string): ConnParams | undef
     // libpq takes the key literally up to "=": "host = x" is a syntax error there too.
     const key = eq < 0 ? '' : line.slice(0, eq);
     if (key === 'service' || key === 'servicefile') {
-      throw new PgOpsError('service', `nested "${key}" specifications not supported in service file "${file}", line ${i + 1}`, 'Remove that line; a service cannot include another.');
+      throw new PgOpsError(
+        'service',
+        `nested "${key}" specifications not supported in service file "${file}", line ${i + 1}`,
+        'Remove that line; a service cannot include another.',
+      );
     }
     if (eq < 0 || !isKeyword(key)) {
-      throw new PgOpsError('service', `syntax error in service file "${file}", line ${i + 1}`, 'Each line of a section is keyword=value with a libpq keyword and no spaces around "=".');
+      throw new PgOpsError(
+        'service',
+        `syntax error in service file "${file}", line ${i + 1}`,
+        'Each line of a section is keyword=value with a libpq keyword and no spaces around "=".',
+      );
     }
     // An earlier line wins, as in libpq ("don't override any previous explicit setting").
     if (!(key in params)) params[key] = line.slice(eq + 1);

@@ -5,7 +5,9 @@ import type { ConnParams } from './params';
 export function describeSessionInfo(info: SessionInfo & { serverVersion?: string; currentUser?: string }): string[] {
   const tls = info.tls.inUse
     ? `${info.tls.protocol ?? 'TLS'}${info.tls.cipher ? ` (${info.tls.cipher})` : ''}, server certificate ${info.tls.verified === 'full' ? 'verified with host name (verify-full)' : info.tls.verified === 'ca' ? 'chain verified, host name not checked (verify-ca)' : 'not verified'}`
-    : info.host.socket ? 'none (Unix socket)' : 'none (plain TCP)';
+    : info.host.socket
+      ? 'none (Unix socket)'
+      : 'none (plain TCP)';
   return [
     `Server: PostgreSQL ${info.serverVersion ?? String(info.serverVersionNum)}`,
     `Connected to: ${info.description}`,

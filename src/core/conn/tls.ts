@@ -41,15 +41,19 @@ export function sslAttempts(r: ResolvedConnection, h: HostSpec): SslAttempt[] {
   if (r.params.sslpassword) base.passphrase = r.params.sslpassword;
   const insecure: SslAttempt = { ssl: base, verify: 'none' };
   // libpq: with a root certificate present, "require" verifies the chain like verify-ca.
-  const verifyLevel = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && files.ca) ? 'ca' : 'none';
+  const verifyLevel =
+    mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && files.ca) ? 'ca' : 'none';
   if (mode === 'allow') return [{ ssl: false }, insecure];
   if (mode === 'prefer') return [insecure, { ssl: false }];
   if (verifyLevel === 'none') return [insecure];
   const expected = h.host;
   const verified: PgSslOptions = {
-    ...base, rejectUnauthorized: true, ca: files.ca,
+    ...base,
+    rejectUnauthorized: true,
+    ca: files.ca,
     // Our own identity check: pg sets no servername for IP hosts, and verify-ca checks no name at all.
-    checkServerIdentity: verifyLevel === 'full' ? (_host, cert) => tls.checkServerIdentity(expected, cert) : () => undefined,
+    checkServerIdentity:
+      verifyLevel === 'full' ? (_host, cert) => tls.checkServerIdentity(expected, cert) : () => undefined,
   };
   return [{ ssl: verified, verify: verifyLevel }];
 }
@@ -59,7 +63,11 @@ export function effectiveSslMode(r: ResolvedConnection): SslMode {
   if (r.params.sslrootcert !== 'system') return r.sslmode;
   if (r.sources.sslmode === 'default') return 'verify-full';
   if (r.sslmode !== 'verify-full') {
-    throw new PgOpsError('tls', `weak sslmode "${r.sslmode}" may not be used with sslrootcert=system (use "verify-full")`, 'Set sslmode=verify-full, or point sslrootcert at a CA file.');
+    throw new PgOpsError(
+      'tls',
+      `weak sslmode "${r.sslmode}" may not be used with sslrootcert=system (use "verify-full")`,
+      'Set sslmode=verify-full, or point sslrootcert at a CA file.',
+    );
   }
   return r.sslmode;
 }
@@ -76,8 +84,11 @@ function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | s
     const rootFile = expandHome(p.sslrootcert || path.join(home, '.postgresql', 'root.crt'), home);
     if (fs.existsSync(rootFile)) out.ca = readTlsFile(rootFile, 'sslrootcert');
     else if (mode === 'verify-ca' || mode === 'verify-full') {
-      throw new PgOpsError('tls', `root certificate file "${rootFile}" does not exist`,
-        'Either provide the file (sslrootcert), use the system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.');
+      throw new PgOpsError(
+        'tls',
+        `root certificate file "${rootFile}" does not exist`,
+        "Either provide the file (sslrootcert), use the system's trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.",
+      );
     }
   }
   const crlFile = expandHome(p.sslcrl || path.join(home, '.postgresql', 'root.crl'), home);
@@ -97,10 +108,15 @@ function crlDirectory(dir: string): string[] {
   try {
     names = fs.readdirSync(dir);
   } catch (err) {
-    throw new PgOpsError('tls', `cannot read the sslcrldir directory "${dir}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      'Point sslcrldir at a directory of CRL files (PEM), or remove it.');
+    throw new PgOpsError(
+      'tls',
+      `cannot read the sslcrldir directory "${dir}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      'Point sslcrldir at a directory of CRL files (PEM), or remove it.',
+    );
   }
-  return names.sort().map((n) => path.join(dir, n))
+  return names
+    .sort()
+    .map((n) => path.join(dir, n))
     .filter((f) => fs.statSync(f).isFile())
     .map((f) => fs.readFileSync(f, 'utf8'))
     .filter((text) => text.includes('-----BEGIN X509 CRL-----'));
@@ -119,8 +135,11 @@ function systemRoots(): string[] {
   const getCa = (tls as unknown as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
   const roots = getCa ? getCa('system') : openSslDefaultRoots(env);
   if (roots.length === 0) {
-    throw new PgOpsError('tls', `sslrootcert=system: the system trust store has no certificates (SSL_CERT_FILE=${env.SSL_CERT_FILE ?? 'unset'}, SSL_CERT_DIR=${env.SSL_CERT_DIR ?? 'unset'})`,
-      'Point SSL_CERT_FILE or SSL_CERT_DIR at the trusted CA certificates, install the system CA bundle, or use sslrootcert=FILE.');
+    throw new PgOpsError(
+      'tls',
+      `sslrootcert=system: the system trust store has no certificates (SSL_CERT_FILE=${env.SSL_CERT_FILE ?? 'unset'}, SSL_CERT_DIR=${env.SSL_CERT_DIR ?? 'unset'})`,
+      'Point SSL_CERT_FILE or SSL_CERT_DIR at the trusted CA certificates, install the system CA bundle, or use sslrootcert=FILE.',
+    );
   }
   return roots;
 }
@@ -160,7 +179,11 @@ function clientCertificate(p: ConnParams, home: string): { cert?: string; key?: 
   if (!fs.existsSync(certFile)) return {};
   const keyFile = expandHome(p.sslkey || path.join(home, '.postgresql', 'postgresql.key'), home);
   if (!fs.existsSync(keyFile)) {
-    throw new PgOpsError('tls', `certificate present, but not private key file "${keyFile}"`, 'Set sslkey to the client certificate\'s private key.');
+    throw new PgOpsError(
+      'tls',
+      `certificate present, but not private key file "${keyFile}"`,
+      "Set sslkey to the client certificate's private key.",
+    );
   }
   checkKeyPermissions(keyFile);
   return { cert: readTlsFile(certFile, 'sslcert'), key: readTlsFile(keyFile, 'sslkey') };
@@ -169,12 +192,20 @@ function clientCertificate(p: ConnParams, home: string): { cert?: string; key?: 
 /** libpq refuses a private key others can read: 0600 when it is yours, 0640 when root owns it. */
 export function checkKeyPermissions(keyFile: string): void {
   const st = fs.statSync(keyFile);
-  if (!st.isFile()) throw new PgOpsError('tls', `private key file "${keyFile}" is not a regular file`, 'Point sslkey at the key file itself.');
+  if (!st.isFile())
+    throw new PgOpsError(
+      'tls',
+      `private key file "${keyFile}" is not a regular file`,
+      'Point sslkey at the key file itself.',
+    );
   if (process.platform === 'win32') return;
   const mask = st.uid === 0 ? 0o037 : 0o077;
   if ((st.mode & mask) !== 0) {
-    throw new PgOpsError('tls', `private key file "${keyFile}" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`,
-      `Run: chmod 0600 ${keyFile}`);
+    throw new PgOpsError(
+      'tls',
+      `private key file "${keyFile}" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`,
+      `Run: chmod 0600 ${keyFile}`,
+    );
   }
 }
 
@@ -182,14 +213,25 @@ function readTlsFile(file: string, keyword: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PgOpsError('tls', `could not read ${keyword} file "${file}": ${(err as Error).message}`, 'Check the path and its permissions.', { cause: err });
+    throw new PgOpsError(
+      'tls',
+      `could not read ${keyword} file "${file}": ${(err as Error).message}`,
+      'Check the path and its permissions.',
+      { cause: err },
+    );
   }
 }
 
 function protocolVersion(v: string | undefined, keyword: string): tls.SecureVersion | undefined {
   if (!v) return undefined;
-  const known: Record<string, tls.SecureVersion> = { TLSv1: 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
+  const known: Record<string, tls.SecureVersion> = {
+    TLSv1: 'TLSv1',
+    'TLSv1.1': 'TLSv1.1',
+    'TLSv1.2': 'TLSv1.2',
+    'TLSv1.3': 'TLSv1.3',
+  };
   const mapped = known[v];
-  if (!mapped) throw new PgOpsError('conninfo', `invalid ${keyword} value: "${v}"`, 'Use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3.');
+  if (!mapped)
+    throw new PgOpsError('conninfo', `invalid ${keyword} value: "${v}"`, 'Use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3.');
   return mapped;
 }

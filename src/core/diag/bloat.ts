@@ -94,11 +94,20 @@ ORDER BY wasted_bytes DESC, size_bytes DESC, r.oid
 LIMIT $1`;
 
 /** Why an estimate cannot be trusted, from what the statistics look like. */
-export function unreliableReason(r: { reltuples: number; with_stats: number; ncols: number; has_name: boolean; last_analyze: string | null; mod_since_analyze: number | null }): string | null {
+export function unreliableReason(r: {
+  reltuples: number;
+  with_stats: number;
+  ncols: number;
+  has_name: boolean;
+  last_analyze: string | null;
+  mod_since_analyze: number | null;
+}): string | null {
   if (r.reltuples < 0) return 'never analyzed: run ANALYZE';
-  if (r.with_stats < r.ncols) return `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE, or this role cannot read them (grant SELECT on the table, or pg_read_all_data on 14+)`;
+  if (r.with_stats < r.ncols)
+    return `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE, or this role cannot read them (grant SELECT on the table, or pg_read_all_data on 14+)`;
   if (r.has_name) return 'has columns of type name, whose statistics do not match their size';
-  if (r.mod_since_analyze !== null && r.reltuples > 0 && r.mod_since_analyze > 0.2 * r.reltuples) return `statistics stale (${r.mod_since_analyze} rows changed since the last analyze): run ANALYZE`;
+  if (r.mod_since_analyze !== null && r.reltuples > 0 && r.mod_since_analyze > 0.2 * r.reltuples)
+    return `statistics stale (${r.mod_since_analyze} rows changed since the last analyze): run ANALYZE`;
   return null;
 }
 
@@ -110,10 +119,24 @@ export async function estimateBloat(client: Queryable, limit = 50): Promise<Bloa
     throw diagError(err, 'Estimating bloat');
   }
   return rows.map((r) => ({
-    oid: num(r.oid), schema: String(r.schema), name: String(r.name), kind: r.kind === 'index' ? 'index' : 'table',
-    table: (r.table_name as string | null) ?? null, sizeBytes: num(r.size_bytes), wastedBytes: num(r.wasted_bytes),
-    bloatPct: Math.round(num(r.bloat_pct) * 10) / 10, fillfactor: num(r.fillfactor),
-    lastVacuum: (r.last_vacuum as string | null) ?? null, lastAnalyze: (r.last_analyze as string | null) ?? null,
-    unreliable: unreliableReason({ reltuples: num(r.reltuples), with_stats: num(r.with_stats), ncols: num(r.ncols), has_name: !!r.has_name, last_analyze: (r.last_analyze as string | null) ?? null, mod_since_analyze: numOrNull(r.mod_since_analyze) }),
+    oid: num(r.oid),
+    schema: String(r.schema),
+    name: String(r.name),
+    kind: r.kind === 'index' ? 'index' : 'table',
+    table: (r.table_name as string | null) ?? null,
+    sizeBytes: num(r.size_bytes),
+    wastedBytes: num(r.wasted_bytes),
+    bloatPct: Math.round(num(r.bloat_pct) * 10) / 10,
+    fillfactor: num(r.fillfactor),
+    lastVacuum: (r.last_vacuum as string | null) ?? null,
+    lastAnalyze: (r.last_analyze as string | null) ?? null,
+    unreliable: unreliableReason({
+      reltuples: num(r.reltuples),
+      with_stats: num(r.with_stats),
+      ncols: num(r.ncols),
+      has_name: !!r.has_name,
+      last_analyze: (r.last_analyze as string | null) ?? null,
+      mod_since_analyze: numOrNull(r.mod_since_analyze),
+    }),
   }));
 }

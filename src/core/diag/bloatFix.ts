@@ -35,7 +35,9 @@ export function repackArgs(t: FixTarget, waitTimeout = defaultRepackWaitTimeout)
   if (t.port) args.push(`--port=${t.port}`);
   if (t.user) args.push(`--username=${t.user}`);
   args.push(`--dbname=${t.database}`);
-  args.push(t.kind === 'table' ? `--table=${quoteQualified(t.schema, t.name)}` : `--index=${quoteQualified(t.schema, t.name)}`);
+  args.push(
+    t.kind === 'table' ? `--table=${quoteQualified(t.schema, t.name)}` : `--index=${quoteQualified(t.schema, t.name)}`,
+  );
   return args;
 }
 
@@ -52,11 +54,15 @@ const repackCaveats = [
 /** The wait timeout as a whole number of seconds: settings arrive untyped, and this one is written into a shell text. */
 function checkedWaitTimeout(waitTimeout: unknown): number {
   if (typeof waitTimeout === 'number' && Number.isSafeInteger(waitTimeout) && waitTimeout >= 1) return waitTimeout;
-  throw new PgOpsError('bloat-wait-timeout', `pgops.bloat.repackWaitTimeout must be a whole number of seconds, not ${JSON.stringify(waitTimeout)}`,
-    'Set it to a whole number of seconds (at least 1; default 60) in the settings.');
+  throw new PgOpsError(
+    'bloat-wait-timeout',
+    `pgops.bloat.repackWaitTimeout must be a whole number of seconds, not ${JSON.stringify(waitTimeout)}`,
+    'Set it to a whole number of seconds (at least 1; default 60) in the settings.',
+  );
 }
 
-const escapesNote = '-- Names with characters outside printable ASCII are written U&"..." with \\XXXX code point escapes.';
+const escapesNote =
+  '-- Names with characters outside printable ASCII are written U&"..." with \\XXXX code point escapes.';
 
 /**
  * The text of the untitled editor "Generate fix" opens. Nothing runs until the user runs it, and the
@@ -68,30 +74,42 @@ export function fixDocument(t: FixTarget, kind: FixKind, waitTimeout = defaultRe
   const escapes = qualified.includes('U&"') ? [escapesNote] : [];
   switch (kind) {
     case 'vacuum':
-      return { language: 'sql', content: [
-        '-- Reclaims the dead tuples of the table below for reuse and refreshes its statistics. It takes a',
-        '-- SHARE UPDATE EXCLUSIVE lock (reads and writes continue) and does not shrink the file except for',
-        '-- empty pages at its end; to give space back to the OS use pg_repack (online) or VACUUM FULL',
-        '-- (ACCESS EXCLUSIVE for the whole rewrite: the table is unusable meanwhile).',
-        ...escapes,
-        `VACUUM (VERBOSE, ANALYZE) ${qualified};`, '',
-      ].join('\n') };
+      return {
+        language: 'sql',
+        content: [
+          '-- Reclaims the dead tuples of the table below for reuse and refreshes its statistics. It takes a',
+          '-- SHARE UPDATE EXCLUSIVE lock (reads and writes continue) and does not shrink the file except for',
+          '-- empty pages at its end; to give space back to the OS use pg_repack (online) or VACUUM FULL',
+          '-- (ACCESS EXCLUSIVE for the whole rewrite: the table is unusable meanwhile).',
+          ...escapes,
+          `VACUUM (VERBOSE, ANALYZE) ${qualified};`,
+          '',
+        ].join('\n'),
+      };
     case 'reindex':
-      return { language: 'sql', content: [
-        '-- Rebuilds the index below without blocking writes (PostgreSQL 12+). It cannot run inside a transaction',
-        '-- block, needs room for a second copy of the index, and waits for transactions that use the table.',
-        '-- If it fails it leaves an INVALID index named *_ccnew: drop that and retry.',
-        ...escapes,
-        `REINDEX INDEX CONCURRENTLY ${qualified};`, '',
-      ].join('\n') };
+      return {
+        language: 'sql',
+        content: [
+          '-- Rebuilds the index below without blocking writes (PostgreSQL 12+). It cannot run inside a transaction',
+          '-- block, needs room for a second copy of the index, and waits for transactions that use the table.',
+          '-- If it fails it leaves an INVALID index named *_ccnew: drop that and retry.',
+          ...escapes,
+          `REINDEX INDEX CONCURRENTLY ${qualified};`,
+          '',
+        ].join('\n'),
+      };
     case 'repack': {
       const seconds = checkedWaitTimeout(waitTimeout);
-      return { language: 'shellscript', content: [
-        '#!/bin/sh',
-        ...repackCaveats,
-        `# --wait-timeout=${seconds}: seconds to wait for each lock; --no-kill-backend: never cancel or terminate other sessions.`,
-        shellCommandLine(['pg_repack', ...repackArgs(t, seconds)]), '',
-      ].join('\n') };
+      return {
+        language: 'shellscript',
+        content: [
+          '#!/bin/sh',
+          ...repackCaveats,
+          `# --wait-timeout=${seconds}: seconds to wait for each lock; --no-kill-backend: never cancel or terminate other sessions.`,
+          shellCommandLine(['pg_repack', ...repackArgs(t, seconds)]),
+          '',
+        ].join('\n'),
+      };
     }
   }
 }

@@ -22,7 +22,11 @@ export interface PgoutputRelation {
 }
 
 /** One column of a tuple: a text value, SQL NULL, an unchanged TOASTed value, or binary (binary = true). */
-export type TupleValue = { kind: 'null' } | { kind: 'unchanged-toast' } | { kind: 'text'; value: string } | { kind: 'binary'; value: Uint8Array };
+export type TupleValue =
+  | { kind: 'null' }
+  | { kind: 'unchanged-toast' }
+  | { kind: 'text'; value: string }
+  | { kind: 'binary'; value: Uint8Array };
 
 export type PgoutputMessage =
   | { type: 'begin'; finalLsn: string; commitTime: Date; xid: number }
@@ -31,7 +35,14 @@ export type PgoutputMessage =
   | { type: 'relation'; xid?: number; relation: PgoutputRelation }
   | { type: 'type'; xid?: number; typeOid: number; namespace: string; name: string }
   | { type: 'insert'; xid?: number; relid: number; newTuple: TupleValue[] }
-  | { type: 'update'; xid?: number; relid: number; oldKind?: 'key' | 'old'; oldTuple?: TupleValue[]; newTuple: TupleValue[] }
+  | {
+      type: 'update';
+      xid?: number;
+      relid: number;
+      oldKind?: 'key' | 'old';
+      oldTuple?: TupleValue[];
+      newTuple: TupleValue[];
+    }
   | { type: 'delete'; xid?: number; relid: number; oldKind: 'key' | 'old'; oldTuple: TupleValue[] }
   | { type: 'truncate'; xid?: number; cascade: boolean; restartIdentity: boolean; relids: number[] }
   | { type: 'message'; xid?: number; transactional: boolean; lsn: string; prefix: string; content: Uint8Array }
@@ -41,9 +52,34 @@ export type PgoutputMessage =
   | { type: 'stream-abort'; xid: number; subXid: number; abortLsn?: string; abortTime?: Date }
   | { type: 'begin-prepare'; prepareLsn: string; endLsn: string; prepareTime: Date; xid: number; gid: string }
   | { type: 'prepare'; flags: number; prepareLsn: string; endLsn: string; prepareTime: Date; xid: number; gid: string }
-  | { type: 'commit-prepared'; flags: number; commitLsn: string; endLsn: string; commitTime: Date; xid: number; gid: string }
-  | { type: 'rollback-prepared'; flags: number; prepareEndLsn: string; rollbackEndLsn: string; prepareTime: Date; rollbackTime: Date; xid: number; gid: string }
-  | { type: 'stream-prepare'; flags: number; prepareLsn: string; endLsn: string; prepareTime: Date; xid: number; gid: string };
+  | {
+      type: 'commit-prepared';
+      flags: number;
+      commitLsn: string;
+      endLsn: string;
+      commitTime: Date;
+      xid: number;
+      gid: string;
+    }
+  | {
+      type: 'rollback-prepared';
+      flags: number;
+      prepareEndLsn: string;
+      rollbackEndLsn: string;
+      prepareTime: Date;
+      rollbackTime: Date;
+      xid: number;
+      gid: string;
+    }
+  | {
+      type: 'stream-prepare';
+      flags: number;
+      prepareLsn: string;
+      endLsn: string;
+      prepareTime: Date;
+      xid: number;
+      gid: string;
+    };
 
 export class PgoutputDecodeError extends Error {
   constructor(message: string) {
@@ -68,7 +104,8 @@ class Reader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new PgoutputDecodeError(`message truncated: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
+    if (this.pos + n > this.buf.length)
+      throw new PgoutputDecodeError(`message truncated: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
   }
 
   byte(): number {
@@ -164,12 +201,21 @@ export class PgoutputDecoder {
     const tag = r.char();
     const streamXid = () => (this.inStream ? r.uint32() : undefined);
     switch (tag) {
-      case 'B': return { type: 'begin', finalLsn: r.lsn(), commitTime: r.timestamp(), xid: r.uint32() };
-      case 'C': return { type: 'commit', flags: r.byte(), commitLsn: r.lsn(), endLsn: r.lsn(), commitTime: r.timestamp() };
-      case 'O': return { type: 'origin', originLsn: r.lsn(), name: r.cstring() };
+      case 'B':
+        return { type: 'begin', finalLsn: r.lsn(), commitTime: r.timestamp(), xid: r.uint32() };
+      case 'C':
+        return { type: 'commit', flags: r.byte(), commitLsn: r.lsn(), endLsn: r.lsn(), commitTime: r.timestamp() };
+      case 'O':
+        return { type: 'origin', originLsn: r.lsn(), name: r.cstring() };
       case 'R': {
         const xid = streamXid();
-        const relation: PgoutputRelation = { relid: r.uint32(), namespace: r.cstring(), name: r.cstring(), replicaIdentity: r.char(), columns: [] };
+        const relation: PgoutputRelation = {
+          relid: r.uint32(),
+          namespace: r.cstring(),
+          name: r.cstring(),
+          replicaIdentity: r.char(),
+          columns: [],
+        };
         const n = r.int16();
         for (let i = 0; i < n; i++) {
           const flags = r.byte();
@@ -238,19 +284,73 @@ export class PgoutputDecoder {
       case 'E':
         this.inStream = false;
         return { type: 'stream-stop' };
-      case 'c': return { type: 'stream-commit', xid: r.uint32(), flags: r.byte(), commitLsn: r.lsn(), endLsn: r.lsn(), commitTime: r.timestamp() };
+      case 'c':
+        return {
+          type: 'stream-commit',
+          xid: r.uint32(),
+          flags: r.byte(),
+          commitLsn: r.lsn(),
+          endLsn: r.lsn(),
+          commitTime: r.timestamp(),
+        };
       case 'A': {
         const xid = r.uint32();
         const subXid = r.uint32();
         // Protocol 4 with streaming = parallel adds the abort LSN and time.
-        if (r.remaining >= 16) return { type: 'stream-abort', xid, subXid, abortLsn: r.lsn(), abortTime: r.timestamp() };
+        if (r.remaining >= 16)
+          return { type: 'stream-abort', xid, subXid, abortLsn: r.lsn(), abortTime: r.timestamp() };
         return { type: 'stream-abort', xid, subXid };
       }
-      case 'b': return { type: 'begin-prepare', prepareLsn: r.lsn(), endLsn: r.lsn(), prepareTime: r.timestamp(), xid: r.uint32(), gid: r.cstring() };
-      case 'P': return { type: 'prepare', flags: r.byte(), prepareLsn: r.lsn(), endLsn: r.lsn(), prepareTime: r.timestamp(), xid: r.uint32(), gid: r.cstring() };
-      case 'K': return { type: 'commit-prepared', flags: r.byte(), commitLsn: r.lsn(), endLsn: r.lsn(), commitTime: r.timestamp(), xid: r.uint32(), gid: r.cstring() };
-      case 'r': return { type: 'rollback-prepared', flags: r.byte(), prepareEndLsn: r.lsn(), rollbackEndLsn: r.lsn(), prepareTime: r.timestamp(), rollbackTime: r.timestamp(), xid: r.uint32(), gid: r.cstring() };
-      case 'p': return { type: 'stream-prepare', flags: r.byte(), prepareLsn: r.lsn(), endLsn: r.lsn(), prepareTime: r.timestamp(), xid: r.uint32(), gid: r.cstring() };
+      case 'b':
+        return {
+          type: 'begin-prepare',
+          prepareLsn: r.lsn(),
+          endLsn: r.lsn(),
+          prepareTime: r.timestamp(),
+          xid: r.uint32(),
+          gid: r.cstring(),
+        };
+      case 'P':
+        return {
+          type: 'prepare',
+          flags: r.byte(),
+          prepareLsn: r.lsn(),
+          endLsn: r.lsn(),
+          prepareTime: r.timestamp(),
+          xid: r.uint32(),
+          gid: r.cstring(),
+        };
+      case 'K':
+        return {
+          type: 'commit-prepared',
+          flags: r.byte(),
+          commitLsn: r.lsn(),
+          endLsn: r.lsn(),
+          commitTime: r.timestamp(),
+          xid: r.uint32(),
+          gid: r.cstring(),
+        };
+      case 'r':
+        return {
+          type: 'rollback-prepared',
+          flags: r.byte(),
+          prepareEndLsn: r.lsn(),
+          rollbackEndLsn: r.lsn(),
+          prepareTime: r.timestamp(),
+          rollbackTime: r.timestamp(),
+          xid: r.uint32(),
+          gid: r.cstring(),
+        };
+      case 'p':
+        return {
+          type: 'stream-prepare',
+          flags: r.byte(),
+          prepareLsn: r.lsn(),
+          endLsn: r.lsn(),
+          prepareTime: r.timestamp(),
+          xid: r.uint32(),
+          gid: r.cstring(),
+        };
       default:
         throw new PgoutputDecodeError(`unknown pgoutput message type "${tag}" (0x${tag.charCodeAt(0).toString(16)})`);
     }

@@ -20,15 +20,30 @@ export interface QueryStatsLoad {
 }
 
 /** Everything one refresh of the Query Stats view reads (also what bench:diag times). */
-export async function loadQueryStats(client: Queryable, opts: { mode: QueryStatsMode; order: StatementOrder; limit: number; history: StatementHistory }): Promise<QueryStatsLoad> {
+export async function loadQueryStats(
+  client: Queryable,
+  opts: { mode: QueryStatsMode; order: StatementOrder; limit: number; history: StatementHistory },
+): Promise<QueryStatsLoad> {
   const probe = await probeStatements(client);
   const notes = await statementHealth(client, probe);
   const base = { probe, notes, mode: opts.mode, order: opts.order, statements: [], canReset: false };
   if (probe.state !== 'ready') return base;
   const canReset = (await canResetStatements(client, probe.source)).allowed;
   if (opts.mode === 'delta') {
-    const delta = await topStatementDeltas(client, probe.source, opts.history, { order: opts.order, limit: opts.limit });
-    return { ...base, canReset, statements: delta?.entries ?? [], interval: delta && { from: delta.from, to: delta.to, fullReset: delta.fullReset } };
+    const delta = await topStatementDeltas(client, probe.source, opts.history, {
+      order: opts.order,
+      limit: opts.limit,
+    });
+    return {
+      ...base,
+      canReset,
+      statements: delta?.entries ?? [],
+      interval: delta && { from: delta.from, to: delta.to, fullReset: delta.fullReset },
+    };
   }
-  return { ...base, canReset, statements: await topStatements(client, probe.source, { order: opts.order, limit: opts.limit }) };
+  return {
+    ...base,
+    canReset,
+    statements: await topStatements(client, probe.source, { order: opts.order, limit: opts.limit }),
+  };
 }

@@ -5,7 +5,10 @@ import type { QueryResultRow } from 'pg';
  * this narrow lets callers pass the session they already have.
  */
 export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 /** Numbers come back from pg as strings for bigint/numeric; this reads them as JS numbers (NaN → 0). */

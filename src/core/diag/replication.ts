@@ -44,7 +44,8 @@ export function slotsSql(serverVersionNum: number): string {
   const extra: string[] = [];
   if (serverVersionNum >= 140000) extra.push('s.two_phase');
   if (serverVersionNum >= 160000) extra.push('s.conflicting');
-  if (serverVersionNum >= 170000) extra.push('s.inactive_since::text AS inactive_since', 's.invalidation_reason', 's.failover', 's.synced');
+  if (serverVersionNum >= 170000)
+    extra.push('s.inactive_since::text AS inactive_since', 's.invalidation_reason', 's.failover', 's.synced');
   if (serverVersionNum >= 180000) extra.push('s.two_phase_at::text AS two_phase_at');
   return `WITH ${currentLsnCte}
 SELECT s.slot_name::text AS slot_name, s.plugin::text AS plugin, s.slot_type, s.database::text AS database, s.temporary,
@@ -66,16 +67,34 @@ export async function listSlots(client: Queryable, serverVersionNum: number): Pr
   }
   return rows.map((r) => {
     const slot: ReplicationSlot = {
-      slotName: String(r.slot_name), slotType: r.slot_type === 'logical' ? 'logical' : 'physical', plugin: (r.plugin as string | null) ?? null,
-      database: (r.database as string | null) ?? null, temporary: !!r.temporary, active: !!r.active, activePid: numOrNull(r.active_pid),
-      restartLsn: (r.restart_lsn as string | null) ?? null, confirmedFlushLsn: (r.confirmed_flush_lsn as string | null) ?? null,
-      walStatus: (r.wal_status as string | null) ?? null, safeWalSize: numOrNull(r.safe_wal_size),
-      retainedBytes: numOrNull(r.retained_bytes), unconfirmedBytes: numOrNull(r.unconfirmed_bytes), xminAge: numOrNull(r.xmin_age),
+      slotName: String(r.slot_name),
+      slotType: r.slot_type === 'logical' ? 'logical' : 'physical',
+      plugin: (r.plugin as string | null) ?? null,
+      database: (r.database as string | null) ?? null,
+      temporary: !!r.temporary,
+      active: !!r.active,
+      activePid: numOrNull(r.active_pid),
+      restartLsn: (r.restart_lsn as string | null) ?? null,
+      confirmedFlushLsn: (r.confirmed_flush_lsn as string | null) ?? null,
+      walStatus: (r.wal_status as string | null) ?? null,
+      safeWalSize: numOrNull(r.safe_wal_size),
+      retainedBytes: numOrNull(r.retained_bytes),
+      unconfirmedBytes: numOrNull(r.unconfirmed_bytes),
+      xminAge: numOrNull(r.xmin_age),
     };
-    for (const [col, key] of [['two_phase', 'twoPhase'], ['conflicting', 'conflicting'], ['failover', 'failover'], ['synced', 'synced']] as const) {
+    for (const [col, key] of [
+      ['two_phase', 'twoPhase'],
+      ['conflicting', 'conflicting'],
+      ['failover', 'failover'],
+      ['synced', 'synced'],
+    ] as const) {
       if (col in r) slot[key] = r[col] === null ? null : !!r[col];
     }
-    for (const [col, key] of [['inactive_since', 'inactiveSince'], ['invalidation_reason', 'invalidationReason'], ['two_phase_at', 'twoPhaseAt']] as const) {
+    for (const [col, key] of [
+      ['inactive_since', 'inactiveSince'],
+      ['invalidation_reason', 'invalidationReason'],
+      ['two_phase_at', 'twoPhaseAt'],
+    ] as const) {
       if (col in r) slot[key] = (r[col] as string | null) ?? null;
     }
     return slot;
@@ -85,12 +104,20 @@ export async function listSlots(client: Queryable, serverVersionNum: number): Pr
 /** Why a slot deserves attention: it holds WAL while unused, or is about to be (or was) invalidated. */
 export function slotWarnings(s: ReplicationSlot, inactiveRetainedThreshold: number): SlotWarning[] {
   const w: SlotWarning[] = [];
-  if (s.walStatus === 'lost') w.push({ level: 'error', message: 'wal_status = lost: the WAL this slot needs was removed; the slot is unusable' });
-  else if (s.walStatus === 'unreserved') w.push({ level: 'warning', message: 'wal_status = unreserved: its WAL will be removed at the next checkpoint (max_slot_wal_keep_size)' });
+  if (s.walStatus === 'lost')
+    w.push({ level: 'error', message: 'wal_status = lost: the WAL this slot needs was removed; the slot is unusable' });
+  else if (s.walStatus === 'unreserved')
+    w.push({
+      level: 'warning',
+      message: 'wal_status = unreserved: its WAL will be removed at the next checkpoint (max_slot_wal_keep_size)',
+    });
   if (s.invalidationReason) w.push({ level: 'error', message: `invalidated: ${s.invalidationReason}` });
   if (s.conflicting) w.push({ level: 'error', message: 'conflicting: invalidated by a recovery conflict' });
   if (!s.active && (s.retainedBytes ?? 0) > inactiveRetainedThreshold) {
-    w.push({ level: 'warning', message: `inactive and retaining ${formatBytes(s.retainedBytes ?? 0)} of WAL${s.inactiveSince ? ` (inactive since ${s.inactiveSince})` : ''}` });
+    w.push({
+      level: 'warning',
+      message: `inactive and retaining ${formatBytes(s.retainedBytes ?? 0)} of WAL${s.inactiveSince ? ` (inactive since ${s.inactiveSince})` : ''}`,
+    });
   }
   return w;
 }
@@ -99,7 +126,10 @@ export function formatBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = n;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i += 1; }
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
@@ -140,11 +170,21 @@ export async function listStandbys(client: Queryable): Promise<Standby[]> {
   try {
     const r = await client.query(standbysSql);
     return r.rows.map((x) => ({
-      pid: num(x.pid), user: x.usename ?? null, applicationName: x.application_name ?? null, clientAddr: x.client_addr ?? null,
-      state: x.state ?? null, syncState: x.sync_state ?? null, syncPriority: numOrNull(x.sync_priority),
-      sentLsn: x.sent_lsn ?? null, replayLsn: x.replay_lsn ?? null,
-      writeLagBytes: numOrNull(x.write_lag_bytes), flushLagBytes: numOrNull(x.flush_lag_bytes), replayLagBytes: numOrNull(x.replay_lag_bytes),
-      writeLagMs: numOrNull(x.write_lag_ms), flushLagMs: numOrNull(x.flush_lag_ms), replayLagMs: numOrNull(x.replay_lag_ms),
+      pid: num(x.pid),
+      user: x.usename ?? null,
+      applicationName: x.application_name ?? null,
+      clientAddr: x.client_addr ?? null,
+      state: x.state ?? null,
+      syncState: x.sync_state ?? null,
+      syncPriority: numOrNull(x.sync_priority),
+      sentLsn: x.sent_lsn ?? null,
+      replayLsn: x.replay_lsn ?? null,
+      writeLagBytes: numOrNull(x.write_lag_bytes),
+      flushLagBytes: numOrNull(x.flush_lag_bytes),
+      replayLagBytes: numOrNull(x.replay_lag_bytes),
+      writeLagMs: numOrNull(x.write_lag_ms),
+      flushLagMs: numOrNull(x.flush_lag_ms),
+      replayLagMs: numOrNull(x.replay_lag_ms),
       replyTime: x.reply_time ?? null,
     }));
   } catch (err) {
@@ -185,7 +225,11 @@ export interface ReplicationOverview {
 export async function replicationOverview(client: Queryable, serverVersionNum: number): Promise<ReplicationOverview> {
   let head: { standby: boolean; read_all_stats: boolean };
   try {
-    head = (await client.query<typeof head>("SELECT pg_is_in_recovery() AS standby, pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats")).rows[0];
+    head = (
+      await client.query<typeof head>(
+        "SELECT pg_is_in_recovery() AS standby, pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats",
+      )
+    ).rows[0];
   } catch (err) {
     throw diagError(err, 'Checking the replication role of the server');
   }
@@ -197,9 +241,16 @@ export async function replicationOverview(client: Queryable, serverVersionNum: n
       const x = (await client.query(walReceiverSql)).rows[0];
       if (x) {
         receiver = {
-          pid: num(x.pid), status: x.status ?? null, senderHost: x.sender_host ?? null, senderPort: numOrNull(x.sender_port), slotName: x.slot_name ?? null,
-          flushedLsn: x.flushed_lsn ?? null, latestEndLsn: x.latest_end_lsn ?? null, lastMsgReceiptTime: x.last_msg_receipt_time ?? null,
-          replayLsn: x.replay_lsn ?? null, replayLagBytes: numOrNull(x.replay_lag_bytes),
+          pid: num(x.pid),
+          status: x.status ?? null,
+          senderHost: x.sender_host ?? null,
+          senderPort: numOrNull(x.sender_port),
+          slotName: x.slot_name ?? null,
+          flushedLsn: x.flushed_lsn ?? null,
+          latestEndLsn: x.latest_end_lsn ?? null,
+          lastMsgReceiptTime: x.last_msg_receipt_time ?? null,
+          replayLsn: x.replay_lsn ?? null,
+          replayLagBytes: numOrNull(x.replay_lag_bytes),
         };
       }
     } catch (err) {
@@ -211,12 +262,23 @@ export async function replicationOverview(client: Queryable, serverVersionNum: n
 
 /** Drops an inactive slot. An active one is refused before asking the server, with the pid that uses it. */
 export async function dropSlot(client: Queryable, slotName: string): Promise<void> {
-  const r = await client.query<{ active: boolean; active_pid: number | null }>('SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
+  const r = await client.query<{ active: boolean; active_pid: number | null }>(
+    'SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1',
+    [slotName],
+  );
   const slot = r.rows[0];
-  if (!slot) throw new PgOpsError('slot-missing', `Replication slot "${slotName}" does not exist`, 'Refresh the Replication view.');
+  if (!slot)
+    throw new PgOpsError(
+      'slot-missing',
+      `Replication slot "${slotName}" does not exist`,
+      'Refresh the Replication view.',
+    );
   if (slot.active) {
-    throw new PgOpsError('slot-active', `Replication slot "${slotName}" is active (used by PID ${slot.active_pid ?? '?'}) and cannot be dropped`,
-      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`);
+    throw new PgOpsError(
+      'slot-active',
+      `Replication slot "${slotName}" is active (used by PID ${slot.active_pid ?? '?'}) and cannot be dropped`,
+      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
+    );
   }
   try {
     await client.query('BEGIN READ WRITE');
@@ -225,7 +287,13 @@ export async function dropSlot(client: Queryable, slotName: string): Promise<voi
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     const e = err as { code?: string; message?: string };
-    if (e.code === '55006') throw new PgOpsError('slot-active', `Replication slot "${slotName}" became active: ${e.message}`, 'Stop its consumer first, then drop it.', { cause: err });
+    if (e.code === '55006')
+      throw new PgOpsError(
+        'slot-active',
+        `Replication slot "${slotName}" became active: ${e.message}`,
+        'Stop its consumer first, then drop it.',
+        { cause: err },
+      );
     throw diagError(err, `Dropping replication slot "${slotName}"`, 'REPLICATION');
   }
 }

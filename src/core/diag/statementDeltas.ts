@@ -46,7 +46,16 @@ export function diffSnapshots(prev: StatementSnapshot, cur: StatementSnapshot): 
     const calls = counters.calls ?? 0;
     if (calls <= 0) continue;
     const totalMs = (counters.totalExecMs ?? 0) + (counters.totalPlanMs ?? 0);
-    out.push({ ...e, counters, calls, totalMs, meanMs: totalMs / calls, rows: counters.rows ?? 0, sharePct: 0, restarted });
+    out.push({
+      ...e,
+      counters,
+      calls,
+      totalMs,
+      meanMs: totalMs / calls,
+      rows: counters.rows ?? 0,
+      sharePct: 0,
+      restarted,
+    });
   }
   const sum = out.reduce((a, e) => a + e.totalMs, 0);
   for (const e of out) e.sharePct = sum > 0 ? (100 * e.totalMs) / sum : 0;
@@ -64,18 +73,27 @@ function wentDown(p: StatementStats, e: StatementStats): boolean {
 export function orderValue(e: StatementStats, order: StatementOrder): number {
   const c = e.counters;
   switch (order) {
-    case 'total': return e.totalMs;
-    case 'mean': return e.meanMs;
-    case 'calls': return e.calls;
-    case 'rows': return e.rows;
-    case 'io': return c.sharedBlksRead ?? 0;
-    case 'temp': return (c.tempBlksRead ?? 0) + (c.tempBlksWritten ?? 0);
-    case 'wal': return c.walBytes ?? 0;
+    case 'total':
+      return e.totalMs;
+    case 'mean':
+      return e.meanMs;
+    case 'calls':
+      return e.calls;
+    case 'rows':
+      return e.rows;
+    case 'io':
+      return c.sharedBlksRead ?? 0;
+    case 'temp':
+      return (c.tempBlksRead ?? 0) + (c.tempBlksWritten ?? 0);
+    case 'wal':
+      return c.walBytes ?? 0;
   }
 }
 
 export function rankDeltas(entries: StatementDelta[], order: StatementOrder, limit: number): StatementDelta[] {
-  return [...entries].sort((a, b) => orderValue(b, order) - orderValue(a, order) || (a.queryid ?? '').localeCompare(b.queryid ?? '')).slice(0, limit);
+  return [...entries]
+    .sort((a, b) => orderValue(b, order) - orderValue(a, order) || (a.queryid ?? '').localeCompare(b.queryid ?? ''))
+    .slice(0, limit);
 }
 
 export interface DeltaPoint {
@@ -131,7 +149,12 @@ export class StatementHistory {
  * previous snapshot of the same reset period, only entries whose calls changed come from the
  * server (the others are carried over), which keeps a refresh cheap with thousands of entries.
  */
-export async function takeStatementSnapshot(client: Queryable, source: StatementsSource, now: () => number = Date.now, prev?: StatementSnapshot): Promise<StatementSnapshot> {
+export async function takeStatementSnapshot(
+  client: Queryable,
+  source: StatementsSource,
+  now: () => number = Date.now,
+  prev?: StatementSnapshot,
+): Promise<StatementSnapshot> {
   let statsReset: string | null = null;
   if (source.hasInfo) {
     const sql = `SELECT stats_reset::text AS stats_reset FROM ${statementsObject(source, 'pg_stat_statements_info')}`;
@@ -151,11 +174,18 @@ export async function takeStatementSnapshot(client: Queryable, source: Statement
  * Takes a snapshot into `history` and returns the top entries of the interval since the previous
  * one, with their query texts (fetched for those entries only). Undefined on the first snapshot.
  */
-export async function topStatementDeltas(client: Queryable, source: StatementsSource, history: StatementHistory, opts: { order?: StatementOrder; limit?: number; now?: () => number } = {}): Promise<DeltaResult | undefined> {
+export async function topStatementDeltas(
+  client: Queryable,
+  source: StatementsSource,
+  history: StatementHistory,
+  opts: { order?: StatementOrder; limit?: number; now?: () => number } = {},
+): Promise<DeltaResult | undefined> {
   const delta = history.add(await takeStatementSnapshot(client, source, opts.now, history.previous));
   if (!delta) return undefined;
   const top = rankDeltas(delta.entries, opts.order ?? 'total', opts.limit ?? 50);
-  const texts = await statementTexts(client, source, [...new Set(top.map((e) => e.queryid).filter((q): q is string => q !== null))]);
+  const texts = await statementTexts(client, source, [
+    ...new Set(top.map((e) => e.queryid).filter((q): q is string => q !== null)),
+  ]);
   for (const e of top) e.query = texts.get(e.key) ?? null;
   return { ...delta, entries: top };
 }

@@ -71,7 +71,8 @@ export function splitLibraryList(value: string): string[] {
 export function preloadFix(current: string | null): string {
   const libs = splitLibraryList(current ?? '').filter((l) => l !== 'pg_stat_statements');
   const value = [...new Set(libs), 'pg_stat_statements'].map((l) => quoteLiteral(l, { printable: true })).join(', ');
-  const keep = current === null ? '  -- add any libraries already in shared_preload_libraries (not readable by this role)' : '';
+  const keep =
+    current === null ? '  -- add any libraries already in shared_preload_libraries (not readable by this role)' : '';
   return [
     `ALTER SYSTEM SET shared_preload_libraries = ${value};${keep}`,
     '-- then restart the server (pg_ctl restart / systemctl restart postgresql), and in each database:',
@@ -87,55 +88,128 @@ export async function statementHealth(client: Queryable, probe: StatementsProbe)
   const s = (await client.query<Settings>(settingsSql)).rows[0];
   const notes: HealthNote[] = [];
   if (probe.state === 'unavailable') {
-    notes.push({ level: 'error', code: 'pgss-unavailable', message: 'pg_stat_statements is not available on this server', hint: 'Install the contrib package of this PostgreSQL version (Debian/Ubuntu: postgresql-contrib or postgresql-NN), then preload and create it.', fix: preloadFix(s.preload) });
+    notes.push({
+      level: 'error',
+      code: 'pgss-unavailable',
+      message: 'pg_stat_statements is not available on this server',
+      hint: 'Install the contrib package of this PostgreSQL version (Debian/Ubuntu: postgresql-contrib or postgresql-NN), then preload and create it.',
+      fix: preloadFix(s.preload),
+    });
     return notes;
   }
   if (probe.state === 'not-created') {
     const loaded = s.max !== null;
-    notes.push({ level: 'error', code: 'pgss-not-created', message: 'pg_stat_statements is not created in this database', hint: loaded ? 'The library is loaded: a superuser only needs to create the extension.' : 'Preload the library (restart), then create the extension.', fix: loaded ? 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' : preloadFix(s.preload) });
+    notes.push({
+      level: 'error',
+      code: 'pgss-not-created',
+      message: 'pg_stat_statements is not created in this database',
+      hint: loaded
+        ? 'The library is loaded: a superuser only needs to create the extension.'
+        : 'Preload the library (restart), then create the extension.',
+      fix: loaded ? 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' : preloadFix(s.preload),
+    });
     return notes;
   }
   if (probe.state === 'not-preloaded') {
-    notes.push({ level: 'error', code: 'pgss-not-preloaded', message: 'pg_stat_statements is created but not in shared_preload_libraries: nothing is recorded', hint: 'Add it to shared_preload_libraries and restart the server.', fix: preloadFix(s.preload) });
+    notes.push({
+      level: 'error',
+      code: 'pgss-not-preloaded',
+      message: 'pg_stat_statements is created but not in shared_preload_libraries: nothing is recorded',
+      hint: 'Add it to shared_preload_libraries and restart the server.',
+      fix: preloadFix(s.preload),
+    });
     return notes;
   }
   const src = probe.source;
   if (src.defaultVersion && src.defaultVersion !== src.extVersion) {
-    notes.push({ level: 'info', code: 'pgss-old-version', message: `pg_stat_statements ${src.extVersion} is installed; the server offers ${src.defaultVersion}`, hint: 'Update it to get the newer columns.', fix: 'ALTER EXTENSION pg_stat_statements UPDATE;' });
+    notes.push({
+      level: 'info',
+      code: 'pgss-old-version',
+      message: `pg_stat_statements ${src.extVersion} is installed; the server offers ${src.defaultVersion}`,
+      hint: 'Update it to get the newer columns.',
+      fix: 'ALTER EXTENSION pg_stat_statements UPDATE;',
+    });
   }
   const max = num(s.max);
   const entriesSql = `SELECT count(*) FROM ${statementsObject(src, 'pg_stat_statements')}(false)`;
-  const counts = (await client.query<{ n: string; dealloc: string | null }>(src.hasInfo
-    ? `SELECT (${entriesSql}) AS n, (SELECT dealloc FROM ${statementsObject(src, 'pg_stat_statements_info')}) AS dealloc`
-    : `SELECT (${entriesSql}) AS n, NULL AS dealloc`)).rows[0];
+  const counts = (
+    await client.query<{ n: string; dealloc: string | null }>(
+      src.hasInfo
+        ? `SELECT (${entriesSql}) AS n, (SELECT dealloc FROM ${statementsObject(src, 'pg_stat_statements_info')}) AS dealloc`
+        : `SELECT (${entriesSql}) AS n, NULL AS dealloc`,
+    )
+  ).rows[0];
   const entries = num(counts.n);
   const dealloc = num(counts.dealloc);
   if (dealloc > 0) {
-    notes.push({ level: 'warning', code: 'pgss-dealloc', message: `Entries were evicted ${dealloc} times (pg_stat_statements_info.dealloc): more distinct statements than pg_stat_statements.max = ${max}`, hint: 'Raise pg_stat_statements.max (needs a restart) so history is not lost and texts keep their placeholders.', fix: `ALTER SYSTEM SET pg_stat_statements.max = ${Math.max(max * 2, 10000)};\n-- then restart the server` });
+    notes.push({
+      level: 'warning',
+      code: 'pgss-dealloc',
+      message: `Entries were evicted ${dealloc} times (pg_stat_statements_info.dealloc): more distinct statements than pg_stat_statements.max = ${max}`,
+      hint: 'Raise pg_stat_statements.max (needs a restart) so history is not lost and texts keep their placeholders.',
+      fix: `ALTER SYSTEM SET pg_stat_statements.max = ${Math.max(max * 2, 10000)};\n-- then restart the server`,
+    });
   }
   if (max > 0 && entries >= nearMaxRatio * max) {
-    notes.push({ level: 'warning', code: 'pgss-near-max', message: `${entries} distinct entries of ${max} (pg_stat_statements.max): new statements take the hash table's lock exclusively`, hint: 'Under many unique statements this shows as LWLock / pg_stat_statements waits (see Wait Events). Raise max, or reduce unique statements (parameters instead of literals, fewer temp tables).' });
+    notes.push({
+      level: 'warning',
+      code: 'pgss-near-max',
+      message: `${entries} distinct entries of ${max} (pg_stat_statements.max): new statements take the hash table's lock exclusively`,
+      hint: 'Under many unique statements this shows as LWLock / pg_stat_statements waits (see Wait Events). Raise max, or reduce unique statements (parameters instead of literals, fewer temp tables).',
+    });
     if (!src.hasInfo) {
-      notes.push({ level: 'info', code: 'pgss-dealloc-unknown', message: `Evictions cannot be counted: pg_stat_statements ${src.extVersion} has no pg_stat_statements_info (1.9, PostgreSQL 14)`, hint: 'With the table this full, entries are probably being evicted; raising pg_stat_statements.max is the safe choice.' });
+      notes.push({
+        level: 'info',
+        code: 'pgss-dealloc-unknown',
+        message: `Evictions cannot be counted: pg_stat_statements ${src.extVersion} has no pg_stat_statements_info (1.9, PostgreSQL 14)`,
+        hint: 'With the table this full, entries are probably being evicted; raising pg_stat_statements.max is the safe choice.',
+      });
     }
   }
   notes.push({ level: 'info', code: 'pgss-entries', message: `${entries} entries (max ${max})` });
   if (s.track === 'none') {
-    notes.push({ level: 'warning', code: 'pgss-track-none', message: 'pg_stat_statements.track = none: no statement is recorded', fix: "ALTER SYSTEM SET pg_stat_statements.track = 'top';\nSELECT pg_reload_conf();" });
+    notes.push({
+      level: 'warning',
+      code: 'pgss-track-none',
+      message: 'pg_stat_statements.track = none: no statement is recorded',
+      fix: "ALTER SYSTEM SET pg_stat_statements.track = 'top';\nSELECT pg_reload_conf();",
+    });
   } else if (s.track) {
-    notes.push({ level: 'info', code: 'pgss-track', message: `pg_stat_statements.track = ${s.track}${s.track === 'all' ? ' (nested statements counted too: a statement can appear twice, top level and nested)' : ''}` });
+    notes.push({
+      level: 'info',
+      code: 'pgss-track',
+      message: `pg_stat_statements.track = ${s.track}${s.track === 'all' ? ' (nested statements counted too: a statement can appear twice, top level and nested)' : ''}`,
+    });
   }
   if (s.sample_rate !== null) {
-    notes.push({ level: Number(s.sample_rate) < 1 ? 'warning' : 'info', code: 'pgss-sample-rate', message: `pg_stat_statements.sample_rate = ${s.sample_rate}${Number(s.sample_rate) < 1 ? ': only that fraction of executions is counted, rare statements may be missing' : ''}` });
+    notes.push({
+      level: Number(s.sample_rate) < 1 ? 'warning' : 'info',
+      code: 'pgss-sample-rate',
+      message: `pg_stat_statements.sample_rate = ${s.sample_rate}${Number(s.sample_rate) < 1 ? ': only that fraction of executions is counted, rare statements may be missing' : ''}`,
+    });
   }
   if (s.compute_query_id === 'off') {
-    notes.push({ level: 'warning', code: 'pgss-queryid-off', message: 'compute_query_id = off: pg_stat_statements records nothing', fix: "ALTER SYSTEM SET compute_query_id = 'auto';\nSELECT pg_reload_conf();" });
+    notes.push({
+      level: 'warning',
+      code: 'pgss-queryid-off',
+      message: 'compute_query_id = off: pg_stat_statements records nothing',
+      fix: "ALTER SYSTEM SET compute_query_id = 'auto';\nSELECT pg_reload_conf();",
+    });
   }
   if (s.track_io_timing === 'off') {
-    notes.push({ level: 'info', code: 'pgss-io-timing', message: 'track_io_timing = off: block read/write times are 0' });
+    notes.push({
+      level: 'info',
+      code: 'pgss-io-timing',
+      message: 'track_io_timing = off: block read/write times are 0',
+    });
   }
   if (!s.read_all_stats) {
-    notes.push({ level: 'info', code: 'pgss-privileges', message: "Other roles' statements show as <insufficient privilege>", hint: 'GRANT pg_read_all_stats (or pg_monitor) to this role to see every statement.' });
+    notes.push({
+      level: 'info',
+      code: 'pgss-privileges',
+      message: "Other roles' statements show as <insufficient privilege>",
+      hint: 'GRANT pg_read_all_stats (or pg_monitor) to this role to see every statement.',
+    });
   }
   return notes;
 }

@@ -72,7 +72,15 @@ export function statementsObject(source: Pick<StatementsSource, 'schema'>, name:
 
 /** Finds the extension in this database, its version and real columns, and whether the library is preloaded. */
 export async function probeStatements(client: Queryable): Promise<StatementsProbe> {
-  let row: { v: number; default_version: string | null; extversion: string | null; nspname: string | null; preloaded: boolean; columns: string[]; has_info: boolean };
+  let row: {
+    v: number;
+    default_version: string | null;
+    extversion: string | null;
+    nspname: string | null;
+    preloaded: boolean;
+    columns: string[];
+    has_info: boolean;
+  };
   try {
     row = (await client.query<typeof row>(probeSql)).rows[0];
   } catch (err) {
@@ -80,11 +88,17 @@ export async function probeStatements(client: Queryable): Promise<StatementsProb
   }
   const serverVersionNum = Number(row.v);
   if (!row.extversion || !row.nspname) {
-    return row.default_version ? { state: 'not-created', serverVersionNum, defaultVersion: row.default_version } : { state: 'unavailable', serverVersionNum };
+    return row.default_version
+      ? { state: 'not-created', serverVersionNum, defaultVersion: row.default_version }
+      : { state: 'unavailable', serverVersionNum };
   }
   const source: StatementsSource = {
-    schema: row.nspname, extVersion: row.extversion, defaultVersion: row.default_version, serverVersionNum,
-    columns: mapColumns(row.columns), hasInfo: row.has_info,
+    schema: row.nspname,
+    extVersion: row.extversion,
+    defaultVersion: row.default_version,
+    serverVersionNum,
+    columns: mapColumns(row.columns),
+    hasInfo: row.has_info,
   };
   return { state: row.preloaded && (await libraryLoaded(client, source)) ? 'ready' : 'not-preloaded', source };
 }
@@ -107,9 +121,23 @@ async function libraryLoaded(client: Queryable, source: StatementsSource): Promi
 export async function requireStatements(client: Queryable): Promise<StatementsSource> {
   const p = await probeStatements(client);
   if (p.state === 'ready') return p.source;
-  if (p.state === 'unavailable') throw new PgOpsError('pgss-unavailable', 'pg_stat_statements is not installed on the server (no such extension available)', 'Install the PostgreSQL contrib package for this server version, preload the library and CREATE EXTENSION pg_stat_statements.');
-  if (p.state === 'not-created') throw new PgOpsError('pgss-not-created', 'pg_stat_statements is not created in this database', 'Run CREATE EXTENSION pg_stat_statements; as a superuser (and make sure it is in shared_preload_libraries).');
-  throw new PgOpsError('pgss-not-preloaded', 'pg_stat_statements is created but the server does not load it', "Add pg_stat_statements to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = '…,pg_stat_statements') and restart the server.");
+  if (p.state === 'unavailable')
+    throw new PgOpsError(
+      'pgss-unavailable',
+      'pg_stat_statements is not installed on the server (no such extension available)',
+      'Install the PostgreSQL contrib package for this server version, preload the library and CREATE EXTENSION pg_stat_statements.',
+    );
+  if (p.state === 'not-created')
+    throw new PgOpsError(
+      'pgss-not-created',
+      'pg_stat_statements is not created in this database',
+      'Run CREATE EXTENSION pg_stat_statements; as a superuser (and make sure it is in shared_preload_libraries).',
+    );
+  throw new PgOpsError(
+    'pgss-not-preloaded',
+    'pg_stat_statements is created but the server does not load it',
+    "Add pg_stat_statements to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = '…,pg_stat_statements') and restart the server.",
+  );
 }
 
 function relation(source: StatementsSource, showText: boolean): string {
@@ -128,13 +156,20 @@ function orderExpr(order: StatementOrder, c: ColumnMap): string {
     return found ? `s.${quoteIdent(found[1])}` : '0';
   };
   switch (order) {
-    case 'total': return totalExpr(c);
-    case 'mean': return `${totalExpr(c)} / nullif(s.calls, 0)`;
-    case 'calls': return 's.calls';
-    case 'rows': return col('rows');
-    case 'io': return col('sharedBlksRead');
-    case 'temp': return `${col('tempBlksRead')} + ${col('tempBlksWritten')}`;
-    case 'wal': return col('walBytes');
+    case 'total':
+      return totalExpr(c);
+    case 'mean':
+      return `${totalExpr(c)} / nullif(s.calls, 0)`;
+    case 'calls':
+      return 's.calls';
+    case 'rows':
+      return col('rows');
+    case 'io':
+      return col('sharedBlksRead');
+    case 'temp':
+      return `${col('tempBlksRead')} + ${col('tempBlksWritten')}`;
+    case 'wal':
+      return col('walBytes');
   }
 }
 
@@ -142,14 +177,27 @@ function orderExpr(order: StatementOrder, c: ColumnMap): string {
  * The SELECT for this installation. `limit` and `order` run on the server; with `queryids` only
  * those entries are returned (used to fetch texts for a delta ranking computed on the client).
  */
-export function statementsSql(source: StatementsSource, opts: { order?: StatementOrder; limit?: number; showText?: boolean; byQueryids?: boolean; changedOnly?: boolean; currentDatabaseOnly?: boolean } = {}): string {
+export function statementsSql(
+  source: StatementsSource,
+  opts: {
+    order?: StatementOrder;
+    limit?: number;
+    showText?: boolean;
+    byQueryids?: boolean;
+    changedOnly?: boolean;
+    currentDatabaseOnly?: boolean;
+  } = {},
+): string {
   const c = source.columns;
   const showText = opts.showText ?? true;
   const select = [
-    's.userid::int8 AS userid', 's.dbid::int8 AS dbid', 's.queryid::text AS queryid',
+    's.userid::int8 AS userid',
+    's.dbid::int8 AS dbid',
+    's.queryid::text AS queryid',
     c.toplevel ? 's.toplevel' : 'NULL::bool AS toplevel',
     showText ? 's.query' : 'NULL::text AS query',
-    'r.rolname::text AS user_name', 'd.datname::text AS database',
+    'r.rolname::text AS user_name',
+    'd.datname::text AS database',
     ...c.cumulative.map(([k, col]) => `s.${quoteIdent(col)}::float8 AS ${quoteIdent(k)}`),
     ...c.gauges.map(([k, col]) => `s.${quoteIdent(col)}::float8 AS ${quoteIdent(k)}`),
     `${totalExpr(c)}::float8 AS total_ms`,
@@ -187,18 +235,36 @@ export function rowToStats(source: StatementsSource, r: Record<string, unknown>)
   const toplevel = r.toplevel === null || r.toplevel === undefined ? null : Boolean(r.toplevel);
   return {
     key: `${num(r.userid)}/${num(r.dbid)}/${queryid ?? ''}/${toplevel === null ? '' : toplevel ? 't' : 'f'}`,
-    userid: num(r.userid), dbid: num(r.dbid), queryid, toplevel,
-    user: (r.user_name as string | null) ?? null, database: (r.database as string | null) ?? null,
+    userid: num(r.userid),
+    dbid: num(r.dbid),
+    queryid,
+    toplevel,
+    user: (r.user_name as string | null) ?? null,
+    database: (r.database as string | null) ?? null,
     // the one way statement texts enter pgops: secrets in them (ALTER ROLE … PASSWORD, …) never go further
     query: typeof r.query === 'string' ? redactText(r.query) : null,
-    calls, totalMs, meanMs: calls > 0 ? totalMs / calls : 0, rows: num(r.rows), sharePct: num(r.share_pct),
-    statsSince: (r.stats_since as string | null) ?? null, counters, gauges,
+    calls,
+    totalMs,
+    meanMs: calls > 0 ? totalMs / calls : 0,
+    rows: num(r.rows),
+    sharePct: num(r.share_pct),
+    statsSince: (r.stats_since as string | null) ?? null,
+    counters,
+    gauges,
   };
 }
 
 /** Top statements, cumulative since the last reset, ordered and limited on the server. */
-export async function topStatements(client: Queryable, source: StatementsSource, opts: { order?: StatementOrder; limit?: number; currentDatabaseOnly?: boolean } = {}): Promise<StatementStats[]> {
-  const sql = statementsSql(source, { order: opts.order ?? 'total', limit: opts.limit ?? 50, currentDatabaseOnly: opts.currentDatabaseOnly });
+export async function topStatements(
+  client: Queryable,
+  source: StatementsSource,
+  opts: { order?: StatementOrder; limit?: number; currentDatabaseOnly?: boolean } = {},
+): Promise<StatementStats[]> {
+  const sql = statementsSql(source, {
+    order: opts.order ?? 'total',
+    limit: opts.limit ?? 50,
+    currentDatabaseOnly: opts.currentDatabaseOnly,
+  });
   try {
     const r = await client.query(sql);
     return r.rows.map((row) => rowToStats(source, row));
@@ -208,9 +274,15 @@ export async function topStatements(client: Queryable, source: StatementsSource,
 }
 
 /** Every entry's counters without the query texts (cheap): the input of a delta snapshot. */
-export async function allStatementCounters(client: Queryable, source: StatementsSource, opts: { currentDatabaseOnly?: boolean } = {}): Promise<StatementStats[]> {
+export async function allStatementCounters(
+  client: Queryable,
+  source: StatementsSource,
+  opts: { currentDatabaseOnly?: boolean } = {},
+): Promise<StatementStats[]> {
   try {
-    const r = await client.query(statementsSql(source, { showText: false, currentDatabaseOnly: opts.currentDatabaseOnly }));
+    const r = await client.query(
+      statementsSql(source, { showText: false, currentDatabaseOnly: opts.currentDatabaseOnly }),
+    );
     return r.rows.map((row) => rowToStats(source, row));
   } catch (err) {
     throw diagError(err, 'Reading pg_stat_statements', 'pg_read_all_stats');
@@ -218,9 +290,19 @@ export async function allStatementCounters(client: Queryable, source: Statements
 }
 
 /** The counters of entries whose calls changed since `prev` (the rest is taken from prev by the caller). */
-export async function changedStatementCounters(client: Queryable, source: StatementsSource, prev: StatementStats[]): Promise<StatementStats[]> {
+export async function changedStatementCounters(
+  client: Queryable,
+  source: StatementsSource,
+  prev: StatementStats[],
+): Promise<StatementStats[]> {
   const known = prev.filter((e) => e.queryid !== null);
-  const params = [known.map((e) => e.userid), known.map((e) => e.dbid), known.map((e) => e.queryid), known.map((e) => e.toplevel ?? true), known.map((e) => e.calls)];
+  const params = [
+    known.map((e) => e.userid),
+    known.map((e) => e.dbid),
+    known.map((e) => e.queryid),
+    known.map((e) => e.toplevel ?? true),
+    known.map((e) => e.calls),
+  ];
   try {
     const r = await client.query(statementsSql(source, { showText: false, changedOnly: true }), params);
     return r.rows.map((row) => rowToStats(source, row));
@@ -230,7 +312,11 @@ export async function changedStatementCounters(client: Queryable, source: Statem
 }
 
 /** Query texts for the given queryids (the text file is read once). Keyed by StatementStats.key. */
-export async function statementTexts(client: Queryable, source: StatementsSource, queryids: string[]): Promise<Map<string, string | null>> {
+export async function statementTexts(
+  client: Queryable,
+  source: StatementsSource,
+  queryids: string[],
+): Promise<Map<string, string | null>> {
   const texts = new Map<string, string | null>();
   if (queryids.length === 0) return texts;
   try {
@@ -254,7 +340,9 @@ export interface ResetPermission {
 export async function canResetStatements(client: Queryable, source: StatementsSource): Promise<ResetPermission> {
   const args = source.columns.statsSince ? 'oid, oid, bigint, boolean' : 'oid, oid, bigint';
   const signature = `${statementsObject(source, 'pg_stat_statements_reset')}(${args})`;
-  const r = await client.query<{ ok: boolean }>('SELECT has_function_privilege($1, \'EXECUTE\') AS ok', [signature]).catch(() => ({ rows: [{ ok: false }] }));
+  const r = await client
+    .query<{ ok: boolean }>("SELECT has_function_privilege($1, 'EXECUTE') AS ok", [signature])
+    .catch(() => ({ rows: [{ ok: false }] }));
   return { allowed: !!r.rows[0]?.ok, signature };
 }
 
@@ -269,8 +357,18 @@ export async function resetStatements(client: Queryable, source: StatementsSourc
 
 /** The (generic) plan of a normalized statement: PG16+ `EXPLAIN (GENERIC_PLAN)` accepts $1 placeholders. */
 export async function explainGenericPlan(client: Queryable, serverVersionNum: number, query: string): Promise<string> {
-  if (serverVersionNum < 160000) throw new PgOpsError('explain-version', 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later', 'Run EXPLAIN with real parameter values in an editor instead.');
-  if (query.includes(';')) throw new PgOpsError('explain-multi', 'The statement text contains ";" and may be more than one statement', 'Open it in an editor and EXPLAIN the part you need.');
+  if (serverVersionNum < 160000)
+    throw new PgOpsError(
+      'explain-version',
+      'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later',
+      'Run EXPLAIN with real parameter values in an editor instead.',
+    );
+  if (query.includes(';'))
+    throw new PgOpsError(
+      'explain-multi',
+      'The statement text contains ";" and may be more than one statement',
+      'Open it in an editor and EXPLAIN the part you need.',
+    );
   try {
     const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${query}`);
     return r.rows.map((row) => row['QUERY PLAN']).join('\n');

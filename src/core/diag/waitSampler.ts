@@ -66,9 +66,17 @@ export class WaitSampler {
   private running = false;
   private detach?: () => void;
 
-  constructor(private readonly client: Queryable, private readonly opts: WaitSamplerOptions = {}) {
+  constructor(
+    private readonly client: Queryable,
+    private readonly opts: WaitSamplerOptions = {},
+  ) {
     const hz = opts.hz ?? 1;
-    if (!(hz > 0 && hz <= 100)) throw new PgOpsError('waits-rate', `Wait sampling rate ${hz} Hz is out of range`, 'Use a rate between 0.01 and 100 samples per second (default 1).');
+    if (!(hz > 0 && hz <= 100))
+      throw new PgOpsError(
+        'waits-rate',
+        `Wait sampling rate ${hz} Hz is out of range`,
+        'Use a rate between 0.01 and 100 samples per second (default 1).',
+      );
     this.hz = hz;
     this.now = opts.now ?? Date.now;
   }
@@ -113,16 +121,34 @@ export class WaitSampler {
   }
 
   snapshot(): WaitSnapshot {
-    const counts = [...this.counts.values()].map((c) => ({ ...c }))
-      .sort((a, b) => b.count - a.count || a.waitEventType.localeCompare(b.waitEventType) || a.waitEvent.localeCompare(b.waitEvent));
-    return { samples: this.samples, skipped: this.skipped, errors: this.errors, lastError: this.lastError, startedAt: this.startedAt, lastSampleAt: this.lastSampleAt, counts };
+    const counts = [...this.counts.values()]
+      .map((c) => ({ ...c }))
+      .sort(
+        (a, b) =>
+          b.count - a.count || a.waitEventType.localeCompare(b.waitEventType) || a.waitEvent.localeCompare(b.waitEvent),
+      );
+    return {
+      samples: this.samples,
+      skipped: this.skipped,
+      errors: this.errors,
+      lastError: this.lastError,
+      startedAt: this.startedAt,
+      lastSampleAt: this.lastSampleAt,
+      counts,
+    };
   }
 
   /** Takes one sample now and adds it to the counts (also usable without start()). */
   async sampleOnce(): Promise<WaitCount[]> {
-    const r = await this.client.query<{ wait_event_type: string; wait_event: string; n: number }>(waitSampleSql, [this.opts.backendTypes ?? null]);
+    const r = await this.client.query<{ wait_event_type: string; wait_event: string; n: number }>(waitSampleSql, [
+      this.opts.backendTypes ?? null,
+    ]);
     const at = this.now();
-    const sample = r.rows.map((row) => ({ waitEventType: row.wait_event_type, waitEvent: row.wait_event, count: Number(row.n) }));
+    const sample = r.rows.map((row) => ({
+      waitEventType: row.wait_event_type,
+      waitEvent: row.wait_event,
+      count: Number(row.n),
+    }));
     for (const s of sample) {
       const key = `${s.waitEventType}\u0000${s.waitEvent}`;
       const c = this.counts.get(key);
@@ -141,10 +167,17 @@ export class WaitSampler {
     if (this.inFlight) {
       this.skipped += 1;
     } else {
-      this.inFlight = this.sampleOnce().then(() => undefined, (err: unknown) => {
-        this.errors += 1;
-        this.lastError = err instanceof Error ? err.message : String(err);
-      }).finally(() => { this.inFlight = undefined; });
+      this.inFlight = this.sampleOnce()
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            this.errors += 1;
+            this.lastError = err instanceof Error ? err.message : String(err);
+          },
+        )
+        .finally(() => {
+          this.inFlight = undefined;
+        });
     }
     const interval = 1000 / this.hz;
     this.timer = setTimeout(() => this.tick(), Math.max(0, interval - (this.now() - due)));
@@ -153,12 +186,23 @@ export class WaitSampler {
 }
 
 /** Samples for `seconds` and returns the counts: the CLI's `pgops waits` and one-off measurements. */
-export async function sampleWaits(client: Queryable, seconds: number, opts: WaitSamplerOptions & { signal?: AbortSignal } = {}): Promise<WaitSnapshot> {
+export async function sampleWaits(
+  client: Queryable,
+  seconds: number,
+  opts: WaitSamplerOptions & { signal?: AbortSignal } = {},
+): Promise<WaitSnapshot> {
   const sampler = new WaitSampler(client, opts);
   sampler.start(opts.signal);
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, seconds * 1000);
-    opts.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
   await sampler.stop();
   return sampler.snapshot();

@@ -11,7 +11,14 @@
 import { isMarkerAt, marker } from './rules';
 
 /** libpq's secret keywords (src/core/conn/params.ts secretKeywords), and PGPASSWORD of a command line. */
-const secretKeywords = ['password', 'sslpassword', 'oauth_client_secret', 'scram_client_key', 'scram_server_key', 'pgpassword'];
+const secretKeywords = [
+  'password',
+  'sslpassword',
+  'oauth_client_secret',
+  'scram_client_key',
+  'scram_server_key',
+  'pgpassword',
+];
 const keywordPattern = new RegExp(`(?<=^|[\\s'"(,;])(?:${secretKeywords.join('|')})\\s*=\\s*`, 'gi');
 const uriPrefix = /postgres(?:ql)?:\/\//gi;
 const wholeUri = /^\s*postgres(?:ql)?:\/\//i;
@@ -68,7 +75,8 @@ function uriSpans(text: string): Span[] {
     const at = text.lastIndexOf('@', stop - 1);
     if (at >= from) {
       const colon = text.indexOf(':', from);
-      if (colon >= 0 && colon < at && colon + 1 < at && !isMarkerAt(text, colon + 1)) spans.push({ start: colon + 1, end: at });
+      if (colon >= 0 && colon < at && colon + 1 < at && !isMarkerAt(text, colon + 1))
+        spans.push({ start: colon + 1, end: at });
     }
     if (text[stop] === '?') spans.push(...queryValueSpans(text, stop + 1, whole));
   }
@@ -123,6 +131,8 @@ const alreadyMasked = /^'?\*+'?$/;
 /** The text with every connection-string password replaced by the conninfo-password marker. */
 export function redactConninfo(text: string): string {
   if (!mayHoldPassword.test(text)) return text;
-  const spans = [...uriSpans(text), ...keywordValueSpans(text)].filter((s) => !alreadyMasked.test(text.slice(s.start, s.end)));
+  const spans = [...uriSpans(text), ...keywordValueSpans(text)].filter(
+    (s) => !alreadyMasked.test(text.slice(s.start, s.end)),
+  );
   return spans.length ? replaceSpans(text, spans, marker('conninfo-password')) : text;
 }

@@ -7,15 +7,58 @@
  */
 import type { RedactionRule } from './rules';
 
-const secretWords = new Set(['password', 'passwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens',
-  'credential', 'credentials', 'cred', 'creds', 'key', 'keys', 'apikey', 'salt']);
+const secretWords = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'credential',
+  'credentials',
+  'cred',
+  'creds',
+  'key',
+  'keys',
+  'apikey',
+  'salt',
+]);
 /** Compounds written as one word: sslpassword, ldapbindpasswd, clientsecret, apitoken. */
 const secretEndings = ['password', 'passwd', 'passphrase', 'secret', 'token'];
-const descriptors = new Set(['file', 'files', 'path', 'dir', 'directory', 'encryption', 'iterations', 'warnings', 'reload', 'required',
-  'timeout', 'length', 'id', 'name', 'type', 'method', 'algorithm', 'mode', 'size', 'bits', 'enabled', 'lifetime', 'count']);
+const descriptors = new Set([
+  'file',
+  'files',
+  'path',
+  'dir',
+  'directory',
+  'encryption',
+  'iterations',
+  'warnings',
+  'reload',
+  'required',
+  'timeout',
+  'length',
+  'id',
+  'name',
+  'type',
+  'method',
+  'algorithm',
+  'mode',
+  'size',
+  'bits',
+  'enabled',
+  'lifetime',
+  'count',
+]);
 
 export function nameWords(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
 export function isSecretName(name: string): boolean {

@@ -5,7 +5,8 @@
  */
 export const redactionRuleSet = 'pgops-redact/1';
 
-export type RedactionRule = 'role-password' | 'secret-option' | 'conninfo-password' | 'setting-command' | 'setting-secret' | 'mount-secret';
+export type RedactionRule =
+  'role-password' | 'secret-option' | 'conninfo-password' | 'setting-command' | 'setting-secret' | 'mount-secret';
 
 /** What each rule hides, in the words its marker uses. */
 const ruleHides: Record<RedactionRule, string> = {

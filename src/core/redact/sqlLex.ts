@@ -34,7 +34,10 @@ function skipBlockComment(sql: string, at: number): number {
   let depth = 0;
   let i = at;
   while (i < sql.length) {
-    if (sql.startsWith('/*', i)) { depth++; i += 2; } else if (sql.startsWith('*/', i)) {
+    if (sql.startsWith('/*', i)) {
+      depth++;
+      i += 2;
+    } else if (sql.startsWith('*/', i)) {
       depth--;
       i += 2;
       if (depth === 0) return i;
@@ -64,7 +67,11 @@ function quoted(sql: string, at: number, quote: string, escapes: boolean): { end
   while (i < sql.length) {
     const c = sql[i];
     if (c === quote) {
-      if (sql[i + 1] === quote) { value += quote; i += 2; continue; }
+      if (sql[i + 1] === quote) {
+        value += quote;
+        i += 2;
+        continue;
+      }
       return { end: i + 1, value };
     }
     if (escapes && c === '\\') {

@@ -42,7 +42,11 @@ function literalEnd(tokens: Token[], j: number): number {
 
 /** CREATE/ALTER ROLE|USER|GROUP, but not CREATE/ALTER USER MAPPING. */
 function isRoleStatement(st: Token[]): boolean {
-  return (isWord(st[0], 'create') || isWord(st[0], 'alter')) && ['role', 'user', 'group'].some((w) => isWord(st[1], w)) && !isWord(st[2], 'mapping');
+  return (
+    (isWord(st[0], 'create') || isWord(st[0], 'alter')) &&
+    ['role', 'user', 'group'].some((w) => isWord(st[1], w)) &&
+    !isWord(st[2], 'mapping')
+  );
 }
 
 /** `name [= ] 'literal'` with a secret-named name: the literal is the secret. A bare `key = '…'` is a lookup, not a secret. */
@@ -52,7 +56,13 @@ function secretLiterals(st: Token[], edits: Edit[]): void {
     const t = st[i];
     const eq = isOp(st[i + 1], '=');
     const j = eq ? i + 2 : i + 1;
-    if (!isName(t) || st[j]?.kind !== 'string' || (eq && (t.value === 'key' || t.value === 'keys')) || !isSecretName(t.value)) continue;
+    if (
+      !isName(t) ||
+      st[j]?.kind !== 'string' ||
+      (eq && (t.value === 'key' || t.value === 'keys')) ||
+      !isSecretName(t.value)
+    )
+      continue;
     const rule: RedactionRule = role && t.kind === 'word' && t.value === 'password' ? 'role-password' : 'secret-option';
     edits.push({ start: st[j].start, end: st[literalEnd(st, j)].end, text: marker(rule) });
   }
@@ -97,7 +107,8 @@ function settingAssignments(st: Token[], edits: Edit[]): void {
       const from = name.next + 1;
       const to = valueListEnd(st, from);
       const rule = settingRule(name.name);
-      if (rule && to > from && !isWord(st[from], 'default')) edits.push({ start: st[from].start, end: st[to - 1].end, text: marker(rule) });
+      if (rule && to > from && !isWord(st[from], 'default'))
+        edits.push({ start: st[from].start, end: st[to - 1].end, text: marker(rule) });
       if (!isOp(st[to], ',')) break;
       k = to + 1;
     }
@@ -107,7 +118,14 @@ function settingAssignments(st: Token[], edits: Edit[]): void {
 /** set_config('name', 'value', is_local) */
 function setConfigCalls(st: Token[], edits: Edit[]): void {
   for (let i = 0; i + 4 < st.length; i++) {
-    if (!isWord(st[i], 'set_config') || !isOp(st[i + 1], '(') || st[i + 2].kind !== 'string' || !isOp(st[i + 3], ',') || st[i + 4].kind !== 'string') continue;
+    if (
+      !isWord(st[i], 'set_config') ||
+      !isOp(st[i + 1], '(') ||
+      st[i + 2].kind !== 'string' ||
+      !isOp(st[i + 3], ',') ||
+      st[i + 4].kind !== 'string'
+    )
+      continue;
     const rule = settingRule(st[i + 2].value);
     if (rule) edits.push({ start: st[i + 4].start, end: st[literalEnd(st, i + 4)].end, text: marker(rule) });
   }
@@ -118,7 +136,10 @@ function setConfigCalls(st: Token[], edits: Edit[]): void {
  * its own dollar quotes when they still fit, else in single quotes.
  */
 function rewritten(t: Token, original: string, value: string): string {
-  if (t.kind === 'comment') return original.startsWith('--') ? `--${value}` : `/*${value}${original.endsWith('*/') && original.length >= 4 ? '*/' : ''}`;
+  if (t.kind === 'comment')
+    return original.startsWith('--')
+      ? `--${value}`
+      : `/*${value}${original.endsWith('*/') && original.length >= 4 ? '*/' : ''}`;
   const tag = original.startsWith('$') ? original.slice(0, original.indexOf('$', 1) + 1) : undefined;
   return tag && !value.includes(tag) ? `${tag}${value}${tag}` : `'${value.replace(/'/g, "''")}'`;
 }
@@ -136,7 +157,8 @@ function innerLiterals(text: string, tokens: Token[], edits: Edit[], depth: numb
     // a connection string first, so its password is named as one rather than as `password = '…'` SQL
     const conninfo = redactConninfo(t.value);
     const value = depth < maxDepth ? redactAt(conninfo, depth + 1) : conninfo;
-    if (value !== t.value) edits.push({ start: t.start, end: t.end, text: rewritten(t, text.slice(t.start, t.end), value) });
+    if (value !== t.value)
+      edits.push({ start: t.start, end: t.end, text: rewritten(t, text.slice(t.start, t.end), value) });
   }
 }
 
@@ -178,7 +200,9 @@ function redactAt(text: string, depth: number): string {
   innerLiterals(text, tokens, edits, depth);
   let out = text;
   // the first edit of a span wins; the others inside it are dropped
-  const kept = edits.sort((a, b) => a.start - b.start || b.end - a.end).filter((e, i, all) => !all.slice(0, i).some((p) => e.start < p.end));
+  const kept = edits
+    .sort((a, b) => a.start - b.start || b.end - a.end)
+    .filter((e, i, all) => !all.slice(0, i).some((p) => e.start < p.end));
   for (const e of kept.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return redactConninfo(out);
 }

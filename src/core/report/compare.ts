@@ -4,7 +4,8 @@ import type { JsonValue } from './model';
 /** Deep equality; object keys compare as sets (order-insensitive), arrays by position. */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
-  if (a === null || b === null || a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (a === null || b === null || a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object')
+    return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bb = b as JsonValue[];
@@ -38,7 +39,11 @@ function show(v: JsonValue | undefined): string {
 }
 
 /** The first place where two values differ, as `path` + both values. */
-function firstDifference(a: JsonValue | undefined, b: JsonValue | undefined, p: string): { path: string; a: JsonValue | undefined; b: JsonValue | undefined } | undefined {
+function firstDifference(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  p: string,
+): { path: string; a: JsonValue | undefined; b: JsonValue | undefined } | undefined {
   if (jsonEqual(a, b)) return undefined;
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.max(a.length, b.length); i++) {

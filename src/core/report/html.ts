@@ -23,12 +23,20 @@ export const reportDataElementId = 'pgops-report-data';
 /** JSON that is safe inside any HTML element: no `<`, `>` or `&` survive literally. */
 export function jsonForHtml(value: unknown): string {
   return JSON.stringify(value)
-    .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function escapeHtmlText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Candidate places of the bundle: next to the bundled CLI/extension (dist/), or dist/ of the repo when run from out/. */
@@ -49,7 +57,11 @@ export function loadReportAssets(): ReportAssets {
   if (cached) return cached;
   const file = assetCandidates('report.js').find((p) => fs.existsSync(p));
   if (!file) {
-    throw new PgOpsError('report.assets', 'the report viewer bundle (dist/webview/report.js) was not found', 'Run `npm run build` first.');
+    throw new PgOpsError(
+      'report.assets',
+      'the report viewer bundle (dist/webview/report.js) was not found',
+      'Run `npm run build` first.',
+    );
   }
   cached = { script: fs.readFileSync(file, 'utf8') };
   return cached;

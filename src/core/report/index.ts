@@ -6,7 +6,15 @@ export * from './model';
 export * from './items';
 export { writeFileAtomic, writeReportAtomic } from './write';
 export { renderReportHtml, loadReportAssets, jsonForHtml } from './html';
-export { checkReportSize, maxReportBytes, readReport, readReportText, parseReportText, validateReport, ReportFormatError } from './read';
+export {
+  checkReportSize,
+  maxReportBytes,
+  readReport,
+  readReportText,
+  parseReportText,
+  validateReport,
+  ReportFormatError,
+} from './read';
 export { summarizeReport, reportIterations } from './summary';
 export type { ReportSummary } from './summary';
 export { joinReports, JoinMismatchError } from './join';

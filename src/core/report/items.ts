@@ -3,7 +3,17 @@
  * Item keys follow pg_perfbench's where the fact is the same (`cpu_info`, `pg_settings`,
  * `pgbench_outputs`, …) so its join task files apply to our reports unchanged.
  */
-import type { ItemCommand, ItemState, IterationResult, JsonObject, JsonValue, PgopsBlock, Report, ReportItem, ReportSection } from './model';
+import type {
+  ItemCommand,
+  ItemState,
+  IterationResult,
+  JsonObject,
+  JsonValue,
+  PgopsBlock,
+  Report,
+  ReportItem,
+  ReportSection,
+} from './model';
 import { reportSchemaVersion } from './model';
 import { toolVersion } from '../version';
 
@@ -38,8 +48,18 @@ export function tableItem(header: string, theader: string[], rows: JsonValue[][]
 export function tableFromObjects(header: string, objects: JsonObject[], opts: ItemOptions = {}): ReportItem {
   const theader: string[] = [];
   const seen = new Set<string>();
-  for (const o of objects) for (const k of Object.keys(o)) if (!seen.has(k)) { seen.add(k); theader.push(k); }
-  return tableItem(header, theader, objects.map((o) => theader.map((k) => (k in o ? o[k] : null))), opts);
+  for (const o of objects)
+    for (const k of Object.keys(o))
+      if (!seen.has(k)) {
+        seen.add(k);
+        theader.push(k);
+      }
+  return tableItem(
+    header,
+    theader,
+    objects.map((o) => theader.map((k) => (k in o ? o[k] : null))),
+    opts,
+  );
 }
 
 export function linkItem(header: string, target: string, opts: ItemOptions = {}): ReportItem {
@@ -88,12 +108,20 @@ export function newReport(opts: NewReportOptions): Report {
     sections[key] = section(h, d);
   }
   const pgops: PgopsBlock = {
-    schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: opts.toolVersion ?? toolVersion }, status: 'complete',
-    timings: { startedAt: started.toISOString() }, iterName: opts.iterName ?? 'pgbench_clients', iterations: [], environmentNotes: [],
+    schemaVersion: reportSchemaVersion,
+    tool: { name: 'pgops', version: opts.toolVersion ?? toolVersion },
+    status: 'complete',
+    timings: { startedAt: started.toISOString() },
+    iterName: opts.iterName ?? 'pgbench_clients',
+    iterations: [],
+    environmentNotes: [],
   };
   return {
-    header: opts.header ?? 'PostgreSQL database benchmark report', report_name: opts.reportName,
-    description: opts.description ?? formatPerfbenchDate(started), sections, pgops,
+    header: opts.header ?? 'PostgreSQL database benchmark report',
+    report_name: opts.reportName,
+    description: opts.description ?? formatPerfbenchDate(started),
+    sections,
+    pgops,
   };
 }
 
@@ -108,16 +136,35 @@ export function getItem(report: Report, sectionKey: string, itemKey: string): Re
   return report.sections[sectionKey]?.reports[itemKey];
 }
 
-export const pgbenchOutputsHeader = ['clients', 'duration', 'number of transactions actually processed', 'latency average', 'initial connection time', 'tps'];
+export const pgbenchOutputsHeader = [
+  'clients',
+  'duration',
+  'number of transactions actually processed',
+  'latency average',
+  'initial connection time',
+  'tps',
+];
 
 /** pg_perfbench's `result.pgbench_outputs` table (6 columns) from structured iterations. */
 export function pgbenchOutputsItem(iterations: IterationResult[]): ReportItem {
-  const rows = iterations.map((it) => [it.clients, it.durationS ?? null, it.processed, it.latencyAvgMs, it.initialConnectionMs, it.tps]);
-  return tableItem('benchmark results info', pgbenchOutputsHeader, rows, { command: { python_command: 'benchmark_result' } });
+  const rows = iterations.map((it) => [
+    it.clients,
+    it.durationS ?? null,
+    it.processed,
+    it.latencyAvgMs,
+    it.initialConnectionMs,
+    it.tps,
+  ]);
+  return tableItem('benchmark results info', pgbenchOutputsHeader, rows, {
+    command: { python_command: 'benchmark_result' },
+  });
 }
 
 /** pg_perfbench's `result.chart` item: ApexCharts options with one tps series per report. */
-export function tpsChartItem(series: Array<{ name: string; points: Array<[number, number]> }>, iterName: string): ReportItem {
+export function tpsChartItem(
+  series: Array<{ name: string; points: Array<[number, number]> }>,
+  iterName: string,
+): ReportItem {
   const options: JsonObject = {
     series: series.map((s) => ({ name: s.name, data: s.points.map(([x, y]) => [x, Math.round(y * 10) / 10]) })),
     chart: { height: 350, type: 'line', zoom: { enabled: false } },

@@ -36,9 +36,17 @@ export interface JoinOptions {
 
 /** A listed item differs: the join is refused. */
 export class JoinMismatchError extends PgOpsError {
-  constructor(readonly item: string, readonly reference: string, readonly differing: string, readonly diff: string) {
-    super('join.mismatch', `listed item ${item} differs: reference report "${reference}", differing report "${differing}"\n${diff}`,
-      'The task requires this item to be equal in all reports; compare reports from comparable runs, or remove the item from the task if the difference is intended.');
+  constructor(
+    readonly item: string,
+    readonly reference: string,
+    readonly differing: string,
+    readonly diff: string,
+  ) {
+    super(
+      'join.mismatch',
+      `listed item ${item} differs: reference report "${reference}", differing report "${differing}"\n${diff}`,
+      'The task requires this item to be equal in all reports; compare reports from comparable runs, or remove the item from the task if the difference is intended.',
+    );
   }
 }
 
@@ -48,7 +56,9 @@ const baseName = (file: string) => path.basename(file).replace(/(\.pgperf)?\.jso
 function uniqueNames(inputs: JoinInput[]): string[] {
   const count = new Map<string, number>();
   for (const i of inputs) count.set(i.report.report_name, (count.get(i.report.report_name) ?? 0) + 1);
-  const names = inputs.map((i) => ((count.get(i.report.report_name) ?? 0) > 1 ? baseName(i.file) : i.report.report_name));
+  const names = inputs.map((i) =>
+    (count.get(i.report.report_name) ?? 0) > 1 ? baseName(i.file) : i.report.report_name,
+  );
   const seen = new Map<string, number>();
   return names.map((n) => {
     const k = (seen.get(n) ?? 0) + 1;
@@ -60,10 +70,15 @@ function uniqueNames(inputs: JoinInput[]): string[] {
 /** Puts the reference first; the others keep their order. */
 function orderByReference(inputs: JoinInput[], reference: string | undefined): JoinInput[] {
   if (reference === undefined) return inputs;
-  const i = inputs.findIndex((x) => x.report.report_name === reference || path.basename(x.file) === reference || baseName(x.file) === reference);
+  const i = inputs.findIndex(
+    (x) => x.report.report_name === reference || path.basename(x.file) === reference || baseName(x.file) === reference,
+  );
   if (i < 0) {
-    throw new PgOpsError('join.reference', `reference report "${reference}" is not among the reports: ${inputs.map((x) => path.basename(x.file)).join(', ')}`,
-      'Pass a report name or a file name from the input directory.');
+    throw new PgOpsError(
+      'join.reference',
+      `reference report "${reference}" is not among the reports: ${inputs.map((x) => path.basename(x.file)).join(', ')}`,
+      'Pass a report name or a file name from the input directory.',
+    );
   }
   return [inputs[i], ...inputs.slice(0, i), ...inputs.slice(i + 1)];
 }
@@ -106,17 +121,32 @@ function settingsDiffItem(items: Array<ReportItem | undefined>, names: string[])
     if (values.some((v) => v !== values[0])) rows.push([s, ...values]);
   }
   const first = items.find((i): i is ReportItem => !!i) as ReportItem;
-  return { ...first, ...tableItem(`${first.header} | Diff`, ['setting', ...names], rows, { description: 'Only the settings that differ between the reports.', state: first.state, command: {} }) };
+  return {
+    ...first,
+    ...tableItem(`${first.header} | Diff`, ['setting', ...names], rows, {
+      description: 'Only the settings that differ between the reports.',
+      state: first.state,
+      command: {},
+    }),
+  };
 }
 
 function sideBySide(items: Array<ReportItem | undefined>, names: string[]): ReportItem {
   const first = items.find((i): i is ReportItem => !!i) as ReportItem;
-  return { ...first, header: first.header.includes('Diff') ? first.header : `${first.header} | Diff`, data: pairs(names, items.map((i) => i?.data)) };
+  return {
+    ...first,
+    header: first.header.includes('Diff') ? first.header : `${first.header} | Diff`,
+    data: pairs(
+      names,
+      items.map((i) => i?.data),
+    ),
+  };
 }
 
 function ratioItem(results: Array<{ name: string; iterations: IterationResult[] }>, iterName: string): ReportItem {
   const [ref, ...others] = results;
-  const byX = (its: IterationResult[]) => new Map(its.filter((i) => i.tps !== null).map((i) => [i.value, i.tps as number]));
+  const byX = (its: IterationResult[]) =>
+    new Map(its.filter((i) => i.tps !== null).map((i) => [i.value, i.tps as number]));
   const refTps = byX(ref.iterations);
   const maps = others.map((o) => byX(o.iterations));
   const xs = [...new Set([...refTps.keys(), ...maps.flatMap((m) => [...m.keys()])])].sort((a, b) => a - b);
@@ -124,21 +154,33 @@ function ratioItem(results: Array<{ name: string; iterations: IterationResult[] 
   const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
   const rows = xs.map((x) => {
     const r = refTps.get(x);
-    return [x, r === undefined ? null : round(r, 1), ...maps.flatMap((m) => {
-      const t = m.get(x);
-      return [t === undefined ? null : round(t, 1), t === undefined || r === undefined || r === 0 ? null : round(t / r, 3)];
-    })];
+    return [
+      x,
+      r === undefined ? null : round(r, 1),
+      ...maps.flatMap((m) => {
+        const t = m.get(x);
+        return [
+          t === undefined ? null : round(t, 1),
+          t === undefined || r === undefined || r === 0 ? null : round(t / r, 3),
+        ];
+      }),
+    ];
   });
   return tableItem('tps ratio against the reference report', theader, rows, {
     description: `tps of each report divided by the tps of the reference report "${ref.name}" at the same ${iterName} value.`,
-    state: 'expanded', command: { python_command: 'pgops_tps_ratio' },
+    state: 'expanded',
+    command: { python_command: 'pgops_tps_ratio' },
   });
 }
 
 export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
   if (inputs.length < 2) {
     const given = inputs.length ? `: ${inputs.map((i) => i.file).join(', ')}` : '';
-    throw new PgOpsError('join.inputs', `a join needs at least 2 reports, got ${inputs.length}${given}`, 'Put the reports to compare into one folder.');
+    throw new PgOpsError(
+      'join.inputs',
+      `a join needs at least 2 reports, got ${inputs.length}${given}`,
+      'Put the reports to compare into one folder.',
+    );
   }
   const ordered = orderByReference(inputs, opts.reference);
   const names = uniqueNames(ordered);
@@ -150,14 +192,18 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
   for (const ref of listed) {
     reports.forEach((r, i) => {
       if (!get(r, ref.section, ref.item)) {
-        throw new PgOpsError('join.missing', `listed item ${ref.path} is missing in report "${names[i]}" (${ordered[i].file})`,
-          'Every item the task lists must exist in every report: use reports collected the same way, or remove the item from the task.');
+        throw new PgOpsError(
+          'join.missing',
+          `listed item ${ref.path} is missing in report "${names[i]}" (${ordered[i].file})`,
+          'Every item the task lists must exist in every report: use reports collected the same way, or remove the item from the task.',
+        );
       }
     });
     const refData = get(reports[0], ref.section, ref.item)?.data;
     reports.forEach((r, i) => {
       const d = get(r, ref.section, ref.item)?.data;
-      if (i > 0 && !jsonEqual(refData, d)) throw new JoinMismatchError(ref.path, names[0], names[i], shortDiff(refData, d));
+      if (i > 0 && !jsonEqual(refData, d))
+        throw new JoinMismatchError(ref.path, names[0], names[i], shortDiff(refData, d));
     });
   }
 
@@ -168,13 +214,19 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
   for (const sk of unionKeys(reports.map((r) => r.sections))) {
     const secs = reports.map((r) => r.sections[sk]);
     const firstSec = secs.find((s): s is ReportSection => !!s) as ReportSection;
-    const out: ReportSection = { header: firstSec.header, description: firstSec.description, state: firstSec.state, reports: {} };
+    const out: ReportSection = {
+      header: firstSec.header,
+      description: firstSec.description,
+      state: firstSec.state,
+      reports: {},
+    };
     sections[sk] = out;
     for (const ik of unionKeys(secs.map((s) => s?.reports))) {
       const p = itemPath(sk, ik);
       const items = secs.map((s) => s?.reports[ik]);
       if (sk === 'result' && (ik === 'chart' || ik === 'pgbench_outputs' || ik === 'logs')) {
-        if (ik !== 'chart') out.reports[ik] = { ...sideBySide(items, names), header: (items.find((i) => i) as ReportItem).header };
+        if (ik !== 'chart')
+          out.reports[ik] = { ...sideBySide(items, names), header: (items.find((i) => i) as ReportItem).header };
         continue;
       }
       const allEqual = items.every((it) => it !== undefined && jsonEqual(it.data, items[0]?.data));
@@ -190,9 +242,21 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
 
   // 3. Results of every report: overlaid chart and the ratio table.
   const iterName = reports[0].pgops?.iterName ?? 'pgbench_clients';
-  const results = reports.map((r, i) => ({ name: names[i], iterName: r.pgops?.iterName ?? 'pgbench_clients', iterations: reportIterations(r) }));
-  const result = (sections.result ??= { header: 'Tests result info', description: 'Results of tests', state: 'expanded', reports: {} });
-  result.reports.chart = tpsChartItem(results.map((r) => ({ name: r.name, points: tpsPoints(r.iterations) })), iterName);
+  const results = reports.map((r, i) => ({
+    name: names[i],
+    iterName: r.pgops?.iterName ?? 'pgbench_clients',
+    iterations: reportIterations(r),
+  }));
+  const result = (sections.result ??= {
+    header: 'Tests result info',
+    description: 'Results of tests',
+    state: 'expanded',
+    reports: {},
+  });
+  result.reports.chart = tpsChartItem(
+    results.map((r) => ({ name: r.name, points: tpsPoints(r.iterations) })),
+    iterName,
+  );
   result.reports.tps_ratio = ratioItem(results, iterName);
 
   const now = opts.now ?? new Date();
@@ -204,12 +268,24 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
     description: `\nComparison Reports:\n${files.join('\n')}\n\nJoined by:\n${taskText}\n`,
     sections,
     pgops: {
-      schemaVersion: reportSchemaVersion, tool: { name: 'pgops', version: toolVersion }, status: 'complete',
-      timings: { startedAt: now.toISOString(), finishedAt: now.toISOString(), durationMs: 0 }, iterName, iterations: [], environmentNotes: [],
+      schemaVersion: reportSchemaVersion,
+      tool: { name: 'pgops', version: toolVersion },
+      status: 'complete',
+      timings: { startedAt: now.toISOString(), finishedAt: now.toISOString(), durationMs: 0 },
+      iterName,
+      iterations: [],
+      environmentNotes: [],
       join: {
-        reports: ordered.map((o, i) => ({ name: names[i], file: path.basename(o.file) })), reference: names[0],
-        task: { description: opts.task.description, items: opts.task.items, ...(opts.task.file ? { file: path.basename(opts.task.file) } : {}) },
-        matched, differing, results,
+        reports: ordered.map((o, i) => ({ name: names[i], file: path.basename(o.file) })),
+        reference: names[0],
+        task: {
+          description: opts.task.description,
+          items: opts.task.items,
+          ...(opts.task.file ? { file: path.basename(opts.task.file) } : {}),
+        },
+        matched,
+        differing,
+        results,
       },
     },
   };

@@ -178,7 +178,11 @@ export const reportFileSuffix = '.pgperf.json';
 
 /** A joined item's data: `[[reportName, value], ...]` (pg_perfbench's Diff form). */
 export function isJoinedPairs(data: JsonValue): data is Array<[string, JsonValue]> {
-  return Array.isArray(data) && data.length > 0 && data.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string');
+  return (
+    Array.isArray(data) &&
+    data.length > 0 &&
+    data.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')
+  );
 }
 
 /**
@@ -189,5 +193,7 @@ export function isJoinedItem(item: Pick<ReportItem, 'item_type' | 'data'>): bool
   if (!isJoinedPairs(item.data)) return false;
   if (item.item_type !== 'table') return true;
   const values = item.data.map((p) => p[1]);
-  return values.some((v) => Array.isArray(v)) && values.every((v) => v === null || typeof v === 'string' || Array.isArray(v));
+  return (
+    values.some((v) => Array.isArray(v)) && values.every((v) => v === null || typeof v === 'string' || Array.isArray(v))
+  );
 }

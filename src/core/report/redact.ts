@@ -24,9 +24,11 @@ function settingsRows(theader: string[] | undefined, rows: JsonValue): JsonValue
   const nameAt = joined ? 0 : th.indexOf('name');
   if (nameAt < 0) return rows;
   const isValue = (i: number) => i !== nameAt && (joined || valueColumns.has(th[i]));
-  return rows.map((row) => (Array.isArray(row)
-    ? row.map((cell, i) => (isValue(i) && typeof cell === 'string' ? redactSetting(String(row[nameAt]), cell) : cell))
-    : row));
+  return rows.map((row) =>
+    Array.isArray(row)
+      ? row.map((cell, i) => (isValue(i) && typeof cell === 'string' ? redactSetting(String(row[nameAt]), cell) : cell))
+      : row,
+  );
 }
 
 /** The rules that depend on what an item is, applied to one value of it. */
@@ -55,8 +57,15 @@ function everyString<T>(value: T): T {
 }
 
 export function redactReport(report: Report): Report {
-  const sections = Object.fromEntries(Object.entries(report.sections).map(([sk, sec]) => [sk,
-    { ...sec, reports: Object.fromEntries(Object.entries(sec.reports).map(([ik, item]) => [ik, redactItem(ik, item)])) }]));
+  const sections = Object.fromEntries(
+    Object.entries(report.sections).map(([sk, sec]) => [
+      sk,
+      {
+        ...sec,
+        reports: Object.fromEntries(Object.entries(sec.reports).map(([ik, item]) => [ik, redactItem(ik, item)])),
+      },
+    ]),
+  );
   const out = everyString({ ...report, sections });
   if (out.pgops) out.pgops.redaction = { ruleSet: redactionRuleSet, counts: countMarkers(JSON.stringify(out)) };
   return out;

@@ -24,21 +24,40 @@ export interface ReportSummary {
 const num = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** pg_perfbench's result rows to our iterations, by column name (its v1.0 files have 5 columns, newer ones 6). */
-export function iterationsFromPgbenchOutputs(theader: string[], rows: JsonValue[], xValues?: number[]): IterationResult[] {
+export function iterationsFromPgbenchOutputs(
+  theader: string[],
+  rows: JsonValue[],
+  xValues?: number[],
+): IterationResult[] {
   const col = (name: string) => theader.indexOf(name);
   const c = {
-    clients: col('clients'), duration: col('duration'), processed: col('number of transactions actually processed'),
-    latency: col('latency average'), conn: col('initial connection time'), tps: col('tps'),
+    clients: col('clients'),
+    duration: col('duration'),
+    processed: col('number of transactions actually processed'),
+    latency: col('latency average'),
+    conn: col('initial connection time'),
+    tps: col('tps'),
   };
   const at = (row: JsonValue[], i: number) => (i >= 0 ? num(row[i]) : null);
-  return rows.filter((r): r is JsonValue[] => Array.isArray(r)).map((row, index) => {
-    const clients = at(row, c.clients) ?? 0;
-    return {
-      index, value: xValues?.[index] ?? clients, clients, durationS: at(row, c.duration), status: 'complete',
-      tps: at(row, c.tps), latencyAvgMs: at(row, c.latency), latencyStddevMs: null, initialConnectionMs: at(row, c.conn),
-      processed: at(row, c.processed), failed: null, skipped: null,
-    };
-  });
+  return rows
+    .filter((r): r is JsonValue[] => Array.isArray(r))
+    .map((row, index) => {
+      const clients = at(row, c.clients) ?? 0;
+      return {
+        index,
+        value: xValues?.[index] ?? clients,
+        clients,
+        durationS: at(row, c.duration),
+        status: 'complete',
+        tps: at(row, c.tps),
+        latencyAvgMs: at(row, c.latency),
+        latencyStddevMs: null,
+        initialConnectionMs: at(row, c.conn),
+        processed: at(row, c.processed),
+        failed: null,
+        skipped: null,
+      };
+    });
 }
 
 /** The chart's x values of the first series (iteration values, which may differ from parsed clients). */
@@ -46,7 +65,8 @@ function chartXValues(report: Report): number[] | undefined {
   const data = report.sections.result?.reports.chart?.data;
   if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const series = (data as { series?: JsonValue }).series;
-  if (!Array.isArray(series) || !series[0] || typeof series[0] !== 'object' || Array.isArray(series[0])) return undefined;
+  if (!Array.isArray(series) || !series[0] || typeof series[0] !== 'object' || Array.isArray(series[0]))
+    return undefined;
   const points = (series[0] as { data?: JsonValue }).data;
   if (!Array.isArray(points)) return undefined;
   const xs = points.map((p) => (Array.isArray(p) ? num(p[0]) : null));
@@ -74,9 +94,16 @@ export function summarizeReport(report: Report): ReportSummary {
   return {
     name: report.report_name,
     header: report.header,
-    when: p?.timings.startedAt ?? report.description.split('\n').find((l) => l.trim())?.trim() ?? '',
+    when:
+      p?.timings.startedAt ??
+      report.description
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ??
+      '',
     startedAt: p?.timings.startedAt,
-    serverVersion: p?.server?.version ?? plainText(report, 'db', 'full_version') ?? plainText(report, 'db', 'version_major'),
+    serverVersion:
+      p?.server?.version ?? plainText(report, 'db', 'full_version') ?? plainText(report, 'db', 'version_major'),
     host: p?.server?.host ?? (Array.isArray(argHost) && typeof argHost[1] === 'string' ? argHost[1] : undefined),
     status: p?.status ?? 'complete',
     iterName: p?.iterName ?? 'pgbench_clients',

@@ -6,9 +6,7 @@
 import type { Report } from './model';
 
 /** webview → host */
-export type ViewerToHost =
-  | { type: 'ready' }
-  | { type: 'exportHtml' };
+export type ViewerToHost = { type: 'ready' } | { type: 'exportHtml' };
 
 /** host → webview */
 export type HostToViewer =
@@ -26,11 +24,21 @@ export function parseViewerToHost(msg: unknown): ViewerToHost | undefined {
 
 export function parseHostToViewer(msg: unknown): HostToViewer | undefined {
   if (!isObj(msg) || typeof msg.fileName !== 'string') return undefined;
-  if (msg.type === 'report' && isObj(msg.report) && isObj(msg.report.sections) && typeof msg.report.report_name === 'string') {
+  if (
+    msg.type === 'report' &&
+    isObj(msg.report) &&
+    isObj(msg.report.sections) &&
+    typeof msg.report.report_name === 'string'
+  ) {
     return { type: 'report', report: msg.report as unknown as Report, fileName: msg.fileName };
   }
   if (msg.type === 'error' && typeof msg.message === 'string') {
-    return { type: 'error', fileName: msg.fileName, message: msg.message, ...(typeof msg.hint === 'string' ? { hint: msg.hint } : {}) };
+    return {
+      type: 'error',
+      fileName: msg.fileName,
+      message: msg.message,
+      ...(typeof msg.hint === 'string' ? { hint: msg.hint } : {}),
+    };
   }
   return undefined;
 }

@@ -12,10 +12,18 @@ import { redactReport } from './redact';
 export function writeFileAtomic(target: string, content: string, opts: { createFolder?: boolean } = {}): void {
   const dir = path.dirname(path.resolve(target));
   if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new PgOpsError('report.write', `cannot write ${target}: it is a folder`, 'Give a file name (the folder stays as it is).');
+    throw new PgOpsError(
+      'report.write',
+      `cannot write ${target}: it is a folder`,
+      'Give a file name (the folder stays as it is).',
+    );
   }
   if (opts.createFolder === false && !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new PgOpsError('report.write', `cannot write ${target}: the folder ${dir} does not exist`, 'Create the folder first, or write somewhere else.');
+    throw new PgOpsError(
+      'report.write',
+      `cannot write ${target}: the folder ${dir} does not exist`,
+      'Create the folder first, or write somewhere else.',
+    );
   }
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
@@ -30,11 +38,20 @@ export function writeFileAtomic(target: string, content: string, opts: { createF
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new PgOpsError('report.write', `cannot write ${target}: ${(err as Error).message}`, 'Check that the folder exists and is writable.', { cause: err });
+    throw new PgOpsError(
+      'report.write',
+      `cannot write ${target}: ${(err as Error).message}`,
+      'Check that the folder exists and is writable.',
+      { cause: err },
+    );
   }
   try {
     const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename has happened either way.
   }

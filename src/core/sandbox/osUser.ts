@@ -22,19 +22,29 @@ export function serverRunAs(): RunAs | undefined {
   let entry = lookupUser(serviceAccount);
   if (!entry) {
     try {
-      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', serviceAccount], { stdio: 'pipe' });
+      execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', serviceAccount], {
+        stdio: 'pipe',
+      });
     } catch (err) {
-      throw new PgOpsError('os-user', `Cannot run PostgreSQL as root and could not create the "${serviceAccount}" OS user`,
-        `Create a non-root user named "${serviceAccount}" (useradd --system ${serviceAccount}) or run as a normal user.`, { cause: err });
+      throw new PgOpsError(
+        'os-user',
+        `Cannot run PostgreSQL as root and could not create the "${serviceAccount}" OS user`,
+        `Create a non-root user named "${serviceAccount}" (useradd --system ${serviceAccount}) or run as a normal user.`,
+        { cause: err },
+      );
     }
     entry = lookupUser(serviceAccount);
   }
-  if (!entry) throw new PgOpsError('os-user', `OS user "${serviceAccount}" not found after creating it`, 'Check /etc/passwd.');
+  if (!entry)
+    throw new PgOpsError('os-user', `OS user "${serviceAccount}" not found after creating it`, 'Check /etc/passwd.');
   return entry;
 }
 
 function lookupUser(name: string): RunAs | undefined {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
   if (!line) return undefined;
   const [, , uid, gid] = line.split(':');
   return { name, uid: Number(uid), gid: Number(gid) };

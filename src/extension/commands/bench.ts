@@ -32,7 +32,10 @@ export function benchCommands(s: ExtensionServices) {
       const profile = await chooseProfile(s, node);
       if (!profile) return undefined;
       // a plan object (keybindings, tests) was given by the caller, like the CLI's flags: only a plan file may need consent
-      const chosen = planInput && typeof planInput === 'object' ? { plan: validatePlan(planInput as Partial<BenchPlan>) } : await choosePlan();
+      const chosen =
+        planInput && typeof planInput === 'object'
+          ? { plan: validatePlan(planInput as Partial<BenchPlan>) }
+          : await choosePlan();
       return chosen ? runBench(s, profile, chosen.plan, chosen.source) : undefined;
     },
     'pgops.cancelBenchSweep': () => {
@@ -40,7 +43,16 @@ export function benchCommands(s: ExtensionServices) {
       running?.abort();
     },
     'pgops.rerunBenchReport': async (uri?: unknown) => {
-      const file = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({ title: 'Report to re-run', filters: { 'pgops reports': ['json'] }, canSelectMany: false }))?.[0];
+      const file =
+        uri instanceof vscode.Uri
+          ? uri
+          : (
+              await vscode.window.showOpenDialog({
+                title: 'Report to re-run',
+                filters: { 'pgops reports': ['json'] },
+                canSelectMany: false,
+              })
+            )?.[0];
       if (!file) return undefined;
       const { plan, source } = readPlanFile(file.fsPath);
       const profile = await chooseProfile(s, undefined);
@@ -52,7 +64,9 @@ export function benchCommands(s: ExtensionServices) {
 async function chooseProfile(s: ExtensionServices, node: unknown): Promise<ConnectionProfile | undefined> {
   if (node instanceof ProfileNode) return node.profile;
   if (typeof node === 'string') return s.profiles.get(node);
-  const items = s.profiles.all().map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
+  const items = s.profiles
+    .all()
+    .map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
   if (items.length === 0) {
     void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
     return undefined;
@@ -69,12 +83,26 @@ async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | 
   const pick = await vscode.window.showQuickPick(picks, { title: 'Run pgbench Sweep: plan' });
   if (!pick) return undefined;
   if (pick.file) return readPlanFile(pick.file.fsPath);
-  const clients = await vscode.window.showInputBox({ title: 'Client counts', value: '1,4,8', validateInput: (v) => (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v) ? undefined : 'Comma-separated positive integers') });
+  const clients = await vscode.window.showInputBox({
+    title: 'Client counts',
+    value: '1,4,8',
+    validateInput: (v) => (/^\s*\d+(\s*,\s*\d+)*\s*$/.test(v) ? undefined : 'Comma-separated positive integers'),
+  });
   if (!clients) return undefined;
-  const seconds = await vscode.window.showInputBox({ title: 'Seconds per iteration', value: '10', validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A positive integer') });
+  const seconds = await vscode.window.showInputBox({
+    title: 'Seconds per iteration',
+    value: '10',
+    validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A positive integer'),
+  });
   if (!seconds) return undefined;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return { plan: validatePlan({ values: clients.split(',').map((c) => Number(c.trim())), durationS: Number(seconds), workloadPath: root }) };
+  return {
+    plan: validatePlan({
+      values: clients.split(',').map((c) => Number(c.trim())),
+      durationS: Number(seconds),
+      workloadPath: root,
+    }),
+  };
 }
 
 function reportsFolder(s: ExtensionServices): string {
@@ -88,19 +116,40 @@ function reportsFolder(s: ExtensionServices): string {
  * A plan read from a file that needs consent (planReview.ts states the rule) runs only after the user
  * has seen its exact commands and files and said Run; Cancel runs nothing and reads none of its scripts.
  */
-async function requirePlanConsent(plan: BenchPlan, source: PlanSource, pgbenchPath: string, target: ConnectionTarget): Promise<void> {
+async function requirePlanConsent(
+  plan: BenchPlan,
+  source: PlanSource,
+  pgbenchPath: string,
+  target: ConnectionTarget,
+): Promise<void> {
   const review = reviewPlan(plan, source, { path: pgbenchPath, version: pgbenchVersionOf(pgbenchPath) }, target);
   if (!needsConsent(review)) return;
   const run = 'Run';
-  const answer = await vscode.window.showWarningMessage(`Run the plan of ${path.basename(source.file)}?`,
-    { modal: true, detail: `It needs your consent: ${review.reasons.join('; ')}.\n\n${describePlanReview(review)}` }, run);
+  const answer = await vscode.window.showWarningMessage(
+    `Run the plan of ${path.basename(source.file)}?`,
+    { modal: true, detail: `It needs your consent: ${review.reasons.join('; ')}.\n\n${describePlanReview(review)}` },
+    run,
+  );
   if (answer !== run) throw new CancelledError(`the plan of ${source.file}: not run`);
 }
 
-async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: BenchPlan, source?: PlanSource): Promise<string | undefined> {
-  if (running) throw new PgOpsError('bench-busy', 'A pgbench sweep is already running', 'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.');
+async function runBench(
+  s: ExtensionServices,
+  profile: ConnectionProfile,
+  plan: BenchPlan,
+  source?: PlanSource,
+): Promise<string | undefined> {
+  if (running)
+    throw new PgOpsError(
+      'bench-busy',
+      'A pgbench sweep is already running',
+      'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.',
+    );
   // every sweep changes its server (init, the workload, CHECKPOINT, stats resets): production profiles need their name typed
-  await requireWriteConfirmation(profile, 'run a pgbench sweep', { onlyProduction: true, detail: sweepServerChanges(plan).join('; ') });
+  await requireWriteConfirmation(profile, 'run a pgbench sweep', {
+    onlyProduction: true,
+    detail: sweepServerChanges(plan).join('; '),
+  });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
   const outDir = reportsFolder(s);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
@@ -113,35 +162,71 @@ async function runBench(s: ExtensionServices, profile: ConnectionProfile, plan: 
   running = abort;
   void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', true);
   try {
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true }, (progress, token) =>
-      runSweep({
-        plan, target, pgbenchPath: pgbench.path, signal: AbortSignal.any([abort.signal, toAbortSignal(token)]), logger: s.logger, keptLogsDir: outDir,
-        toolVersion: String(s.context.extension.packageJSON.version ?? ''),
-        checkpoint: (r) => { writeBenchReport(outDir, r); },
-        onEvent: (e) => {
-          if (e.type === 'phase') {
-            progress.report({ message: e.message });
-            live.post(e);
-          } else if (e.type === 'iteration-start') {
-            progress.report({ message: `iteration ${e.index + 1}/${e.total}: ${iterName.replace('pgbench_', '')} ${e.value}`, increment: 100 / (e.total + 1) });
-            live.post({ type: 'iteration-start', index: e.index, value: e.value, commandLine: e.commandLine });
-          } else if (e.type === 'progress') {
-            live.post({ type: 'progress', index: e.index, point: { t: e.point.t, tps: e.point.tps, latencyMs: e.point.latencyMs } });
-          } else {
-            const r = e.result;
-            live.post({ type: 'iteration-end', summary: { index: r.index, value: r.value, status: r.status, tps: r.tps, latencyAvgMs: r.latencyAvgMs, p95Ms: r.percentiles?.p95 ?? null } });
-          }
-        },
-      }));
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true },
+      (progress, token) =>
+        runSweep({
+          plan,
+          target,
+          pgbenchPath: pgbench.path,
+          signal: AbortSignal.any([abort.signal, toAbortSignal(token)]),
+          logger: s.logger,
+          keptLogsDir: outDir,
+          toolVersion: String(s.context.extension.packageJSON.version ?? ''),
+          checkpoint: (r) => {
+            writeBenchReport(outDir, r);
+          },
+          onEvent: (e) => {
+            if (e.type === 'phase') {
+              progress.report({ message: e.message });
+              live.post(e);
+            } else if (e.type === 'iteration-start') {
+              progress.report({
+                message: `iteration ${e.index + 1}/${e.total}: ${iterName.replace('pgbench_', '')} ${e.value}`,
+                increment: 100 / (e.total + 1),
+              });
+              live.post({ type: 'iteration-start', index: e.index, value: e.value, commandLine: e.commandLine });
+            } else if (e.type === 'progress') {
+              live.post({
+                type: 'progress',
+                index: e.index,
+                point: { t: e.point.t, tps: e.point.tps, latencyMs: e.point.latencyMs },
+              });
+            } else {
+              const r = e.result;
+              live.post({
+                type: 'iteration-end',
+                summary: {
+                  index: r.index,
+                  value: r.value,
+                  status: r.status,
+                  tps: r.tps,
+                  latencyAvgMs: r.latencyAvgMs,
+                  p95Ms: r.percentiles?.p95 ?? null,
+                },
+              });
+            }
+          },
+        }),
+    );
     const paths = writeBenchReport(outDir, report);
     const status = report.pgops?.status ?? 'failed';
     const message = report.pgops?.error?.message ?? `${report.pgops?.iterations.length ?? 0} iterations`;
     live.post({ type: 'done', status, message });
-    s.logger.info(`pgbench sweep on ${profile.name}: ${status}; report ${paths.json}${paths.htmlError ? ` (HTML not written: ${paths.htmlError})` : ''}`);
-    if ((await vscode.commands.getCommands(true)).includes('pgops.refreshReports')) await vscode.commands.executeCommand('pgops.refreshReports');
+    s.logger.info(
+      `pgbench sweep on ${profile.name}: ${status}; report ${paths.json}${paths.htmlError ? ` (HTML not written: ${paths.htmlError})` : ''}`,
+    );
+    if ((await vscode.commands.getCommands(true)).includes('pgops.refreshReports'))
+      await vscode.commands.executeCommand('pgops.refreshReports');
     const open = 'Open HTML Report';
     const show = status === 'complete' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    void show(`pgbench sweep ${status}: ${message}. Report: ${vscode.workspace.asRelativePath(paths.json)}`.replace(os.homedir(), '~'), open).then((c) => {
+    void show(
+      `pgbench sweep ${status}: ${message}. Report: ${vscode.workspace.asRelativePath(paths.json)}`.replace(
+        os.homedir(),
+        '~',
+      ),
+      open,
+    ).then((c) => {
       if (c === open) void vscode.env.openExternal(vscode.Uri.file(paths.html));
     });
     return paths.json;

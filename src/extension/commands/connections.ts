@@ -40,7 +40,8 @@ export function connectionCommands(s: ExtensionServices) {
     },
     'pgops.connect': async (node) => {
       const p = await profileArg(s, node, 'Connect');
-      if (p) await vscode.window.withProgress({ location: { viewId: 'pgops.connections' } }, () => s.sessions.connect(p));
+      if (p)
+        await vscode.window.withProgress({ location: { viewId: 'pgops.connections' } }, () => s.sessions.connect(p));
     },
     'pgops.disconnect': async (node) => {
       const p = await profileArg(s, node, 'Disconnect');
@@ -53,7 +54,9 @@ export function connectionCommands(s: ExtensionServices) {
 async function profileArg(s: ExtensionServices, node: unknown, title: string): Promise<ConnectionProfile | undefined> {
   if (node instanceof ProfileNode) return node.profile;
   if (typeof node === 'string') return s.profiles.get(node) ?? s.profiles.all().find((p) => p.name === node);
-  const items = s.profiles.all().map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
+  const items = s.profiles
+    .all()
+    .map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
   if (items.length === 0) {
     void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
     return undefined;
@@ -61,7 +64,8 @@ async function profileArg(s: ExtensionServices, node: unknown, title: string): P
   return (await vscode.window.showQuickPick(items, { title: `${title}: choose a connection` }))?.profile;
 }
 
-const inputPrompt = 'Paste a URI (postgresql://user@host:5432/db?sslmode=verify-full), keyword=value pairs, service=NAME — or type a host name';
+const inputPrompt =
+  'Paste a URI (postgresql://user@host:5432/db?sslmode=verify-full), keyword=value pairs, service=NAME — or type a host name';
 
 /** Checks what the user pasted the way libpq would, so mistakes show while typing. */
 function validateConnInput(v: string): string | undefined {
@@ -75,18 +79,36 @@ function validateConnInput(v: string): string | undefined {
 }
 
 async function addConnection(s: ExtensionServices): Promise<void> {
-  const text = await vscode.window.showInputBox({ title: 'Add Connection (1/4): where', prompt: inputPrompt, ignoreFocusOut: true, validateInput: validateConnInput });
+  const text = await vscode.window.showInputBox({
+    title: 'Add Connection (1/4): where',
+    prompt: inputPrompt,
+    ignoreFocusOut: true,
+    validateInput: validateConnInput,
+  });
   if (!text) return;
   const input = profileFromInput(text);
   let conninfo = input.conninfo;
   if (!text.includes('=') && !/^postgres(ql)?:\/\//.test(text.trim())) {
-    const rest = await vscode.window.showInputBox({ title: 'Add Connection (1/4): more keywords (optional)', prompt: 'e.g. port=5432 user=app dbname=app sslmode=verify-full — empty for libpq defaults', value: '', validateInput: (v) => (v.trim() ? validateConnInput(`${conninfo} ${v}`) : undefined) });
+    const rest = await vscode.window.showInputBox({
+      title: 'Add Connection (1/4): more keywords (optional)',
+      prompt: 'e.g. port=5432 user=app dbname=app sslmode=verify-full — empty for libpq defaults',
+      value: '',
+      validateInput: (v) => (v.trim() ? validateConnInput(`${conninfo} ${v}`) : undefined),
+    });
     if (rest === undefined) return;
     if (rest.trim()) conninfo = `${conninfo} ${rest.trim()}`;
   }
   const name = await vscode.window.showInputBox({
-    title: 'Add Connection (2/4): name', prompt: 'Shown in the Connections view', value: suggestProfileName(parseConnString(conninfo)), ignoreFocusOut: true,
-    validateInput: (v) => (!v.trim() ? 'Enter a name' : s.profiles.all().some((p) => p.name === v.trim()) ? 'A profile with this name exists' : undefined),
+    title: 'Add Connection (2/4): name',
+    prompt: 'Shown in the Connections view',
+    value: suggestProfileName(parseConnString(conninfo)),
+    ignoreFocusOut: true,
+    validateInput: (v) =>
+      !v.trim()
+        ? 'Enter a name'
+        : s.profiles.all().some((p) => p.name === v.trim())
+          ? 'A profile with this name exists'
+          : undefined,
   });
   if (!name) return;
   const production = await askProduction(false);
@@ -97,7 +119,15 @@ async function addConnection(s: ExtensionServices): Promise<void> {
   await s.profiles.add(profile, where);
   const saved = s.profiles.all().find((p) => p.name === profile.name);
   if (saved) await keepPastedSecrets(s, saved, input);
-  if (saved && (await vscode.window.showInformationMessage(`Connection "${profile.name}" added.`, 'Test Connection', 'Connect')) === 'Connect') await s.sessions.connect(saved);
+  if (
+    saved &&
+    (await vscode.window.showInformationMessage(
+      `Connection "${profile.name}" added.`,
+      'Test Connection',
+      'Connect',
+    )) === 'Connect'
+  )
+    await s.sessions.connect(saved);
   else if (saved) await testConnection(s, saved);
 }
 
@@ -114,59 +144,148 @@ async function keepPastedSecrets(s: ExtensionServices, p: ConnectionProfile, inp
     await s.sessions.secrets.set(p, input.oauthClientSecret, 'oauthClientSecret');
     kept.push('OAuth client secret');
   }
-  if (kept.length) void vscode.window.showInformationMessage(`The ${kept.join(' and ')} from the pasted text ${kept.length > 1 ? 'are' : 'is'} stored in Secret Storage for "${p.name}", not in settings.`);
+  if (kept.length)
+    void vscode.window.showInformationMessage(
+      `The ${kept.join(' and ')} from the pasted text ${kept.length > 1 ? 'are' : 'is'} stored in Secret Storage for "${p.name}", not in settings.`,
+    );
 }
 
 async function askProduction(current: boolean): Promise<boolean | undefined> {
-  const pick = await vscode.window.showQuickPick([
-    { label: 'Not production', production: false, picked: !current },
-    { label: '$(warning) Production', description: 'type the connection name before any action that writes', production: true, picked: current },
-  ], { title: 'Add Connection (3/4): is this a production server?' });
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Not production', production: false, picked: !current },
+      {
+        label: '$(warning) Production',
+        description: 'type the connection name before any action that writes',
+        production: true,
+        picked: current,
+      },
+    ],
+    { title: 'Add Connection (3/4): is this a production server?' },
+  );
   return pick?.production;
 }
 
 async function askScope(): Promise<vscode.ConfigurationTarget | undefined> {
-  if (!vscode.workspace.workspaceFolders?.length || !vscode.workspace.isTrusted) return vscode.ConfigurationTarget.Global;
-  const pick = await vscode.window.showQuickPick([
-    { label: 'User settings', target: vscode.ConfigurationTarget.Global },
-    { label: 'Workspace settings', description: 'shared with the team (no secrets are written)', target: vscode.ConfigurationTarget.Workspace },
-  ], { title: 'Add Connection (4/4): save the profile in' });
+  if (!vscode.workspace.workspaceFolders?.length || !vscode.workspace.isTrusted)
+    return vscode.ConfigurationTarget.Global;
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'User settings', target: vscode.ConfigurationTarget.Global },
+      {
+        label: 'Workspace settings',
+        description: 'shared with the team (no secrets are written)',
+        target: vscode.ConfigurationTarget.Workspace,
+      },
+    ],
+    { title: 'Add Connection (4/4): save the profile in' },
+  );
   return pick?.target;
 }
 
 async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
-  if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Start/Stop/Reset Local Sandbox instead.');
+  if (p.sandbox)
+    throw new PgOpsError(
+      'profile-sandbox',
+      'The local sandbox profile is managed by pgops',
+      'Use Start/Stop/Reset Local Sandbox instead.',
+    );
   const hasSecret = await s.sessions.secrets.has(p);
   const oauth = oauthParamsOf(p);
   const hasClientSecret = oauth ? await s.sessions.secrets.has(p, 'oauthClientSecret') : false;
-  const pick = await vscode.window.showQuickPick([
-    { label: '$(link) Connection string', description: p.conninfo ?? '(fields only)', action: 'conninfo' },
-    { label: '$(edit) Name', description: p.name, action: 'name' },
-    { label: p.production ? '$(warning) Production: yes' : 'Production: no', description: 'toggle', action: 'production' },
-    { label: '$(key) Set password', description: hasSecret ? 'replace the one in Secret Storage' : 'store in Secret Storage', action: 'password' },
-    ...(hasSecret ? [{ label: '$(trash) Clear stored password', description: 'use ~/.pgpass, PGPASSWORD or a prompt instead', action: 'clear' }] : []),
-    { label: '$(terminal) Password command', description: p.passwordCommand ? p.passwordCommand.join(' ') : 'none', action: 'command' },
-    ...(oauth ? [
-      { label: '$(shield) Set OAuth client secret', description: hasClientSecret ? `replace the one in Secret Storage (client ${oauth.clientId})` : `for a confidential client (${oauth.clientId}); stored in Secret Storage`, action: 'clientSecret' },
-      ...(hasClientSecret ? [{ label: '$(trash) Clear OAuth client secret', description: 'act as a public client', action: 'clearClientSecret' }] : []),
-      { label: '$(sign-out) Forget OAuth tokens', description: `sign in again at ${oauth.issuer} on the next connection`, action: 'forgetTokens' },
-    ] : []),
-  ], { title: `Edit Connection "${p.name}"` });
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: '$(link) Connection string', description: p.conninfo ?? '(fields only)', action: 'conninfo' },
+      { label: '$(edit) Name', description: p.name, action: 'name' },
+      {
+        label: p.production ? '$(warning) Production: yes' : 'Production: no',
+        description: 'toggle',
+        action: 'production',
+      },
+      {
+        label: '$(key) Set password',
+        description: hasSecret ? 'replace the one in Secret Storage' : 'store in Secret Storage',
+        action: 'password',
+      },
+      ...(hasSecret
+        ? [
+            {
+              label: '$(trash) Clear stored password',
+              description: 'use ~/.pgpass, PGPASSWORD or a prompt instead',
+              action: 'clear',
+            },
+          ]
+        : []),
+      {
+        label: '$(terminal) Password command',
+        description: p.passwordCommand ? p.passwordCommand.join(' ') : 'none',
+        action: 'command',
+      },
+      ...(oauth
+        ? [
+            {
+              label: '$(shield) Set OAuth client secret',
+              description: hasClientSecret
+                ? `replace the one in Secret Storage (client ${oauth.clientId})`
+                : `for a confidential client (${oauth.clientId}); stored in Secret Storage`,
+              action: 'clientSecret',
+            },
+            ...(hasClientSecret
+              ? [
+                  {
+                    label: '$(trash) Clear OAuth client secret',
+                    description: 'act as a public client',
+                    action: 'clearClientSecret',
+                  },
+                ]
+              : []),
+            {
+              label: '$(sign-out) Forget OAuth tokens',
+              description: `sign in again at ${oauth.issuer} on the next connection`,
+              action: 'forgetTokens',
+            },
+          ]
+        : []),
+    ],
+    { title: `Edit Connection "${p.name}"` },
+  );
   if (!pick) return;
   const { id: _id, sandbox: _sandbox, ...current } = p;
   let next = { ...current };
   let pasted: PastedSecrets | undefined;
   switch (pick.action) {
     case 'conninfo': {
-      const v = await vscode.window.showInputBox({ title: `Connection string of "${p.name}"`, prompt: inputPrompt, value: p.conninfo ?? '', validateInput: validateConnInput, ignoreFocusOut: true });
+      const v = await vscode.window.showInputBox({
+        title: `Connection string of "${p.name}"`,
+        prompt: inputPrompt,
+        value: p.conninfo ?? '',
+        validateInput: validateConnInput,
+        ignoreFocusOut: true,
+      });
       if (v === undefined) return;
       const input = profileFromInput(v);
-      next = { ...next, conninfo: input.conninfo, host: undefined, port: undefined, user: undefined, dbname: undefined };
+      next = {
+        ...next,
+        conninfo: input.conninfo,
+        host: undefined,
+        port: undefined,
+        user: undefined,
+        dbname: undefined,
+      };
       pasted = input;
       break;
     }
     case 'name': {
-      const v = await vscode.window.showInputBox({ title: 'New name', value: p.name, validateInput: (x) => (!x.trim() ? 'Enter a name' : x.trim() !== p.name && s.profiles.all().some((o) => o.name === x.trim()) ? 'A profile with this name exists' : undefined) });
+      const v = await vscode.window.showInputBox({
+        title: 'New name',
+        value: p.name,
+        validateInput: (x) =>
+          !x.trim()
+            ? 'Enter a name'
+            : x.trim() !== p.name && s.profiles.all().some((o) => o.name === x.trim())
+              ? 'A profile with this name exists'
+              : undefined,
+      });
       if (!v || v.trim() === p.name) return;
       next.name = v.trim();
       break;
@@ -175,7 +294,12 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
       next.production = !p.production;
       break;
     case 'password': {
-      const v = await vscode.window.showInputBox({ title: `Password for "${p.name}"`, prompt: 'Stored in VS Code Secret Storage (the OS keychain), never in settings', password: true, ignoreFocusOut: true });
+      const v = await vscode.window.showInputBox({
+        title: `Password for "${p.name}"`,
+        prompt: 'Stored in VS Code Secret Storage (the OS keychain), never in settings',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (v !== undefined) await s.sessions.secrets.set(p, v);
       return;
     }
@@ -183,7 +307,12 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
       await s.sessions.secrets.delete(p);
       return;
     case 'clientSecret': {
-      const v = await vscode.window.showInputBox({ title: `OAuth client secret for "${p.name}"`, prompt: 'oauth_client_secret of a confidential client: stored in VS Code Secret Storage, never in settings', password: true, ignoreFocusOut: true });
+      const v = await vscode.window.showInputBox({
+        title: `OAuth client secret for "${p.name}"`,
+        prompt: 'oauth_client_secret of a confidential client: stored in VS Code Secret Storage, never in settings',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (v === undefined) return;
       await s.sessions.secrets.set(p, v, 'oauthClientSecret');
       await s.sessions.disconnect(p.id);
@@ -195,10 +324,20 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
       return;
     case 'forgetTokens':
       await s.sessions.forgetOAuthTokens(p);
-      void vscode.window.showInformationMessage(`"${p.name}": OAuth tokens forgotten; the next connection signs in again.`);
+      void vscode.window.showInformationMessage(
+        `"${p.name}": OAuth tokens forgotten; the next connection signs in again.`,
+      );
       return;
     case 'command': {
-      const v = await vscode.window.showInputBox({ title: `Password command for "${p.name}"`, prompt: 'JSON list: program and arguments, run without a shell; it prints the password or token. Empty to remove.', value: p.passwordCommand ? JSON.stringify(p.passwordCommand) : '["vault", "kv", "get", "-field=password", "secret/db"]', validateInput: validateArgv });
+      const v = await vscode.window.showInputBox({
+        title: `Password command for "${p.name}"`,
+        prompt:
+          'JSON list: program and arguments, run without a shell; it prints the password or token. Empty to remove.',
+        value: p.passwordCommand
+          ? JSON.stringify(p.passwordCommand)
+          : '["vault", "kv", "get", "-field=password", "secret/db"]',
+        validateInput: validateArgv,
+      });
       if (v === undefined) return;
       next.passwordCommand = v.trim() ? (JSON.parse(v) as string[]) : undefined;
       break;
@@ -216,14 +355,20 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
  * hosts and ports (a rename, a new database), after one when it points elsewhere now. Unless kept, they stay
  * bound to the old server, which they can reach only if the profile points there again.
  */
-async function carrySecrets(s: ExtensionServices, before: ConnectionProfile, after: ConnectionProfile, pasted?: PastedSecrets): Promise<void> {
+async function carrySecrets(
+  s: ExtensionServices,
+  before: ConnectionProfile,
+  after: ConnectionProfile,
+  pasted?: PastedSecrets,
+): Promise<void> {
   const secrets = s.sessions.secrets;
   const stored = (await secrets.has(before)) || (await secrets.has(before, 'oauthClientSecret'));
   if (stored && pasted?.password === undefined && secrets.targetChanged(before, after)) {
     const keep = 'Keep for the New Server';
     const question = `"${after.name}" now connects to ${secrets.where(after)} instead of ${secrets.where(before)}. Keep its stored password?`;
-    const detail = 'Keep it only if the new address reaches the same database and you trust it with the password. '
-      + 'Otherwise pgops asks for the password on the next connection.';
+    const detail =
+      'Keep it only if the new address reaches the same database and you trust it with the password. ' +
+      'Otherwise pgops asks for the password on the next connection.';
     const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, keep);
     if (answer === keep) await secrets.copy(before, after, true);
   } else if (stored) {
@@ -245,15 +390,26 @@ function validateArgv(v: string): string | undefined {
   if (!v.trim()) return undefined;
   try {
     const a = JSON.parse(v) as unknown;
-    return Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string') ? undefined : 'Give a JSON list of strings, e.g. ["gcloud", "sql", "generate-login-token"]';
+    return Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string')
+      ? undefined
+      : 'Give a JSON list of strings, e.g. ["gcloud", "sql", "generate-login-token"]';
   } catch {
     return 'Give a JSON list of strings, e.g. ["gcloud", "sql", "generate-login-token"]';
   }
 }
 
 async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
-  if (p.sandbox) throw new PgOpsError('profile-sandbox', 'The local sandbox profile is managed by pgops', 'Use Stop or Reset Local Sandbox instead.');
-  const answer = await vscode.window.showWarningMessage(`Remove the connection "${p.name}"?`, { modal: true, detail: 'The profile and its secrets in Secret Storage are removed; the server is not touched.' }, 'Remove');
+  if (p.sandbox)
+    throw new PgOpsError(
+      'profile-sandbox',
+      'The local sandbox profile is managed by pgops',
+      'Use Stop or Reset Local Sandbox instead.',
+    );
+  const answer = await vscode.window.showWarningMessage(
+    `Remove the connection "${p.name}"?`,
+    { modal: true, detail: 'The profile and its secrets in Secret Storage are removed; the server is not touched.' },
+    'Remove',
+  );
   if (answer !== 'Remove') return;
   await s.sessions.disconnect(p.id);
   s.sessions.forget(p.id);
@@ -264,17 +420,36 @@ async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Pro
 async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
   let name = `${p.name} (copy)`;
   for (let i = 2; s.profiles.all().some((o) => o.name === name); i++) name = `${p.name} (copy ${i})`;
-  const chosen = await vscode.window.showInputBox({ title: `Duplicate "${p.name}"`, value: name, validateInput: (x) => (!x.trim() ? 'Enter a name' : s.profiles.all().some((o) => o.name === x.trim()) ? 'A profile with this name exists' : undefined) });
+  const chosen = await vscode.window.showInputBox({
+    title: `Duplicate "${p.name}"`,
+    value: name,
+    validateInput: (x) =>
+      !x.trim()
+        ? 'Enter a name'
+        : s.profiles.all().some((o) => o.name === x.trim())
+          ? 'A profile with this name exists'
+          : undefined,
+  });
   if (!chosen) return;
   const { id: _id, sandbox: _sandbox, ...fields } = p;
-  const copy = p.sandbox ? { name: chosen.trim(), conninfo: Object.entries(profileParams(p)).map(([k, v]) => `${k}=${v}`).join(' ') } : { ...fields, name: chosen.trim() };
+  const copy = p.sandbox
+    ? {
+        name: chosen.trim(),
+        conninfo: Object.entries(profileParams(p))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      }
+    : { ...fields, name: chosen.trim() };
   await s.profiles.add(copy, s.profiles.scopeOf(p.name)?.target ?? vscode.ConfigurationTarget.Global);
   const created = s.profiles.all().find((o) => o.name === copy.name);
   if (created) await s.sessions.secrets.copy(p, created);
 }
 
 async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promise<string[]> {
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…` }, () => s.sessions.test(p));
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…` },
+    () => s.sessions.test(p),
+  );
   const lines = describeSessionInfo(result);
   s.logger.info(`Test Connection ${p.name}: ${lines.join('; ')}`);
   void vscode.window.showInformationMessage(`Connection "${p.name}" works.`, { modal: true, detail: lines.join('\n') });
@@ -287,7 +462,8 @@ async function explainAuth(s: ExtensionServices, p: ConnectionProfile): Promise<
   if (!plan) {
     void vscode.window.showWarningMessage(`No pg_hba rules are known for "${p.name}".`, {
       modal: true,
-      detail: 'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the profile to a local copy of the server\'s pg_hba.conf.',
+      detail:
+        'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the profile to a local copy of the server\'s pg_hba.conf.',
     });
     return undefined;
   }

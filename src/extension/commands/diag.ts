@@ -22,21 +22,37 @@ import type { CommandGroup } from './index';
 
 function payload<P>(node: unknown, check: (p: unknown) => boolean, what: string): P {
   const p = (node as DiagNode<P> | undefined)?.payload;
-  if (p === undefined || !check(p)) throw new PgOpsError('diag-no-item', `Choose ${what} in its view first`, 'Run this command from the item\'s context menu.');
+  if (p === undefined || !check(p))
+    throw new PgOpsError(
+      'diag-no-item',
+      `Choose ${what} in its view first`,
+      "Run this command from the item's context menu.",
+    );
   return p;
 }
 
 /** The live session of the profile an item came from (the active one may have changed since). */
 function sessionFor(view: DiagTreeProvider<unknown>, profileId: string): DiagContext {
   const ctx = view.context();
-  if ('error' in ctx) throw new PgOpsError('diag-no-session', ctx.error, 'Connect the profile again and refresh the view.');
-  if (ctx.profile.id !== profileId) throw new PgOpsError('diag-other-session', 'This item belongs to another connection than the active one', 'Refresh the view and try again.');
+  if ('error' in ctx)
+    throw new PgOpsError('diag-no-session', ctx.error, 'Connect the profile again and refresh the view.');
+  if (ctx.profile.id !== profileId)
+    throw new PgOpsError(
+      'diag-other-session',
+      'This item belongs to another connection than the active one',
+      'Refresh the view and try again.',
+    );
   return ctx;
 }
 
 const orderItems: Array<{ label: string; order: StatementOrder }> = [
-  { label: 'Total time', order: 'total' }, { label: 'Mean time', order: 'mean' }, { label: 'Calls', order: 'calls' }, { label: 'Rows', order: 'rows' },
-  { label: 'Shared blocks read (I/O)', order: 'io' }, { label: 'Temp blocks', order: 'temp' }, { label: 'WAL bytes', order: 'wal' },
+  { label: 'Total time', order: 'total' },
+  { label: 'Mean time', order: 'mean' },
+  { label: 'Calls', order: 'calls' },
+  { label: 'Rows', order: 'rows' },
+  { label: 'Shared blocks read (I/O)', order: 'io' },
+  { label: 'Temp blocks', order: 'temp' },
+  { label: 'WAL bytes', order: 'wal' },
 ];
 
 /** Query Stats, Replication and Bloat commands: refresh, order/mode, reset, details, waits, slots, bloat fixes. */
@@ -45,16 +61,27 @@ export function diagCommands(s: ExtensionServices) {
   return {
     'pgops.refreshQueryStats': () => queryStats.refresh(),
     'pgops.queryStatsOrderBy': async () => {
-      const pick = await vscode.window.showQuickPick(orderItems.map((o) => ({ ...o, description: o.order === queryStats.order ? 'current' : undefined })), { title: 'Order Query Stats by' });
+      const pick = await vscode.window.showQuickPick(
+        orderItems.map((o) => ({ ...o, description: o.order === queryStats.order ? 'current' : undefined })),
+        { title: 'Order Query Stats by' },
+      );
       if (!pick || !statementOrders.includes(pick.order)) return;
       await config().update('queryStats.order', pick.order, vscode.ConfigurationTarget.Global);
       await queryStats.refresh();
     },
     'pgops.queryStatsMode': async () => {
-      const pick = await vscode.window.showQuickPick([
-        { label: 'Cumulative', description: 'since the last reset', mode: 'cumulative' as const },
-        { label: 'Now', description: 'deltas between snapshots taken at each refresh (set pgops.diag.autoRefreshSeconds for an interval)', mode: 'delta' as const },
-      ], { title: 'Query Stats shows' });
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'Cumulative', description: 'since the last reset', mode: 'cumulative' as const },
+          {
+            label: 'Now',
+            description:
+              'deltas between snapshots taken at each refresh (set pgops.diag.autoRefreshSeconds for an interval)',
+            mode: 'delta' as const,
+          },
+        ],
+        { title: 'Query Stats shows' },
+      );
       if (!pick) return;
       await config().update('queryStats.mode', pick.mode, vscode.ConfigurationTarget.Global);
       await queryStats.refresh();
@@ -64,15 +91,30 @@ export function diagCommands(s: ExtensionServices) {
       if ('error' in ctx) throw new PgOpsError('diag-no-session', ctx.error, 'Connect a profile first.');
       const source = await requireStatements(ctx.client);
       const perm = await canResetStatements(ctx.client, source);
-      if (!perm.allowed) throw new PgOpsError('pgss-reset-denied', 'This role may not reset pg_stat_statements', `A superuser can allow it: GRANT EXECUTE ON FUNCTION ${perm.signature} TO <role>;`);
+      if (!perm.allowed)
+        throw new PgOpsError(
+          'pgss-reset-denied',
+          'This role may not reset pg_stat_statements',
+          `A superuser can allow it: GRANT EXECUTE ON FUNCTION ${perm.signature} TO <role>;`,
+        );
       await requireWriteConfirmation(ctx.profile, 'reset pg_stat_statements (every entry, for all databases)');
       await resetStatements(ctx.client, source);
       await queryStats.refresh();
     },
     'pgops.showStatementDetail': (node) => {
-      const p = payload<StatementPayload>(node, (x) => typeof x === 'object' && x !== null && 'statement' in x, 'a statement');
+      const p = payload<StatementPayload>(
+        node,
+        (x) => typeof x === 'object' && x !== null && 'statement' in x,
+        'a statement',
+      );
       const ctx = sessionFor(queryStats, p.profileId);
-      return openStatementDetail(s.context.extensionUri, p, queryStats.history(p.profileId).pointsOf(p.statement.key), ctx.serverVersionNum, () => sessionFor(queryStats, p.profileId).client);
+      return openStatementDetail(
+        s.context.extensionUri,
+        p,
+        queryStats.history(p.profileId).pointsOf(p.statement.key),
+        ctx.serverVersionNum,
+        () => sessionFor(queryStats, p.profileId).client,
+      );
     },
     'pgops.toggleWaitSampling': async () => {
       const on = await queryStats.toggleSampling();
@@ -80,28 +122,61 @@ export function diagCommands(s: ExtensionServices) {
     },
     'pgops.openDiagFix': async (fix) => {
       if (typeof fix !== 'string') return;
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'sql', content: `${fix}\n` }));
+      await vscode.window.showTextDocument(
+        await vscode.workspace.openTextDocument({ language: 'sql', content: `${fix}\n` }),
+      );
     },
     'pgops.refreshReplication': () => replication.refresh(),
     'pgops.dropSlot': async (node) => {
-      const p = payload<SlotPayload>(node, (x) => typeof x === 'object' && x !== null && 'slot' in x, 'a replication slot');
+      const p = payload<SlotPayload>(
+        node,
+        (x) => typeof x === 'object' && x !== null && 'slot' in x,
+        'a replication slot',
+      );
       const ctx = sessionFor(replication, p.profileId);
-      if (p.slot.active) throw new PgOpsError('slot-active', `Replication slot "${p.slot.slotName}" is active (used by PID ${p.slot.activePid ?? '?'}) and cannot be dropped`, 'Stop its consumer first (subscription, standby or pg_recvlogical), then drop it.');
-      await requireWriteConfirmation(ctx.profile, `drop replication slot "${p.slot.slotName}" (its consumer can no longer resume from it)`);
+      if (p.slot.active)
+        throw new PgOpsError(
+          'slot-active',
+          `Replication slot "${p.slot.slotName}" is active (used by PID ${p.slot.activePid ?? '?'}) and cannot be dropped`,
+          'Stop its consumer first (subscription, standby or pg_recvlogical), then drop it.',
+        );
+      await requireWriteConfirmation(
+        ctx.profile,
+        `drop replication slot "${p.slot.slotName}" (its consumer can no longer resume from it)`,
+      );
       await dropSlot(ctx.client, p.slot.slotName);
       await replication.refresh();
     },
     'pgops.peekSlot': async (node) => {
-      const p = payload<SlotPayload>(node, (x) => typeof x === 'object' && x !== null && 'slot' in x, 'a logical replication slot');
+      const p = payload<SlotPayload>(
+        node,
+        (x) => typeof x === 'object' && x !== null && 'slot' in x,
+        'a logical replication slot',
+      );
       const ctx = sessionFor(replication, p.profileId);
       const limit = config().get<number>('replication.peekLimit', 200);
       let opts: PgoutputPeekOptions = {};
       if (p.slot.plugin === 'pgoutput') {
         const protocols = [
           { label: 'Protocol 1', description: 'transactions as committed', opts: {}, min: 130000 },
-          { label: 'Protocol 2, streaming', description: 'large transactions in blocks (14+)', opts: { protoVersion: 2, streaming: 'on' as const }, min: 140000 },
-          { label: 'Protocol 3, streaming and two-phase', description: 'prepared transactions too (15+)', opts: { protoVersion: 3, streaming: 'on' as const, twoPhase: true }, min: 150000 },
-          { label: 'Protocol 4, streaming = parallel', description: '(16+)', opts: { protoVersion: 4, streaming: 'parallel' as const }, min: 160000 },
+          {
+            label: 'Protocol 2, streaming',
+            description: 'large transactions in blocks (14+)',
+            opts: { protoVersion: 2, streaming: 'on' as const },
+            min: 140000,
+          },
+          {
+            label: 'Protocol 3, streaming and two-phase',
+            description: 'prepared transactions too (15+)',
+            opts: { protoVersion: 3, streaming: 'on' as const, twoPhase: true },
+            min: 150000,
+          },
+          {
+            label: 'Protocol 4, streaming = parallel',
+            description: '(16+)',
+            opts: { protoVersion: 4, streaming: 'parallel' as const },
+            min: 160000,
+          },
         ].filter((x) => ctx.serverVersionNum >= x.min);
         const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
         if (!pick) return undefined;
@@ -109,39 +184,85 @@ export function diagCommands(s: ExtensionServices) {
         opts = { ...pick.opts, messages: ctx.serverVersionNum >= 140000 };
         const publications = await listPublications(ctx.client);
         if (publications.length > 1) {
-          const chosen = await vscode.window.showQuickPick(publications.map((pub) => ({ label: pub.name, description: pub.allTables ? 'FOR ALL TABLES' : `${pub.tables} table(s)`, picked: true })), {
-            canPickMany: true, title: `Peek ${p.slot.slotName}: publications to decode with`,
-            placeHolder: "Keep the subscriber's publications checked",
-          });
+          const chosen = await vscode.window.showQuickPick(
+            publications.map((pub) => ({
+              label: pub.name,
+              description: pub.allTables ? 'FOR ALL TABLES' : `${pub.tables} table(s)`,
+              picked: true,
+            })),
+            {
+              canPickMany: true,
+              title: `Peek ${p.slot.slotName}: publications to decode with`,
+              placeHolder: "Keep the subscriber's publications checked",
+            },
+          );
           if (!chosen || chosen.length === 0) return undefined;
           opts = { ...opts, publications: chosen.map((c) => c.label) };
         }
       }
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` }, () => peekSlot(ctx.client, p.slot.slotName, limit, opts));
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` },
+        () => peekSlot(ctx.client, p.slot.slotName, limit, opts),
+      );
       return openPeekPanel(s.context.extensionUri, result, limit);
     },
     'pgops.refreshBloat': () => bloat.refresh(),
     'pgops.measureBloat': async (node) => {
-      const p = payload<BloatPayload>(node, (x) => typeof x === 'object' && x !== null && 'estimate' in x, 'a table or index');
+      const p = payload<BloatPayload>(
+        node,
+        (x) => typeof x === 'object' && x !== null && 'estimate' in x,
+        'a table or index',
+      );
       const ctx = sessionFor(bloat, p.profileId);
       const b = p.estimate;
-      const choices = b.kind === 'table' ? ['Approximate (pgstattuple_approx)', 'Exact (pgstattuple)'] : ['Measure (pgstatindex)'];
-      const answer = await vscode.window.showWarningMessage(`Measure ${b.schema}.${b.name} exactly?`, { modal: true, detail: exactCostWarning }, ...choices);
+      const choices =
+        b.kind === 'table' ? ['Approximate (pgstattuple_approx)', 'Exact (pgstattuple)'] : ['Measure (pgstatindex)'];
+      const answer = await vscode.window.showWarningMessage(
+        `Measure ${b.schema}.${b.name} exactly?`,
+        { modal: true, detail: exactCostWarning },
+        ...choices,
+      );
       if (!answer) return;
-      const m = await vscode.window.withProgress({ location: { viewId: 'pgops.bloat' } }, () => measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }));
+      const m = await vscode.window.withProgress({ location: { viewId: 'pgops.bloat' } }, () =>
+        measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }),
+      );
       bloat.recordMeasurement(p.profileId, b.oid, m);
       return m;
     },
     'pgops.generateBloatFix': async (node) => {
-      const p = payload<BloatPayload>(node, (x) => typeof x === 'object' && x !== null && 'estimate' in x, 'a table or index');
+      const p = payload<BloatPayload>(
+        node,
+        (x) => typeof x === 'object' && x !== null && 'estimate' in x,
+        'a table or index',
+      );
       const profile = s.profiles.get(p.profileId);
       const t = profile ? profileTarget(profile) : undefined;
-      const labels: Record<FixKind, string> = { vacuum: 'VACUUM (VERBOSE, ANALYZE)', reindex: 'REINDEX INDEX CONCURRENTLY', repack: 'pg_repack (online rebuild, --no-kill-backend)' };
+      const labels: Record<FixKind, string> = {
+        vacuum: 'VACUUM (VERBOSE, ANALYZE)',
+        reindex: 'REINDEX INDEX CONCURRENTLY',
+        repack: 'pg_repack (online rebuild, --no-kill-backend)',
+      };
       const items = fixKindsFor(p.estimate.kind).map((k) => ({ label: labels[k], fix: k }));
-      const pick = await vscode.window.showQuickPick(items, { title: `Fix bloat of ${p.estimate.schema}.${p.estimate.name}` });
+      const pick = await vscode.window.showQuickPick(items, {
+        title: `Fix bloat of ${p.estimate.schema}.${p.estimate.name}`,
+      });
       if (!pick) return;
-      const doc = fixDocument({ schema: p.estimate.schema, name: p.estimate.name, kind: p.estimate.kind, database: p.database, host: t?.host, port: t?.port, user: t?.user }, pick.fix, config().get<number>('bloat.repackWaitTimeout', 60));
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: doc.language, content: doc.content }));
+      const doc = fixDocument(
+        {
+          schema: p.estimate.schema,
+          name: p.estimate.name,
+          kind: p.estimate.kind,
+          database: p.database,
+          host: t?.host,
+          port: t?.port,
+          user: t?.user,
+        },
+        pick.fix,
+        config().get<number>('bloat.repackWaitTimeout', 60),
+      );
+      await vscode.window.showTextDocument(
+        await vscode.workspace.openTextDocument({ language: doc.language, content: doc.content }),
+      );
     },
   } satisfies CommandGroup;
 }

@@ -39,7 +39,15 @@ function coreCommands(s: ExtensionServices) {
     },
     'pgops.stopSandbox': () => s.sandbox.stop(true),
     'pgops.resetSandbox': async () => {
-      const answer = await vscode.window.showWarningMessage('Delete the local sandbox and all its data?', { modal: true, detail: 'The server is stopped and its data directory removed. A new, empty sandbox is created on the next start.' }, 'Delete Sandbox Data');
+      const answer = await vscode.window.showWarningMessage(
+        'Delete the local sandbox and all its data?',
+        {
+          modal: true,
+          detail:
+            'The server is stopped and its data directory removed. A new, empty sandbox is created on the next start.',
+        },
+        'Delete Sandbox Data',
+      );
       if (answer === 'Delete Sandbox Data') await s.sandbox.reset();
     },
     'pgops.showLogs': () => s.logChannel.show(),
@@ -56,10 +64,13 @@ export function registerCommands(s: ExtensionServices): vscode.Disposable[] {
         await showError(err, s.logger, commandTitle(id));
         return undefined;
       }
-    }));
+    }),
+  );
 }
 
 function commandTitle(id: string): string {
-  const pkg = (vscode.extensions.getExtension('pgops.pgops')?.packageJSON ?? {}) as { contributes?: { commands?: Array<{ command: string; title: string }> } };
+  const pkg = (vscode.extensions.getExtension('pgops.pgops')?.packageJSON ?? {}) as {
+    contributes?: { commands?: Array<{ command: string; title: string }> };
+  };
   return pkg.contributes?.commands?.find((c) => c.command === id)?.title ?? id;
 }

@@ -19,13 +19,21 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
   private readonly panels = new Map<vscode.WebviewPanel, vscode.Uri>();
   private active: vscode.Uri | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly logger: Logger) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+  ) {
     super();
   }
 
   static register(extensionUri: vscode.Uri, logger: Logger): ReportEditorProvider {
     const provider = new ReportEditorProvider(extensionUri, logger);
-    provider.register(vscode.window.registerCustomEditorProvider(reportViewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }));
+    provider.register(
+      vscode.window.registerCustomEditorProvider(reportViewType, provider, {
+        supportsMultipleEditorsPerDocument: true,
+        webviewOptions: { retainContextWhenHidden: false },
+      }),
+    );
     return provider;
   }
 
@@ -49,7 +57,9 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
     const post = async () => {
       if (ready) await panel.webview.postMessage(await this.load(uri));
     };
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'),
+    );
     const subs = [
       watcher,
       watcher.onDidChange(() => void post()),
@@ -67,7 +77,9 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
           void vscode.commands.executeCommand('pgops.exportReportHtml', uri);
         }
       }),
-      panel.onDidChangeViewState(() => { if (panel.active) this.active = uri; }),
+      panel.onDidChangeViewState(() => {
+        if (panel.active) this.active = uri;
+      }),
     ];
     panel.onDidDispose(() => {
       this.panels.delete(panel);
@@ -86,11 +98,20 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
       return { type: 'report', report, fileName };
     } catch (err) {
       this.logger.warn(`report viewer: ${describeError(err)}`);
-      return { type: 'error', fileName, message: err instanceof Error ? err.message : String(err), ...(PgOpsError.is(err) && err.hint ? { hint: err.hint } : {}) };
+      return {
+        type: 'error',
+        fileName,
+        message: err instanceof Error ? err.message : String(err),
+        ...(PgOpsError.is(err) && err.hint ? { hint: err.hint } : {}),
+      };
     }
   }
 
   private html(webview: vscode.Webview, bundleDir: vscode.Uri): string {
-    return webviewPage(webview, vscode.Uri.joinPath(bundleDir, 'report.js'), { title: 'Benchmark report', placeholder: '<p>Loading report…</p>', withNonceMeta: true });
+    return webviewPage(webview, vscode.Uri.joinPath(bundleDir, 'report.js'), {
+      title: 'Benchmark report',
+      placeholder: '<p>Loading report…</p>',
+      withNonceMeta: true,
+    });
   }
 }

@@ -16,7 +16,15 @@ export type HostToStatement =
 
 export type StatementToHost = { type: 'ready' } | { type: 'openInEditor' } | { type: 'explain' };
 
-export type HostToPeek = { type: 'show'; slotName: string; plugin: string; options: Record<string, string>; rows: PeekRow[]; limit: number; warnings: string[] };
+export type HostToPeek = {
+  type: 'show';
+  slotName: string;
+  plugin: string;
+  options: Record<string, string>;
+  rows: PeekRow[];
+  limit: number;
+  warnings: string[];
+};
 export type PeekToHost = { type: 'ready' };
 
 const isObj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
@@ -26,7 +34,12 @@ export function isStatementToHost(m: unknown): m is StatementToHost {
 }
 
 export function isHostToStatement(m: unknown): m is HostToStatement {
-  return isObj(m) && ((m.type === 'show' && isObj(m.statement) && Array.isArray(m.points)) || (m.type === 'plan' && typeof m.text === 'string') || (m.type === 'error' && typeof m.message === 'string'));
+  return (
+    isObj(m) &&
+    ((m.type === 'show' && isObj(m.statement) && Array.isArray(m.points)) ||
+      (m.type === 'plan' && typeof m.text === 'string') ||
+      (m.type === 'error' && typeof m.message === 'string'))
+  );
 }
 
 export function isPeekToHost(m: unknown): m is PeekToHost {
@@ -34,5 +47,11 @@ export function isPeekToHost(m: unknown): m is PeekToHost {
 }
 
 export function isHostToPeek(m: unknown): m is HostToPeek {
-  return isObj(m) && m.type === 'show' && typeof m.slotName === 'string' && Array.isArray(m.rows) && Array.isArray(m.warnings);
+  return (
+    isObj(m) &&
+    m.type === 'show' &&
+    typeof m.slotName === 'string' &&
+    Array.isArray(m.rows) &&
+    Array.isArray(m.warnings)
+  );
 }

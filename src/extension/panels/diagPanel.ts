@@ -12,20 +12,39 @@ export class DiagPanel<Out, In> extends Disposable {
   private ready = false;
   private closed = false;
 
-  constructor(extensionUri: vscode.Uri, viewType: string, title: string, script: string, private readonly isIn: (m: unknown) => m is In, onMessage: (m: In) => void) {
+  constructor(
+    extensionUri: vscode.Uri,
+    viewType: string,
+    title: string,
+    script: string,
+    private readonly isIn: (m: unknown) => m is In,
+    onMessage: (m: In) => void,
+  ) {
     super();
     const scripts = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Active }, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [scripts] });
+    this.panel = vscode.window.createWebviewPanel(
+      viewType,
+      title,
+      { viewColumn: vscode.ViewColumn.Active },
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [scripts] },
+    );
     this.panel.webview.html = this.html(vscode.Uri.joinPath(scripts, `${script}.js`));
-    this.register(this.panel.onDidDispose(() => { this.closed = true; this.dispose(); }));
-    this.register(this.panel.webview.onDidReceiveMessage((m: unknown) => {
-      if (!this.isIn(m)) return;
-      if ((m as { type?: string }).type === 'ready') {
-        this.ready = true;
-        for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
-      }
-      onMessage(m);
-    }));
+    this.register(
+      this.panel.onDidDispose(() => {
+        this.closed = true;
+        this.dispose();
+      }),
+    );
+    this.register(
+      this.panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (!this.isIn(m)) return;
+        if ((m as { type?: string }).type === 'ready') {
+          this.ready = true;
+          for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
+        }
+        onMessage(m);
+      }),
+    );
   }
 
   get isClosed(): boolean {

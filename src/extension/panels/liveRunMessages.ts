@@ -36,5 +36,12 @@ export function isLiveRunToHost(m: unknown): m is LiveRunToHost {
 export function isHostToLiveRun(m: unknown): m is HostToLiveRun {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  return t === 'start' || t === 'phase' || t === 'iteration-start' || t === 'progress' || t === 'iteration-end' || t === 'done';
+  return (
+    t === 'start' ||
+    t === 'phase' ||
+    t === 'iteration-start' ||
+    t === 'progress' ||
+    t === 'iteration-end' ||
+    t === 'done'
+  );
 }

@@ -17,16 +17,29 @@ export class LiveRunPanel extends Disposable {
   constructor(extensionUri: vscode.Uri, title: string) {
     super();
     const scripts = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel('pgops.liveRun', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [scripts],
-    });
+    this.panel = vscode.window.createWebviewPanel(
+      'pgops.liveRun',
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [scripts],
+      },
+    );
     this.panel.webview.html = this.html(vscode.Uri.joinPath(scripts, 'liveRun.js'));
-    this.register(this.panel.onDidDispose(() => { this.closed = true; }));
-    this.register(this.panel.webview.onDidReceiveMessage((m: unknown) => {
-      if (!isLiveRunToHost(m)) return;
-      this.ready = true;
-      for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
-    }));
+    this.register(
+      this.panel.onDidDispose(() => {
+        this.closed = true;
+      }),
+    );
+    this.register(
+      this.panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (!isLiveRunToHost(m)) return;
+        this.ready = true;
+        for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
+      }),
+    );
   }
 
   post(m: HostToLiveRun): void {

@@ -8,26 +8,54 @@ import type { HostToStatement, StatementToHost } from './diagMessages';
 import { isStatementToHost } from './diagMessages';
 
 /** Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not). */
-export function openStatementDetail(extensionUri: vscode.Uri, p: StatementPayload, points: DeltaPoint[], serverVersionNum: number, session: () => Queryable): DiagPanel<HostToStatement, StatementToHost> {
+export function openStatementDetail(
+  extensionUri: vscode.Uri,
+  p: StatementPayload,
+  points: DeltaPoint[],
+  serverVersionNum: number,
+  session: () => Queryable,
+): DiagPanel<HostToStatement, StatementToHost> {
   const s = p.statement;
   const canExplain = serverVersionNum >= 160000 && !!s.query && s.query !== '<insufficient privilege>';
-  const panel: DiagPanel<HostToStatement, StatementToHost> = new DiagPanel(extensionUri, 'pgops.statementDetail', `Statement ${s.queryid ?? ''}`.trim(), 'statement', isStatementToHost, (m) => {
-    if (m.type === 'openInEditor') {
-      void vscode.workspace.openTextDocument({ language: 'sql', content: `${s.query ?? ''}\n` }).then((d) => vscode.window.showTextDocument(d));
-    } else if (m.type === 'explain') {
-      void (async () => {
-        try {
-          panel.post({ type: 'plan', text: await explainGenericPlan(session(), serverVersionNum, s.query ?? '') });
-        } catch (err) {
-          panel.post({ type: 'error', message: err instanceof Error ? `${err.message}${'hint' in err && err.hint ? ` — ${String(err.hint)}` : ''}` : String(err) });
-        }
-      })();
-    }
-  });
+  const panel: DiagPanel<HostToStatement, StatementToHost> = new DiagPanel(
+    extensionUri,
+    'pgops.statementDetail',
+    `Statement ${s.queryid ?? ''}`.trim(),
+    'statement',
+    isStatementToHost,
+    (m) => {
+      if (m.type === 'openInEditor') {
+        void vscode.workspace
+          .openTextDocument({ language: 'sql', content: `${s.query ?? ''}\n` })
+          .then((d) => vscode.window.showTextDocument(d));
+      } else if (m.type === 'explain') {
+        void (async () => {
+          try {
+            panel.post({ type: 'plan', text: await explainGenericPlan(session(), serverVersionNum, s.query ?? '') });
+          } catch (err) {
+            panel.post({
+              type: 'error',
+              message:
+                err instanceof Error
+                  ? `${err.message}${'hint' in err && err.hint ? ` — ${String(err.hint)}` : ''}`
+                  : String(err),
+            });
+          }
+        })();
+      }
+    },
+  );
   const { key: _key, userid: _userid, dbid: _dbid, ...statement } = s;
   panel.post({
-    type: 'show', points, canExplain, statement,
-    explainNote: canExplain ? undefined : serverVersionNum < 160000 ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later' : 'The query text is not available',
+    type: 'show',
+    points,
+    canExplain,
+    statement,
+    explainNote: canExplain
+      ? undefined
+      : serverVersionNum < 160000
+        ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later'
+        : 'The query text is not available',
   });
   return panel;
 }

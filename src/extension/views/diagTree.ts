@@ -10,7 +10,11 @@ import { config } from '../settings';
 
 /** A node of the diagnostic views: a ready TreeItem, its children, and what commands need from it. */
 export class DiagNode<P = unknown> {
-  constructor(readonly item: vscode.TreeItem, readonly children: DiagNode[] = [], readonly payload?: P) {}
+  constructor(
+    readonly item: vscode.TreeItem,
+    readonly children: DiagNode[] = [],
+    readonly payload?: P,
+  ) {}
 }
 
 export interface DiagContext {
@@ -27,7 +31,11 @@ export type LoadState<T> =
   | { kind: 'ready'; data: T; at: number };
 
 /** An explanation row: what is (not) there and what to do, never an empty view. */
-export function messageNode(id: string, label: string, opts: { icon?: string; color?: string; detail?: string; command?: vscode.Command; tooltip?: string } = {}): DiagNode {
+export function messageNode(
+  id: string,
+  label: string,
+  opts: { icon?: string; color?: string; detail?: string; command?: vscode.Command; tooltip?: string } = {},
+): DiagNode {
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = id;
   item.description = opts.detail;
@@ -61,13 +69,20 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
   private generation = 0;
   state: LoadState<T> = { kind: 'stale' };
 
-  constructor(protected readonly viewId: string, protected readonly sessions: SessionManager, protected readonly profiles: ProfileStore, protected readonly logger: Logger) {
+  constructor(
+    protected readonly viewId: string,
+    protected readonly sessions: SessionManager,
+    protected readonly profiles: ProfileStore,
+    protected readonly logger: Logger,
+  ) {
     super();
     // Loads happen when VS Code asks for rows (the view is visible), so hidden views cost the server nothing.
     this.register(sessions.onDidChange(() => this.invalidate()));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('pgops.diag.autoRefreshSeconds')) this.schedule();
-    }));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgops.diag.autoRefreshSeconds')) this.schedule();
+      }),
+    );
     this.schedule();
   }
 
@@ -101,18 +116,20 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
     const gen = ++this.generation;
     this.state = { kind: 'loading' };
     this.changed.fire(undefined);
-    this.loading = Promise.resolve(vscode.window.withProgress({ location: { viewId: this.viewId } }, async () => {
-      try {
-        const data = await this.load(ctx);
-        if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now() };
-      } catch (err) {
-        if (CancelledError.is(err)) return;
-        const message = err instanceof Error ? err.message : String(err);
-        const hint = PgOpsError.is(err) ? err.hint : undefined;
-        this.logger.warn(`${this.viewId}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
-        if (gen === this.generation) this.state = { kind: 'error', message, hint };
-      }
-    })).finally(() => {
+    this.loading = Promise.resolve(
+      vscode.window.withProgress({ location: { viewId: this.viewId } }, async () => {
+        try {
+          const data = await this.load(ctx);
+          if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now() };
+        } catch (err) {
+          if (CancelledError.is(err)) return;
+          const message = err instanceof Error ? err.message : String(err);
+          const hint = PgOpsError.is(err) ? err.hint : undefined;
+          this.logger.warn(`${this.viewId}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
+          if (gen === this.generation) this.state = { kind: 'error', message, hint };
+        }
+      }),
+    ).finally(() => {
       this.loading = undefined;
       this.changed.fire(undefined);
     });
@@ -145,12 +162,22 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
       case 'no-connection':
         // With no active profile at all, the view stays empty so VS Code shows its welcome text and buttons.
         if (!this.sessions.activeProfileId) return [];
-        return [messageNode(`${id}/no-connection`, this.state.reason, { icon: 'plug', detail: 'Connect a profile (Connections view) or start the local sandbox.', command: { title: 'Connect', command: 'pgops.connect' } })];
+        return [
+          messageNode(`${id}/no-connection`, this.state.reason, {
+            icon: 'plug',
+            detail: 'Connect a profile (Connections view) or start the local sandbox.',
+            command: { title: 'Connect', command: 'pgops.connect' },
+          }),
+        ];
       case 'loading':
         return [messageNode(`${id}/loading`, 'Loading…', { icon: 'loading~spin' })];
       case 'error':
         return [
-          messageNode(`${id}/error`, this.state.message, { icon: 'error', color: 'errorForeground', tooltip: this.state.hint ? `${this.state.message}\n\n${this.state.hint}` : this.state.message }),
+          messageNode(`${id}/error`, this.state.message, {
+            icon: 'error',
+            color: 'errorForeground',
+            tooltip: this.state.hint ? `${this.state.message}\n\n${this.state.hint}` : this.state.message,
+          }),
           ...(this.state.hint ? [messageNode(`${id}/error-hint`, this.state.hint, { icon: 'lightbulb' })] : []),
         ];
       case 'ready': {

@@ -25,7 +25,15 @@ export interface StatementPayload {
   profileId: string;
 }
 
-const orderLabels: Record<StatementOrder, string> = { total: 'total time', mean: 'mean time', calls: 'calls', rows: 'rows', io: 'shared blocks read', temp: 'temp blocks', wal: 'WAL bytes' };
+const orderLabels: Record<StatementOrder, string> = {
+  total: 'total time',
+  mean: 'mean time',
+  calls: 'calls',
+  rows: 'rows',
+  io: 'shared blocks read',
+  temp: 'temp blocks',
+  wal: 'WAL bytes',
+};
 
 /** First line of the normalized text, shortened for a tree label. */
 export function firstLine(query: string | null): string {
@@ -61,7 +69,12 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
 
   protected async load(ctx: DiagContext): Promise<QueryStatsData> {
     const limit = config().get<number>('queryStats.limit', 50);
-    const data = await loadQueryStats(ctx.client, { mode: this.mode, order: this.order, limit, history: this.history(ctx.profile.id) });
+    const data = await loadQueryStats(ctx.client, {
+      mode: this.mode,
+      order: this.order,
+      limit,
+      history: this.history(ctx.profile.id),
+    });
     return { ...data, profileId: ctx.profile.id };
   }
 
@@ -69,29 +82,60 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     const id = this.viewId;
     const nodes: DiagNode[] = [];
     const problems = data.notes.filter((n) => n.level !== 'info');
-    const health = new vscode.TreeItem(problems.length ? `Health: ${problems.length} to look at` : 'Health', problems.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const health = new vscode.TreeItem(
+      problems.length ? `Health: ${problems.length} to look at` : 'Health',
+      problems.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     health.id = `${id}/health`;
-    health.iconPath = new vscode.ThemeIcon(problems.some((n) => n.level === 'error') ? 'error' : problems.length ? 'warning' : 'pass');
-    nodes.push(new DiagNode(health, data.notes.map((n, i) => messageNode(`${id}/health/${n.code}/${i}`, n.message, {
-      icon: n.level === 'error' ? 'error' : n.level === 'warning' ? 'warning' : 'info', detail: n.hint,
-      tooltip: [n.message, n.hint, n.fix && `Fix:\n${n.fix}`].filter(Boolean).join('\n\n'),
-      command: n.fix ? { title: 'Open fix', command: 'pgops.openDiagFix', arguments: [n.fix] } : undefined,
-    }))));
+    health.iconPath = new vscode.ThemeIcon(
+      problems.some((n) => n.level === 'error') ? 'error' : problems.length ? 'warning' : 'pass',
+    );
+    nodes.push(
+      new DiagNode(
+        health,
+        data.notes.map((n, i) =>
+          messageNode(`${id}/health/${n.code}/${i}`, n.message, {
+            icon: n.level === 'error' ? 'error' : n.level === 'warning' ? 'warning' : 'info',
+            detail: n.hint,
+            tooltip: [n.message, n.hint, n.fix && `Fix:\n${n.fix}`].filter(Boolean).join('\n\n'),
+            command: n.fix ? { title: 'Open fix', command: 'pgops.openDiagFix', arguments: [n.fix] } : undefined,
+          }),
+        ),
+      ),
+    );
     nodes.push(this.renderWaits(data.profileId));
     if (data.probe.state !== 'ready') return nodes;
     const source = data.probe.source;
-    const heading = data.mode === 'delta'
-      ? data.interval ? `Since ${new Date(data.interval.from).toLocaleTimeString()} (${Math.round((data.interval.to - data.interval.from) / 1000)} s)${data.interval.fullReset ? ' · statistics were reset' : ''}` : 'First snapshot taken: refresh again to see the activity since'
-      : `Cumulative since the last reset, by ${orderLabels[data.order]}`;
-    nodes.push(messageNode(`${id}/heading`, heading, { icon: data.mode === 'delta' ? 'history' : 'graph', detail: data.mode === 'delta' ? `by ${orderLabels[data.order]}` : undefined }));
+    const heading =
+      data.mode === 'delta'
+        ? data.interval
+          ? `Since ${new Date(data.interval.from).toLocaleTimeString()} (${Math.round((data.interval.to - data.interval.from) / 1000)} s)${data.interval.fullReset ? ' · statistics were reset' : ''}`
+          : 'First snapshot taken: refresh again to see the activity since'
+        : `Cumulative since the last reset, by ${orderLabels[data.order]}`;
+    nodes.push(
+      messageNode(`${id}/heading`, heading, {
+        icon: data.mode === 'delta' ? 'history' : 'graph',
+        detail: data.mode === 'delta' ? `by ${orderLabels[data.order]}` : undefined,
+      }),
+    );
     if (data.statements.length === 0) {
-      nodes.push(messageNode(`${id}/empty`, data.mode === 'delta' && data.interval ? 'No statement ran in this interval' : 'No statements recorded yet', { icon: 'circle-slash' }));
+      nodes.push(
+        messageNode(
+          `${id}/empty`,
+          data.mode === 'delta' && data.interval ? 'No statement ran in this interval' : 'No statements recorded yet',
+          { icon: 'circle-slash' },
+        ),
+      );
     }
     for (const s of data.statements) nodes.push(this.statementNode(s, source, data.profileId));
     return nodes;
   }
 
-  private statementNode(s: StatementStats | StatementDelta, source: StatementsSource, profileId: string): DiagNode<StatementPayload> {
+  private statementNode(
+    s: StatementStats | StatementDelta,
+    source: StatementsSource,
+    profileId: string,
+  ): DiagNode<StatementPayload> {
     const item = new vscode.TreeItem(firstLine(s.query), vscode.TreeItemCollapsibleState.None);
     item.id = `${this.viewId}/stmt/${s.key}`;
     item.description = `${s.calls} calls · ${formatMs(s.totalMs)} · mean ${formatMs(s.meanMs)} · ${s.sharePct.toFixed(1)}%`;
@@ -142,22 +186,42 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
   private renderWaits(profileId: string): DiagNode {
     const id = `${this.viewId}/waits`;
     if (!this.sampler || this.sampler.profileId !== profileId) {
-      return messageNode(id, 'Wait Events', { icon: 'pulse', detail: 'sampling off — click to start', command: { title: 'Start sampling', command: 'pgops.toggleWaitSampling' } });
+      return messageNode(id, 'Wait Events', {
+        icon: 'pulse',
+        detail: 'sampling off — click to start',
+        command: { title: 'Start sampling', command: 'pgops.toggleWaitSampling' },
+      });
     }
     const snap = this.sampler.sampler.snapshot();
     const item = new vscode.TreeItem('Wait Events', vscode.TreeItemCollapsibleState.Expanded);
     item.id = id;
     item.description = `${snap.samples} samples${snap.errors ? `, ${snap.errors} failed` : ''}`;
-    item.tooltip = 'Active backends (except this session) in pg_stat_activity, counted per sample by wait_event_type / wait_event. CPU / Running: active and not waiting.';
+    item.tooltip =
+      'Active backends (except this session) in pg_stat_activity, counted per sample by wait_event_type / wait_event. CPU / Running: active and not waiting.';
     item.iconPath = new vscode.ThemeIcon('pulse', new vscode.ThemeColor('charts.green'));
     item.contextValue = 'pgops.waits+sampling';
     const total = snap.counts.reduce((a, c) => a + c.count, 0);
-    const children = snap.counts.map((c) => messageNode(`${id}/${c.waitEventType}/${c.waitEvent}`, `${c.waitEventType} / ${c.waitEvent}`, {
-      icon: c.waitEventType === 'CPU' ? 'dashboard' : c.waitEventType === 'Lock' ? 'lock' : c.waitEventType === 'IO' ? 'file' : 'watch',
-      detail: `${c.count} (${total ? ((100 * c.count) / total).toFixed(0) : 0}%) · ${(c.count / Math.max(1, snap.samples)).toFixed(2)} avg active`,
-    }));
-    if (children.length === 0) children.push(messageNode(`${id}/none`, snap.samples ? 'No active backend seen yet' : 'Taking the first sample…', { icon: 'circle-slash' }));
-    if (snap.lastError) children.push(messageNode(`${id}/error`, `Last sample failed: ${snap.lastError}`, { icon: 'error' }));
+    const children = snap.counts.map((c) =>
+      messageNode(`${id}/${c.waitEventType}/${c.waitEvent}`, `${c.waitEventType} / ${c.waitEvent}`, {
+        icon:
+          c.waitEventType === 'CPU'
+            ? 'dashboard'
+            : c.waitEventType === 'Lock'
+              ? 'lock'
+              : c.waitEventType === 'IO'
+                ? 'file'
+                : 'watch',
+        detail: `${c.count} (${total ? ((100 * c.count) / total).toFixed(0) : 0}%) · ${(c.count / Math.max(1, snap.samples)).toFixed(2)} avg active`,
+      }),
+    );
+    if (children.length === 0)
+      children.push(
+        messageNode(`${id}/none`, snap.samples ? 'No active backend seen yet' : 'Taking the first sample…', {
+          icon: 'circle-slash',
+        }),
+      );
+    if (snap.lastError)
+      children.push(messageNode(`${id}/error`, `Last sample failed: ${snap.lastError}`, { icon: 'error' }));
     return new DiagNode(item, children);
   }
 }

@@ -14,7 +14,12 @@ import { untrustedMarkdown } from '../ui';
 
 /** A report file found in the workspace or the configured folder, with what the tree shows of it. */
 export class ReportNode {
-  constructor(readonly uri: vscode.Uri, readonly summary: ReportSummary | undefined, readonly problem: string | undefined, readonly mtime: number) {}
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly summary: ReportSummary | undefined,
+    readonly problem: string | undefined,
+    readonly mtime: number,
+  ) {}
 
   get date(): string {
     const iso = this.summary?.startedAt ?? new Date(this.mtime).toISOString();
@@ -33,8 +38,12 @@ export class ReportNode {
     } else {
       const tps = s.maxTps === null ? 'no results' : `${Math.round(s.maxTps).toLocaleString('en-US')} tps max`;
       item.description = s.joined ? 'joined comparison' : `${tps}${s.status === 'complete' ? '' : ` · ${s.status}`}`;
-      item.tooltip = untrustedMarkdown([s.name, this.uri.fsPath, s.serverVersion ?? '', s.when].map(markdownText).join('\n\n'));
-      item.iconPath = new vscode.ThemeIcon(s.joined ? 'diff-multiple' : s.status === 'complete' ? 'graph-line' : 'warning');
+      item.tooltip = untrustedMarkdown(
+        [s.name, this.uri.fsPath, s.serverVersion ?? '', s.when].map(markdownText).join('\n\n'),
+      );
+      item.iconPath = new vscode.ThemeIcon(
+        s.joined ? 'diff-multiple' : s.status === 'complete' ? 'graph-line' : 'warning',
+      );
     }
     item.contextValue = `pgops.report+${this.uri.fsPath.endsWith('.pgperf.json') ? 'pgops' : 'perfbench'}${s?.joined ? '+joined' : ''}`;
     item.command = { command: 'vscode.openWith', title: 'Open Report', arguments: [this.uri, reportViewType] };
@@ -43,7 +52,10 @@ export class ReportNode {
 }
 
 class DateNode {
-  constructor(readonly date: string, readonly reports: ReportNode[]) {}
+  constructor(
+    readonly date: string,
+    readonly reports: ReportNode[],
+  ) {}
 
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.date, vscode.TreeItemCollapsibleState.Expanded);
@@ -88,7 +100,11 @@ export class ReportsView extends Disposable implements vscode.TreeDataProvider<N
     this.register(watcher.onDidCreate(onFs));
     this.register(watcher.onDidChange(onFs));
     this.register(watcher.onDidDelete(onFs));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('pgops.bench.reportsFolder')) this.refresh(); }));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgops.bench.reportsFolder')) this.refresh();
+      }),
+    );
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
   }
 
@@ -107,7 +123,15 @@ export class ReportsView extends Disposable implements vscode.TreeDataProvider<N
     const reports = await this.reports();
     const byDate = new Map<string, ReportNode[]>();
     for (const r of reports) byDate.set(r.date, [...(byDate.get(r.date) ?? []), r]);
-    return [...byDate.entries()].sort((a, b) => b[0].localeCompare(a[0])).map(([d, rs]) => new DateNode(d, rs.sort((a, b) => b.mtime - a.mtime)));
+    return [...byDate.entries()]
+      .sort((a, b) => b[0].localeCompare(a[0]))
+      .map(
+        ([d, rs]) =>
+          new DateNode(
+            d,
+            rs.sort((a, b) => b.mtime - a.mtime),
+          ),
+      );
   }
 
   /** Every report node currently listed (for commands and tests). */
@@ -123,10 +147,12 @@ export class ReportsView extends Disposable implements vscode.TreeDataProvider<N
 
   private async scan(): Promise<ReportNode[]> {
     const files = new Set<string>();
-    for (const uri of await vscode.workspace.findFiles('**/*.pgperf.json', '**/node_modules/**', 2000)) files.add(uri.fsPath);
+    for (const uri of await vscode.workspace.findFiles('**/*.pgperf.json', '**/node_modules/**', 2000))
+      files.add(uri.fsPath);
     const folder = configuredReportsFolder();
     if (folder && fs.existsSync(folder)) {
-      for (const name of fs.readdirSync(folder)) if (name.endsWith('.json') && !name.endsWith('.pgbench-plan.json')) files.add(path.join(folder, name));
+      for (const name of fs.readdirSync(folder))
+        if (name.endsWith('.json') && !name.endsWith('.pgbench-plan.json')) files.add(path.join(folder, name));
     }
     const nodes: ReportNode[] = [];
     for (const file of files) {

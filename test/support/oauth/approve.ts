@@ -27,7 +27,10 @@ class Browser {
 
   async request(url: URL, method: 'GET' | 'POST', form?: URLSearchParams): Promise<Page> {
     const body = form?.toString();
-    const cookie = [...this.cookies.entries()].filter(([, c]) => url.pathname.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
+    const cookie = [...this.cookies.entries()]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ');
     const headers: Record<string, string> = { accept: 'text/html' };
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) {
@@ -39,7 +42,14 @@ class Browser {
         for (const set of res.headers['set-cookie'] ?? []) this.store(set);
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, url, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            url,
+            location: res.headers.location,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -60,7 +70,12 @@ class Browser {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function attributes(tag: string): Record<string, string> {
@@ -99,7 +114,13 @@ export interface ApprovalResult {
  * Goes through the provider's pages from the verification URI: submits the code, confirms (or
  * aborts with `deny`), signs in as `account`, consents. Resolves with the last page shown.
  */
-export async function approveDeviceCode(opts: { verificationUri: string; userCode: string; account: string; ca: string; deny?: boolean }): Promise<ApprovalResult> {
+export async function approveDeviceCode(opts: {
+  verificationUri: string;
+  userCode: string;
+  account: string;
+  ca: string;
+  deny?: boolean;
+}): Promise<ApprovalResult> {
   const browser = new Browser(opts.ca);
   let page = await browser.request(new URL(opts.verificationUri), 'GET');
   for (let steps = 1; steps <= 20; steps++) {
@@ -111,7 +132,15 @@ export async function approveDeviceCode(opts: { verificationUri: string; userCod
     const t = title(page.body);
     // Done when the provider shows success, an error message (class "red") or a page without a form.
     const finished = !form || t === 'Sign-in Success' || page.body.includes('<p class="red">');
-    if (finished) return { finalTitle: t, finalText: page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(), steps };
+    if (finished)
+      return {
+        finalTitle: t,
+        finalText: page.body
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+        steps,
+      };
     const fields = new URLSearchParams(form.fields);
     if (form.inputs.includes('user_code') && !fields.get('user_code')) fields.set('user_code', opts.userCode);
     if (form.inputs.includes('login')) {

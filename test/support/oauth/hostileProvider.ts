@@ -36,7 +36,7 @@ export interface HostileProviderOptions {
 export async function startHostileProvider(opts: HostileProviderOptions = {}): Promise<HostileProvider> {
   const host = opts.host ?? '127.0.0.1';
   const dir = tempDir('hostile-idp');
-  const { key, cert } = opts.tls ?? await selfSignedCert(dir, host, 'hostile');
+  const { key, cert } = opts.tls ?? (await selfSignedCert(dir, host, 'hostile'));
   let issuer = '';
   let devices = 0;
   let polls = 0;
@@ -49,13 +49,30 @@ export async function startHostileProvider(opts: HostileProviderOptions = {}): P
         res.end(JSON.stringify(body));
       };
       if (pathname === '/.well-known/openid-configuration') {
-        reply(200, { issuer, token_endpoint: `${issuer}/token`, device_authorization_endpoint: `${issuer}/device`, grant_types_supported: ['urn:ietf:params:oauth:grant-type:device_code'] });
+        reply(200, {
+          issuer,
+          token_endpoint: `${issuer}/token`,
+          device_authorization_endpoint: `${issuer}/device`,
+          grant_types_supported: ['urn:ietf:params:oauth:grant-type:device_code'],
+        });
       } else if (pathname === '/device') {
         devices += 1;
-        reply(200, { device_code: 'hostile-device-code', user_code: hostile.userCode, verification_uri: hostile.verificationUri, verification_uri_complete: hostile.verificationUriComplete, expires_in: 60, interval: 1 });
+        reply(200, {
+          device_code: 'hostile-device-code',
+          user_code: hostile.userCode,
+          verification_uri: hostile.verificationUri,
+          verification_uri_complete: hostile.verificationUriComplete,
+          expires_in: 60,
+          interval: 1,
+        });
       } else if (pathname === '/token') {
         polls += 1;
-        reply(400, polls % 2 === 1 ? { error: 'authorization_pending' } : { error: 'access_denied', error_description: hostile.errorDescription });
+        reply(
+          400,
+          polls % 2 === 1
+            ? { error: 'authorization_pending' }
+            : { error: 'access_denied', error_description: hostile.errorDescription },
+        );
       } else {
         reply(404, { error: 'not_found' });
       }
@@ -64,13 +81,16 @@ export async function startHostileProvider(opts: HostileProviderOptions = {}): P
   await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
   issuer = `https://${host}:${(server.address() as AddressInfo).port}`;
   return {
-    issuer, certPem: cert, deviceRequests: () => devices,
-    stop: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-        resolve();
-      });
-    }),
+    issuer,
+    certPem: cert,
+    deviceRequests: () => devices,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+      }),
   };
 }

@@ -53,11 +53,30 @@ export interface TestIdp {
 }
 
 /** A self-signed certificate for `host` (an IP address), made with openssl into `dir` as NAME.key / NAME.crt. */
-export async function selfSignedCert(dir: string, host: string, name = 'idp'): Promise<{ key: string; cert: string; keyFile: string; certFile: string }> {
+export async function selfSignedCert(
+  dir: string,
+  host: string,
+  name = 'idp',
+): Promise<{ key: string; cert: string; keyFile: string; certFile: string }> {
   const keyFile = path.join(dir, `${name}.key`);
   const certFile = path.join(dir, `${name}.crt`);
-  await execFileAsync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`]);
+  await execFileAsync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${host}`,
+    '-addext',
+    `subjectAltName=IP:${host}`,
+  ]);
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), keyFile, certFile };
 }
 
@@ -77,22 +96,43 @@ function close(server: http.Server): Promise<void> {
 
 function providerConfig(validatorSecret: string, confidentialSecret: string): Record<string, unknown> {
   const publicClient = (clientId: string) => ({
-    client_id: clientId, token_endpoint_auth_method: 'none', grant_types: [deviceGrant, 'refresh_token'], response_types: [], redirect_uris: [],
+    client_id: clientId,
+    token_endpoint_auth_method: 'none',
+    grant_types: [deviceGrant, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
   });
   return {
     clients: [
-      publicClient(clients.normal), publicClient(clients.shortCode), publicClient(clients.shortToken),
-      { ...publicClient(clients.confidential), token_endpoint_auth_method: 'client_secret_basic', client_secret: confidentialSecret },
-      { client_id: 'pg-validator', client_secret: validatorSecret, grant_types: [], response_types: [], redirect_uris: [] },
+      publicClient(clients.normal),
+      publicClient(clients.shortCode),
+      publicClient(clients.shortToken),
+      {
+        ...publicClient(clients.confidential),
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_secret: confidentialSecret,
+      },
+      {
+        client_id: 'pg-validator',
+        client_secret: validatorSecret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
     features: { deviceFlow: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: true } },
     scopes: ['openid', 'offline_access', 'postgres'],
     cookies: { keys: [crypto.randomBytes(16).toString('hex')] },
     findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id }) }),
     ttl: {
-      DeviceCode: (_ctx: unknown, _code: unknown, client: { clientId: string }) => (client.clientId === clients.shortCode ? 2 : 600),
-      AccessToken: (_ctx: unknown, _token: unknown, client: { clientId: string }) => (client.clientId === clients.shortToken ? 3 : 3600),
-      RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600,
+      DeviceCode: (_ctx: unknown, _code: unknown, client: { clientId: string }) =>
+        client.clientId === clients.shortCode ? 2 : 600,
+      AccessToken: (_ctx: unknown, _token: unknown, client: { clientId: string }) =>
+        client.clientId === clients.shortToken ? 3 : 3600,
+      RefreshToken: 3600,
+      Grant: 3600,
+      Session: 3600,
+      Interaction: 600,
     },
   };
 }
@@ -115,10 +155,15 @@ export async function startTestIdp(opts: { host?: string } = {}): Promise<TestId
   const provider = new Provider(issuer, providerConfig(validatorSecret, confidentialSecret));
   // Opaque tokens: the token is its jti ('saved' when stored, 'issued' for formats that are not).
   for (const event of ['access_token.saved', 'access_token.issued', 'refresh_token.saved']) {
-    provider.on(event, (token: unknown) => { const jti = (token as { jti?: string }).jti; if (jti) issuedTokens.push(jti); });
+    provider.on(event, (token: unknown) => {
+      const jti = (token as { jti?: string }).jti;
+      if (jti) issuedTokens.push(jti);
+    });
   }
   // oidc-provider sends no `interval`; libpq (and we) would then wait 5 s between polls.
-  provider.on('device_authorization.success', (_ctx: unknown, body: unknown) => { (body as { interval?: number }).interval = 1; });
+  provider.on('device_authorization.success', (_ctx: unknown, body: unknown) => {
+    (body as { interval?: number }).interval = 1;
+  });
   const handler = provider.callback();
   const counted = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const pathname = new URL(req.url ?? '/', issuer).pathname;
@@ -129,9 +174,15 @@ export async function startTestIdp(opts: { host?: string } = {}): Promise<TestId
   const httpServer = http.createServer(counted);
   const introspectionPort = await listen(httpServer, '127.0.0.1');
   return {
-    issuer, caPem: cert, keyPem: key, introspectionPort, introspectionPath: '/token/introspection',
+    issuer,
+    caPem: cert,
+    keyPem: key,
+    introspectionPort,
+    introspectionPath: '/token/introspection',
     validatorAuth: Buffer.from(`pg-validator:${validatorSecret}`).toString('base64'),
-    confidentialSecret, issuedTokens, requests,
+    confidentialSecret,
+    issuedTokens,
+    requests,
     requestCount: (p) => requests.get(p) ?? 0,
     stop: async () => {
       await Promise.all([close(httpsServer), close(httpServer)]);

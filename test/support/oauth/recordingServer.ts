@@ -49,14 +49,25 @@ function authMessage(code: number, data = ''): Buffer {
 }
 
 function fatal(text: string): Buffer {
-  const fields = [['S', 'FATAL'], ['V', 'FATAL'], ['C', '28000'], ['M', text]].map(([k, v]) => `${k}${v}\0`).join('');
+  const fields = [
+    ['S', 'FATAL'],
+    ['V', 'FATAL'],
+    ['C', '28000'],
+    ['M', text],
+  ]
+    .map(([k, v]) => `${k}${v}\0`)
+    .join('');
   return message('E', Buffer.from(`${fields}\0`));
 }
 
 export async function startRecordingServer(opts: RecordingServerOptions): Promise<RecordingServer> {
   const initialResponses: string[] = [];
   const counts = { startups: 0, tlsStartups: 0 };
-  const challenge = JSON.stringify({ status: 'invalid_token', 'openid-configuration': opts.discoveryUri, scope: opts.scope ?? 'openid' });
+  const challenge = JSON.stringify({
+    status: 'invalid_token',
+    'openid-configuration': opts.discoveryUri,
+    scope: opts.scope ?? 'openid',
+  });
   const sockets = new Set<net.Socket>();
 
   /** Reads the startup phase and the SASL messages of one connection (`socket` may be TLS after a switch). */
@@ -73,7 +84,9 @@ export async function startRecordingServer(opts: RecordingServerOptions): Promis
           buf = buf.subarray(len);
           if (code === sslRequestCode && opts.tls && !encrypted) {
             socket.off('data', onData);
-            socket.write('S', () => serve(new tls.TLSSocket(socket, { isServer: true, key: opts.tls!.key, cert: opts.tls!.cert }), true));
+            socket.write('S', () =>
+              serve(new tls.TLSSocket(socket, { isServer: true, key: opts.tls!.key, cert: opts.tls!.cert }), true),
+            );
             return;
           }
           if (code === sslRequestCode || code === gssEncRequestCode) {
@@ -114,13 +127,18 @@ export async function startRecordingServer(opts: RecordingServerOptions): Promis
   return {
     port: (server.address() as AddressInfo).port,
     initialResponses,
-    get startups() { return counts.startups; },
-    get tlsStartups() { return counts.tlsStartups; },
+    get startups() {
+      return counts.startups;
+    },
+    get tlsStartups() {
+      return counts.tlsStartups;
+    },
     sawToken: () => initialResponses.some((r) => /auth=Bearer/i.test(r)),
     summary: () => JSON.stringify(initialResponses.map((r) => r.replace(/(auth=Bearer )[^\x01]*/gi, '$1<token>'))),
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

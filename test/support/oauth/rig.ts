@@ -25,9 +25,23 @@ export const validatorSource = path.join(repoRoot, 'test', 'support', 'oauth', '
 export async function buildValidator(dir: string): Promise<string> {
   const lib = path.join(dir, 'introspect_validator');
   try {
-    await execFileAsync('gcc', ['-std=c11', '-D_GNU_SOURCE', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-o', `${lib}.so`, validatorSource]);
+    await execFileAsync('gcc', [
+      '-std=c11',
+      '-D_GNU_SOURCE',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fPIC',
+      '-shared',
+      '-o',
+      `${lib}.so`,
+      validatorSource,
+    ]);
   } catch (err) {
-    throw new Error(`building the OAuth validator with gcc failed (gcc is required for the OAuth tests): ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    throw new Error(
+      `building the OAuth validator with gcc failed (gcc is required for the OAuth tests): ${(err as { stderr?: string }).stderr ?? String(err)}`,
+    );
   }
   fs.chmodSync(`${lib}.so`, 0o755);
   return lib;
@@ -61,7 +75,9 @@ function hbaFor(issuer: string, unreachableIssuer: string): string {
 }
 
 /** The server's certificate and key in their own folder, owned by the server's OS user (the key mode 0600, as PostgreSQL insists). */
-async function serverCertificate(dir: string): Promise<{ cert: string; certFile: string; keyFile: string; caFile: string }> {
+async function serverCertificate(
+  dir: string,
+): Promise<{ cert: string; certFile: string; keyFile: string; caFile: string }> {
   const tlsDir = path.join(dir, 'server-tls');
   fs.mkdirSync(tlsDir, { mode: 0o755 });
   const made = await selfSignedCert(tlsDir, '127.0.0.1', 'server');
@@ -87,12 +103,18 @@ export async function startOAuthRig(opts: { idpHost?: string } = {}): Promise<OA
       hba: hbaFor(idp.issuer, unreachableIssuer),
       // Short, so a test can show that no connection is held open while the person approves.
       settings: {
-        oauth_validator_libraries: validator, authentication_timeout: `${authenticationTimeoutSeconds}s`,
-        ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile,
+        oauth_validator_libraries: validator,
+        authentication_timeout: `${authenticationTimeoutSeconds}s`,
+        ssl: 'on',
+        ssl_cert_file: tls.certFile,
+        ssl_key_file: tls.keyFile,
       },
       env: {
-        OAUTH_INTROSPECT_PORT: String(idp.introspectionPort), OAUTH_INTROSPECT_PATH: idp.introspectionPath,
-        OAUTH_INTROSPECT_AUTH: idp.validatorAuth, OAUTH_EXPECTED_ISS: idp.issuer, OAUTH_REQUIRED_SCOPE: 'postgres',
+        OAUTH_INTROSPECT_PORT: String(idp.introspectionPort),
+        OAUTH_INTROSPECT_PATH: idp.introspectionPath,
+        OAUTH_INTROSPECT_AUTH: idp.validatorAuth,
+        OAUTH_EXPECTED_ISS: idp.issuer,
+        OAUTH_REQUIRED_SCOPE: 'postgres',
       },
     });
     const admin = await server.admin();
@@ -106,7 +128,11 @@ export async function startOAuthRig(opts: { idpHost?: string } = {}): Promise<OA
     throw err;
   }
   return {
-    idp, server, unreachableIssuer, serverCaPem: tls.cert, serverCaFile: tls.caFile,
+    idp,
+    server,
+    unreachableIssuer,
+    serverCaPem: tls.cert,
+    serverCaFile: tls.caFile,
     serverLog: () => fs.readFileSync(server.layout.logFile, 'utf8'),
     stop: async () => {
       await server.stop();

@@ -5,7 +5,20 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { addWorkspaceProfiles, answerInput, openPostgresOps, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
+import {
+  addWorkspaceProfiles,
+  answerInput,
+  openPostgresOps,
+  paletteRow,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  treeRow,
+  typeInPalette,
+  viewPane,
+  workbench,
+  workspaceSettingsFile,
+} from '../../support/vscodeWorkbench';
 
 const profileName = 'ui-added-connection';
 const secret = 'pasted-Secret-4711';
@@ -41,7 +54,11 @@ describe('Add Connection in the workbench (UI)', () => {
     const { page } = workbench();
     await typeInPalette(page, 'Postgres Ops: Add Connection');
     await paletteRow(page, 'Postgres Ops: Add Connection').click();
-    await answerInput(page, /Add Connection \(1\/4\)/, `postgresql://alice:${secret}@127.0.0.1:5999/appdb?sslmode=disable`);
+    await answerInput(
+      page,
+      /Add Connection \(1\/4\)/,
+      `postgresql://alice:${secret}@127.0.0.1:5999/appdb?sslmode=disable`,
+    );
     await answerInput(page, /Add Connection \(2\/4\)/, profileName);
     await pick(page, /Add Connection \(3\/4\)/, 'Not production');
     await pick(page, /Add Connection \(4\/4\)/, 'Workspace settings');
@@ -53,7 +70,9 @@ describe('Add Connection in the workbench (UI)', () => {
 
     const saved = fs.readFileSync(settingsFile(), 'utf8');
     assert.ok(!saved.includes(secret), 'the pasted password is not written to settings');
-    const entry = (JSON.parse(saved)['pgops.connections'] as Array<{ name: string; conninfo?: string }>).find((p) => p.name === profileName);
+    const entry = (JSON.parse(saved)['pgops.connections'] as Array<{ name: string; conninfo?: string }>).find(
+      (p) => p.name === profileName,
+    );
     assert.ok(entry, `profile in ${settingsFile()}: ${saved}`);
     assert.match(entry.conninfo ?? '', /127\.0\.0\.1/);
     assert.match(entry.conninfo ?? '', /appdb/);

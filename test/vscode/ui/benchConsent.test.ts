@@ -13,8 +13,18 @@ import type { Page } from 'playwright-core';
 import { writeReportAtomic } from '../../../src/core/report/write';
 import { hostileReport } from '../../support/hostileReport';
 import {
-  addWorkspaceProfiles, contextMenuEntry, openPostgresOps, outputChannelLog, paletteRow, screenshot, screenshotOnFailure, sideBar, treeRow,
-  typeInPalette, viewPane, workbench,
+  addWorkspaceProfiles,
+  contextMenuEntry,
+  openPostgresOps,
+  outputChannelLog,
+  paletteRow,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  treeRow,
+  typeInPalette,
+  viewPane,
+  workbench,
 } from '../../support/vscodeWorkbench';
 
 const database = 'ui_bench_consent';
@@ -31,21 +41,30 @@ async function pick(page: Page, title: string, label: string): Promise<void> {
   await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.type(label);
   const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.]/g, '\\.')}\\s*$`) });
-  await widget.locator('.quick-input-list .monaco-list-row.focused').filter({ has: exact }).waitFor({ state: 'visible', timeout: 15_000 });
+  await widget
+    .locator('.quick-input-list .monaco-list-row.focused')
+    .filter({ has: exact })
+    .waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
 }
 
 /** What a sweep changes on the server, read over the admin's own socket session (not through pgops). */
-async function serverState(admin: Client): Promise<{ sessions: number; statsReset: string | null; checkpoints: number }> {
+async function serverState(
+  admin: Client,
+): Promise<{ sessions: number; statsReset: string | null; checkpoints: number }> {
   const db = await admin.query<{ sessions: number; stats_reset: string | null }>(
-    'SELECT sessions::int, stats_reset::text FROM pg_stat_database WHERE datname = $1', [database]);
+    'SELECT sessions::int, stats_reset::text FROM pg_stat_database WHERE datname = $1',
+    [database],
+  );
   const cp = await admin.query<{ n: number }>('SELECT num_requested::int AS n FROM pg_stat_checkpointer');
   return { sessions: db.rows[0].sessions, statsReset: db.rows[0].stats_reset, checkpoints: cp.rows[0].n };
 }
 
 /** Connections a sweep opens (its facts and admin sessions, and pgbench's), from the server log (log_connections = on). */
 function sweepConnections(log: string): string[] {
-  return log.split('\n').filter((l) => /connection authorized: .*application_name=(pgbench \(pgops\)|pgops bench)/.test(l));
+  return log
+    .split('\n')
+    .filter((l) => /connection authorized: .*application_name=(pgbench \(pgops\)|pgops bench)/.test(l));
 }
 
 async function runPaletteCommand(page: Page, title: string): Promise<void> {
@@ -69,7 +88,10 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
     fs.mkdirSync(dir(), { recursive: true });
     fs.writeFileSync(passfile(), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
     const conninfo = `host=127.0.0.1 port=${server.port} user=postgres dbname=${database} sslmode=disable passfile=${passfile()}`;
-    restoreSettings = addWorkspaceProfiles([{ name: production, conninfo, production: true }, { name: ordinary, conninfo }]);
+    restoreSettings = addWorkspaceProfiles([
+      { name: production, conninfo, production: true },
+      { name: ordinary, conninfo },
+    ]);
   });
 
   afterEach(async function () {
@@ -79,7 +101,9 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
 
   after(async () => {
     // a sweep that ran when it should not have (the test failed) must not outlive the suite
-    await typeInPalette(workbench().page, 'Postgres Ops: Cancel pgbench Sweep').then(() => workbench().page.keyboard.press('Escape')).catch(() => undefined);
+    await typeInPalette(workbench().page, 'Postgres Ops: Cancel pgbench Sweep')
+      .then(() => workbench().page.keyboard.press('Escape'))
+      .catch(() => undefined);
     if (admin) {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
@@ -89,13 +113,22 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
     restoreSettings();
   });
 
-  it('asks for the production profile\'s name before a sweep without init; Escape leaves the server untouched', async () => {
+  it("asks for the production profile's name before a sweep without init; Escape leaves the server untouched", async () => {
     const { page, oauth } = workbench();
     // a plan with no pgbench -i: the workload, CHECKPOINT and pg_stat_reset() still change the server
-    fs.writeFileSync(path.join(dir(), 'ui-no-init.pgbench-plan.json'), JSON.stringify({
-      version: 1, values: [1], durationS: 1, init: 'never', builtin: [{ name: 'select-only', weight: 1 }],
-      reset: { checkpoint: true, statStatementsReset: false, statReset: true }, waits: { enabled: false, intervalMs: 200 }, topStatements: 0,
-    }));
+    fs.writeFileSync(
+      path.join(dir(), 'ui-no-init.pgbench-plan.json'),
+      JSON.stringify({
+        version: 1,
+        values: [1],
+        durationS: 1,
+        init: 'never',
+        builtin: [{ name: 'select-only', weight: 1 }],
+        reset: { checkpoint: true, statStatementsReset: false, statReset: true },
+        waits: { enabled: false, intervalMs: 200 },
+        topStatements: 0,
+      }),
+    );
     const before = await serverState(admin);
     const reportsBefore = reportsNow();
     const connectionsBefore = sweepConnections(oauth.serverLog()).length;
@@ -107,7 +140,9 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
     await pick(page, 'Run pgbench Sweep: connection', production);
     await pick(page, 'Run pgbench Sweep: plan', 'ui-bench-consent/ui-no-init.pgbench-plan.json');
     const widget = page.locator('.quick-input-widget');
-    await widget.locator('.quick-input-title', { hasText: `Production connection "${production}"` }).waitFor({ state: 'visible', timeout: 15_000 });
+    await widget
+      .locator('.quick-input-title', { hasText: `Production connection "${production}"` })
+      .waitFor({ state: 'visible', timeout: 15_000 });
     const prompt = await widget.innerText();
     assert.match(prompt, /pgbench sweep/, prompt);
     assert.match(prompt, /CHECKPOINT/, prompt);
@@ -119,7 +154,11 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
     // what a started sweep would have done shows within a few seconds; nothing may show
     await new Promise((r) => setTimeout(r, 4000));
     assert.deepEqual(await serverState(admin), before, 'no session in the database, no CHECKPOINT, no stats reset');
-    assert.deepEqual(sweepConnections(oauth.serverLog()).slice(connectionsBefore), [], 'neither pgbench nor the sweep\'s sessions connected');
+    assert.deepEqual(
+      sweepConnections(oauth.serverLog()).slice(connectionsBefore),
+      [],
+      "neither pgbench nor the sweep's sessions connected",
+    );
     assert.deepEqual(reportsNow(), reportsBefore, 'no report was written');
   });
 
@@ -157,9 +196,13 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
 
       await new Promise((res) => setTimeout(res, 3000));
       assert.ok(!fs.existsSync(marker), 'the workload command did not run');
-      assert.deepEqual(sweepConnections(oauth.serverLog()).slice(connectionsBefore), [], 'neither pgbench nor the sweep\'s sessions connected');
+      assert.deepEqual(
+        sweepConnections(oauth.serverLog()).slice(connectionsBefore),
+        [],
+        "neither pgbench nor the sweep's sessions connected",
+      );
       assert.deepEqual(reportsNow(), reportsBefore, 'no report was written');
-      assert.ok(!outputChannelLog().text.includes(secretText), 'the file\'s content is not in the log');
+      assert.ok(!outputChannelLog().text.includes(secretText), "the file's content is not in the log");
     } finally {
       fs.rmSync(secretFile, { force: true });
       fs.rmSync(marker, { force: true });

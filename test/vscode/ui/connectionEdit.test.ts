@@ -8,7 +8,19 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { addWorkspaceProfiles, answerInput, contextMenuEntry, inlineAction, openPostgresOps, screenshot, screenshotOnFailure, sideBar, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
+import {
+  addWorkspaceProfiles,
+  answerInput,
+  contextMenuEntry,
+  inlineAction,
+  openPostgresOps,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  viewPane,
+  workbench,
+  workspaceSettingsFile,
+} from '../../support/vscodeWorkbench';
 
 const original = 'ui-edit-conn';
 const renamed = 'ui-edit-renamed';
@@ -16,7 +28,11 @@ const copy = `${renamed} (copy)`;
 
 const connections = (page: Page) => viewPane(page, 'Connections');
 /** A row whose label is exactly `name` (a prefix match would also find its copy). */
-const row = (page: Page, name: string) => connections(page).locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) }) }).first();
+const row = (page: Page, name: string) =>
+  connections(page)
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) }) })
+    .first();
 
 /** The quick pick row whose label (not its description) is exactly `label`. */
 async function chooseInQuickPick(page: Page, label: string): Promise<void> {
@@ -43,7 +59,10 @@ async function testConnection(page: Page, name: string): Promise<string> {
 
 describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', () => {
   const settingsFile = workspaceSettingsFile;
-  const savedNames = (): string[] => ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['pgops.connections'] ?? []) as Array<{ name: string }>).map((p) => p.name);
+  const savedNames = (): string[] =>
+    ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['pgops.connections'] ?? []) as Array<{ name: string }>).map(
+      (p) => p.name,
+    );
   const hbaCopy = (): string => path.join(workbench().workspace, 'ui-edit-pg_hba.conf');
   let restoreSettings = (): void => undefined;
 
@@ -52,7 +71,12 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     // The user's local copy of the server's pg_hba.conf, for explaining a refusal before any session read the server's rules.
     fs.copyFileSync(path.join(server.layout.dataDir, 'pg_hba.conf'), hbaCopy());
     restoreSettings = addWorkspaceProfiles([
-      { name: original, conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable`, hbaFile: hbaCopy() }]);
+      {
+        name: original,
+        conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable`,
+        hbaFile: hbaCopy(),
+      },
+    ]);
   });
 
   afterEach(async function () {
@@ -71,7 +95,10 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await contextMenuEntry(page, row(page, original), 'Edit Connection');
     await chooseInQuickPick(page, 'Set password');
     await answer(page, `Password for "${original}"`, oauth.server.password);
-    assert.ok(!fs.readFileSync(settingsFile(), 'utf8').includes(oauth.server.password), 'the password is not in settings');
+    assert.ok(
+      !fs.readFileSync(settingsFile(), 'utf8').includes(oauth.server.password),
+      'the password is not in settings',
+    );
 
     const report = await testConnection(page, original);
     assert.match(report, /Server: PostgreSQL 18/);
@@ -87,7 +114,10 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await answer(page, 'New name', renamed);
     await row(page, renamed).waitFor({ state: 'visible', timeout: 15_000 });
     await row(page, original).waitFor({ state: 'detached', timeout: 15_000 });
-    assert.ok(savedNames().includes(renamed) && !savedNames().includes(original), `settings: ${savedNames().join(', ')}`);
+    assert.ok(
+      savedNames().includes(renamed) && !savedNames().includes(original),
+      `settings: ${savedNames().join(', ')}`,
+    );
     assert.match(await testConnection(page, renamed), /password from Secret Storage/);
   });
 
@@ -119,7 +149,7 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     assert.ok(savedNames().includes(renamed));
   });
 
-  it('explains a wrong password from the profile\'s local pg_hba.conf copy: its line and method', async () => {
+  it("explains a wrong password from the profile's local pg_hba.conf copy: its line and method", async () => {
     const { page } = workbench();
     await contextMenuEntry(page, row(page, renamed), 'Edit Connection');
     await chooseInQuickPick(page, 'Set password');
@@ -152,7 +182,9 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
 
     // Connected as the superuser, pgops reads pg_hba_file_rules and shows the line the session used.
     await inlineAction(row(page, renamed), 'Connect');
-    await row(page, renamed).filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, renamed)
+      .filter({ hasText: /connected · PostgreSQL 18/ })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await row(page, renamed).click();
     // The detail rows may extend below the pane: walk down with the keyboard (the list scrolls to the focus).
     const focused = connections(page).locator('.monaco-list-row.focused');
@@ -173,9 +205,14 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await contextMenuEntry(page, row(page, renamed), 'Edit Connection');
     await chooseInQuickPick(page, 'Connection string');
     await answer(page, `Connection string of "${renamed}"`, moved);
-    const question = page.locator('.monaco-dialog-box', { hasText: `"${renamed}" now connects to postgres@localhost[127.0.0.1]:${oauth.server.port}` });
+    const question = page.locator('.monaco-dialog-box', {
+      hasText: `"${renamed}" now connects to postgres@localhost[127.0.0.1]:${oauth.server.port}`,
+    });
     await question.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await question.innerText(), new RegExp(`instead of postgres@127\\.0\\.0\\.1:${oauth.server.port}\\. Keep its stored password\\?`));
+    assert.match(
+      await question.innerText(),
+      new RegExp(`instead of postgres@127\\.0\\.0\\.1:${oauth.server.port}\\. Keep its stored password\\?`),
+    );
     await screenshot('connection-new-host-question');
     await question.locator('.monaco-button', { hasText: 'Keep for the New Server' }).click();
     await question.waitFor({ state: 'detached', timeout: 10_000 });

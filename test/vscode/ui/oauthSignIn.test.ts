@@ -18,7 +18,20 @@ import { clients } from '../../support/oauth/idp';
 import type { RecordingServer } from '../../support/oauth/recordingServer';
 import { startRecordingServer } from '../../support/oauth/recordingServer';
 import { oauthScope } from '../../support/oauth/rig';
-import { addWorkspaceProfiles, contextMenuEntry, inlineAction, openPostgresOps, outputChannelLog, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench, workspaceSettingsFile } from '../../support/vscodeWorkbench';
+import {
+  addWorkspaceProfiles,
+  contextMenuEntry,
+  inlineAction,
+  openPostgresOps,
+  outputChannelLog,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  treeRow,
+  viewPane,
+  workbench,
+  workspaceSettingsFile,
+} from '../../support/vscodeWorkbench';
 
 const alice = 'ui-oauth-alice';
 const bob = 'ui-oauth-bob';
@@ -33,7 +46,10 @@ function conninfo(user: string, clientId: string): string {
 }
 
 /** The device-code notification of a profile: its text, the code and the page named in it. */
-async function deviceNotification(page: Page, profile: string): Promise<{ toast: Locator; userCode: string; verificationUri: string }> {
+async function deviceNotification(
+  page: Page,
+  profile: string,
+): Promise<{ toast: Locator; userCode: string; verificationUri: string }> {
   const toast = page.locator('.notification-toast', { hasText: `${profile}: sign in to PostgreSQL` }).first();
   await toast.waitFor({ state: 'visible', timeout: 30_000 });
   const text = await toast.innerText();
@@ -52,7 +68,10 @@ async function approveInBrowser(popup: Page, account: string): Promise<string> {
       await popup.locator('input[name="login"]').fill(account);
       await popup.locator('input[name="password"]').fill('any password');
     }
-    await Promise.all([popup.waitForNavigation({ timeout: 15_000 }), popup.locator('button[type="submit"]:not([name="abort"])').first().click()]);
+    await Promise.all([
+      popup.waitForNavigation({ timeout: 15_000 }),
+      popup.locator('button[type="submit"]:not([name="abort"])').first().click(),
+    ]);
   }
   throw new Error(`the provider's pages did not end in "Sign-in Success" (last: ${await popup.title()})`);
 }
@@ -67,7 +86,9 @@ async function waitConnected(page: Page, profile: string): Promise<Locator> {
 async function pgopsSessionRoles(): Promise<string[]> {
   const admin = await workbench().oauth.server.admin();
   try {
-    const r = await admin.query<{ usename: string }>("SELECT usename FROM pg_stat_activity WHERE application_name LIKE 'pgops%' AND backend_type = 'client backend' ORDER BY 1");
+    const r = await admin.query<{ usename: string }>(
+      "SELECT usename FROM pg_stat_activity WHERE application_name LIKE 'pgops%' AND backend_type = 'client backend' ORDER BY 1",
+    );
     return r.rows.map((x) => x.usename);
   } finally {
     await admin.end();
@@ -85,12 +106,20 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { oauth } = workbench();
     const tls = { key: oauth.idp.keyPem, cert: oauth.idp.caPem };
     hostileIdp = await startHostileProvider({ host: new URL(oauth.idp.issuer).hostname, tls });
-    hostileServer = await startRecordingServer({ discoveryUri: `${hostileIdp.issuer}/.well-known/openid-configuration`, tls });
+    hostileServer = await startRecordingServer({
+      discoveryUri: `${hostileIdp.issuer}/.well-known/openid-configuration`,
+      tls,
+    });
     const hostileConninfo = `host=127.0.0.1 port=${hostileServer.port} sslmode=require dbname=postgres user=alice oauth_issuer=${hostileIdp.issuer} oauth_client_id=pg-client`;
-    restoreSettings = addWorkspaceProfiles([{ name: alice, conninfo: conninfo('alice', clients.normal) }, { name: bob, conninfo: conninfo('bob', clients.confidential) },
-      { name: mallory, conninfo: hostileConninfo }]);
+    restoreSettings = addWorkspaceProfiles([
+      { name: alice, conninfo: conninfo('alice', clients.normal) },
+      { name: bob, conninfo: conninfo('bob', clients.confidential) },
+      { name: mallory, conninfo: hostileConninfo },
+    ]);
     const { page } = workbench();
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench().url).origin });
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench().url).origin });
   });
 
   afterEach(async function () {
@@ -101,7 +130,8 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { page } = workbench();
     for (const name of [alice, bob]) {
       const row = treeRow(viewPane(page, 'Connections'), name);
-      if (await row.filter({ hasText: /connected ·/ }).count()) await inlineAction(row, 'Disconnect').catch(() => undefined);
+      if (await row.filter({ hasText: /connected ·/ }).count())
+        await inlineAction(row, 'Disconnect').catch(() => undefined);
     }
     restoreSettings();
     await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: 30_000 });
@@ -117,15 +147,24 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     await inlineAction(row, 'Connect');
 
     const { toast, userCode, verificationUri } = await deviceNotification(page, alice);
-    assert.equal(new URL(verificationUri).origin, workbench().oauth.idp.issuer, 'the page is the provider\'s');
-    await page.locator('.notification-toast', { hasText: `${alice}: waiting for OAuth sign-in` }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(new URL(verificationUri).origin, workbench().oauth.idp.issuer, "the page is the provider's");
+    await page
+      .locator('.notification-toast', { hasText: `${alice}: waiting for OAuth sign-in` })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot('oauth-device-code');
 
     const popupOpened = page.context().waitForEvent('page', { timeout: 30_000 });
     await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).click();
     // VS Code asks before opening a site that is not a trusted domain.
     const openDialog = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
-    if (await openDialog.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await openDialog.click();
+    if (
+      await openDialog.waitFor({ state: 'visible', timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await openDialog.click();
     const popup = await popupOpened;
     await popup.waitForLoadState('domcontentloaded');
     const opened = new URL(popup.url());
@@ -152,14 +191,22 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     await row.waitFor({ state: 'visible', timeout: 30_000 });
 
     await inlineAction(row, 'Connect');
-    const refused = page.locator('.notification-toast', { hasText: /device authorization endpoint .* refused the request/ }).first();
+    const refused = page
+      .locator('.notification-toast', { hasText: /device authorization endpoint .* refused the request/ })
+      .first();
     await refused.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match(await refused.innerText(), /client authentication failed \(invalid_client\) — Check oauth_client_id \(and oauth_client_secret/, 'the error says what to check');
+    assert.match(
+      await refused.innerText(),
+      /client authentication failed \(invalid_client\) — Check oauth_client_id \(and oauth_client_secret/,
+      'the error says what to check',
+    );
 
     await contextMenuEntry(page, row, 'Edit Connection');
     const quick = page.locator('.quick-input-widget');
     await quick.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OAuth client secret' }).first().click();
-    await quick.locator('.quick-input-title', { hasText: `OAuth client secret for "${bob}"` }).waitFor({ state: 'visible', timeout: 10_000 });
+    await quick
+      .locator('.quick-input-title', { hasText: `OAuth client secret for "${bob}"` })
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.type(oauth.idp.confidentialSecret);
     await page.keyboard.press('Enter');
     await quick.waitFor({ state: 'hidden', timeout: 10_000 });
@@ -173,7 +220,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.ok((await pgopsSessionRoles()).includes('bob'), 'the server sees a pgops session of role bob');
   });
 
-  it('never opens a provider page that is not https: the notification says why and offers only the copy; the provider\'s text stays inert', async () => {
+  it("never opens a provider page that is not https: the notification says why and offers only the copy; the provider's text stays inert", async () => {
     const { page } = workbench();
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Connections'), mallory);
@@ -185,12 +232,23 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
     const text = await toast.innerText();
     assert.match(text, /The provider's page .* is not an https:\/\/ URL, so pgops does not open it/, text);
-    assert.ok(text.includes('enter the code: WDJB\\x1b[2J\\x1b]0;owned\\x07-MQHT'), `the code is shown with its escapes visible: ${JSON.stringify(text)}`);
+    assert.ok(
+      text.includes('enter the code: WDJB\\x1b[2J\\x1b]0;owned\\x07-MQHT'),
+      `the code is shown with its escapes visible: ${JSON.stringify(text)}`,
+    );
     assert.doesNotMatch(text, controlChars);
-    assert.equal(await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).count(), 0, 'no button opens the page');
+    assert.equal(
+      await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).count(),
+      0,
+      'no button opens the page',
+    );
     await screenshot('oauth-hostile-provider');
     await toast.locator('.monaco-button', { hasText: /^Copy code$/ }).click();
-    assert.equal(await clipboardOnceSettled(page, hostile.userCode), hostile.userCode, 'the code is copied as the provider sent it');
+    assert.equal(
+      await clipboardOnceSettled(page, hostile.userCode),
+      hostile.userCode,
+      'the code is copied as the provider sent it',
+    );
 
     const denied = page.locator('.notification-toast', { hasText: /was denied/ }).first();
     await denied.waitFor({ state: 'visible', timeout: 30_000 });
@@ -198,7 +256,11 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     assert.match(deniedText, /\(access_denied\)/);
     assert.doesNotMatch(deniedText, controlChars);
     // VS Code renders [text](link) in a notification's message as an anchor; the provider's must stay text.
-    assert.equal(await denied.locator('.notification-list-item-message a').count(), 0, 'the provider\'s [text](command:…) made no link');
+    assert.equal(
+      await denied.locator('.notification-list-item-message a').count(),
+      0,
+      "the provider's [text](command:…) made no link",
+    );
     assert.equal(page.context().pages().length, pagesBefore, 'no page was opened');
     assert.ok(!hostileServer?.sawToken(), 'no token went to the hostile server');
   });
@@ -207,10 +269,20 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { oauth, userDataDir } = workbench();
     // The server password is the one the Edit Connection UI test types (the Output channel spans the whole run).
     const secrets = [...oauth.idp.issuedTokens, oauth.idp.confidentialSecret, oauth.server.password];
-    assert.ok(oauth.idp.issuedTokens.length >= 2, `the provider issued tokens to both sign-ins (${oauth.idp.issuedTokens.length})`);
+    assert.ok(
+      oauth.idp.issuedTokens.length >= 2,
+      `the provider issued tokens to both sign-ins (${oauth.idp.issuedTokens.length})`,
+    );
     const log = outputChannelLog();
-    assert.match(log.text, /OAuth: starting the device authorization flow/, `${log.file} is the extension's Output channel`);
-    const places = { [log.file]: log.text, [workspaceSettingsFile()]: fs.readFileSync(workspaceSettingsFile(), 'utf8') };
+    assert.match(
+      log.text,
+      /OAuth: starting the device authorization flow/,
+      `${log.file} is the extension's Output channel`,
+    );
+    const places = {
+      [log.file]: log.text,
+      [workspaceSettingsFile()]: fs.readFileSync(workspaceSettingsFile(), 'utf8'),
+    };
     const userSettings = path.join(userDataDir, 'User', 'settings.json');
     if (fs.existsSync(userSettings)) places[userSettings] = fs.readFileSync(userSettings, 'utf8');
     for (const [file, text] of Object.entries(places)) {

@@ -9,14 +9,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'pg';
 import type { Page } from 'playwright-core';
-import { addWorkspaceProfiles, contextMenuEntry, inlineAction, openPostgresOps, screenshot, screenshotOnFailure, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+import {
+  addWorkspaceProfiles,
+  contextMenuEntry,
+  inlineAction,
+  openPostgresOps,
+  screenshot,
+  screenshotOnFailure,
+  treeRow,
+  viewPane,
+  workbench,
+} from '../../support/vscodeWorkbench';
 
 const profile = 'ui-peek';
 const slot = 'ui_peek_slot';
 
 /** The quick pick row whose label is exactly `label`. */
 function quickPickRow(page: Page, label: string) {
-  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
+  return page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) })
+    .first();
 }
 
 describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQL 18)', () => {
@@ -39,7 +52,11 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
 
     fs.writeFileSync(passfile(), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
     restoreSettings = addWorkspaceProfiles([
-      { name: profile, conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable passfile=${passfile()}` }]);
+      {
+        name: profile,
+        conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable passfile=${passfile()}`,
+      },
+    ]);
   });
 
   afterEach(async function () {
@@ -49,10 +66,17 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
   after(async () => {
     const { page } = workbench();
     const row = treeRow(viewPane(page, 'Connections'), profile);
-    if (await row.filter({ hasText: /connected/ }).count()) await inlineAction(row, 'Disconnect').catch(() => undefined);
-    await page.keyboard.press('Control+K').then(() => page.keyboard.press('W')).catch(() => undefined);
+    if (await row.filter({ hasText: /connected/ }).count())
+      await inlineAction(row, 'Disconnect').catch(() => undefined);
+    await page.keyboard
+      .press('Control+K')
+      .then(() => page.keyboard.press('W'))
+      .catch(() => undefined);
     if (admin) {
-      await admin.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [slot]);
+      await admin.query(
+        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+        [slot],
+      );
       await admin.query('DROP PUBLICATION IF EXISTS ui_pub_a, ui_pub_b');
       await admin.query('DROP TABLE IF EXISTS ui_peek_a, ui_peek_b');
       await admin.end();
@@ -61,7 +85,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     restoreSettings();
   });
 
-  it('peeks with the publication the user keeps, and shows only its table\'s changes and the logical message', async () => {
+  it("peeks with the publication the user keeps, and shows only its table's changes and the logical message", async () => {
     const { page } = workbench();
     await openPostgresOps(page);
     const connection = treeRow(viewPane(page, 'Connections'), profile);
@@ -70,7 +94,8 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await connection.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 30_000 });
 
     const replication = viewPane(page, 'Replication');
-    if ((await replication.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await replication.locator('.pane-header').click();
+    if ((await replication.locator('.pane-header').getAttribute('aria-expanded')) !== 'true')
+      await replication.locator('.pane-header').click();
     const slotRow = treeRow(replication, slot);
     await slotRow.waitFor({ state: 'visible', timeout: 30_000 });
     await contextMenuEntry(page, slotRow, 'Peek Changes');
@@ -87,7 +112,10 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await page.locator('.tab.active', { hasText: `Peek: ${slot}` }).waitFor({ state: 'visible', timeout: 30_000 });
     const panel = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     await panel.locator('table tr').nth(1).waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match(await panel.locator('p.muted').innerText(), /not consumed · proto_version=1, publication_names="ui_pub_a", messages=on$/);
+    assert.match(
+      await panel.locator('p.muted').innerText(),
+      /not consumed · proto_version=1, publication_names="ui_pub_a", messages=on$/,
+    );
     const relations = (await panel.locator('table tr td:nth-child(4)').allInnerTexts()).filter((t) => t.trim());
     assert.ok(relations.length >= 2, `rows with a relation: ${relations.join(', ')}`);
     assert.deepEqual([...new Set(relations)], ['public.ui_peek_a']);
@@ -96,7 +124,10 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     assert.match(table, /message: transactional: 1 prefix: ui, sz: 22 content:hello from the UI test/);
     await screenshot('peek-panel');
 
-    const pending = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, \'proto_version\', \'1\', \'publication_names\', \'ui_pub_a\')', [slot]);
+    const pending = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', 'ui_pub_a')",
+      [slot],
+    );
     assert.ok(pending.rows[0].n > 0, 'the changes are still in the slot (peeked, not consumed)');
   });
 });

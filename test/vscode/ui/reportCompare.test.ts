@@ -10,17 +10,49 @@ import * as path from 'node:path';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { activityBarItem, contextMenuEntry, openPostgresOps, screenshot, screenshotOnFailure, sideBar, treeRow, viewPane, workbench } from '../../support/vscodeWorkbench';
+import {
+  activityBarItem,
+  contextMenuEntry,
+  openPostgresOps,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  treeRow,
+  viewPane,
+  workbench,
+} from '../../support/vscodeWorkbench';
 
 function report(name: string, tpsPerClient: number, sharedBuffers: string): Report {
   const r = newReport({ reportName: name });
   const its: IterationResult[] = [1, 2].map((c, index) => ({
-    index, value: c, clients: c, status: 'complete', tps: tpsPerClient * c, latencyAvgMs: 1, latencyStddevMs: 0.2, initialConnectionMs: 2,
-    processed: 100, failed: 0, skipped: 0, durationS: 3,
+    index,
+    value: c,
+    clients: c,
+    status: 'complete',
+    tps: tpsPerClient * c,
+    latencyAvgMs: 1,
+    latencyStddevMs: 0.2,
+    initialConnectionMs: 2,
+    processed: 100,
+    failed: 0,
+    skipped: 0,
+    durationS: 3,
   }));
   (r.pgops as NonNullable<Report['pgops']>).iterations = its;
   setItem(r, 'db', 'version_major', plainTextItem('PostgreSQL major version', 'PostgreSQL 18.1', { state: 'hidden' }));
-  setItem(r, 'db', 'pg_settings', tableItem('PostgreSQL settings', ['name', 'setting'], [['shared_buffers', sharedBuffers], ['work_mem', '4096']]));
+  setItem(
+    r,
+    'db',
+    'pg_settings',
+    tableItem(
+      'PostgreSQL settings',
+      ['name', 'setting'],
+      [
+        ['shared_buffers', sharedBuffers],
+        ['work_mem', '4096'],
+      ],
+    ),
+  );
   setItem(r, 'result', 'pgbench_outputs', pgbenchOutputsItem(its));
   return r;
 }
@@ -63,7 +95,8 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await contextMenuEntry(page, b, 'Compare Reports');
 
     const quick = page.locator('.quick-input-widget');
-    const row = (text: string | RegExp) => quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    const row = (text: string | RegExp) =>
+      quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
     await row(/Ad hoc/).click();
     // The checklist: items both reports have; version_major is equal and preselected.
     const version = row('sections.db.reports.version_major.data');
@@ -77,7 +110,9 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await input.fill('ui-joined');
     await page.keyboard.press('Enter');
 
-    await page.locator('.tab.active', { hasText: 'ui-joined.pgperf.json' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await page
+      .locator('.tab.active', { hasText: 'ui-joined.pgperf.json' })
+      .waitFor({ state: 'visible', timeout: 20_000 });
     assert.ok(fs.existsSync(merged), `${merged} written`);
     const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -98,10 +133,17 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await dialog.locator('.monaco-button', { hasText: 'Move to Trash' }).click();
     // A host without a trash asks once more before deleting for good.
     const permanently = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Delete Permanently' });
-    if (await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) await permanently.click();
+    if (
+      await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await permanently.click();
     // the report and its HTML are deleted one after the other: wait for both
     const mergedHtml = merged.replace(/\.pgperf\.json$/, '.html');
-    for (let i = 0; i < 150 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 150 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++)
+      await page.waitForTimeout(200);
     assert.ok(!fs.existsSync(merged), 'the merged report is gone');
     assert.ok(!fs.existsSync(mergedHtml), 'its HTML is gone');
     await row.waitFor({ state: 'detached', timeout: 15_000 });
@@ -121,11 +163,16 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await b.waitFor({ state: 'visible', timeout: 15_000 });
     await a.click();
     await b.click({ modifiers: ['Control'] });
-    await page.waitForFunction(() => document.querySelectorAll('.explorer-folders-view .monaco-list-row.selected').length === 2, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('.explorer-folders-view .monaco-list-row.selected').length === 2,
+      undefined,
+      { timeout: 10_000 },
+    );
     await contextMenuEntry(page, b, 'Compare Reports');
 
     const quick = page.locator('.quick-input-widget');
-    const row = (text: string | RegExp) => quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    const row = (text: string | RegExp) =>
+      quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
     await row(/Ad hoc/).click();
     await row('sections.db.reports.version_major.data').waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.press('Enter');
@@ -133,11 +180,16 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await quick.locator('input').fill('ui-explorer-joined');
     await page.keyboard.press('Enter');
 
-    await page.locator('.tab.active', { hasText: 'ui-explorer-joined.pgperf.json' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await page
+      .locator('.tab.active', { hasText: 'ui-explorer-joined.pgperf.json' })
+      .waitFor({ state: 'visible', timeout: 20_000 });
     assert.ok(fs.existsSync(fromExplorer), `${fromExplorer} written`);
     const joined = JSON.parse(fs.readFileSync(fromExplorer, 'utf8')) as Report;
     assert.equal(joined.pgops?.join?.reference, 'cmp-b');
-    assert.deepEqual(joined.pgops?.join?.reports.map((r) => r.file), ['cmp-b.pgperf.json', 'cmp-a.pgperf.json']);
+    assert.deepEqual(
+      joined.pgops?.join?.reports.map((r) => r.file),
+      ['cmp-b.pgperf.json', 'cmp-a.pgperf.json'],
+    );
     const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await viewer.locator('body').innerText(), /Compared 2 reports against the reference "cmp-b"/);

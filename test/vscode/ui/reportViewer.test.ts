@@ -10,20 +10,55 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { newReport, pgbenchOutputsItem, plainTextItem, setItem, tableItem } from '../../../src/core/report/items';
 import type { IterationResult, Report } from '../../../src/core/report/model';
 import { writeReportAtomic } from '../../../src/core/report/write';
-import { paletteRow, quickOpen, screenshot, screenshotOnFailure, typeInPalette, workbench } from '../../support/vscodeWorkbench';
+import {
+  paletteRow,
+  quickOpen,
+  screenshot,
+  screenshotOnFailure,
+  typeInPalette,
+  workbench,
+} from '../../support/vscodeWorkbench';
 
-const hostile = ['<script>window.__pwned = "script";</script>', '</script><img src=x onerror="window.__pwned = \'img\'">'];
+const hostile = [
+  '<script>window.__pwned = "script";</script>',
+  '</script><img src=x onerror="window.__pwned = \'img\'">',
+];
 
 function sweepReport(name: string, settingValue = '16384'): Report {
   const r = newReport({ reportName: name });
   const its: IterationResult[] = [1, 2, 4].map((c, index) => ({
-    index, value: c, clients: c, status: 'complete', tps: 800 * c, latencyAvgMs: 1.2, latencyStddevMs: 0.3, initialConnectionMs: 2,
-    processed: 2400 * c, failed: 0, skipped: 0, durationS: 3, percentiles: { p50: 1, p90: 1.5, p95: 2, p99: 3, max: 8 },
-    series: [1, 2, 3].map((t) => ({ t, tps: 800 * c + t, latencyMs: 1.2 })), waitEvents: [{ type: 'CPU', event: 'CPU', samples: 5 }],
+    index,
+    value: c,
+    clients: c,
+    status: 'complete',
+    tps: 800 * c,
+    latencyAvgMs: 1.2,
+    latencyStddevMs: 0.3,
+    initialConnectionMs: 2,
+    processed: 2400 * c,
+    failed: 0,
+    skipped: 0,
+    durationS: 3,
+    percentiles: { p50: 1, p90: 1.5, p95: 2, p99: 3, max: 8 },
+    series: [1, 2, 3].map((t) => ({ t, tps: 800 * c + t, latencyMs: 1.2 })),
+    waitEvents: [{ type: 'CPU', event: 'CPU', samples: 5 }],
   }));
   (r.pgops as NonNullable<Report['pgops']>).iterations = its;
   setItem(r, 'db', 'version_major', plainTextItem('PostgreSQL major version', 'PostgreSQL 18.1', { state: 'hidden' }));
-  setItem(r, 'db', 'pg_settings', tableItem('PostgreSQL settings', ['name', 'setting'], [['application_name', settingValue], ['cluster_name', hostile[1]], ['shared_buffers', '16384']]));
+  setItem(
+    r,
+    'db',
+    'pg_settings',
+    tableItem(
+      'PostgreSQL settings',
+      ['name', 'setting'],
+      [
+        ['application_name', settingValue],
+        ['cluster_name', hostile[1]],
+        ['shared_buffers', '16384'],
+      ],
+    ),
+  );
   setItem(r, 'result', 'pgbench_outputs', pgbenchOutputsItem(its));
   return r;
 }
@@ -63,11 +98,15 @@ describe('report viewer tab (UI)', () => {
       return n;
     });
     assert.ok(painted > 500, `the tps chart drew ${painted} pixels`);
-    assert.equal(await viewer.locator('figure.chart').count(), 5, 'tps, latency, per-second tps and latency, wait events');
+    assert.equal(
+      await viewer.locator('figure.chart').count(),
+      5,
+      'tps, latency, per-second tps and latency, wait events',
+    );
     await screenshot('report-viewer-sweep');
   });
 
-  it('exports the open report as a self-contained HTML file next to it from the tab\'s Export HTML button', async () => {
+  it("exports the open report as a self-contained HTML file next to it from the tab's Export HTML button", async () => {
     const { page } = workbench();
     const target = path.join(dir, 'ui-sweep.html');
     fs.rmSync(target, { force: true });
@@ -80,7 +119,9 @@ describe('report viewer tab (UI)', () => {
     const html = fs.readFileSync(target, 'utf8');
     assert.match(html, /^<!DOCTYPE html>/);
     assert.match(html, /<script type="application\/json" id="pgops-report-data">/);
-    await page.locator('.notifications-toasts', { hasText: 'Exported ui-sweep.html' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await page
+      .locator('.notifications-toasts', { hasText: 'Exported ui-sweep.html' })
+      .waitFor({ state: 'visible', timeout: 10_000 });
   });
 
   it('shows a corrupted report as a message naming the file, the problem and the line', async () => {

@@ -5,7 +5,18 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openPostgresOps, paletteRow, quickOpen, screenshot, screenshotOnFailure, sideBar, treeRow, typeInPalette, viewPane, workbench } from '../../support/vscodeWorkbench';
+import {
+  openPostgresOps,
+  paletteRow,
+  quickOpen,
+  screenshot,
+  screenshotOnFailure,
+  sideBar,
+  treeRow,
+  typeInPalette,
+  viewPane,
+  workbench,
+} from '../../support/vscodeWorkbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const viewNames = ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
@@ -25,8 +36,14 @@ describe('Postgres Ops in the workbench (UI)', () => {
     await welcome.waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await welcome.innerText(), /No PostgreSQL connections yet/);
     const buttons = await welcome.locator('.monaco-button').allInnerTexts();
-    assert.ok(buttons.some((b) => /Add Connection/.test(b)), `welcome buttons: ${buttons.join(', ')}`);
-    assert.ok(buttons.some((b) => /Start Local Sandbox/.test(b)), `welcome buttons: ${buttons.join(', ')}`);
+    assert.ok(
+      buttons.some((b) => /Add Connection/.test(b)),
+      `welcome buttons: ${buttons.join(', ')}`,
+    );
+    assert.ok(
+      buttons.some((b) => /Start Local Sandbox/.test(b)),
+      `welcome buttons: ${buttons.join(', ')}`,
+    );
     await screenshot('sidebar-welcome', sideBar(page));
   });
 
@@ -38,7 +55,10 @@ describe('Postgres Ops in the workbench (UI)', () => {
     await screenshot('command-palette');
     await row.click();
     await openPostgresOps(page);
-    await treeRow(viewPane(page, 'Connections'), 'Local sandbox (PostgreSQL 18)').waitFor({ state: 'visible', timeout: 90_000 });
+    await treeRow(viewPane(page, 'Connections'), 'Local sandbox (PostgreSQL 18)').waitFor({
+      state: 'visible',
+      timeout: 90_000,
+    });
   });
 
   it('lists the sandbox connection, connected, and expands it to show where it listens', async () => {
@@ -47,14 +67,19 @@ describe('Postgres Ops in the workbench (UI)', () => {
     const pane = viewPane(page, 'Connections');
     const row = treeRow(pane, 'Local sandbox (PostgreSQL 18)');
     await row.waitFor({ state: 'visible', timeout: 30_000 });
-    await row.locator('.label-description', { hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 60_000 });
+    await row
+      .locator('.label-description', { hasText: /connected · PostgreSQL 18/ })
+      .waitFor({ state: 'visible', timeout: 60_000 });
     if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
     const user = treeRow(pane, 'user');
     await user.waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await row.getAttribute('aria-expanded'), 'true');
     assert.match(await user.innerText(), /postgres/);
     const details = await pane.locator('.monaco-list-row[aria-level="2"]').allInnerTexts();
-    assert.ok(details.some((d) => new RegExp(`\\b${sandboxPort}\\b`).test(d)), `a detail row names port ${sandboxPort}: ${details.join(' | ')}`);
+    assert.ok(
+      details.some((d) => new RegExp(`\\b${sandboxPort}\\b`).test(d)),
+      `a detail row names port ${sandboxPort}: ${details.join(' | ')}`,
+    );
     await screenshot('sidebar-sandbox-connection', sideBar(page));
   });
 });
@@ -67,7 +92,15 @@ describe('Benchmark report in the custom editor (UI)', () => {
   it('opens a *.pgperf.json in the report viewer and draws its chart on a canvas', async () => {
     const { page, workspace } = workbench();
     // pg_perfbench's report shape is ours too; under our file name it opens in the viewer by default.
-    const fixture = path.join(repoRoot, 'test', 'fixtures', 'reports', 'perfbench', 'same-host', 'benchmark-config-a.json');
+    const fixture = path.join(
+      repoRoot,
+      'test',
+      'fixtures',
+      'reports',
+      'perfbench',
+      'same-host',
+      'benchmark-config-a.json',
+    );
     fs.copyFileSync(fixture, path.join(workspace, 'config-a.pgperf.json'));
     await typeInPalette(page, 'View: Close All Editors');
     await paletteRow(page, 'View: Close All Editors').click();

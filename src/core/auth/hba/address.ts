@@ -115,7 +115,10 @@ export function formatIp(ip: IpAddress): string {
   if (ip.family === 4) return ip.bytes.join('.');
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((ip.bytes[i] << 8) | ip.bytes[i + 1]).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  return groups
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:{3,}/, '::');
 }
 
 /** hostname_match: exact (case-insensitive), or a suffix match when the pattern starts with a dot. */

@@ -35,10 +35,22 @@ export interface AuthPlan {
 }
 
 /** The line the server uses for `attempt` and how pgops will authenticate against it. */
-export function planAuth(rules: HbaRule[], attempt: HbaAttempt, client: AuthClientFacts, env: MatchEnvironment = {}): AuthPlan {
+export function planAuth(
+  rules: HbaRule[],
+  attempt: HbaAttempt,
+  client: AuthClientFacts,
+  env: MatchEnvironment = {},
+): AuthPlan {
   const match = matchHbaRule(rules, attempt, env);
   const ex = explainMatch(match, attempt);
-  if (match.kind !== 'matched') return { rule: ex.rule, method: null, summary: ex.summary, plan: ex.nextStep, canSucceed: match.kind === 'undetermined' };
+  if (match.kind !== 'matched')
+    return {
+      rule: ex.rule,
+      method: null,
+      summary: ex.summary,
+      plan: ex.nextStep,
+      canSucceed: match.kind === 'undetermined',
+    };
   const { plan, canSucceed } = methodPlan(match.rule, attempt, client);
   return { rule: ex.rule, method: match.rule.method, summary: ex.summary, plan, canSucceed };
 }
@@ -52,9 +64,15 @@ function methodPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { p
   });
   switch (rule.method) {
     case 'trust':
-      return { plan: 'No credential is needed: the server lets the role in (the role must exist, have LOGIN and may CONNECT).', canSucceed: true };
+      return {
+        plan: 'No credential is needed: the server lets the role in (the role must exist, have LOGIN and may CONNECT).',
+        canSucceed: true,
+      };
     case 'reject':
-      return { plan: `This attempt (${describeAttempt(attempt)}) is refused on purpose: connect another way that an earlier line allows.`, canSucceed: false };
+      return {
+        plan: `This attempt (${describeAttempt(attempt)}) is refused on purpose: connect another way that an earlier line allows.`,
+        canSucceed: false,
+      };
     case 'scram-sha-256':
       return password('SCRAM-SHA-256; the password never crosses the network');
     case 'md5':
@@ -65,13 +83,30 @@ function methodPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { p
       return peerPlan(rule, attempt, c);
     case 'cert':
       return c.clientCertificate
-        ? { plan: `pgops presents the client certificate ${c.clientCertificate}; its CN (or DN with clientname=DN${rule.options.map ? `, through map "${rule.options.map}"` : ''}) must name role "${attempt.user}".`, canSucceed: true }
-        : { plan: 'The server wants a client certificate and none is configured: set sslcert and sslkey (or put them at ~/.postgresql/postgresql.crt and .key).', canSucceed: false };
+        ? {
+            plan: `pgops presents the client certificate ${c.clientCertificate}; its CN (or DN with clientname=DN${rule.options.map ? `, through map "${rule.options.map}"` : ''}) must name role "${attempt.user}".`,
+            canSucceed: true,
+          }
+        : {
+            plan: 'The server wants a client certificate and none is configured: set sslcert and sslkey (or put them at ~/.postgresql/postgresql.crt and .key).',
+            canSucceed: false,
+          };
     case 'oauth': {
       const issuer = rule.options.issuer;
-      if (!c.oauthIssuer) return { plan: `The server wants an OAuth token${issuer ? ` from ${issuer}` : ''}: add oauth_issuer${issuer ? `=${issuer}` : ''} and oauth_client_id to the profile; pgops then runs the device flow.`, canSucceed: false };
-      if (issuer && issuer !== c.oauthIssuer) return { plan: `The line names issuer ${issuer} but the profile's oauth_issuer is ${c.oauthIssuer}: libpq (and pgops) refuse to send a token to a different issuer. Set oauth_issuer=${issuer}.`, canSucceed: false };
-      return { plan: `pgops signs in at ${c.oauthIssuer} with the device flow (a code to approve in the browser), or reuses the token kept in Secret Storage.`, canSucceed: true };
+      if (!c.oauthIssuer)
+        return {
+          plan: `The server wants an OAuth token${issuer ? ` from ${issuer}` : ''}: add oauth_issuer${issuer ? `=${issuer}` : ''} and oauth_client_id to the profile; pgops then runs the device flow.`,
+          canSucceed: false,
+        };
+      if (issuer && issuer !== c.oauthIssuer)
+        return {
+          plan: `The line names issuer ${issuer} but the profile's oauth_issuer is ${c.oauthIssuer}: libpq (and pgops) refuse to send a token to a different issuer. Set oauth_issuer=${issuer}.`,
+          canSucceed: false,
+        };
+      return {
+        plan: `pgops signs in at ${c.oauthIssuer} with the device flow (a code to approve in the browser), or reuses the token kept in Secret Storage.`,
+        canSucceed: true,
+      };
     }
     default:
       return { plan: explainMatch({ kind: 'matched', rule, notes: [] }, attempt).nextStep, canSucceed: true };
@@ -80,17 +115,34 @@ function methodPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { p
 
 /** peer: only over the Unix socket; the OS user must be the role, or map to it through the line's pg_ident map. */
 function peerPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { plan: string; canSucceed: boolean } {
-  if (attempt.connection !== 'local') return { plan: 'peer works only over the Unix socket: set host to the socket directory (e.g. /var/run/postgresql).', canSucceed: false };
+  if (attempt.connection !== 'local')
+    return {
+      plan: 'peer works only over the Unix socket: set host to the socket directory (e.g. /var/run/postgresql).',
+      canSucceed: false,
+    };
   const map = rule.options.map;
   const via = `pgops connects over the Unix socket as OS user "${c.osUser}"`;
   if (!map) {
     return c.osUser === attempt.user
       ? { plan: `${via}, which is the role's name.`, canSucceed: true }
-      : { plan: `${via}, but the line has no map= and the role is "${attempt.user}": connect as role "${c.osUser}", run as OS user "${attempt.user}", or add map= with a pg_ident.conf line "<map> ${c.osUser} ${attempt.user}".`, canSucceed: false };
+      : {
+          plan: `${via}, but the line has no map= and the role is "${attempt.user}": connect as role "${c.osUser}", run as OS user "${attempt.user}", or add map= with a pg_ident.conf line "<map> ${c.osUser} ${attempt.user}".`,
+          canSucceed: false,
+        };
   }
-  if (!c.identRules) return { plan: `${via}; map "${map}" in pg_ident.conf must allow "${c.osUser}" to log in as "${attempt.user}" (pg_ident mappings not readable here).`, canSucceed: true };
+  if (!c.identRules)
+    return {
+      plan: `${via}; map "${map}" in pg_ident.conf must allow "${c.osUser}" to log in as "${attempt.user}" (pg_ident mappings not readable here).`,
+      canSucceed: true,
+    };
   const line = matchIdentMap(c.identRules, map, c.osUser, attempt.user, { memberOf: attempt.memberOf });
   return line
-    ? { plan: `${via}; line ${line.source.line} of ${line.source.file} in map "${map}" lets "${c.osUser}" log in as "${attempt.user}".`, canSucceed: true }
-    : { plan: `${via}, but no line of map "${map}" lets "${c.osUser}" log in as "${attempt.user}": add "${map} ${c.osUser} ${attempt.user}" to pg_ident.conf and reload.`, canSucceed: false };
+    ? {
+        plan: `${via}; line ${line.source.line} of ${line.source.file} in map "${map}" lets "${c.osUser}" log in as "${attempt.user}".`,
+        canSucceed: true,
+      }
+    : {
+        plan: `${via}, but no line of map "${map}" lets "${c.osUser}" log in as "${attempt.user}": add "${map} ${c.osUser} ${attempt.user}" to pg_ident.conf and reload.`,
+        canSucceed: false,
+      };
 }

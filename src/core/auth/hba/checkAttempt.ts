@@ -54,8 +54,11 @@ function firstError(problems: AuthFileProblem[]): AuthFileProblem | undefined {
 function refuse(kind: string, problems: AuthFileProblem[]): never {
   const err = firstError(problems) as AuthFileProblem;
   const more = problems.filter((p) => p.severity === 'error').length - 1;
-  throw new PgOpsError('hba-parse', `${err.file}:${err.line}: ${err.message}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
-    `${err.hint ? `${err.hint} ` : ''}The server refuses a ${kind} with errors (it keeps its previous rules on reload); fix the line, then check again.`);
+  throw new PgOpsError(
+    'hba-parse',
+    `${err.file}:${err.line}: ${err.message}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
+    `${err.hint ? `${err.hint} ` : ''}The server refuses a ${kind} with errors (it keeps its previous rules on reload); fix the line, then check again.`,
+  );
 }
 
 export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckResult> {
@@ -70,7 +73,12 @@ export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckRes
     major = input.server.source.major;
     serverIdent = 'rules' in input.server.ident ? input.server.ident.rules : undefined;
   } else {
-    if (!input.file) throw new PgOpsError('hba-no-rules', 'No pg_hba.conf to check', 'Give a file, or a connection whose role may read pg_hba_file_rules.');
+    if (!input.file)
+      throw new PgOpsError(
+        'hba-no-rules',
+        'No pg_hba.conf to check',
+        'Give a file, or a connection whose role may read pg_hba_file_rules.',
+      );
     const parsed = parseHbaFile(input.file, { traits: { major } });
     if (firstError(parsed.problems)) refuse('pg_hba.conf', parsed.problems);
     ({ rules } = parsed);
@@ -78,19 +86,36 @@ export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckRes
   }
   const attempt: HbaAttempt = { ...input.attempt };
   const notes: string[] = [];
-  if (attempt.connection === 'host' && attempt.clientHostName === undefined && rules.some((r) => r.address?.kind === 'hostname')) {
+  if (
+    attempt.connection === 'host' &&
+    attempt.clientHostName === undefined &&
+    rules.some((r) => r.address?.kind === 'hostname')
+  ) {
     attempt.clientHostName = await resolveClientHostName(attempt.address ?? '');
-    notes.push(`host-name lines were checked with this machine's resolver: ${attempt.address} is ${attempt.clientHostName === null ? 'not resolvable to a name that maps back' : `"${attempt.clientHostName}"`} (the server resolves with its own DNS)`);
+    notes.push(
+      `host-name lines were checked with this machine's resolver: ${attempt.address} is ${attempt.clientHostName === null ? 'not resolvable to a name that maps back' : `"${attempt.clientHostName}"`} (the server resolves with its own DNS)`,
+    );
   }
   const usesNet = rules.some((r) => r.address?.kind === 'samehost' || r.address?.kind === 'samenet');
-  if (usesNet) notes.push('samehost/samenet were checked against this machine\'s interfaces; run on the server host for the server\'s answer');
+  if (usesNet)
+    notes.push(
+      "samehost/samenet were checked against this machine's interfaces; run on the server host for the server's answer",
+    );
   const match = matchHbaRule(rules, attempt, { major, interfaces: usesNet ? machineInterfaces() : undefined });
   const explained = explainMatch(match, attempt);
   const rule = match.kind === 'matched' ? match.rule : undefined;
   const result: HbaCheckResult = {
-    source, file: input.server ? null : input.file ?? null, line: rule?.source.line ?? null, ruleFile: rule?.source.file ?? null, method: rule?.method ?? null,
-    options: rule ? displayOptions(rule.options) : {}, rawLine: rule ? maskSecrets(rule.source.rawLine.trim()) : null, outcome: match.kind,
-    summary: explained.summary, nextStep: explained.nextStep, notes: [...notes, ...match.notes],
+    source,
+    file: input.server ? null : (input.file ?? null),
+    line: rule?.source.line ?? null,
+    ruleFile: rule?.source.file ?? null,
+    method: rule?.method ?? null,
+    options: rule ? displayOptions(rule.options) : {},
+    rawLine: rule ? maskSecrets(rule.source.rawLine.trim()) : null,
+    outcome: match.kind,
+    summary: explained.summary,
+    nextStep: explained.nextStep,
+    notes: [...notes, ...match.notes],
   };
   if (rule?.options.map !== undefined && (input.identFile || serverIdent)) {
     let identRules = serverIdent ?? [];
@@ -100,8 +125,16 @@ export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckRes
       identRules = ident.rules;
     }
     const systemUser = input.systemUser ?? (rule.method === 'peer' ? os.userInfo().username : attempt.user);
-    const found = matchIdentMap(identRules, rule.options.map, systemUser, attempt.user, { major, memberOf: attempt.memberOf });
-    result.ident = { map: rule.options.map, systemUser, line: found?.source.line ?? null, file: found?.source.file ?? null };
+    const found = matchIdentMap(identRules, rule.options.map, systemUser, attempt.user, {
+      major,
+      memberOf: attempt.memberOf,
+    });
+    result.ident = {
+      map: rule.options.map,
+      systemUser,
+      line: found?.source.line ?? null,
+      file: found?.source.file ?? null,
+    };
   }
   return result;
 }

@@ -26,5 +26,7 @@ export async function resolveClientHostName(address: string): Promise<string | n
 }
 
 export function machineInterfaces(): Array<{ address: string; netmask: string }> {
-  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => ({ address: i.address.replace(/%.*$/, ''), netmask: i.netmask })));
+  return Object.values(os.networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((i) => ({ address: i.address.replace(/%.*$/, ''), netmask: i.netmask })),
+  );
 }

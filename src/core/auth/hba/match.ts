@@ -54,7 +54,8 @@ class Unknown extends Error {}
 function memberOf(attempt: HbaAttempt, role: string): boolean {
   if (attempt.userExists === false) return false;
   if (role === attempt.user) return true;
-  if (!attempt.memberOf) throw new Unknown(`whether user "${attempt.user}" is a member of role "${role}" (pass the user's roles)`);
+  if (!attempt.memberOf)
+    throw new Unknown(`whether user "${attempt.user}" is a member of role "${role}" (pass the user's roles)`);
   return attempt.memberOf.includes(role);
 }
 
@@ -87,7 +88,13 @@ export function databaseMatches(tokens: HbaToken[], attempt: HbaAttempt, major: 
 }
 
 /** check_role */
-export function roleMatches(tokens: HbaToken[], user: string, attempt: Pick<HbaAttempt, 'user' | 'memberOf' | 'userExists'>, major: number, caseInsensitive = false): boolean {
+export function roleMatches(
+  tokens: HbaToken[],
+  user: string,
+  attempt: Pick<HbaAttempt, 'user' | 'memberOf' | 'userExists'>,
+  major: number,
+  caseInsensitive = false,
+): boolean {
   for (const tok of tokens) {
     if (!tok.quoted && tok.text.startsWith('+')) {
       if (memberOf({ ...attempt, user, connection: 'local', database: '' }, tok.text.slice(1))) return true;
@@ -109,7 +116,10 @@ function addressMatches(rule: HbaRule, attempt: HbaAttempt, env: MatchEnvironmen
   if (!client) throw new Unknown(`the client address ("${attempt.address ?? ''}" is not an IP address)`);
   if (a.kind === 'ip') return ipInRange(client, a);
   if (a.kind === 'hostname') {
-    if (attempt.clientHostName === undefined) throw new Unknown(`the client's host name (line uses "${a.name}"; the server does a reverse DNS lookup of ${attempt.address} and a forward check)`);
+    if (attempt.clientHostName === undefined)
+      throw new Unknown(
+        `the client's host name (line uses "${a.name}"; the server does a reverse DNS lookup of ${attempt.address} and a forward check)`,
+      );
     return attempt.clientHostName !== null && hostnameMatches(a.name, attempt.clientHostName);
   }
   if (!env.interfaces) throw new Unknown(`the server's network interfaces (line uses ${a.kind})`);
@@ -118,7 +128,11 @@ function addressMatches(rule: HbaRule, attempt: HbaAttempt, env: MatchEnvironmen
     const mask = parseIp(ifc.netmask);
     if (!ip || !mask) return false;
     const fullMask = ip.bytes.map(() => 255);
-    return ipInRange(client, { family: ip.family, bytes: ip.bytes, mask: a.kind === 'samehost' ? fullMask : mask.bytes });
+    return ipInRange(client, {
+      family: ip.family,
+      bytes: ip.bytes,
+      mask: a.kind === 'samehost' ? fullMask : mask.bytes,
+    });
   });
 }
 
@@ -136,7 +150,8 @@ function typeMatches(rule: HbaRule, attempt: HbaAttempt): boolean {
 export function matchHbaRule(rules: HbaRule[], attempt: HbaAttempt, env: MatchEnvironment = {}): HbaMatch {
   const major = env.major ?? 18;
   const notes: string[] = [];
-  if (attempt.connection === 'host' && !attempt.address) throw new Error('a host (TCP) attempt needs the client address');
+  if (attempt.connection === 'host' && !attempt.address)
+    throw new Error('a host (TCP) attempt needs the client address');
   for (const rule of [...rules].sort((a, b) => a.ruleNumber - b.ruleNumber)) {
     if (!typeMatches(rule, attempt)) continue;
     // Every condition must hold; one the matcher cannot decide matters only when the others hold.
@@ -154,9 +169,15 @@ export function matchHbaRule(rules: HbaRule[], attempt: HbaAttempt, env: MatchEn
     if (!holds(() => databaseMatches(rule.databases, attempt, major))) continue;
     if (!holds(() => roleMatches(rule.users, attempt.user, attempt, major))) continue;
     if (unknowns.length > 0) {
-      return { kind: 'undetermined', rule, reason: `cannot decide line ${rule.source.line} of ${rule.source.file} without knowing ${unknowns.join(' and ')}`, notes };
+      return {
+        kind: 'undetermined',
+        rule,
+        reason: `cannot decide line ${rule.source.line} of ${rule.source.file} without knowing ${unknowns.join(' and ')}`,
+        notes,
+      };
     }
-    if (rule.method === 'peer' && rule.writtenMethod === 'ident') notes.push(`line ${rule.source.line} says "ident"; on a local socket the server uses peer`);
+    if (rule.method === 'peer' && rule.writtenMethod === 'ident')
+      notes.push(`line ${rule.source.line} says "ident"; on a local socket the server uses peer`);
     return { kind: 'matched', rule, notes };
   }
   return { kind: 'no-match', notes };
@@ -166,8 +187,13 @@ export function matchHbaRule(rules: HbaRule[], attempt: HbaAttempt, env: MatchEn
  * check_usermap: the pg_ident line that lets OS/external user `systemUser` log in as `pgUser` under map
  * `map`, or undefined when none does (the server then fails authentication).
  */
-export function matchIdentMap(rules: IdentRule[], map: string, systemUser: string, pgUser: string,
-  opts: { major?: number; memberOf?: string[]; caseInsensitive?: boolean } = {}): IdentRule | undefined {
+export function matchIdentMap(
+  rules: IdentRule[],
+  map: string,
+  systemUser: string,
+  pgUser: string,
+  opts: { major?: number; memberOf?: string[]; caseInsensitive?: boolean } = {},
+): IdentRule | undefined {
   const major = opts.major ?? 18;
   const who = { user: pgUser, memberOf: opts.memberOf ?? [] };
   for (const rule of rules) {
@@ -185,13 +211,21 @@ export function matchIdentMap(rules: IdentRule[], map: string, systemUser: strin
       if (identTargetMatches(target, pgUser, who, major, opts.caseInsensitive)) return rule;
       continue;
     }
-    const same = opts.caseInsensitive ? rule.systemUser.text.toLowerCase() === systemUser.toLowerCase() : rule.systemUser.text === systemUser;
+    const same = opts.caseInsensitive
+      ? rule.systemUser.text.toLowerCase() === systemUser.toLowerCase()
+      : rule.systemUser.text === systemUser;
     if (same && identTargetMatches(rule.pgUser, pgUser, who, major, opts.caseInsensitive)) return rule;
   }
   return undefined;
 }
 
-function identTargetMatches(target: HbaToken, pgUser: string, who: { user: string; memberOf?: string[] }, major: number, ci?: boolean): boolean {
+function identTargetMatches(
+  target: HbaToken,
+  pgUser: string,
+  who: { user: string; memberOf?: string[] },
+  major: number,
+  ci?: boolean,
+): boolean {
   if (major >= 16) return roleMatches([target], pgUser, who, major, ci);
   return ci ? target.text.toLowerCase() === pgUser.toLowerCase() : target.text === pgUser;
 }

@@ -13,8 +13,12 @@ interface OptionContext {
 /** Options whose values are secrets: never shown in output, logs or errors. */
 export const secretOptions = new Set(['ldapbindpasswd', 'radiussecrets']);
 
-const onlyFor = (name: string, methods: HbaMethod[], label: string) => (ctx: OptionContext): string | undefined =>
-  methods.includes(ctx.method) ? undefined : `authentication option "${name}" is only valid for authentication methods ${label}`;
+const onlyFor =
+  (name: string, methods: HbaMethod[], label: string) =>
+  (ctx: OptionContext): string | undefined =>
+    methods.includes(ctx.method)
+      ? undefined
+      : `authentication option "${name}" is only valid for authentication methods ${label}`;
 
 type Check = (ctx: OptionContext, value: string) => string | undefined;
 
@@ -22,11 +26,17 @@ function clientcert(ctx: OptionContext, value: string): string | undefined {
   if (ctx.type !== 'hostssl') return 'clientcert can only be configured for "hostssl" rows';
   if (ctx.major >= 14) {
     if (value === 'verify-full') return undefined;
-    if (value === 'verify-ca') return ctx.method === 'cert' ? 'clientcert only accepts "verify-full" when using "cert" authentication' : undefined;
+    if (value === 'verify-ca')
+      return ctx.method === 'cert'
+        ? 'clientcert only accepts "verify-full" when using "cert" authentication'
+        : undefined;
     return `invalid value for clientcert: "${value}"`;
   }
   if (['1', 'verify-ca', 'verify-full'].includes(value)) return undefined;
-  if (['0', 'no-verify'].includes(value)) return ctx.method === 'cert' ? 'clientcert cannot be set to "no-verify" when using "cert" authentication' : undefined;
+  if (['0', 'no-verify'].includes(value))
+    return ctx.method === 'cert'
+      ? 'clientcert cannot be set to "no-verify" when using "cert" authentication'
+      : undefined;
   return `invalid value for clientcert: "${value}"`;
 }
 
@@ -44,8 +54,19 @@ const optionTable: Record<string, { since: number; check: Check }> = {
   map: {
     since: 13,
     check: (ctx) => {
-      const methods: HbaMethod[] = ['ident', 'peer', 'gss', 'sspi', 'cert', ...(ctx.major >= 18 ? ['oauth' as const] : [])];
-      return onlyFor('map', methods, ctx.major >= 18 ? 'ident, peer, gssapi, sspi, cert, and oauth' : 'ident, peer, gssapi, sspi, and cert')(ctx);
+      const methods: HbaMethod[] = [
+        'ident',
+        'peer',
+        'gss',
+        'sspi',
+        'cert',
+        ...(ctx.major >= 18 ? ['oauth' as const] : []),
+      ];
+      return onlyFor(
+        'map',
+        methods,
+        ctx.major >= 18 ? 'ident, peer, gssapi, sspi, cert, and oauth' : 'ident, peer, gssapi, sspi, and cert',
+      )(ctx);
     },
   },
   clientcert: { since: 13, check: clientcert },
@@ -54,14 +75,16 @@ const optionTable: Record<string, { since: number; check: Check }> = {
   pam_use_hostname: { since: 13, check: onlyFor('pam_use_hostname', ['pam'], 'pam') },
   ldapurl: {
     since: 13,
-    check: (ctx, value) => ldap('ldapurl')(ctx, value) ?? (/^ldaps?:\/\//i.test(value) ? undefined : `could not parse LDAP URL "${value}"`),
+    check: (ctx, value) =>
+      ldap('ldapurl')(ctx, value) ?? (/^ldaps?:\/\//i.test(value) ? undefined : `could not parse LDAP URL "${value}"`),
   },
   ldaptls: { since: 13, check: ldap('ldaptls') },
   ldapscheme: { since: 13, check: ldap('ldapscheme') },
   ldapserver: { since: 13, check: ldap('ldapserver') },
   ldapport: {
     since: 13,
-    check: (ctx, value) => ldap('ldapport')(ctx, value) ?? (parseInt(value, 10) ? undefined : `invalid LDAP port number: "${value}"`),
+    check: (ctx, value) =>
+      ldap('ldapport')(ctx, value) ?? (parseInt(value, 10) ? undefined : `invalid LDAP port number: "${value}"`),
   },
   ldapbinddn: { since: 13, check: ldap('ldapbinddn') },
   ldapbindpasswd: { since: 13, check: ldap('ldapbindpasswd') },
@@ -77,7 +100,9 @@ const optionTable: Record<string, { since: number; check: Check }> = {
   radiusservers: { since: 13, check: radius('radiusservers') },
   radiusports: {
     since: 13,
-    check: (ctx, value) => radius('radiusports')(ctx, value) ?? (value.split(',').every((p) => parseInt(p.trim(), 10)) ? undefined : `invalid RADIUS port number: "${value}"`),
+    check: (ctx, value) =>
+      radius('radiusports')(ctx, value) ??
+      (value.split(',').every((p) => parseInt(p.trim(), 10)) ? undefined : `invalid RADIUS port number: "${value}"`),
   },
   radiussecrets: { since: 13, check: radius('radiussecrets') },
   radiusidentifiers: { since: 13, check: radius('radiusidentifiers') },
@@ -96,46 +121,84 @@ export function checkOption(name: string, value: string, ctx: OptionContext): st
 const listLength = (v: string | undefined): number => (v === undefined || v.trim() === '' ? 0 : v.split(',').length);
 
 /** The checks after all options are read: mandatory and conflicting options per method. */
-export function checkMethodOptions(method: HbaMethod, options: Record<string, string>, oauthValidators?: string[]): { error?: string; hint?: string } {
+export function checkMethodOptions(
+  method: HbaMethod,
+  options: Record<string, string>,
+  oauthValidators?: string[],
+): { error?: string; hint?: string } {
   const has = (k: string): boolean => options[k] !== undefined;
   if (method === 'ldap') {
     const url = options.ldapurl;
     const baseFromUrl = url !== undefined && /^ldaps?:\/\/[^/]*\/[^?]/i.test(url);
     if (has('ldapprefix') || has('ldapsuffix')) {
-      if (['ldapbasedn', 'ldapbinddn', 'ldapbindpasswd', 'ldapsearchattribute', 'ldapsearchfilter'].some(has) || baseFromUrl) {
+      if (
+        ['ldapbasedn', 'ldapbinddn', 'ldapbindpasswd', 'ldapsearchattribute', 'ldapsearchfilter'].some(has) ||
+        baseFromUrl
+      ) {
         return { error: 'cannot mix options for simple bind and search+bind modes' };
       }
     } else if (!has('ldapbasedn') && !baseFromUrl) {
-      return { error: 'authentication method "ldap" requires argument "ldapbasedn", "ldapprefix", or "ldapsuffix" to be set' };
+      return {
+        error: 'authentication method "ldap" requires argument "ldapbasedn", "ldapprefix", or "ldapsuffix" to be set',
+      };
     }
-    if (has('ldapsearchattribute') && has('ldapsearchfilter')) return { error: 'cannot use ldapsearchattribute together with ldapsearchfilter' };
+    if (has('ldapsearchattribute') && has('ldapsearchfilter'))
+      return { error: 'cannot use ldapsearchattribute together with ldapsearchfilter' };
   }
   if (method === 'radius') {
-    if (!has('radiusservers')) return { error: 'authentication method "radius" requires argument "radiusservers" to be set' };
-    if (!has('radiussecrets')) return { error: 'authentication method "radius" requires argument "radiussecrets" to be set' };
+    if (!has('radiusservers'))
+      return { error: 'authentication method "radius" requires argument "radiusservers" to be set' };
+    if (!has('radiussecrets'))
+      return { error: 'authentication method "radius" requires argument "radiussecrets" to be set' };
     const servers = listLength(options.radiusservers);
-    for (const [key, label] of [['radiussecrets', 'secrets'], ['radiusports', 'ports'], ['radiusidentifiers', 'identifiers']] as const) {
+    for (const [key, label] of [
+      ['radiussecrets', 'secrets'],
+      ['radiusports', 'ports'],
+      ['radiusidentifiers', 'identifiers'],
+    ] as const) {
       const n = listLength(options[key]);
       if (key !== 'radiussecrets' && n === 0) continue;
-      if (n !== 1 && n !== servers) return { error: `the number of RADIUS ${label} (${n}) must be 1 or the same as the number of RADIUS servers (${servers})` };
+      if (n !== 1 && n !== servers)
+        return {
+          error: `the number of RADIUS ${label} (${n}) must be 1 or the same as the number of RADIUS servers (${servers})`,
+        };
     }
   }
   if (method === 'oauth') {
-    if (!has('issuer')) return { error: 'authentication method "oauth" requires argument "issuer" to be set', hint: 'Add issuer=https://… (the OpenID issuer or its discovery URL).' };
-    if (!has('scope')) return { error: 'authentication method "oauth" requires argument "scope" to be set', hint: 'Add scope="openid …" (quote a list with spaces).' };
+    if (!has('issuer'))
+      return {
+        error: 'authentication method "oauth" requires argument "issuer" to be set',
+        hint: 'Add issuer=https://… (the OpenID issuer or its discovery URL).',
+      };
+    if (!has('scope'))
+      return {
+        error: 'authentication method "oauth" requires argument "scope" to be set',
+        hint: 'Add scope="openid …" (quote a list with spaces).',
+      };
     if (oauthValidators) {
       const validator = options.validator;
       if (validator !== undefined && !oauthValidators.includes(validator)) {
-        return { error: `validator "${validator}" is not permitted by oauth_validator_libraries`, hint: `Use one of: ${oauthValidators.join(', ') || '(none configured)'}.` };
+        return {
+          error: `validator "${validator}" is not permitted by oauth_validator_libraries`,
+          hint: `Use one of: ${oauthValidators.join(', ') || '(none configured)'}.`,
+        };
       }
       if (validator === undefined && oauthValidators.length === 0) {
-        return { error: 'oauth_validator_libraries must be set for authentication method oauth', hint: 'Set oauth_validator_libraries in postgresql.conf to the validator module.' };
+        return {
+          error: 'oauth_validator_libraries must be set for authentication method oauth',
+          hint: 'Set oauth_validator_libraries in postgresql.conf to the validator module.',
+        };
       }
       if (validator === undefined && oauthValidators.length > 1) {
-        return { error: 'authentication method "oauth" requires argument "validator" to be set when oauth_validator_libraries contains multiple options', hint: `Add validator=NAME (one of ${oauthValidators.join(', ')}).` };
+        return {
+          error:
+            'authentication method "oauth" requires argument "validator" to be set when oauth_validator_libraries contains multiple options',
+          hint: `Add validator=NAME (one of ${oauthValidators.join(', ')}).`,
+        };
       }
     }
-    if (options.delegate_ident_mapping === '1' && has('map')) return { error: '"map" and "delegate_ident_mapping" cannot be combined' };
+    if (options.delegate_ident_mapping === '1' && has('map'))
+      return { error: '"map" and "delegate_ident_mapping" cannot be combined' };
   }
   return {};
 }

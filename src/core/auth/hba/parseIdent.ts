@@ -7,13 +7,18 @@ import type { AuthFileReader } from './tokenize';
 import { tokenizeAuthFile } from './tokenize';
 import type { AuthFileProblem, IdentRule, ParsedIdent, ServerTraits } from './types';
 
-export function parseIdentFile(file: string, opts: { traits?: Partial<ServerTraits>; reader?: AuthFileReader; text?: string } = {}): ParsedIdent {
+export function parseIdentFile(
+  file: string,
+  opts: { traits?: Partial<ServerTraits>; reader?: AuthFileReader; text?: string } = {},
+): ParsedIdent {
   const major = opts.traits?.major ?? 18;
   const tokenized = tokenizeAuthFile(file, { major, reader: opts.reader, text: opts.text });
   const problems: AuthFileProblem[] = [...tokenized.warnings];
   const rules: IdentRule[] = [];
   for (const tl of tokenized.lines) {
-    const fail = (message: string, hint?: string): void => { problems.push({ file: tl.file, line: tl.line, severity: 'error', message, hint }); };
+    const fail = (message: string, hint?: string): void => {
+      problems.push({ file: tl.file, line: tl.line, severity: 'error', message, hint });
+    };
     if (tl.error) {
       fail(tl.error);
       continue;

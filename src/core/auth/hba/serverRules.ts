@@ -44,8 +44,17 @@ const identPrivilegeSql = `SELECT has_function_privilege('pg_catalog.pg_ident_fi
   AND has_table_privilege('pg_catalog.pg_ident_file_mappings', 'SELECT') AS readable`;
 
 interface HbaRow {
-  rule_number: number | null; file_name: string | null; line_number: number; type: string | null; database: string[] | null;
-  user_name: string[] | null; address: string | null; netmask: string | null; auth_method: string | null; options: string[] | null; error: string | null;
+  rule_number: number | null;
+  file_name: string | null;
+  line_number: number;
+  type: string | null;
+  database: string[] | null;
+  user_name: string[] | null;
+  address: string | null;
+  netmask: string | null;
+  auth_method: string | null;
+  options: string[] | null;
+  error: string | null;
 }
 
 // The view drops the quotes of quoted names, so `"all"` and `all` read the same; we take them as written unquoted.
@@ -56,7 +65,14 @@ function addressOf(row: HbaRow): HbaAddress | undefined {
   if (row.address === 'all' || row.address === 'samehost' || row.address === 'samenet') return { kind: row.address };
   const ip = parseIp(row.address);
   const mask = row.netmask ? parseIp(row.netmask) : undefined;
-  if (ip && mask) return { kind: 'ip', text: `${row.address} ${row.netmask ?? ''}`.trim(), family: ip.family, bytes: ip.bytes, mask: mask.bytes };
+  if (ip && mask)
+    return {
+      kind: 'ip',
+      text: `${row.address} ${row.netmask ?? ''}`.trim(),
+      family: ip.family,
+      bytes: ip.bytes,
+      mask: mask.bytes,
+    };
   return { kind: 'hostname', name: row.address };
 }
 
@@ -71,19 +87,34 @@ function optionsOf(list: string[] | null): Record<string, string> {
 
 function rawLine(row: HbaRow): string {
   const addr = row.address === null ? [] : [row.address, ...(row.netmask ? [row.netmask] : [])];
-  return [row.type, (row.database ?? []).join(','), (row.user_name ?? []).join(','), ...addr, row.auth_method, ...(row.options ?? [])].join(' ');
+  return [
+    row.type,
+    (row.database ?? []).join(','),
+    (row.user_name ?? []).join(','),
+    ...addr,
+    row.auth_method,
+    ...(row.options ?? []),
+  ].join(' ');
 }
 
 /** Reads the rules through the server's views; throws PgOpsError('hba-rules-not-readable') without the privileges. */
 export async function readServerHbaRules(client: Client, label = 'the server'): Promise<ServerHbaRules> {
-  const { rows: [p] } = await client.query<{ version_num: number; who: string; hba_readable: boolean; settings_readable: boolean }>(privilegeSql);
+  const {
+    rows: [p],
+  } = await client.query<{ version_num: number; who: string; hba_readable: boolean; settings_readable: boolean }>(
+    privilegeSql,
+  );
   const major = Math.floor(p.version_num / 10000);
   if (!p.hba_readable) {
-    throw new PgOpsError('hba-rules-not-readable', `Role "${p.who}" may not read pg_hba_file_rules on ${label}`,
-      `Ask a superuser to run: GRANT SELECT ON pg_hba_file_rules TO ${p.who}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO ${p.who}; — or point pgops at a copy of pg_hba.conf.`);
+    throw new PgOpsError(
+      'hba-rules-not-readable',
+      `Role "${p.who}" may not read pg_hba_file_rules on ${label}`,
+      `Ask a superuser to run: GRANT SELECT ON pg_hba_file_rules TO ${p.who}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO ${p.who}; — or point pgops at a copy of pg_hba.conf.`,
+    );
   }
   let hbaFile = 'pg_hba.conf';
-  if (p.settings_readable) hbaFile = (await client.query<{ f: string }>("SELECT current_setting('hba_file') AS f")).rows[0].f;
+  if (p.settings_readable)
+    hbaFile = (await client.query<{ f: string }>("SELECT current_setting('hba_file') AS f")).rows[0].f;
   const { rows } = await client.query<HbaRow>(major >= 16 ? hbaSql16 : hbaSql13);
   const rules: HbaRule[] = [];
   const problems: AuthFileProblem[] = [];
@@ -96,25 +127,50 @@ export async function readServerHbaRules(client: Client, label = 'the server'): 
     if (row.error !== null) problems.push({ file, line: row.line_number, severity: 'warning', message: row.error });
     const method = row.auth_method as HbaMethod;
     rules.push({
-      source: { file, line: row.line_number, rawLine: maskSecrets(rawLine(row)) }, ruleNumber: row.rule_number ?? rules.length + 1,
-      type: row.type as HbaConnType, databases: tokens(row.database), users: tokens(row.user_name), address: addressOf(row),
-      method, writtenMethod: method, options: optionsOf(row.options),
+      source: { file, line: row.line_number, rawLine: maskSecrets(rawLine(row)) },
+      ruleNumber: row.rule_number ?? rules.length + 1,
+      type: row.type as HbaConnType,
+      databases: tokens(row.database),
+      users: tokens(row.user_name),
+      address: addressOf(row),
+      method,
+      writtenMethod: method,
+      options: optionsOf(row.options),
     });
   }
   return {
     source: {
-      kind: 'server', major,
+      kind: 'server',
+      major,
       description: `rules read from ${label}'s pg_hba_file_rules view (PostgreSQL ${major}; the file on disk now, which takes effect at the next reload)`,
     },
-    rules, problems, ident: await readServerIdent(client, major, hbaFile.replace(/pg_hba\.conf$/, 'pg_ident.conf')),
+    rules,
+    problems,
+    ident: await readServerIdent(client, major, hbaFile.replace(/pg_hba\.conf$/, 'pg_ident.conf')),
   };
 }
 
 async function readServerIdent(client: Client, major: number, defaultFile: string): Promise<ServerHbaRules['ident']> {
-  if (major < 15) return { unavailable: `PostgreSQL ${major} has no pg_ident_file_mappings view (added in 15); read pg_ident.conf as a file` };
-  const { rows: [p] } = await client.query<{ readable: boolean }>(identPrivilegeSql);
-  if (!p.readable) return { unavailable: 'this role may not read pg_ident_file_mappings (GRANT SELECT ON pg_ident_file_mappings and EXECUTE ON FUNCTION pg_ident_file_mappings())' };
-  const { rows } = await client.query<{ file_name: string | null; line_number: number; map_name: string | null; sys_name: string | null; pg_username: string | null; error: string | null }>(major >= 16 ? identSql16 : identSql15);
+  if (major < 15)
+    return {
+      unavailable: `PostgreSQL ${major} has no pg_ident_file_mappings view (added in 15); read pg_ident.conf as a file`,
+    };
+  const {
+    rows: [p],
+  } = await client.query<{ readable: boolean }>(identPrivilegeSql);
+  if (!p.readable)
+    return {
+      unavailable:
+        'this role may not read pg_ident_file_mappings (GRANT SELECT ON pg_ident_file_mappings and EXECUTE ON FUNCTION pg_ident_file_mappings())',
+    };
+  const { rows } = await client.query<{
+    file_name: string | null;
+    line_number: number;
+    map_name: string | null;
+    sys_name: string | null;
+    pg_username: string | null;
+    error: string | null;
+  }>(major >= 16 ? identSql16 : identSql15);
   const rules: IdentRule[] = [];
   const problems: AuthFileProblem[] = [];
   for (const r of rows) {
@@ -124,13 +180,19 @@ async function readServerIdent(client: Client, major: number, defaultFile: strin
       continue;
     }
     rules.push({
-      source: { file, line: r.line_number, rawLine: `${r.map_name} ${r.sys_name} ${r.pg_username}` }, map: r.map_name,
-      systemUser: { text: r.sys_name, quoted: false }, pgUser: { text: r.pg_username, quoted: false },
+      source: { file, line: r.line_number, rawLine: `${r.map_name} ${r.sys_name} ${r.pg_username}` },
+      map: r.map_name,
+      systemUser: { text: r.sys_name, quoted: false },
+      pgUser: { text: r.pg_username, quoted: false },
     });
   }
   return { rules, problems };
 }
 
 export function fileRuleSource(file: string, major: number): RuleSource {
-  return { kind: 'file', major, description: `rules read from the local file ${file} (as PostgreSQL ${major} reads it)` };
+  return {
+    kind: 'file',
+    major,
+    description: `rules read from the local file ${file} (as PostgreSQL ${major} reads it)`,
+  };
 }

@@ -18,13 +18,20 @@ export interface AuthFileReader {
 
 export const fsReader: AuthFileReader = {
   read: (file) => fs.readFileSync(file, 'utf8'),
-  listFiles: (dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name),
+  listFiles: (dir) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => d.name),
 };
 
 /** A reader that serves one file from memory (an editor buffer) and the rest from `fallback`. */
 export function overlayReader(file: string, text: string, fallback: AuthFileReader = fsReader): AuthFileReader {
   const resolved = path.resolve(file);
-  return { read: (f) => (path.resolve(f) === resolved ? text : fallback.read(f)), listFiles: (d) => fallback.listFiles(d) };
+  return {
+    read: (f) => (path.resolve(f) === resolved ? text : fallback.read(f)),
+    listFiles: (d) => fallback.listFiles(d),
+  };
 }
 
 export interface TokenizedLine {
@@ -68,7 +75,10 @@ function openAuthFile(file: string, depth: number, ctx: Context): { text?: strin
     if (!ctx.files.includes(file)) ctx.files.push(file);
     return { text };
   } catch (err) {
-    return { error: `could not open file "${file}": ${errnoText(err)}`, missing: (err as NodeJS.ErrnoException).code === 'ENOENT' };
+    return {
+      error: `could not open file "${file}": ${errnoText(err)}`,
+      missing: (err as NodeJS.ErrnoException).code === 'ENOENT',
+    };
   }
 }
 
@@ -114,7 +124,11 @@ const utf8Bytes = (c: string): number => {
 };
 
 /** next_token: one token from `s` at `pos`, with whether it started with a quote and ended at a comma. */
-function nextToken(s: string, pos: number, maxBytes: number): { token?: string; initialQuote: boolean; comma: boolean; pos: number; tooLong?: true } {
+function nextToken(
+  s: string,
+  pos: number,
+  maxBytes: number,
+): { token?: string; initialQuote: boolean; comma: boolean; pos: number; tooLong?: true } {
   let i = pos;
   while (i < s.length && (isBlank(s[i]) || s[i] === ',')) i += 1;
   let buf = '';
@@ -152,7 +166,13 @@ function nextToken(s: string, pos: number, maxBytes: number): { token?: string; 
 }
 
 /** next_field_expand: the comma-separated tokens of one field, with `@file` lists expanded in place. */
-function nextField(s: string, pos: number, file: string, depth: number, ctx: Context): { tokens: HbaToken[]; pos: number; error?: string } {
+function nextField(
+  s: string,
+  pos: number,
+  file: string,
+  depth: number,
+  ctx: Context,
+): { tokens: HbaToken[]; pos: number; error?: string } {
   const tokens: HbaToken[] = [];
   let error: string | undefined;
   let p = pos;
@@ -172,11 +192,19 @@ function nextField(s: string, pos: number, file: string, depth: number, ctx: Con
 }
 
 /** tokenize_expand_file: every token of every line of an `@file`, flattened into the current field. */
-function expandFile(tokens: HbaToken[], outerFile: string, name: string, depth: number, ctx: Context): string | undefined {
+function expandFile(
+  tokens: HbaToken[],
+  outerFile: string,
+  name: string,
+  depth: number,
+  ctx: Context,
+): string | undefined {
   const full = resolveAgainst(name, outerFile);
   const opened = openAuthFile(full, depth, ctx);
   if (opened.text === undefined) {
-    return ctx.major >= 16 ? opened.error : `could not open secondary authentication file "@${name}" as "${full}": ${opened.error?.replace(/^.*": /, '')}`;
+    return ctx.major >= 16
+      ? opened.error
+      : `could not open secondary authentication file "@${name}" as "${full}": ${opened.error?.replace(/^.*": /, '')}`;
   }
   const inner: TokenizedLine[] = [];
   tokenizeText(full, opened.text, depth, ctx, inner);
@@ -212,7 +240,12 @@ function tokenizeText(file: string, text: string, depth: number, ctx: Context, o
           continue;
         }
         if (directive === 'include_if_exists' && opened.missing) {
-          ctx.warnings.push({ file, line, severity: 'warning', message: `skipping missing authentication file "${full}"` });
+          ctx.warnings.push({
+            file,
+            line,
+            severity: 'warning',
+            message: `skipping missing authentication file "${full}"`,
+          });
           continue;
         }
         error = opened.error;
@@ -226,7 +259,13 @@ function tokenizeText(file: string, text: string, depth: number, ctx: Context, o
 }
 
 /** include_dir: files not starting with "." and ending in ".conf", in byte order of their names. */
-function includeDir(file: string, dirName: string, depth: number, ctx: Context, out: TokenizedLine[]): string | undefined {
+function includeDir(
+  file: string,
+  dirName: string,
+  depth: number,
+  ctx: Context,
+  out: TokenizedLine[],
+): string | undefined {
   const dir = resolveAgainst(dirName, file);
   let names: string[];
   try {
@@ -235,7 +274,8 @@ function includeDir(file: string, dirName: string, depth: number, ctx: Context, 
     return `could not open directory "${dir}": ${errnoText(err)}`;
   }
   const errors: string[] = [];
-  const chosen = names.filter((n) => !n.startsWith('.') && n.length > 5 && n.endsWith('.conf'))
+  const chosen = names
+    .filter((n) => !n.startsWith('.') && n.length > 5 && n.endsWith('.conf'))
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const name of chosen) {
     const full = path.join(dir, name);
@@ -251,7 +291,10 @@ function includeDir(file: string, dirName: string, depth: number, ctx: Context, 
  * when given (an editor buffer); otherwise the reader reads it, and an unreadable top file is reported as
  * an error on line 0.
  */
-export function tokenizeAuthFile(file: string, opts: { major: number; reader?: AuthFileReader; text?: string }): Tokenized {
+export function tokenizeAuthFile(
+  file: string,
+  opts: { major: number; reader?: AuthFileReader; text?: string },
+): Tokenized {
   const ctx: Context = { major: opts.major, reader: opts.reader ?? fsReader, warnings: [], files: [] };
   const lines: TokenizedLine[] = [];
   let text = opts.text;

@@ -7,7 +7,21 @@
 export type HbaConnType = 'local' | 'host' | 'hostssl' | 'hostnossl' | 'hostgssenc' | 'hostnogssenc';
 
 export const hbaMethods = [
-  'trust', 'reject', 'scram-sha-256', 'md5', 'password', 'gss', 'sspi', 'ident', 'peer', 'ldap', 'radius', 'cert', 'pam', 'bsd', 'oauth',
+  'trust',
+  'reject',
+  'scram-sha-256',
+  'md5',
+  'password',
+  'gss',
+  'sspi',
+  'ident',
+  'peer',
+  'ldap',
+  'radius',
+  'cert',
+  'pam',
+  'bsd',
+  'oauth',
 ] as const;
 export type HbaMethod = (typeof hbaMethods)[number];
 
@@ -82,7 +96,12 @@ export interface ServerTraits {
 }
 
 export const defaultBuild: Record<'ssl' | 'gss' | 'sspi' | 'pam' | 'bsd' | 'ldap', boolean> = {
-  ssl: true, gss: true, sspi: false, pam: true, bsd: false, ldap: true,
+  ssl: true,
+  gss: true,
+  sspi: false,
+  pam: true,
+  bsd: false,
+  ldap: true,
 };
 
 export interface ParsedHba {

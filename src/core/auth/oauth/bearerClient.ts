@@ -36,11 +36,13 @@ export function pgEndpoint(config: { user?: string; host?: string; port?: number
 
 /** Why a token was not sent over this connection; the caller adds nothing to it. */
 export function tlsRequiredError(endpoint: string): PgOpsError {
-  return new PgOpsError('oauth-tls-required',
-    `The server at ${endpoint} asks for an OAuth bearer token on a connection without TLS; pgops sends bearer tokens only over TLS `
-    + 'or a Unix-domain socket, so no token was requested or sent',
-    'Connect with sslmode=require or sslmode=verify-full (verify-full also checks the server\'s certificate) to a server with ssl=on, '
-    + 'and make its oauth lines hostssl in pg_hba.conf. For local testing only, PGOAUTHDEBUG=UNSAFE allows plain TCP.');
+  return new PgOpsError(
+    'oauth-tls-required',
+    `The server at ${endpoint} asks for an OAuth bearer token on a connection without TLS; pgops sends bearer tokens only over TLS ` +
+      'or a Unix-domain socket, so no token was requested or sent',
+    "Connect with sslmode=require or sslmode=verify-full (verify-full also checks the server's certificate) to a server with ssl=on, " +
+      'and make its oauth lines hostssl in pg_hba.conf. For local testing only, PGOAUTHDEBUG=UNSAFE allows plain TCP.',
+  );
 }
 
 /** RFC 6750 b64token: what the server accepts; anything else would be refused without a useful message. */
@@ -61,18 +63,34 @@ export function parseChallenge(data: string): OAuthChallenge {
   try {
     doc = JSON.parse(data);
   } catch {
-    throw new PgOpsError('oauth-protocol', 'The server sent a malformed OAUTHBEARER challenge (not JSON)', 'Check that the server is PostgreSQL 18 or later.');
+    throw new PgOpsError(
+      'oauth-protocol',
+      'The server sent a malformed OAUTHBEARER challenge (not JSON)',
+      'Check that the server is PostgreSQL 18 or later.',
+    );
   }
   const o = doc as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o) || typeof o.status !== 'string') {
-    throw new PgOpsError('oauth-protocol', 'The server sent an OAUTHBEARER challenge without a "status"', 'Check that the server is PostgreSQL 18 or later.');
+    throw new PgOpsError(
+      'oauth-protocol',
+      'The server sent an OAUTHBEARER challenge without a "status"',
+      'Check that the server is PostgreSQL 18 or later.',
+    );
   }
   for (const key of ['scope', 'openid-configuration']) {
     if (o[key] !== undefined && typeof o[key] !== 'string') {
-      throw new PgOpsError('oauth-protocol', `The server's OAUTHBEARER challenge has a non-string "${key}"`, 'Check the server\'s pg_hba.conf oauth line.');
+      throw new PgOpsError(
+        'oauth-protocol',
+        `The server's OAUTHBEARER challenge has a non-string "${key}"`,
+        "Check the server's pg_hba.conf oauth line.",
+      );
     }
   }
-  return { status: o.status, scope: o.scope as string | undefined, openidConfiguration: o['openid-configuration'] as string | undefined };
+  return {
+    status: o.status,
+    scope: o.scope as string | undefined,
+    openidConfiguration: o['openid-configuration'] as string | undefined,
+  };
 }
 
 /** The connection error with the server's challenge attached, when the server sent one. */
@@ -117,7 +135,7 @@ export class OAuthBearerClient extends Client {
   /** Whether the server asked for OAUTHBEARER on a connection with TLS or over a Unix-domain socket. */
   oauthTransportSafe = false;
   private exchange: ExchangeState = 'none';
-  private declare readonly tokenSource: BearerTokenSource;
+  declare private readonly tokenSource: BearerTokenSource;
   private readonly allowUnencrypted: boolean;
   private readonly endpoint: string;
 
@@ -138,8 +156,14 @@ export class OAuthBearerClient extends Client {
     base._attachListeners.call(this, con);
     con.on('authenticationOk', () => {
       if (this.exchange !== 'error') return;
-      con.emit('error', new PgOpsError('oauth-protocol', 'The server claimed success after rejecting the OAuth token; the connection was refused',
-        'The server does not follow RFC 7628; report it to the server\'s administrator.'));
+      con.emit(
+        'error',
+        new PgOpsError(
+          'oauth-protocol',
+          'The server claimed success after rejecting the OAuth token; the connection was refused',
+          "The server does not follow RFC 7628; report it to the server's administrator.",
+        ),
+      );
       con.stream.destroy();
     });
   }
@@ -151,17 +175,22 @@ export class OAuthBearerClient extends Client {
     }
     const stream = this.con.stream as { encrypted?: boolean };
     this.oauthTransportSafe = stream.encrypted === true || isSocketHost((this as unknown as { host?: string }).host);
-    void this.resolveToken().then((token) => {
-      // Checked here, on the stream itself, so no caller can send a token in the clear by mistake.
-      if (token && !this.oauthTransportSafe && !this.allowUnencrypted) throw tlsRequiredError(this.endpoint);
-      if (token && !isBearerToken(token)) {
-        throw new PgOpsError('oauth-token-format', 'The OAuth access token contains characters a bearer token may not contain (RFC 6750)',
-          'Check the identity provider; the token was not sent.');
-      }
-      this.tokenWasSent = !!token;
-      this.exchange = token ? 'token' : 'discovery';
-      this.con.sendSASLInitialResponseMessage('OAUTHBEARER', initialResponse(token));
-    }).catch((err: unknown) => this.con.emit('error', err));
+    void this.resolveToken()
+      .then((token) => {
+        // Checked here, on the stream itself, so no caller can send a token in the clear by mistake.
+        if (token && !this.oauthTransportSafe && !this.allowUnencrypted) throw tlsRequiredError(this.endpoint);
+        if (token && !isBearerToken(token)) {
+          throw new PgOpsError(
+            'oauth-token-format',
+            'The OAuth access token contains characters a bearer token may not contain (RFC 6750)',
+            'Check the identity provider; the token was not sent.',
+          );
+        }
+        this.tokenWasSent = !!token;
+        this.exchange = token ? 'token' : 'discovery';
+        this.con.sendSASLInitialResponseMessage('OAUTHBEARER', initialResponse(token));
+      })
+      .catch((err: unknown) => this.con.emit('error', err));
   }
 
   _handleAuthSASLContinue(msg: { data: string }): void {
@@ -170,7 +199,14 @@ export class OAuthBearerClient extends Client {
       return;
     }
     if (this.exchange === 'error') {
-      this.con.emit('error', new PgOpsError('oauth-protocol', 'The server sent additional OAuth data after an error', 'The server does not follow RFC 7628.'));
+      this.con.emit(
+        'error',
+        new PgOpsError(
+          'oauth-protocol',
+          'The server sent additional OAuth data after an error',
+          'The server does not follow RFC 7628.',
+        ),
+      );
       return;
     }
     try {
@@ -189,7 +225,14 @@ export class OAuthBearerClient extends Client {
       base._handleAuthSASLFinal.call(this, msg);
       return;
     }
-    this.con.emit('error', new PgOpsError('oauth-protocol', 'The server sent unexpected additional OAuth data', 'The server does not follow RFC 7628.'));
+    this.con.emit(
+      'error',
+      new PgOpsError(
+        'oauth-protocol',
+        'The server sent unexpected additional OAuth data',
+        'The server does not follow RFC 7628.',
+      ),
+    );
   }
 
   _handleReadyForQuery(msg: unknown): void {

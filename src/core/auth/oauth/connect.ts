@@ -45,7 +45,11 @@ type Attempt = { client: OAuthBearerClient } | { challenge: OAuthChallenge; erro
 
 /** One connection attempt; a fresh Client each time, as a pg Client cannot reconnect. */
 async function attempt(config: ClientConfig, token: string | undefined, o: OAuthConnectOptions): Promise<Attempt> {
-  const client = new OAuthBearerClient({ ...config, oauthBearerToken: token, oauthAllowUnencrypted: o.allowUnencrypted });
+  const client = new OAuthBearerClient({
+    ...config,
+    oauthBearerToken: token,
+    oauthAllowUnencrypted: o.allowUnencrypted,
+  });
   try {
     await client.connect();
     return { client };
@@ -60,10 +64,18 @@ async function attempt(config: ClientConfig, token: string | undefined, o: OAuth
 /** Checks the challenge like libpq and returns the issuer, discovery URI and scope to use. */
 function readChallenge(ch: OAuthChallenge, o: OAuthConnectOptions): ServerIssuer {
   if (ch.status !== 'invalid_token') {
-    throw new PgOpsError('oauth-rejected', `The server rejected the OAuth bearer token: ${inertText(ch.status, 100)}`, 'Check the server\'s pg_hba.conf oauth line and its validator.');
+    throw new PgOpsError(
+      'oauth-rejected',
+      `The server rejected the OAuth bearer token: ${inertText(ch.status, 100)}`,
+      "Check the server's pg_hba.conf oauth line and its validator.",
+    );
   }
   if (!ch.openidConfiguration) {
-    throw new PgOpsError('oauth-protocol', 'The server did not name its OAuth issuer (no openid-configuration in its challenge)', 'Check the issuer option of the server\'s pg_hba.conf oauth line.');
+    throw new PgOpsError(
+      'oauth-protocol',
+      'The server did not name its OAuth issuer (no openid-configuration in its challenge)',
+      "Check the issuer option of the server's pg_hba.conf oauth line.",
+    );
   }
   const issuer = checkServerIssuer(ch.openidConfiguration, o.params.issuer, !!o.allowHttp);
   return { issuer, discoveryUri: ch.openidConfiguration, scope: o.params.scope ?? ch.scope };
@@ -77,7 +89,12 @@ interface ServerIssuer {
 
 /** Tokens are kept per server (as connected to), issuer, client and scope: never offered to another server. */
 function cacheKey(config: ClientConfig, o: OAuthConnectOptions): TokenCacheKey {
-  return { server: tokenServer(config.host, config.port), issuer: o.params.issuer, clientId: o.params.clientId, scope: o.params.scope };
+  return {
+    server: tokenServer(config.host, config.port),
+    issuer: o.params.issuer,
+    clientId: o.params.clientId,
+    scope: o.params.scope,
+  };
 }
 
 /** The cached token, refreshed when it has expired; undefined when there is none or the refresh fails. */
@@ -96,7 +113,12 @@ async function cachedToken(o: OAuthConnectOptions, key: TokenCacheKey, log: Logg
   try {
     log.info(`OAuth: access token from ${o.params.issuer} expired; refreshing it`);
     const issuer = configuredIssuer(o.params.issuer, !!o.allowHttp).issuer;
-    const renewed = await refreshTokens(cached, issuer, { ...o, clientId: o.params.clientId, clientSecret: o.params.clientSecret, scope: o.params.scope });
+    const renewed = await refreshTokens(cached, issuer, {
+      ...o,
+      clientId: o.params.clientId,
+      clientSecret: o.params.clientSecret,
+      scope: o.params.scope,
+    });
     await o.cache.set(key, renewed);
     return renewed;
   } catch (err) {
@@ -108,34 +130,52 @@ async function cachedToken(o: OAuthConnectOptions, key: TokenCacheKey, log: Logg
 }
 
 /** Discovery metadata + device flow; caches and returns the new tokens. */
-async function signIn(o: OAuthConnectOptions, server: ServerIssuer, key: TokenCacheKey, log: Logger): Promise<TokenSet> {
+async function signIn(
+  o: OAuthConnectOptions,
+  server: ServerIssuer,
+  key: TokenCacheKey,
+  log: Logger,
+): Promise<TokenSet> {
   const { issuer, discoveryUri, scope } = server;
   const meta = await fetchProviderMetadata(discoveryUri, issuer, o);
   log.info(`OAuth: starting the device authorization flow at ${issuer} for client ${o.params.clientId}`);
   const tokens = await runDeviceFlow(meta, {
-    ...o, clientId: o.params.clientId, clientSecret: o.params.clientSecret, scope,
+    ...o,
+    clientId: o.params.clientId,
+    clientSecret: o.params.clientSecret,
+    scope,
     onPrompt: (p) => {
       log.info(`OAuth: waiting for the sign-in at ${inertText(p.verificationUri)} to be approved`);
       return o.onPrompt(p);
     },
   });
   await o.cache.set(key, tokens);
-  log.info(`OAuth: obtained an access token from ${issuer}${tokens.expiresAt ? ` valid for ${Math.round((tokens.expiresAt - (o.now ?? Date.now)()) / 1000)} s` : ''}`);
+  log.info(
+    `OAuth: obtained an access token from ${issuer}${tokens.expiresAt ? ` valid for ${Math.round((tokens.expiresAt - (o.now ?? Date.now)()) / 1000)} s` : ''}`,
+  );
   return tokens;
 }
 
 /** libpq's checks before connecting: both parameters set, and an https issuer (unless unsafe debug). */
 function checkParams(config: ClientConfig, o: OAuthConnectOptions): void {
   if (!o.params.issuer || !o.params.clientId) {
-    throw new PgOpsError('oauth-params', `OAuth for ${pgEndpoint(config)} needs both oauth_issuer and oauth_client_id`, 'Set both in the connection profile.');
+    throw new PgOpsError(
+      'oauth-params',
+      `OAuth for ${pgEndpoint(config)} needs both oauth_issuer and oauth_client_id`,
+      'Set both in the connection profile.',
+    );
   }
   configuredIssuer(o.params.issuer, !!o.allowHttp);
 }
 
 function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): PgOpsError {
   const serverText = inertText((err as { message?: string }).message ?? String(err));
-  return new PgOpsError('oauth-token-rejected', `The server at ${pgEndpoint(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
-    'The provider issued the token but the server\'s validator refused it: check that the signed-in identity matches the database user (or the pg_ident map) and that the token carries the scope the server requires.', { cause: err });
+  return new PgOpsError(
+    'oauth-token-rejected',
+    `The server at ${pgEndpoint(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
+    "The provider issued the token but the server's validator refused it: check that the signed-in identity matches the database user (or the pg_ident map) and that the token carries the scope the server requires.",
+    { cause: err },
+  );
 }
 
 /**
@@ -174,14 +214,22 @@ export async function connectWithOAuth(config: ClientConfig, o: OAuthConnectOpti
 /** The OAuth parameters among libpq connection keywords; undefined when none is set. */
 export function oauthParamsFromKeywords(k: Readonly<Record<string, string | undefined>>): OAuthParams | undefined {
   if (!k.oauth_issuer && !k.oauth_client_id) return undefined;
-  return { issuer: k.oauth_issuer ?? '', clientId: k.oauth_client_id ?? '', clientSecret: k.oauth_client_secret, scope: k.oauth_scope || undefined };
+  return {
+    issuer: k.oauth_issuer ?? '',
+    clientId: k.oauth_client_id ?? '',
+    clientSecret: k.oauth_client_secret,
+    scope: k.oauth_scope || undefined,
+  };
 }
 
 /**
  * libpq's environment switches: PGOAUTHDEBUG=UNSAFE allows http:// issuers (and here bearer tokens
  * over plain TCP) and, only then, PGOAUTHCAFILE names an extra CA bundle. All for testing only.
  */
-export function oauthHttpFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): Pick<OAuthConnectOptions, 'allowHttp' | 'allowUnencrypted' | 'ca'> {
+export function oauthHttpFromEnv(
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+): Pick<OAuthConnectOptions, 'allowHttp' | 'allowUnencrypted' | 'ca'> {
   const allowHttp = unsafeOAuthDebug(env);
   const caFile = allowHttp ? env.PGOAUTHCAFILE : undefined;
   return { allowHttp, allowUnencrypted: allowHttp, ca: caFile ? readFile(caFile) : undefined };

@@ -52,7 +52,10 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
 }
 
 /** Client authentication per libpq: Basic when a secret is configured, else client_id in the body. */
-function withClientAuth(form: Record<string, string>, id: OAuthClientIdentity): { form: Record<string, string>; basic?: { user: string; password: string } } {
+function withClientAuth(
+  form: Record<string, string>,
+  id: OAuthClientIdentity,
+): { form: Record<string, string>; basic?: { user: string; password: string } } {
   if (id.clientSecret !== undefined) return { form, basic: { user: id.clientId, password: id.clientSecret } };
   return { form: { ...form, client_id: id.clientId } };
 }
@@ -61,16 +64,37 @@ function withClientAuth(form: Record<string, string>, id: OAuthClientIdentity): 
 function tokenError(res: HttpResponse, url: string, what: string): { error: string; description: string } {
   const doc = jsonObject(res, what, url);
   const error = typeof doc.error === 'string' ? doc.error : '';
-  if (!error) throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered HTTP ${res.status} without an OAuth error code`, 'Check the identity provider.');
-  return { error: inertText(error, 100), description: inertText(typeof doc.error_description === 'string' ? doc.error_description : error) };
+  if (!error)
+    throw new PgOpsError(
+      'oauth-http',
+      `The ${what} at ${inertText(url)} answered HTTP ${res.status} without an OAuth error code`,
+      'Check the identity provider.',
+    );
+  return {
+    error: inertText(error, 100),
+    description: inertText(typeof doc.error_description === 'string' ? doc.error_description : error),
+  };
 }
 
-function tokenSetFrom(doc: Record<string, unknown>, tokenEndpoint: string, now: number, previousRefresh?: string): TokenSet {
+function tokenSetFrom(
+  doc: Record<string, unknown>,
+  tokenEndpoint: string,
+  now: number,
+  previousRefresh?: string,
+): TokenSet {
   if (typeof doc.access_token !== 'string' || typeof doc.token_type !== 'string') {
-    throw new PgOpsError('oauth-http', `The token endpoint ${inertText(tokenEndpoint)} answered without access_token or token_type`, 'Check the identity provider.');
+    throw new PgOpsError(
+      'oauth-http',
+      `The token endpoint ${inertText(tokenEndpoint)} answered without access_token or token_type`,
+      'Check the identity provider.',
+    );
   }
   if (doc.token_type.toLowerCase() !== 'bearer') {
-    throw new PgOpsError('oauth-http', `The token endpoint ${inertText(tokenEndpoint)} issued a "${inertText(doc.token_type, 40)}" token, not a bearer token`, 'Check the identity provider.');
+    throw new PgOpsError(
+      'oauth-http',
+      `The token endpoint ${inertText(tokenEndpoint)} issued a "${inertText(doc.token_type, 40)}" token, not a bearer token`,
+      'Check the identity provider.',
+    );
   }
   const expiresIn = typeof doc.expires_in === 'number' ? doc.expires_in : undefined;
   return {
@@ -97,22 +121,44 @@ export async function runDeviceFlow(meta: ProviderMetadata, opts: DeviceFlowOpti
   const now = opts.now ?? Date.now;
   const authForm = withClientAuth(opts.scope ? { scope: opts.scope } : {}, opts);
   const authWhat = `device authorization endpoint of ${meta.issuer}`;
-  const authRes = await httpExchange({ url: meta.deviceAuthorizationEndpoint, method: 'POST', ...authForm }, opts, authWhat);
+  const authRes = await httpExchange(
+    { url: meta.deviceAuthorizationEndpoint, method: 'POST', ...authForm },
+    opts,
+    authWhat,
+  );
   if (authRes.status !== 200) {
-    const detail = authRes.status === 400 || authRes.status === 401 ? tokenError(authRes, meta.deviceAuthorizationEndpoint, authWhat) : undefined;
-    throw new PgOpsError('oauth-device-authorization', `The ${authWhat} refused the request: ${detail ? `${detail.description} (${detail.error})` : `HTTP ${authRes.status}`}`,
-      'Check oauth_client_id (and oauth_client_secret if the provider requires client authentication) and that the client may use the device flow.');
+    const detail =
+      authRes.status === 400 || authRes.status === 401
+        ? tokenError(authRes, meta.deviceAuthorizationEndpoint, authWhat)
+        : undefined;
+    throw new PgOpsError(
+      'oauth-device-authorization',
+      `The ${authWhat} refused the request: ${detail ? `${detail.description} (${detail.error})` : `HTTP ${authRes.status}`}`,
+      'Check oauth_client_id (and oauth_client_secret if the provider requires client authentication) and that the client may use the device flow.',
+    );
   }
   const auth = jsonObject(authRes, authWhat, meta.deviceAuthorizationEndpoint);
   const deviceCode = auth.device_code;
   const userCode = auth.user_code;
   const verificationUri = auth.verification_uri ?? auth.verification_url;
-  if (typeof deviceCode !== 'string' || typeof userCode !== 'string' || typeof verificationUri !== 'string' || typeof auth.expires_in !== 'number') {
-    throw new PgOpsError('oauth-http', `The ${authWhat} answered without device_code, user_code, verification_uri or expires_in`, 'Check the identity provider.');
+  if (
+    typeof deviceCode !== 'string' ||
+    typeof userCode !== 'string' ||
+    typeof verificationUri !== 'string' ||
+    typeof auth.expires_in !== 'number'
+  ) {
+    throw new PgOpsError(
+      'oauth-http',
+      `The ${authWhat} answered without device_code, user_code, verification_uri or expires_in`,
+      'Check the identity provider.',
+    );
   }
   const prompt: DevicePrompt = {
-    verificationUri, userCode, expiresInSeconds: auth.expires_in,
-    verificationUriComplete: typeof auth.verification_uri_complete === 'string' ? auth.verification_uri_complete : undefined,
+    verificationUri,
+    userCode,
+    expiresInSeconds: auth.expires_in,
+    verificationUriComplete:
+      typeof auth.verification_uri_complete === 'string' ? auth.verification_uri_complete : undefined,
   };
   let interval = pollInterval(auth.interval, opts.allowHttp);
   // A guard of our own in case the provider never says expired_token: its own deadline plus one interval.
@@ -121,10 +167,23 @@ export async function runDeviceFlow(meta: ProviderMetadata, opts: DeviceFlowOpti
   let prompted = false;
   for (;;) {
     throwIfAborted(opts.signal);
-    const res = await httpExchange({ url: meta.tokenEndpoint, method: 'POST', ...withClientAuth({ device_code: deviceCode, grant_type: deviceCodeGrant }, opts) }, opts, tokenWhat);
-    if (res.status === 200) return tokenSetFrom(jsonObject(res, tokenWhat, meta.tokenEndpoint), meta.tokenEndpoint, now());
+    const res = await httpExchange(
+      {
+        url: meta.tokenEndpoint,
+        method: 'POST',
+        ...withClientAuth({ device_code: deviceCode, grant_type: deviceCodeGrant }, opts),
+      },
+      opts,
+      tokenWhat,
+    );
+    if (res.status === 200)
+      return tokenSetFrom(jsonObject(res, tokenWhat, meta.tokenEndpoint), meta.tokenEndpoint, now());
     if (res.status !== 400 && res.status !== 401) {
-      throw new PgOpsError('oauth-token', `The ${tokenWhat} answered with unexpected HTTP ${res.status}`, 'Check the identity provider.');
+      throw new PgOpsError(
+        'oauth-token',
+        `The ${tokenWhat} answered with unexpected HTTP ${res.status}`,
+        'Check the identity provider.',
+      );
     }
     const { error, description } = tokenError(res, meta.tokenEndpoint, tokenWhat);
     if (error === 'slow_down') interval += 5;
@@ -143,26 +202,56 @@ export async function runDeviceFlow(meta: ProviderMetadata, opts: DeviceFlowOpti
 function deviceFlowFailure(error: string, description: string, issuer: string): PgOpsError {
   const text = `${description} (${error})`;
   if (error === 'access_denied') {
-    return new PgOpsError('oauth-access-denied', `The sign-in at ${issuer} was denied: ${text}`, 'Connect again and approve the request in the browser, or ask your identity provider\'s administrator for access.');
+    return new PgOpsError(
+      'oauth-access-denied',
+      `The sign-in at ${issuer} was denied: ${text}`,
+      "Connect again and approve the request in the browser, or ask your identity provider's administrator for access.",
+    );
   }
   if (error === 'expired_token') {
-    return new PgOpsError('oauth-expired', `The device code from ${issuer} expired before the request was approved: ${text}`, 'Connect again and enter the new code promptly.');
+    return new PgOpsError(
+      'oauth-expired',
+      `The device code from ${issuer} expired before the request was approved: ${text}`,
+      'Connect again and enter the new code promptly.',
+    );
   }
-  return new PgOpsError('oauth-token', `Failed to obtain an access token from ${issuer}: ${text}`, 'Check the OAuth client configuration at the identity provider.');
+  return new PgOpsError(
+    'oauth-token',
+    `Failed to obtain an access token from ${issuer}: ${text}`,
+    'Check the OAuth client configuration at the identity provider.',
+  );
 }
 
 /** Uses the refresh token (RFC 6749 §6); the provider may rotate it. Throws PgOpsError 'oauth-refresh' when refused. */
-export async function refreshTokens(tokens: TokenSet, issuer: string, opts: OAuthClientIdentity & HttpOptions & { scope?: string; now?: () => number }): Promise<TokenSet> {
-  if (!tokens.refreshToken) throw new PgOpsError('oauth-refresh', `No refresh token is stored for ${issuer}`, 'Sign in again.');
+export async function refreshTokens(
+  tokens: TokenSet,
+  issuer: string,
+  opts: OAuthClientIdentity & HttpOptions & { scope?: string; now?: () => number },
+): Promise<TokenSet> {
+  if (!tokens.refreshToken)
+    throw new PgOpsError('oauth-refresh', `No refresh token is stored for ${issuer}`, 'Sign in again.');
   const what = `token endpoint of ${issuer}`;
   const form: Record<string, string> = { grant_type: 'refresh_token', refresh_token: tokens.refreshToken };
   if (opts.scope) form.scope = opts.scope;
-  const res = await httpExchange({ url: tokens.tokenEndpoint, method: 'POST', ...withClientAuth(form, opts) }, opts, what);
+  const res = await httpExchange(
+    { url: tokens.tokenEndpoint, method: 'POST', ...withClientAuth(form, opts) },
+    opts,
+    what,
+  );
   if (res.status !== 200) {
     const detail = res.status === 400 || res.status === 401 ? tokenError(res, tokens.tokenEndpoint, what) : undefined;
-    throw new PgOpsError('oauth-refresh', `The ${what} refused the refresh token: ${detail ? `${detail.description} (${detail.error})` : `HTTP ${res.status}`}`, 'Sign in again.');
+    throw new PgOpsError(
+      'oauth-refresh',
+      `The ${what} refused the refresh token: ${detail ? `${detail.description} (${detail.error})` : `HTTP ${res.status}`}`,
+      'Sign in again.',
+    );
   }
-  return tokenSetFrom(jsonObject(res, what, tokens.tokenEndpoint), tokens.tokenEndpoint, (opts.now ?? Date.now)(), tokens.refreshToken);
+  return tokenSetFrom(
+    jsonObject(res, what, tokens.tokenEndpoint),
+    tokens.tokenEndpoint,
+    (opts.now ?? Date.now)(),
+    tokens.refreshToken,
+  );
 }
 
 /** libpq's wording of the prompt, shared by the CLI and the extension; the provider's text is shown inertly. */

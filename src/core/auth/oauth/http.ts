@@ -38,12 +38,19 @@ export function checkEndpointScheme(url: string, what: string, allowHttp: boolea
   try {
     parsed = new URL(url);
   } catch {
-    throw new PgOpsError('oauth-url', `The ${what} "${inertText(url)}" is not a valid URL`, 'Check the issuer configuration of the identity provider.');
+    throw new PgOpsError(
+      'oauth-url',
+      `The ${what} "${inertText(url)}" is not a valid URL`,
+      'Check the issuer configuration of the identity provider.',
+    );
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && allowHttp) return parsed;
-  throw new PgOpsError('oauth-https-required', `The ${what} "${inertText(url)}" does not use HTTPS`,
-    'OAuth endpoints must use https://. For local testing only, set PGOAUTHDEBUG=UNSAFE to allow http://.');
+  throw new PgOpsError(
+    'oauth-https-required',
+    `The ${what} "${inertText(url)}" does not use HTTPS`,
+    'OAuth endpoints must use https://. For local testing only, set PGOAUTHDEBUG=UNSAFE to allow http://.',
+  );
 }
 
 function formBody(form: Record<string, string>): string {
@@ -78,12 +85,24 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions, what: st
         size += c.length;
         if (size > maxBody) {
           request.destroy();
-          reject(new PgOpsError('oauth-http', `The response of the ${what} ${url.origin}${url.pathname} is larger than ${maxBody} bytes`, 'Check that the issuer URL points at an OAuth authorization server.'));
+          reject(
+            new PgOpsError(
+              'oauth-http',
+              `The response of the ${what} ${url.origin}${url.pathname} is larger than ${maxBody} bytes`,
+              'Check that the issuer URL points at an OAuth authorization server.',
+            ),
+          );
           return;
         }
         chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     const onAbort = (): void => {
@@ -94,8 +113,14 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions, what: st
     request.on('close', () => opts.signal?.removeEventListener('abort', onAbort));
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', (err: NodeJS.ErrnoException) => {
-      reject(new PgOpsError('oauth-unreachable', `Cannot reach the ${what} at ${url.origin}${url.pathname}: ${err.code ?? err.message}`,
-        'Check that the identity provider (the issuer) is running and reachable from this machine, and that its TLS certificate is trusted.', { cause: err }));
+      reject(
+        new PgOpsError(
+          'oauth-unreachable',
+          `Cannot reach the ${what} at ${url.origin}${url.pathname}: ${err.code ?? err.message}`,
+          'Check that the identity provider (the issuer) is running and reachable from this machine, and that its TLS certificate is trusted.',
+          { cause: err },
+        ),
+      );
     });
     request.end(body);
   });
@@ -105,17 +130,28 @@ export async function httpExchange(req: HttpRequest, opts: HttpOptions, what: st
 export function jsonObject(res: HttpResponse, what: string, url: string): Record<string, unknown> {
   const type = res.contentType.split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered with content type "${inertText(res.contentType, 100)}" instead of application/json`,
-      'Check that the issuer URL points at an OAuth authorization server.');
+    throw new PgOpsError(
+      'oauth-http',
+      `The ${what} at ${inertText(url)} answered with content type "${inertText(res.contentType, 100)}" instead of application/json`,
+      'Check that the issuer URL points at an OAuth authorization server.',
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body);
   } catch {
-    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} answered with malformed JSON`, 'Check the identity provider.');
+    throw new PgOpsError(
+      'oauth-http',
+      `The ${what} at ${inertText(url)} answered with malformed JSON`,
+      'Check the identity provider.',
+    );
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new PgOpsError('oauth-http', `The ${what} at ${inertText(url)} did not answer with a JSON object`, 'Check the identity provider.');
+    throw new PgOpsError(
+      'oauth-http',
+      `The ${what} at ${inertText(url)} did not answer with a JSON object`,
+      'Check the identity provider.',
+    );
   }
   return parsed as Record<string, unknown>;
 }

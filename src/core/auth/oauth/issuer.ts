@@ -12,11 +12,18 @@ const wellKnownSuffixes = ['openid-configuration', 'oauth-authorization-server']
 export function issuerFromWellKnownUri(uri: string, allowHttp: boolean): string | undefined {
   const scheme = /^(https?):\/\//i.exec(uri);
   if (!scheme || (scheme[1].toLowerCase() === 'http' && !allowHttp)) {
-    throw new PgOpsError('oauth-https-required', `The OAuth discovery URI "${inertText(uri)}" does not use HTTPS`,
-      'The issuer must use https://. For local testing only, set PGOAUTHDEBUG=UNSAFE to allow http://.');
+    throw new PgOpsError(
+      'oauth-https-required',
+      `The OAuth discovery URI "${inertText(uri)}" does not use HTTPS`,
+      'The issuer must use https://. For local testing only, set PGOAUTHDEBUG=UNSAFE to allow http://.',
+    );
   }
   if (/[?#]/.test(uri)) {
-    throw new PgOpsError('oauth-discovery-uri', `The OAuth discovery URI "${inertText(uri)}" must not contain a query or fragment`, 'Fix the issuer in the server\'s pg_hba.conf oauth line.');
+    throw new PgOpsError(
+      'oauth-discovery-uri',
+      `The OAuth discovery URI "${inertText(uri)}" must not contain a query or fragment`,
+      "Fix the issuer in the server's pg_hba.conf oauth line.",
+    );
   }
   const authorityEnd = uri.indexOf('/', scheme[0].length);
   if (authorityEnd < 0) return undefined;
@@ -26,14 +33,22 @@ export function issuerFromWellKnownUri(uri: string, allowHttp: boolean): string 
   if (at < 0) return undefined;
   const suffix = segments[at + 1];
   if (!wellKnownSuffixes.includes(suffix)) {
-    throw new PgOpsError('oauth-discovery-uri', `The OAuth discovery URI "${inertText(uri)}" uses an invalid format`, 'It must end in /.well-known/openid-configuration or contain /.well-known/oauth-authorization-server.');
+    throw new PgOpsError(
+      'oauth-discovery-uri',
+      `The OAuth discovery URI "${inertText(uri)}" uses an invalid format`,
+      'It must end in /.well-known/openid-configuration or contain /.well-known/oauth-authorization-server.',
+    );
   }
   if (at + 2 === segments.length) {
     const tenant = segments.slice(0, at).join('/');
     return tenant ? `${origin}/${tenant}` : origin;
   }
   if (at === 0) return `${origin}/${segments.slice(2).join('/')}`;
-  throw new PgOpsError('oauth-discovery-uri', `The OAuth discovery URI "${inertText(uri)}" uses an invalid format`, 'It must end in /.well-known/openid-configuration or contain /.well-known/oauth-authorization-server.');
+  throw new PgOpsError(
+    'oauth-discovery-uri',
+    `The OAuth discovery URI "${inertText(uri)}" uses an invalid format`,
+    'It must end in /.well-known/openid-configuration or contain /.well-known/oauth-authorization-server.',
+  );
 }
 
 /**
@@ -52,11 +67,14 @@ export function configuredIssuer(oauthIssuer: string, allowHttp: boolean): { iss
 export function checkServerIssuer(discoveryUri: string, oauthIssuer: string, allowHttp: boolean): string {
   const expected = configuredIssuer(oauthIssuer, allowHttp);
   const offered = issuerFromWellKnownUri(discoveryUri, allowHttp);
-  const matches = expected.discoveryUri !== undefined ? discoveryUri === expected.discoveryUri : offered === expected.issuer;
+  const matches =
+    expected.discoveryUri !== undefined ? discoveryUri === expected.discoveryUri : offered === expected.issuer;
   if (offered === undefined || !matches) {
-    throw new PgOpsError('oauth-issuer-mismatch',
+    throw new PgOpsError(
+      'oauth-issuer-mismatch',
       `The server's discovery document at ${inertText(discoveryUri)} (issuer "${inertText(offered ?? '?')}") is incompatible with oauth_issuer (${oauthIssuer}); no token was requested or sent`,
-      'Set oauth_issuer to exactly the issuer in the server\'s pg_hba.conf (same scheme, host, port and path, no trailing slash) — or, if you did not expect this issuer, do not connect to this server.');
+      "Set oauth_issuer to exactly the issuer in the server's pg_hba.conf (same scheme, host, port and path, no trailing slash) — or, if you did not expect this issuer, do not connect to this server.",
+    );
   }
   return expected.issuer;
 }

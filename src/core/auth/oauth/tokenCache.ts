@@ -78,7 +78,10 @@ export interface SecretStore {
 
 /** Tokens kept in a secret store, one secret per server + issuer + client + scope; the key holds no secret. */
 export class SecretStoreTokenCache implements TokenCache {
-  constructor(private readonly secrets: SecretStore, private readonly prefix = 'pgops.oauth.tokens:') {}
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly prefix = 'pgops.oauth.tokens:',
+  ) {}
 
   async get(key: TokenCacheKey): Promise<TokenSet | undefined> {
     return decodeTokenSet(await this.secrets.get(this.prefix + tokenCacheId(key)));
@@ -110,7 +113,8 @@ export function decodeTokenSet(text: string | undefined): TokenSet | undefined {
     const t = JSON.parse(text) as Partial<TokenSet>;
     if (typeof t.accessToken !== 'string' || typeof t.tokenEndpoint !== 'string') return undefined;
     return {
-      accessToken: t.accessToken, tokenEndpoint: t.tokenEndpoint,
+      accessToken: t.accessToken,
+      tokenEndpoint: t.tokenEndpoint,
       refreshToken: typeof t.refreshToken === 'string' ? t.refreshToken : undefined,
       expiresAt: typeof t.expiresAt === 'number' ? t.expiresAt : undefined,
     };

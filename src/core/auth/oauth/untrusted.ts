@@ -30,7 +30,10 @@ export type VerificationPage = { open: string } | { refused: string };
  * vscode:, data:, or text that is no URL) is never opened; `refused` says why, inertly. The
  * returned URL is the parsed one, so what is opened is what was checked.
  */
-export function verificationPage(p: Pick<DevicePrompt, 'verificationUri' | 'verificationUriComplete'>, allowHttp: boolean): VerificationPage {
+export function verificationPage(
+  p: Pick<DevicePrompt, 'verificationUri' | 'verificationUriComplete'>,
+  allowHttp: boolean,
+): VerificationPage {
   const candidates = [p.verificationUriComplete, p.verificationUri].filter((u): u is string => u !== undefined);
   for (const raw of candidates) {
     const url = parsed(raw);
@@ -38,8 +41,9 @@ export function verificationPage(p: Pick<DevicePrompt, 'verificationUri' | 'veri
   }
   const shown = candidates.map((u) => `"${inertText(u, 200)}"`).join(' or ');
   return {
-    refused: `The provider's page ${shown} is not an https:// URL${allowHttp ? ' (nor http://, allowed by PGOAUTHDEBUG=UNSAFE)' : ''}, so pgops does not open it.`
-      + ' Check the identity provider, and enter the code only on a page you trust.',
+    refused:
+      `The provider's page ${shown} is not an https:// URL${allowHttp ? ' (nor http://, allowed by PGOAUTHDEBUG=UNSAFE)' : ''}, so pgops does not open it.` +
+      ' Check the identity provider, and enter the code only on a page you trust.',
   };
 }
 
