@@ -327,7 +327,7 @@ export async function startCodeServer(opts: StartOptions): Promise<RunningCodeSe
       }),
   };
   running.add(server);
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   while (!(await serves(port))) {
     if (exitedWith !== undefined || Date.now() > deadline) {
       await server.stop();

@@ -32,14 +32,14 @@ import {
 import { writeHostileWorkspace } from './hostileWorkspace';
 import type { OAuthRig } from './oauth/rig';
 import { startOAuthRig } from './oauth/rig';
-import { logFiles, setWorkbench } from './vscodeWorkbench';
+import { logFiles, setWorkbench, uiWaitMs } from './vscodeWorkbench';
 
 const outRoot = path.resolve(__dirname, '..', '..');
 const repoRoot = path.resolve(outRoot, '..');
 const chromiumPath = process.env.PGOPS_CHROMIUM ?? '/usr/bin/chromium';
-const hostStartTimeoutMs = 90_000;
-/** Longer than mocha's per-test timeout in the host (120 s), so a slow test fails there first, with its name. */
-const hostStallTimeoutMs = 150_000;
+const hostStartTimeoutMs = 300_000;
+/** Longer than mocha's per-test timeout in the host (600 s), so a slow test fails there first, with its name. */
+const hostStallTimeoutMs = 660_000;
 
 type Counts = { passed: number; failed: number; skipped: number };
 const log = (line: string): void => {
@@ -166,7 +166,7 @@ async function runUiSuite(grep: string | undefined): Promise<Counts> {
     : [];
   if (files.length === 0) throw new Error(`no UI test files under ${dir}`);
   log('  UI tests (Playwright → Chromium → code-server):');
-  const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, color: !!process.stdout.isTTY, grep, bail: false });
+  const mocha = new Mocha({ reporter: 'spec', timeout: 600_000, color: !!process.stdout.isTTY, grep, bail: false });
   for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   const runner = mocha.run();
@@ -212,8 +212,9 @@ async function runRestrictedPhase(o: {
   o.servers.push(server);
   const page = await o.browser.newPage({ viewport: { width: 1400, height: 900 } });
   try {
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    page.setDefaultTimeout(uiWaitMs);
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: uiWaitMs });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: uiWaitMs });
     const host = await waitForHostResults(resultFile, server, profile);
     return { passed: host.passed, failed: host.failed, skipped: host.skipped };
   } finally {
@@ -308,8 +309,9 @@ async function main(): Promise<void> {
       ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    page.setDefaultTimeout(uiWaitMs);
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: uiWaitMs });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: uiWaitMs });
 
     const host = await waitForHostResults(hostResultFile, server, profile);
     totals.passed += host.passed;

@@ -8,6 +8,22 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { OAuthRig } from './oauth/rig';
 
+/**
+ * How long a UI test waits for something it expects (a view, a dialog, a file). A wait ends as soon as it is
+ * met, so this costs nothing when things go well; it is long because a 2-core machine under load (load average
+ * 25) took over 30 s to load the workbench. Retry loops use the shorter `uiRetryMs` per attempt.
+ */
+export const uiWaitMs = 120_000;
+export const uiRetryMs = 30_000;
+
+/** Polls `met` every 200 ms until it holds or `uiWaitMs` pass; returns whether it held (the caller asserts). */
+export async function until(met: () => boolean | Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + uiWaitMs; ; await new Promise((r) => setTimeout(r, 200))) {
+    if (await met()) return true;
+    if (Date.now() > deadline) return false;
+  }
+}
+
 export interface Workbench {
   page: Page;
   url: string;
@@ -76,7 +92,7 @@ export async function openPostgresOps(page: Page): Promise<void> {
   await activityBarItem(page, 'Postgres Ops').click();
   await sideBar(page)
     .locator('.composite.title', { hasText: /postgres ops/i })
-    .waitFor({ state: 'visible', timeout: 15_000 });
+    .waitFor({ state: 'visible', timeout: uiWaitMs });
 }
 
 /** Opens the command palette and types `text`; returns the palette widget (still open). */
@@ -84,7 +100,7 @@ export async function typeInPalette(page: Page, text: string): Promise<Locator> 
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   const palette = page.locator('.quick-input-widget');
-  await palette.waitFor({ state: 'visible', timeout: 10_000 });
+  await palette.waitFor({ state: 'visible', timeout: uiWaitMs });
   await page.keyboard.type(text);
   return palette;
 }
@@ -97,7 +113,7 @@ export function paletteRow(page: Page, label: string): Locator {
 /** Answers the quick input titled `title` with `answer`, typed over any suggested value (none: accept it). */
 export async function answerInput(page: Page, title: string | RegExp, answer?: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: uiWaitMs });
   if (answer !== undefined) {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(answer);
@@ -122,9 +138,9 @@ export async function quickOpen(page: Page, fileName: string, attempts = 3): Pro
     await page.keyboard.type(fileName);
     const row = paletteRow(page, fileName);
     const opened = await row
-      .waitFor({ state: 'visible', timeout: 10_000 })
+      .waitFor({ state: 'visible', timeout: uiRetryMs })
       .then(() => row.click())
-      .then(() => tab.waitFor({ state: 'visible', timeout: 10_000 }))
+      .then(() => tab.waitFor({ state: 'visible', timeout: uiRetryMs }))
       .then(
         () => true,
         () => false,
@@ -150,10 +166,10 @@ export async function contextMenuEntry(page: Page, row: Locator, entry: string, 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const chosen = await row
       .click({ button: 'right' })
-      .then(() => item.hover({ timeout: 10_000 }))
-      .then(() => focused.waitFor({ state: 'visible', timeout: 5_000 }))
+      .then(() => item.hover({ timeout: uiRetryMs }))
+      .then(() => focused.waitFor({ state: 'visible', timeout: uiRetryMs }))
       .then(() => page.keyboard.press('Enter'))
-      .then(() => menu.waitFor({ state: 'detached', timeout: 5_000 }))
+      .then(() => menu.waitFor({ state: 'detached', timeout: uiRetryMs }))
       .then(
         (): true => true,
         (err: Error) => err,
@@ -169,7 +185,7 @@ export async function contextMenuEntry(page: Page, row: Locator, entry: string, 
 /** Clicks a row's inline action (the icons shown on hover), by its title. */
 export async function inlineAction(row: Locator, title: string): Promise<void> {
   await row.hover();
-  await row.locator(`.actions .action-label[aria-label^="${title}"]`).first().click({ timeout: 10_000 });
+  await row.locator(`.actions .action-label[aria-label^="${title}"]`).first().click({ timeout: uiWaitMs });
 }
 
 /** The log files under a user-data dir's logs/ whose name matches (VS Code writes one folder per session and host). */

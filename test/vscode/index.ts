@@ -43,7 +43,7 @@ export async function runSuite(
   onTest: (t: TestOutcome) => void = () => undefined,
   suite: HostSuite = 'main',
 ): Promise<HostResults> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec', grep });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 600_000, color: false, reporter: 'spec', grep });
   const dir = suite === 'untrusted' ? path.join(__dirname, 'untrusted') : __dirname;
   const files = (
     suite === 'untrusted'

@@ -18,6 +18,7 @@ import {
   viewPane,
   workbench,
   workspaceSettingsFile,
+  uiWaitMs,
 } from '../../support/vscodeWorkbench';
 
 const profileName = 'ui-added-connection';
@@ -25,7 +26,7 @@ const secret = 'pasted-Secret-4711';
 
 async function pick(page: Page, title: RegExp, label: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: uiWaitMs });
   await widget.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
 }
 
@@ -47,7 +48,7 @@ describe('Add Connection in the workbench (UI)', () => {
     const { page } = workbench();
     await typeInPalette(page, 'Notifications: Clear All Notifications');
     await page.keyboard.press('Enter');
-    await treeRow(viewPane(page, 'Connections'), profileName).waitFor({ state: 'detached', timeout: 30_000 });
+    await treeRow(viewPane(page, 'Connections'), profileName).waitFor({ state: 'detached', timeout: uiWaitMs });
   });
 
   it('takes a pasted URI, keeps its password out of settings, and lists the new profile', async () => {
@@ -65,7 +66,7 @@ describe('Add Connection in the workbench (UI)', () => {
 
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Connections'), profileName);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('add-connection', sideBar(page));
 
     const saved = fs.readFileSync(settingsFile(), 'utf8');

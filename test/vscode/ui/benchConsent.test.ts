@@ -25,6 +25,7 @@ import {
   typeInPalette,
   viewPane,
   workbench,
+  uiWaitMs,
 } from '../../support/vscodeWorkbench';
 
 const database = 'ui_bench_consent';
@@ -38,13 +39,13 @@ const secretText = 'Pl4nt3d-UI-S3cret';
  */
 async function pick(page: Page, title: string, label: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: uiWaitMs });
   await page.keyboard.type(label);
   const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.]/g, '\\.')}\\s*$`) });
   await widget
     .locator('.quick-input-list .monaco-list-row.focused')
     .filter({ has: exact })
-    .waitFor({ state: 'visible', timeout: 15_000 });
+    .waitFor({ state: 'visible', timeout: uiWaitMs });
   await page.keyboard.press('Enter');
 }
 
@@ -135,21 +136,21 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
 
     // the extension is active and has read the profiles once the Connections view lists them
     await openPostgresOps(page);
-    await treeRow(viewPane(page, 'Connections'), production).waitFor({ state: 'visible', timeout: 60_000 });
+    await treeRow(viewPane(page, 'Connections'), production).waitFor({ state: 'visible', timeout: uiWaitMs });
     await runPaletteCommand(page, 'Postgres Ops: Run pgbench Sweep');
     await pick(page, 'Run pgbench Sweep: connection', production);
     await pick(page, 'Run pgbench Sweep: plan', 'ui-bench-consent/ui-no-init.pgbench-plan.json');
     const widget = page.locator('.quick-input-widget');
     await widget
       .locator('.quick-input-title', { hasText: `Production connection "${production}"` })
-      .waitFor({ state: 'visible', timeout: 15_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     const prompt = await widget.innerText();
     assert.match(prompt, /pgbench sweep/, prompt);
     assert.match(prompt, /CHECKPOINT/, prompt);
     assert.match(prompt, /pg_stat_reset\(\)/, prompt);
     await screenshot('bench-production-typed-name');
     await page.keyboard.press('Escape');
-    await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+    await widget.waitFor({ state: 'hidden', timeout: uiWaitMs });
 
     // what a started sweep would have done shows within a few seconds; nothing may show
     await new Promise((r) => setTimeout(r, 4000));
@@ -176,15 +177,15 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
       await runPaletteCommand(page, 'View: Show Explorer');
       const folders = sideBar(page).locator('.explorer-folders-view');
       const folder = treeRow(folders, 'ui-bench-consent');
-      await folder.waitFor({ state: 'visible', timeout: 30_000 });
+      await folder.waitFor({ state: 'visible', timeout: uiWaitMs });
       if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
       const file = folders.locator('.monaco-list-row[aria-label^="ui-received.pgperf.json"]');
-      await file.waitFor({ state: 'visible', timeout: 15_000 });
+      await file.waitFor({ state: 'visible', timeout: uiWaitMs });
       await contextMenuEntry(page, file, 'Re-run this Report');
       await pick(page, 'Run pgbench Sweep: connection', ordinary);
 
       const dialog = page.locator('.monaco-dialog-box', { hasText: 'ui-received.pgperf.json' });
-      await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+      await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
       const text = await dialog.innerText();
       assert.ok(text.includes(`/usr/bin/touch ${marker}`), `shows the command line: ${text}`);
       assert.ok(text.includes(secretFile), `shows the file: ${text}`);
@@ -192,7 +193,7 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
       assert.match(text, /report/, text);
       await screenshot('bench-rerun-consent');
       await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
-      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+      await dialog.waitFor({ state: 'detached', timeout: uiWaitMs });
 
       await new Promise((res) => setTimeout(res, 3000));
       assert.ok(!fs.existsSync(marker), 'the workload command did not run');

@@ -20,6 +20,8 @@ import {
   viewPane,
   workbench,
   workspaceSettingsFile,
+  uiWaitMs,
+  until,
 } from '../../support/vscodeWorkbench';
 
 const original = 'ui-edit-conn';
@@ -43,17 +45,17 @@ async function chooseInQuickPick(page: Page, label: string): Promise<void> {
 /** Answers the input box titled `title` and waits until it has closed (the command goes on only then). */
 async function answer(page: Page, title: string, text?: string): Promise<void> {
   await answerInput(page, title, text);
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: uiWaitMs });
 }
 
 /** Test Connection from the context menu: the modal's text, then closed. */
 async function testConnection(page: Page, name: string): Promise<string> {
   await contextMenuEntry(page, row(page, name), 'Test Connection');
   const dialog = page.locator('.monaco-dialog-box', { hasText: `Connection "${name}" works.` });
-  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
   const text = await dialog.innerText();
   await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
-  await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+  await dialog.waitFor({ state: 'detached', timeout: uiWaitMs });
   return text;
 }
 
@@ -91,7 +93,7 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
   it('Edit Connection stores a typed password in Secret Storage, and Test Connection reports the SCRAM session', async () => {
     const { page, oauth } = workbench();
     await openPostgresOps(page);
-    await row(page, original).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, original).waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, row(page, original), 'Edit Connection');
     await chooseInQuickPick(page, 'Set password');
     await answer(page, `Password for "${original}"`, oauth.server.password);
@@ -112,8 +114,8 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await contextMenuEntry(page, row(page, original), 'Edit Connection');
     await chooseInQuickPick(page, 'Name');
     await answer(page, 'New name', renamed);
-    await row(page, renamed).waitFor({ state: 'visible', timeout: 15_000 });
-    await row(page, original).waitFor({ state: 'detached', timeout: 15_000 });
+    await row(page, renamed).waitFor({ state: 'visible', timeout: uiWaitMs });
+    await row(page, original).waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.ok(
       savedNames().includes(renamed) && !savedNames().includes(original),
       `settings: ${savedNames().join(', ')}`,
@@ -125,16 +127,16 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     const { page } = workbench();
     await contextMenuEntry(page, row(page, renamed), 'Duplicate Connection');
     await answer(page, `Duplicate "${renamed}"`);
-    await row(page, copy).waitFor({ state: 'visible', timeout: 15_000 });
+    await row(page, copy).waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.ok(savedNames().includes(copy), 'the copy is saved in the same (workspace) settings');
     assert.match(await testConnection(page, copy), /password from Secret Storage/);
     await screenshot('connection-duplicated', sideBar(page));
 
     await contextMenuEntry(page, row(page, copy), 'Remove Connection');
     const dialog = page.locator('.monaco-dialog-box', { hasText: `Remove the connection "${copy}"?` });
-    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
     await dialog.locator('.monaco-button', { hasText: /^Remove$/ }).click();
-    await row(page, copy).waitFor({ state: 'detached', timeout: 15_000 });
+    await row(page, copy).waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.ok(!savedNames().includes(copy) && savedNames().includes(renamed), `settings: ${savedNames().join(', ')}`);
   });
 
@@ -142,9 +144,9 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     const { page } = workbench();
     await contextMenuEntry(page, row(page, renamed), 'Remove Connection');
     const dialog = page.locator('.monaco-dialog-box', { hasText: `Remove the connection "${renamed}"?` });
-    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
-    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+    await dialog.waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.ok(await row(page, renamed).isVisible(), 'still listed');
     assert.ok(savedNames().includes(renamed));
   });
@@ -156,7 +158,7 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await answer(page, `Password for "${renamed}"`, 'not-the-password');
     await contextMenuEntry(page, row(page, renamed), 'Test Connection');
     const refused = page.locator('.notification-toast', { hasText: 'password authentication failed' }).first();
-    await refused.waitFor({ state: 'visible', timeout: 30_000 });
+    await refused.waitFor({ state: 'visible', timeout: uiWaitMs });
     const text = await refused.innerText();
     assert.match(text, /line 2/, text);
     assert.match(text, /scram-sha-256/, text);
@@ -172,7 +174,7 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
 
     await contextMenuEntry(page, row(page, renamed), 'Explain Authentication');
     const dialog = page.locator('.monaco-dialog-box', { hasText: `How "${renamed}" authenticates` });
-    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
     const text = await dialog.innerText();
     assert.match(text, /line 2 of .*ui-edit-pg_hba\.conf .*method scram-sha-256/s, text);
     assert.match(text, /password from Secret Storage/, text);
@@ -184,15 +186,19 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     await inlineAction(row(page, renamed), 'Connect');
     await row(page, renamed)
       .filter({ hasText: /connected · PostgreSQL 18/ })
-      .waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, renamed).click();
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     // The detail rows may extend below the pane: walk down with the keyboard (the list scrolls to the focus).
+    // The pg_hba row appears once pgops has read the rules after connecting, so the walk is repeated until then.
     const focused = connections(page).locator('.monaco-list-row.focused');
     let detail = '';
-    for (let i = 0; i < 12 && !/^pg_hba/.test(detail); i++) {
-      await page.keyboard.press('ArrowDown');
-      detail = (await focused.innerText().catch(() => '')).trim();
-    }
+    await until(async () => {
+      await row(page, renamed).click();
+      for (let i = 0; i < 12 && !/^pg_hba/.test(detail); i++) {
+        await page.keyboard.press('ArrowDown');
+        detail = (await focused.innerText().catch(() => '')).trim();
+      }
+      return /^pg_hba/.test(detail);
+    });
     assert.match(detail, /^pg_hba\s*line 2: scram-sha-256$/, `the session's pg_hba row: ${detail}`);
     await row(page, renamed).click();
     await inlineAction(row(page, renamed), 'Disconnect');
@@ -208,14 +214,14 @@ describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', ()
     const question = page.locator('.monaco-dialog-box', {
       hasText: `"${renamed}" now connects to postgres@localhost[127.0.0.1]:${oauth.server.port}`,
     });
-    await question.waitFor({ state: 'visible', timeout: 15_000 });
+    await question.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(
       await question.innerText(),
       new RegExp(`instead of postgres@127\\.0\\.0\\.1:${oauth.server.port}\\. Keep its stored password\\?`),
     );
     await screenshot('connection-new-host-question');
     await question.locator('.monaco-button', { hasText: 'Keep for the New Server' }).click();
-    await question.waitFor({ state: 'detached', timeout: 10_000 });
+    await question.waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.match(await testConnection(page, renamed), /password from Secret Storage/);
   });
 });

@@ -31,6 +31,8 @@ import {
   viewPane,
   workbench,
   workspaceSettingsFile,
+  uiWaitMs,
+  until,
 } from '../../support/vscodeWorkbench';
 
 const alice = 'ui-oauth-alice';
@@ -51,7 +53,7 @@ async function deviceNotification(
   profile: string,
 ): Promise<{ toast: Locator; userCode: string; verificationUri: string }> {
   const toast = page.locator('.notification-toast', { hasText: `${profile}: sign in to PostgreSQL` }).first();
-  await toast.waitFor({ state: 'visible', timeout: 30_000 });
+  await toast.waitFor({ state: 'visible', timeout: uiWaitMs });
   const text = await toast.innerText();
   const m = /Visit (\S+) and enter the code: (\S+)/.exec(text);
   assert.ok(m, `the notification names the page and the code: ${text}`);
@@ -69,7 +71,7 @@ async function approveInBrowser(popup: Page, account: string): Promise<string> {
       await popup.locator('input[name="password"]').fill('any password');
     }
     await Promise.all([
-      popup.waitForNavigation({ timeout: 15_000 }),
+      popup.waitForNavigation({ timeout: uiWaitMs }),
       popup.locator('button[type="submit"]:not([name="abort"])').first().click(),
     ]);
   }
@@ -78,7 +80,7 @@ async function approveInBrowser(popup: Page, account: string): Promise<string> {
 
 async function waitConnected(page: Page, profile: string): Promise<Locator> {
   const row = treeRow(viewPane(page, 'Connections'), profile);
-  await row.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 60_000 });
+  await row.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
   return row;
 }
 
@@ -134,7 +136,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
         await inlineAction(row, 'Disconnect').catch(() => undefined);
     }
     restoreSettings();
-    await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: 30_000 });
+    await treeRow(viewPane(page, 'Connections'), alice).waitFor({ state: 'detached', timeout: uiWaitMs });
     await hostileServer?.close();
     await hostileIdp?.stop();
   });
@@ -143,7 +145,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { page } = workbench();
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Connections'), alice);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await inlineAction(row, 'Connect');
 
     const { toast, userCode, verificationUri } = await deviceNotification(page, alice);
@@ -151,21 +153,22 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     await page
       .locator('.notification-toast', { hasText: `${alice}: waiting for OAuth sign-in` })
       .first()
-      .waitFor({ state: 'visible', timeout: 10_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('oauth-device-code');
 
-    const popupOpened = page.context().waitForEvent('page', { timeout: 30_000 });
+    let popup: Page | undefined;
+    const popupOpened = page
+      .context()
+      .waitForEvent('page', { timeout: uiWaitMs })
+      .then((p) => (popup = p));
     await toast.locator('.monaco-button', { hasText: 'Copy code and open' }).click();
-    // VS Code asks before opening a site that is not a trusted domain.
+    // VS Code asks before opening a site that is not a trusted domain: answer it if it comes, until the page opens.
     const openDialog = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Open$/ });
-    if (
-      await openDialog.waitFor({ state: 'visible', timeout: 5_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      await openDialog.click();
-    const popup = await popupOpened;
+    await until(async () => {
+      if (await openDialog.isVisible()) await openDialog.click().catch(() => undefined);
+      return popup !== undefined;
+    });
+    popup = await popupOpened;
     await popup.waitForLoadState('domcontentloaded');
     const opened = new URL(popup.url());
     assert.equal(opened.origin, workbench().oauth.idp.issuer);
@@ -178,7 +181,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const connected = await waitConnected(page, alice);
     await connected.click();
     const details = viewPane(page, 'Connections');
-    await treeRow(details, 'oauth').waitFor({ state: 'visible', timeout: 10_000 });
+    await treeRow(details, 'oauth').waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('oauth-connected', sideBar(page));
     assert.ok((await pgopsSessionRoles()).includes('alice'), 'the server sees a pgops session of role alice');
     await connected.click(); // collapsed again, so the next profile's row is in view
@@ -188,13 +191,13 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { page, oauth } = workbench();
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Connections'), bob);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
 
     await inlineAction(row, 'Connect');
     const refused = page
       .locator('.notification-toast', { hasText: /device authorization endpoint .* refused the request/ })
       .first();
-    await refused.waitFor({ state: 'visible', timeout: 30_000 });
+    await refused.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(
       await refused.innerText(),
       /client authentication failed \(invalid_client\) — Check oauth_client_id \(and oauth_client_secret/,
@@ -206,10 +209,10 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     await quick.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OAuth client secret' }).first().click();
     await quick
       .locator('.quick-input-title', { hasText: `OAuth client secret for "${bob}"` })
-      .waitFor({ state: 'visible', timeout: 10_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     await page.keyboard.type(oauth.idp.confidentialSecret);
     await page.keyboard.press('Enter');
-    await quick.waitFor({ state: 'hidden', timeout: 10_000 });
+    await quick.waitFor({ state: 'hidden', timeout: uiWaitMs });
 
     await inlineAction(row, 'Connect');
     const { userCode, verificationUri } = await deviceNotification(page, bob);
@@ -224,12 +227,12 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     const { page } = workbench();
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Connections'), mallory);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     const pagesBefore = page.context().pages().length;
     await inlineAction(row, 'Connect');
 
     const toast = page.locator('.notification-toast', { hasText: `${mallory}: sign in to PostgreSQL` }).first();
-    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    await toast.waitFor({ state: 'visible', timeout: uiWaitMs });
     const text = await toast.innerText();
     assert.match(text, /The provider's page .* is not an https:\/\/ URL, so pgops does not open it/, text);
     assert.ok(
@@ -251,7 +254,7 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     );
 
     const denied = page.locator('.notification-toast', { hasText: /was denied/ }).first();
-    await denied.waitFor({ state: 'visible', timeout: 30_000 });
+    await denied.waitFor({ state: 'visible', timeout: uiWaitMs });
     const deniedText = await denied.innerText();
     assert.match(deniedText, /\(access_denied\)/);
     assert.doesNotMatch(deniedText, controlChars);
@@ -295,11 +298,11 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
 /**
  * The browser's clipboard once the extension host's write has arrived: `env.clipboard.writeText` travels from the
  * host through code-server to the page after the click returns, so the page is read until it holds `expected` or
- * ten seconds pass; the caller asserts on what it finally holds.
+ * `uiWaitMs` pass; the caller asserts on what it finally holds.
  */
 async function clipboardOnceSettled(page: Page, expected: string): Promise<string> {
   let text = '';
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(100)) {
+  for (const deadline = Date.now() + uiWaitMs; Date.now() < deadline; await page.waitForTimeout(100)) {
     text = await page.evaluate(() => navigator.clipboard.readText());
     if (text === expected) break;
   }

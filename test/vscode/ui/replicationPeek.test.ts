@@ -19,6 +19,7 @@ import {
   treeRow,
   viewPane,
   workbench,
+  uiWaitMs,
 } from '../../support/vscodeWorkbench';
 
 const profile = 'ui-peek';
@@ -89,29 +90,29 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     const { page } = workbench();
     await openPostgresOps(page);
     const connection = treeRow(viewPane(page, 'Connections'), profile);
-    await connection.waitFor({ state: 'visible', timeout: 30_000 });
+    await connection.waitFor({ state: 'visible', timeout: uiWaitMs });
     await inlineAction(connection, 'Connect');
-    await connection.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await connection.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
 
     const replication = viewPane(page, 'Replication');
     if ((await replication.locator('.pane-header').getAttribute('aria-expanded')) !== 'true')
       await replication.locator('.pane-header').click();
     const slotRow = treeRow(replication, slot);
-    await slotRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await slotRow.waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, slotRow, 'Peek Changes');
 
     await quickPickRow(page, 'Protocol 1').click();
     // the publications: both offered and checked; the user unchecks ui_pub_b
     const pubB = quickPickRow(page, 'ui_pub_b');
-    await pubB.waitFor({ state: 'visible', timeout: 15_000 });
+    await pubB.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await quickPickRow(page, 'ui_pub_a').innerText(), /1 table\(s\)/);
     await pubB.click();
     await screenshot('peek-publications');
     await page.keyboard.press('Enter');
 
-    await page.locator('.tab.active', { hasText: `Peek: ${slot}` }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.tab.active', { hasText: `Peek: ${slot}` }).waitFor({ state: 'visible', timeout: uiWaitMs });
     const panel = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-    await panel.locator('table tr').nth(1).waitFor({ state: 'visible', timeout: 30_000 });
+    await panel.locator('table tr').nth(1).waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(
       await panel.locator('p.muted').innerText(),
       /not consumed · proto_version=1, publication_names="ui_pub_a", messages=on$/,

@@ -20,6 +20,8 @@ import {
   treeRow,
   viewPane,
   workbench,
+  uiWaitMs,
+  until,
 } from '../../support/vscodeWorkbench';
 
 function report(name: string, tpsPerClient: number, sharedBuffers: string): Report {
@@ -87,8 +89,8 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     const pane = viewPane(page, 'Benchmark Reports');
     const a = treeRow(pane, 'cmp-a');
     const b = treeRow(pane, 'cmp-b');
-    await a.waitFor({ state: 'visible', timeout: 30_000 });
-    await b.waitFor({ state: 'visible', timeout: 30_000 });
+    await a.waitFor({ state: 'visible', timeout: uiWaitMs });
+    await b.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await a.innerText(), /2,000 tps max/);
     await a.click();
     await b.click({ modifiers: ['Control'] });
@@ -100,7 +102,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await row(/Ad hoc/).click();
     // The checklist: items both reports have; version_major is equal and preselected.
     const version = row('sections.db.reports.version_major.data');
-    await version.waitFor({ state: 'visible', timeout: 10_000 });
+    await version.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await version.innerText(), /equal in all reports/);
     assert.match(await row('sections.db.reports.pg_settings.data').innerText(), /differs between the reports/);
     await screenshot('compare-adhoc-checklist');
@@ -112,10 +114,10 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
 
     await page
       .locator('.tab.active', { hasText: 'ui-joined.pgperf.json' })
-      .waitFor({ state: 'visible', timeout: 20_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.ok(fs.existsSync(merged), `${merged} written`);
     const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.equal(await viewer.locator('table.results tbody tr').count(), 4, 'two iterations of each report');
     assert.match(await viewer.locator('body').innerText(), /Compared 2 reports against the reference "cmp-a"/);
     await screenshot('compare-merged-report');
@@ -125,28 +127,23 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     const { page } = workbench();
     await openPostgresOps(page);
     const row = treeRow(viewPane(page, 'Benchmark Reports'), 'ui-joined');
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, row, 'Delete Report');
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ state: 'visible', timeout: 20_000 });
+    await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await dialog.innerText(), /Delete the report ui-joined\.pgperf\.json\?/);
     await dialog.locator('.monaco-button', { hasText: 'Move to Trash' }).click();
-    // A host without a trash asks once more before deleting for good.
+    // A host without a trash asks once more before deleting for good. The report and its HTML are deleted one
+    // after the other: wait for both, answering that question if it comes.
     const permanently = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Delete Permanently' });
-    if (
-      await permanently.waitFor({ state: 'visible', timeout: 3_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      await permanently.click();
-    // the report and its HTML are deleted one after the other: wait for both
     const mergedHtml = merged.replace(/\.pgperf\.json$/, '.html');
-    for (let i = 0; i < 150 && (fs.existsSync(merged) || fs.existsSync(mergedHtml)); i++)
-      await page.waitForTimeout(200);
+    await until(async () => {
+      if (await permanently.isVisible()) await permanently.click().catch(() => undefined);
+      return !fs.existsSync(merged) && !fs.existsSync(mergedHtml);
+    });
     assert.ok(!fs.existsSync(merged), 'the merged report is gone');
     assert.ok(!fs.existsSync(mergedHtml), 'its HTML is gone');
-    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await row.waitFor({ state: 'detached', timeout: uiWaitMs });
     await screenshot('reports-after-delete', sideBar(page));
   });
 
@@ -154,19 +151,19 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     const { page } = workbench();
     await activityBarItem(page, 'Explorer').click();
     const folders = sideBar(page).locator('.explorer-folders-view');
-    await folders.waitFor({ state: 'visible', timeout: 15_000 });
+    await folders.waitFor({ state: 'visible', timeout: uiWaitMs });
     const folder = treeRow(folders, 'ui-compare');
-    await folder.waitFor({ state: 'visible', timeout: 30_000 });
+    await folder.waitFor({ state: 'visible', timeout: uiWaitMs });
     if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
     const a = folders.locator('.monaco-list-row[aria-label^="cmp-a.pgperf.json"]');
     const b = folders.locator('.monaco-list-row[aria-label^="cmp-b.pgperf.json"]');
-    await b.waitFor({ state: 'visible', timeout: 15_000 });
+    await b.waitFor({ state: 'visible', timeout: uiWaitMs });
     await a.click();
     await b.click({ modifiers: ['Control'] });
     await page.waitForFunction(
       () => document.querySelectorAll('.explorer-folders-view .monaco-list-row.selected').length === 2,
       undefined,
-      { timeout: 10_000 },
+      { timeout: uiWaitMs },
     );
     await contextMenuEntry(page, b, 'Compare Reports');
 
@@ -174,7 +171,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     const row = (text: string | RegExp) =>
       quick.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
     await row(/Ad hoc/).click();
-    await row('sections.db.reports.version_major.data').waitFor({ state: 'visible', timeout: 10_000 });
+    await row('sections.db.reports.version_major.data').waitFor({ state: 'visible', timeout: uiWaitMs });
     await page.keyboard.press('Enter');
     await row('cmp-b').click();
     await quick.locator('input').fill('ui-explorer-joined');
@@ -182,7 +179,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
 
     await page
       .locator('.tab.active', { hasText: 'ui-explorer-joined.pgperf.json' })
-      .waitFor({ state: 'visible', timeout: 20_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.ok(fs.existsSync(fromExplorer), `${fromExplorer} written`);
     const joined = JSON.parse(fs.readFileSync(fromExplorer, 'utf8')) as Report;
     assert.equal(joined.pgops?.join?.reference, 'cmp-b');
@@ -191,7 +188,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
       ['cmp-b.pgperf.json', 'cmp-a.pgperf.json'],
     );
     const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await viewer.locator('body').innerText(), /Compared 2 reports against the reference "cmp-b"/);
     await screenshot('compare-from-explorer');
     // leave the side bar as the other UI tests expect it

@@ -17,6 +17,8 @@ import {
   screenshotOnFailure,
   typeInPalette,
   workbench,
+  uiWaitMs,
+  until,
 } from '../../support/vscodeWorkbench';
 
 const hostile = [
@@ -86,11 +88,11 @@ describe('report viewer tab (UI)', () => {
     const { page } = workbench();
     writeReportAtomic(path.join(dir, 'ui-sweep.pgperf.json'), sweepReport('ui-sweep'));
     const viewer = await openInViewer(page, 'ui-sweep.pgperf.json');
-    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await viewer.locator('table.results tbody tr').first().waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.equal(await viewer.locator('table.results tbody tr').count(), 3);
     assert.match(await viewer.locator('h1').innerText(), /ui-sweep/);
     const canvas = viewer.locator('figure.chart canvas').first();
-    await canvas.waitFor({ state: 'visible', timeout: 10_000 });
+    await canvas.waitFor({ state: 'visible', timeout: uiWaitMs });
     const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
       const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
       let n = 0;
@@ -112,16 +114,16 @@ describe('report viewer tab (UI)', () => {
     fs.rmSync(target, { force: true });
     const viewer = await openInViewer(page, 'ui-sweep.pgperf.json');
     const button = viewer.locator('vscode-button.export');
-    await button.waitFor({ state: 'visible', timeout: 30_000 });
+    await button.waitFor({ state: 'visible', timeout: uiWaitMs });
     await button.click();
-    for (let i = 0; i < 150 && !fs.existsSync(target); i++) await page.waitForTimeout(200);
+    await until(() => fs.existsSync(target));
     assert.ok(fs.existsSync(target), `${target} written`);
     const html = fs.readFileSync(target, 'utf8');
     assert.match(html, /^<!DOCTYPE html>/);
     assert.match(html, /<script type="application\/json" id="pgops-report-data">/);
     await page
       .locator('.notifications-toasts', { hasText: 'Exported ui-sweep.html' })
-      .waitFor({ state: 'visible', timeout: 10_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
   });
 
   it('shows a corrupted report as a message naming the file, the problem and the line', async () => {
@@ -129,7 +131,7 @@ describe('report viewer tab (UI)', () => {
     fs.writeFileSync(path.join(dir, 'ui-broken.pgperf.json'), '{\n  "header": "x",\n  "sections": {\n');
     const viewer = await openInViewer(page, 'ui-broken.pgperf.json');
     const error = viewer.locator('.load-error');
-    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    await error.waitFor({ state: 'visible', timeout: uiWaitMs });
     const text = await error.innerText();
     assert.match(text, /This report cannot be shown/);
     assert.match(text, /ui-broken\.pgperf\.json/);
@@ -142,7 +144,7 @@ describe('report viewer tab (UI)', () => {
     writeReportAtomic(path.join(dir, 'ui-hostile.pgperf.json'), sweepReport('ui-hostile', hostile[0]));
     const viewer = await openInViewer(page, 'ui-hostile.pgperf.json');
     const settings = viewer.locator('vscode-collapsible.item[data-key="db.pg_settings"]');
-    await settings.waitFor({ state: 'attached', timeout: 30_000 });
+    await settings.waitFor({ state: 'attached', timeout: uiWaitMs });
     await page.waitForTimeout(500);
     const body = viewer.locator('body');
     assert.equal(await body.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);

@@ -16,6 +16,7 @@ import {
   typeInPalette,
   viewPane,
   workbench,
+  uiWaitMs,
 } from '../../support/vscodeWorkbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -30,10 +31,10 @@ describe('Postgres Ops in the workbench (UI)', () => {
     const { page } = workbench();
     await openPostgresOps(page);
     for (const name of viewNames) {
-      await viewPane(page, name).locator('.pane-header').waitFor({ state: 'visible', timeout: 15_000 });
+      await viewPane(page, name).locator('.pane-header').waitFor({ state: 'visible', timeout: uiWaitMs });
     }
     const welcome = viewPane(page, 'Connections').locator('.welcome-view-content');
-    await welcome.waitFor({ state: 'visible', timeout: 15_000 });
+    await welcome.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await welcome.innerText(), /No PostgreSQL connections yet/);
     const buttons = await welcome.locator('.monaco-button').allInnerTexts();
     assert.ok(
@@ -51,13 +52,13 @@ describe('Postgres Ops in the workbench (UI)', () => {
     const { page } = workbench();
     await typeInPalette(page, 'Postgres Ops: Start Local Sandbox');
     const row = paletteRow(page, 'Postgres Ops: Start Local Sandbox');
-    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('command-palette');
     await row.click();
     await openPostgresOps(page);
     await treeRow(viewPane(page, 'Connections'), 'Local sandbox (PostgreSQL 18)').waitFor({
       state: 'visible',
-      timeout: 90_000,
+      timeout: uiWaitMs,
     });
   });
 
@@ -66,13 +67,13 @@ describe('Postgres Ops in the workbench (UI)', () => {
     await openPostgresOps(page);
     const pane = viewPane(page, 'Connections');
     const row = treeRow(pane, 'Local sandbox (PostgreSQL 18)');
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await row
       .locator('.label-description', { hasText: /connected · PostgreSQL 18/ })
-      .waitFor({ state: 'visible', timeout: 60_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
     const user = treeRow(pane, 'user');
-    await user.waitFor({ state: 'visible', timeout: 10_000 });
+    await user.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.equal(await row.getAttribute('aria-expanded'), 'true');
     assert.match(await user.innerText(), /postgres/);
     const details = await pane.locator('.monaco-list-row[aria-level="2"]').allInnerTexts();
@@ -108,10 +109,10 @@ describe('Benchmark report in the custom editor (UI)', () => {
 
     const viewer = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     const chartPanel = viewer.locator('vscode-collapsible[data-key="result.chart"]');
-    await chartPanel.waitFor({ state: 'visible', timeout: 30_000 });
+    await chartPanel.waitFor({ state: 'visible', timeout: uiWaitMs });
     await chartPanel.click({ position: { x: 30, y: 10 } });
     const canvas = chartPanel.locator('canvas').first();
-    await canvas.waitFor({ state: 'visible', timeout: 10_000 });
+    await canvas.waitFor({ state: 'visible', timeout: uiWaitMs });
     const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
       const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
       let n = 0;
