@@ -188,9 +188,9 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     return true;
   }
 
-  /** Whether the wait sampler runs (for tests: it stops with its connection). */
-  get isSampling(): boolean {
-    return this.sampler?.sampler.isRunning ?? false;
+  /** The running wait sampler, if any (tests check that it stops with its connection). */
+  get activeSampler(): WaitSampler | undefined {
+    return this.sampler?.sampler;
   }
 
   async stopSampling(): Promise<void> {
