@@ -37,6 +37,7 @@ forEachServer('cli: --conn is optional like psql, and psql -h -p -U -d work', (s
   }
 
   const endpoint = () => `postgres@127.0.0.1:${srv().port}`;
+  const psqlFlags = (port: string) => ['-h', '127.0.0.1', '-p', port, '-U', 'postgres'];
 
   it('connects without --conn when PGSERVICE names a service', async () => {
     const r = await run(['conn', 'test'], { PGSERVICE: 'ops' });
@@ -53,35 +54,13 @@ forEachServer('cli: --conn is optional like psql, and psql -h -p -U -d work', (s
   });
 
   it("takes psql's -h -p -U -d with psql's meaning", async () => {
-    const r = await run([
-      'conn',
-      'test',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(srv().port),
-      '-U',
-      'postgres',
-      '-d',
-      'template1',
-    ]);
+    const r = await run(['conn', 'test', ...psqlFlags(String(srv().port)), '-d', 'template1']);
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.includes(`Connected to: ${endpoint()}/template1`), r.out);
   });
 
   it('lets a keyword written in --conn win over a flag, as psql does with its conninfo argument', async () => {
-    const r = await run([
-      'conn',
-      'test',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      '1',
-      '-U',
-      'postgres',
-      '--conn',
-      `port=${srv().port}`,
-    ]);
+    const r = await run(['conn', 'test', ...psqlFlags('1'), '--conn', `port=${srv().port}`]);
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.includes(`Connected to: ${endpoint()}/postgres`), r.out);
     const resolved = await run(['conn', 'resolve', '--json', '--conn', 'service=ops', '-d', 'template1']);

@@ -5,11 +5,11 @@
  * the server's pg_stat_activity shows no pgops backend left.
  */
 import * as assert from 'node:assert/strict';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { SessionDisposal } from '../../src/extension/sessions';
 import type { DiagNode, DiagTreeProvider } from '../../src/extension/views/diagTree';
-import { pgops, waitFor } from '../support/vscodeHost';
+import { pgops, startSandboxWithAdmin, waitFor } from '../support/vscodeHost';
 
 const sandboxProfileId = 'sandbox';
 
@@ -18,17 +18,7 @@ describe('disconnect disposes the connection object and everything it owns (in t
   let admin: Client;
 
   before(async () => {
-    await pgops();
-    const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
-    assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
-    admin = new Client({
-      host: info.host,
-      port: info.port,
-      user: 'postgres',
-      database: 'postgres',
-      application_name: 'vscode session lifetime test',
-    });
-    await admin.connect();
+    admin = await startSandboxWithAdmin('vscode session lifetime test');
   });
 
   after(async () => {
