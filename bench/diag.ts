@@ -5,7 +5,7 @@
  * 7 rounds after one warm-up, medians printed. A benchmark, not a test: it asserts nothing.
  */
 import type { Client } from 'pg';
-import { openSession } from '../src/core/conn/session';
+import { openTargetSession } from '../src/core/conn/open';
 import { bloatSql, estimateBloat } from '../src/core/diag/bloat';
 import { loadQueryStats } from '../src/core/diag/queryStatsLoad';
 import { replicationOverview, slotsSql, standbysSql } from '../src/core/diag/replication';
@@ -47,7 +47,7 @@ async function setup(admin: Client): Promise<void> {
 
 async function main(): Promise<void> {
   const server = await startTestServer(embeddedBinaries(repoRoot), { settings: { 'pg_stat_statements.max': '10000' } });
-  const session = await openSession(server.target(), {
+  const session = await openTargetSession(server.target(), {
     applicationName: 'pgops bench',
     statementTimeoutMs: 60_000,
     lockTimeoutMs: 1000,

@@ -67,7 +67,8 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     io.err(`pgops: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // -h followed by a value is psql's host; alone at the end it still asks for help
+  if (rest.includes('--help') || rest[rest.length - 1] === '-h') {
     io.out(command.usage);
     return 0;
   }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { estimateBloat } from '../../src/core/diag/bloat';
 import { measureBloat } from '../../src/core/diag/bloatExact';
 import { dropSlot, replicationOverview } from '../../src/core/diag/replication';
@@ -30,8 +30,8 @@ forEachServer('diag permissions of monitoring roles', (srv, major) => {
     await admin.query('ANALYZE diag_perm_t');
     await admin.query("SELECT pg_create_physical_replication_slot('diag_perm_slot')");
     await admin.query('SELECT 1 AS diag_perm_marker');
-    plain = await openSession(srv().target({ user: 'diag_plain', password }));
-    monitor = await openSession(srv().target({ user: 'diag_monitor', password }));
+    plain = await openTargetSession(srv().target({ user: 'diag_plain', password }));
+    monitor = await openTargetSession(srv().target({ user: 'diag_monitor', password }));
   });
 
   after(async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { listPublications, peekSlot } from '../../src/core/diag/logicalPeek';
 import type { PgOpsError } from '../../src/core/errors';
 import { dropSlot, replicationOverview, slotWarnings } from '../../src/core/diag/replication';
@@ -48,7 +48,7 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     await admin.query(`INSERT INTO t1 VALUES (4, 'it''s', true, -2)`);
     await admin.query('DELETE FROM t1 WHERE id = 30');
     await admin.query('COMMIT');
-    session = await openSession(srv().target({ database: 'diag_repl' }));
+    session = await openTargetSession(srv().target({ database: 'diag_repl' }));
   });
 
   after(async () => {

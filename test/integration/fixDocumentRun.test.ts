@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import type { BloatEstimate } from '../../src/core/diag/bloat';
 import { estimateBloat } from '../../src/core/diag/bloat';
 import type { FixTarget } from '../../src/core/diag/bloatFix';
@@ -61,7 +61,7 @@ forEachServer('generated fix documents run for real', (srv) => {
       await admin.query(`INSERT INTO ${quoteQualified('public', name)} SELECT generate_series(1, 200)`);
       await admin.query(`CREATE INDEX ${quoteIdent(name)} ON ${quoteQualified(indexSchema, 'indexed')} (id)`);
     }
-    const session = await openSession(srv().target({ database: 'fix_docs' }));
+    const session = await openTargetSession(srv().target({ database: 'fix_docs' }));
     try {
       estimates = await estimateBloat(session, 10_000);
     } finally {

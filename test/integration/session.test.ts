@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { openSession, serverVersionNum } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
+import { serverVersionNum } from '../../src/core/conn/session';
 import { PgOpsError } from '../../src/core/errors';
 import { forEachServer } from '../support/servers';
 
 forEachServer('diagnostic sessions', (srv, major) => {
   it('connects over TCP with SCRAM and reports the server version', async () => {
-    const c = await openSession(srv().target());
+    const c = await openTargetSession(srv().target());
     try {
       assert.equal(Math.floor((await serverVersionNum(c)) / 10000), major);
     } finally {
@@ -14,7 +15,7 @@ forEachServer('diagnostic sessions', (srv, major) => {
   });
 
   it('is read-only with statement and lock timeouts, and names itself', async () => {
-    const c = await openSession(srv().target(), {
+    const c = await openTargetSession(srv().target(), {
       applicationName: 'pgops test',
       statementTimeoutMs: 1234,
       lockTimeoutMs: 567,
@@ -34,7 +35,7 @@ forEachServer('diagnostic sessions', (srv, major) => {
 
   it('names the target and gives a hint when the password is wrong', async () => {
     await assert.rejects(
-      openSession(srv().target({ password: 'wrong-password' })),
+      openTargetSession(srv().target({ password: 'wrong-password' })),
       (e: unknown) =>
         PgOpsError.is(e, 'conn-auth') &&
         e.message.includes(`127.0.0.1:${srv().port}`) &&
@@ -44,6 +45,8 @@ forEachServer('diagnostic sessions', (srv, major) => {
   });
 
   it('says no server answers on a closed port', async () => {
-    await assert.rejects(openSession(srv().target({ port: 1 })), (e: unknown) => PgOpsError.is(e, 'conn-refused'));
+    await assert.rejects(openTargetSession(srv().target({ port: 1 })), (e: unknown) =>
+      PgOpsError.is(e, 'conn-refused'),
+    );
   });
 });

@@ -3,6 +3,7 @@
  * test API, tree items of its views, and waiting for asynchronous UI state.
  */
 import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { PgOpsApi } from '../../src/extension/extension';
 
@@ -60,4 +61,20 @@ export function rigServer(): { port: number; password: string } {
     'PGOPS_TEST_PG18_PORT/PASSWORD are not set: run this suite through the vscode tier (node scripts/test.mjs vscode)',
   );
   return { port, password };
+}
+
+/** Starts the local sandbox through its command and opens an admin session on it (superuser, trust on the sandbox). */
+export async function startSandboxWithAdmin(applicationName: string): Promise<Client> {
+  await pgops();
+  const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
+  assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
+  const admin = new Client({
+    host: info.host,
+    port: info.port,
+    user: 'postgres',
+    database: 'postgres',
+    application_name: applicationName,
+  });
+  await admin.connect();
+  return admin;
 }

@@ -190,7 +190,10 @@ describe('profile secrets bound to their target', () => {
     const h = harness();
     const broken = profile('host=a,b port=1,2,3 user=app');
     assert.equal(await h.store.get(broken), undefined);
-    assert.match(h.warnings[0], /^prod: no secret is looked up: could not match 3 port numbers to 2 hosts/);
+    assert.match(
+      h.warnings[0],
+      /^prod: no secret is looked up: Connection "prod" does not resolve: could not match 3 port numbers to 2 hosts/,
+    );
     await assert.rejects(h.store.set(broken, 'pw'), /could not match 3 port numbers/);
   });
 });

@@ -3,10 +3,10 @@
  * Query Stats, Replication and Bloat show them, and a statement's detail panel opens.
  */
 import * as assert from 'node:assert/strict';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { DiagNode, DiagTreeProvider } from '../../src/extension/views/diagTree';
-import { labelOf, pgops, waitFor } from '../support/vscodeHost';
+import { labelOf, pgops, startSandboxWithAdmin, waitFor } from '../support/vscodeHost';
 
 type DiagView = DiagTreeProvider<unknown>;
 
@@ -34,17 +34,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
   let admin: Client;
 
   before(async () => {
-    await pgops();
-    const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
-    assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
-    admin = new Client({
-      host: info.host,
-      port: info.port,
-      user: 'postgres',
-      database: 'postgres',
-      application_name: 'pgops vscode diag test',
-    });
-    await admin.connect();
+    admin = await startSandboxWithAdmin('pgops vscode diag test');
     await admin.query('DROP TABLE IF EXISTS vsc_churn');
     await admin.query('CREATE TABLE vsc_churn (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)');
     await admin.query("INSERT INTO vsc_churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");

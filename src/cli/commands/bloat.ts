@@ -8,7 +8,7 @@ import { formatTable } from '../output';
 export const bloatCommand: CliCommand = {
   name: 'bloat',
   summary: 'estimated table and btree-index bloat from statistics, largest waste first',
-  usage: `pgops bloat --conn C [--hba-file F] [--limit N] [--json]\n  --limit N   number of relations (default 20)\n${connFlagsUsage}`,
+  usage: `pgops bloat [--conn C] [--hba-file F] [--limit N] [--json]\n  --limit N   number of relations (default 20)\n${connFlagsUsage}`,
   async run(argv, io) {
     const { values } = parseFlags(argv, { ...connFlags, limit: { type: 'string' }, json: { type: 'boolean' } });
     const limit = intFlag(values.limit, 'limit', 20);

@@ -11,7 +11,7 @@ const inactiveThreshold = 1024 ** 3;
 export const slotsCommand: CliCommand = {
   name: 'slots',
   summary: 'replication slots with the WAL they retain, and standbys',
-  usage: `pgops slots --conn C [--hba-file F] [--json]\n${connFlagsUsage}`,
+  usage: `pgops slots [--conn C] [--hba-file F] [--json]\n${connFlagsUsage}`,
   async run(argv, io) {
     const { values } = parseFlags(argv, { ...connFlags, json: { type: 'boolean' } });
     const { client } = await openCliSessionFrom(values, io);

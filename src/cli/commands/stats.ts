@@ -9,7 +9,7 @@ export const statsCommand: CliCommand = {
   name: 'stats',
   summary: 'top statements from pg_stat_statements (server-side order and limit)',
   usage:
-    `pgops stats --conn C [--order ${statementOrders.join('|')}] [--limit N] [--hba-file F] [--json]\n` +
+    `pgops stats [--conn C] [--order ${statementOrders.join('|')}] [--limit N] [--hba-file F] [--json]\n` +
     '  --order     total (default), mean, calls, rows, io (shared blocks read), temp, wal (bytes)\n' +
     '  --limit N   number of statements (default 20)\n' +
     connFlagsUsage,

@@ -8,7 +8,7 @@ export const waitsCommand: CliCommand = {
   name: 'waits',
   summary: 'sample pg_stat_activity and count wait events of active backends',
   usage:
-    'pgops waits --conn C --seconds S [--hz N] [--hba-file F] [--json]\n' +
+    'pgops waits [--conn C] --seconds S [--hz N] [--hba-file F] [--json]\n' +
     '  --seconds S   how long to sample\n' +
     '  --hz N        samples per second (default 1)\n' +
     connFlagsUsage,

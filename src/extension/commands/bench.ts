@@ -153,7 +153,7 @@ async function runBench(
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
   const outDir = reportsFolder(s);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
-  const target = await s.sessions.target(profile);
+  const { target, reopen } = await s.sessions.benchEndpoint(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
@@ -168,6 +168,7 @@ async function runBench(
         runSweep({
           plan,
           target,
+          open: reopen,
           pgbenchPath: pgbench.path,
           signal: AbortSignal.any([abort.signal, toAbortSignal(token)]),
           logger: s.logger,

@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { profileFromInput, profileParams } from '../../core/conn/profile';
+import { profileFromInput, profileParams, resolveProfile } from '../../core/conn/profile';
 import type { OAuthParams } from '../../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../../core/auth/oauth/connect';
 import { parseConnString } from '../../core/conn/conninfo';
-import { defaultResolveContext, resolveConnection } from '../../core/conn/resolve';
 import { describeSessionInfo, suggestProfileName } from '../../core/conn/sessionReport';
 import { PgOpsError } from '../../core/errors';
 import type { ExtensionServices } from '../context';
@@ -344,7 +343,6 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
     }
   }
   await s.sessions.disconnect(p.id);
-  s.sessions.forget(p.id);
   await s.profiles.update(p.name, next);
   const saved = s.profiles.all().find((o) => o.name === next.name);
   if (saved) await carrySecrets(s, p, saved, pasted);
@@ -380,7 +378,7 @@ async function carrySecrets(
 /** The profile's oauth_* keywords (from its conninfo or service file, as libpq reads them), when it signs in with OAuth. */
 function oauthParamsOf(p: ConnectionProfile): OAuthParams | undefined {
   try {
-    return oauthParamsFromKeywords(resolveConnection(profileParams(p), defaultResolveContext(process.env)).params);
+    return oauthParamsFromKeywords(resolveProfile(p).params);
   } catch {
     return undefined;
   }
@@ -412,7 +410,6 @@ async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Pro
   );
   if (answer !== 'Remove') return;
   await s.sessions.disconnect(p.id);
-  s.sessions.forget(p.id);
   await s.profiles.remove(p);
   await s.sessions.secrets.deleteAll(p);
 }

@@ -108,13 +108,17 @@ export function diagCommands(s: ExtensionServices) {
         'a statement',
       );
       const ctx = sessionFor(queryStats, p.profileId);
-      return openStatementDetail(
+      const panel = openStatementDetail(
         s.context.extensionUri,
         p,
         queryStats.history(p.profileId).pointsOf(p.statement.key),
         ctx.serverVersionNum,
         () => sessionFor(queryStats, p.profileId).client,
       );
+      // the panel belongs to its connection: disconnecting closes it; closing it first releases it
+      const owned = ctx.session.own('statement detail panel', () => panel.dispose());
+      panel.panel.onDidDispose(() => void owned.dispose());
+      return panel;
     },
     'pgops.toggleWaitSampling': async () => {
       const on = await queryStats.toggleSampling();

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { profileParams } from '../../core/conn/profile';
+import { resolveProfile } from '../../core/conn/profile';
 import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ResolvedConnection } from '../../core/conn/resolve';
-import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
+import { describeHost } from '../../core/conn/resolve';
 import { maskUri } from '../../core/conn/conninfo';
 import { describeError } from '../../core/errors';
 import { markdownCodeBlock, markdownText } from '../../core/markdown';
@@ -27,7 +27,7 @@ export class ProfileNode {
 
   private resolved(): ResolvedConnection | string {
     try {
-      return resolveConnection(profileParams(this.profile), defaultResolveContext(process.env));
+      return resolveProfile(this.profile);
     } catch (err) {
       return describeError(err);
     }

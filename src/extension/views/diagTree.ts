@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
+import type { ConnectionSession } from '../../core/conn/connectionSession';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import { CancelledError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -21,6 +22,8 @@ export interface DiagContext {
   profile: ConnectionProfile;
   client: Client;
   serverVersionNum: number;
+  /** The profile's per-connection object: what the view attaches to it (samplers, histories, panels) ends with it. */
+  session: ConnectionSession;
 }
 
 export type LoadState<T> =
@@ -97,8 +100,10 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
     const id = this.sessions.activeProfileId;
     const profile = id ? this.profiles.get(id) : undefined;
     if (!id || !profile) return { error: 'No active connection.' };
+    const session = this.sessions.session(id);
     const s = this.sessions.state(id);
-    if (s.kind === 'connected') return { profile, client: s.client, serverVersionNum: s.serverVersionNum };
+    if (s.kind === 'connected' && session)
+      return { profile, client: s.client, serverVersionNum: s.serverVersionNum, session };
     if (s.kind === 'failed') return { error: `${profile.name}: ${s.error}` };
     if (s.kind === 'connecting') return { error: `${profile.name}: connecting…` };
     return { error: `${profile.name} is not connected.` };
