@@ -6,6 +6,8 @@ import type { CliCommand } from '../command';
 import { parseFlags, requireFlag, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSession } from '../conn';
 
+const options = { ...connFlags, json: { type: 'boolean' } } as const;
+
 /** `pgops conn resolve|test`: what libpq would make of --conn (no secrets shown), and whether it connects. */
 export const connCommand: CliCommand = {
   name: 'conn',
@@ -15,10 +17,12 @@ export const connCommand: CliCommand = {
     '  resolve         the hosts, user, database and every keyword with where its value came from; secrets masked\n' +
     '  test            connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
     connFlagsUsage,
+  options,
+  actions: ['resolve', 'test'],
   async run(argv, io) {
     const [action, ...rest] = argv;
     if (action !== 'resolve' && action !== 'test') throw new UsageError('expected "resolve" or "test"');
-    const { values } = parseFlags(rest, { ...connFlags, json: { type: 'boolean' } });
+    const { values } = parseFlags(rest, options);
     const conn = requireFlag(values.conn, 'conn');
     if (action === 'resolve') {
       const r = resolveCliConnection(conn, io.env);
