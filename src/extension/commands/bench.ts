@@ -147,9 +147,10 @@ async function runBench(
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
   const target = await s.sessions.target(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);
-  const abort = s.benchRuns.begin();
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
   live.post(liveRunStart(plan, profile.name));
+  // claimed right before the try whose finally gives it back
+  const abort = s.benchRuns.begin();
   try {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true },
