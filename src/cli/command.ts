@@ -3,11 +3,17 @@ import { parseArgs } from 'node:util';
 import { PgOpsError } from '../core/errors';
 import type { ParseArgsConfig } from 'node:util';
 
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
 /** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
 export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
+  /** Every flag it accepts, as parseArgs options: the one list that parsing and shell completion read. */
+  options: Options;
+  /** Its actions, the word after the command (`report show|html`), when it has some. */
+  actions?: readonly string[];
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
@@ -26,8 +32,6 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs with our error type: unknown or malformed flags become a UsageError. */
 export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {

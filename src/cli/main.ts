@@ -13,10 +13,11 @@ import { waitsCommand } from './commands/waits';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
+import { completionCommand } from './commands/completion';
 import { terminalSafe } from './output';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [
+export const commands: CliCommand[] = [
   sandboxCommand,
   statsCommand,
   slotsCommand,
@@ -27,6 +28,7 @@ const commands: CliCommand[] = [
   reportCommand,
   hbaCommand,
   connCommand,
+  completionCommand(() => commands),
 ];
 
 function help(): string {

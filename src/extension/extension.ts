@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BenchRuns } from './benchRuns';
 import { commandIds } from './commandIds';
 import { registerCommands } from './commands/index';
 import type { ExtensionServices } from './context';
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
     profiles,
     sessions,
     sandbox,
+    benchRuns: new BenchRuns(),
     reportEditor,
     views: {
       connections,
@@ -55,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
       reports,
     },
   };
-  context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
+  context.subscriptions.push(profiles, sessions, connections, reports, reportEditor, services.benchRuns);
   context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
   for (const [id, provider] of Object.entries(services.views)) {
     const tree = vscode.window.createTreeView(`pgops.${id}`, {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { findPgbench } from '../../src/core/bench/findPgbench';
 import { validatePlan } from '../../src/core/bench/plan';
-import { writeBenchReport } from '../../src/core/bench/reportFiles';
+import { reportFileAt, writeReportFiles } from '../../src/core/report/files';
 import { runSweep } from '../../src/core/bench/sweep';
 import { JoinMismatchError, joinReports } from '../../src/core/report/join';
 import { readJoinTask } from '../../src/core/report/joinTask';
@@ -50,7 +50,8 @@ describe('join of reports from real sweeps on PostgreSQL 15 and 18', function ()
       });
       const report = await runSweep({ plan, target: sharedServer(major).target(), pgbenchPath: pgbench });
       assert.equal(report.pgops?.status, 'complete', `${name}: ${report.pgops?.error?.message}`);
-      files[name] = writeBenchReport(path.join(dir, major === 15 ? 'same' : 'other'), report).json;
+      const folder = path.join(dir, major === 15 ? 'same' : 'other');
+      files[name] = writeReportFiles(reportFileAt({ folder }, report.report_name), report).json;
     }
     fs.copyFileSync(files['pg15-run1'], path.join(dir, 'other', path.basename(files['pg15-run1'])));
   });

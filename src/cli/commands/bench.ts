@@ -4,12 +4,12 @@ import { parseSshDestination } from '../../core/bench/hostShell';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { builtinScripts, checkPlanScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
 import { needsConsent, planConsentError, reviewPlan } from '../../core/bench/planReview';
-import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { BenchEndpoint } from '../../core/bench/commandLine';
 import { PgOpsError } from '../../core/errors';
 import { openSshKnownHostsFiles, pgopsKnownHostsFile } from '../../core/ssh/hostKeyPolicy';
 import type { IterationResult } from '../../core/report';
+import { defaultReportsFolder, outputFolder, outputLocation, reportFileAt, writeReportFiles } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
 import { parseFlags, readableFile, UsageError } from '../command';
 import type { ConnFlagValues } from '../conn';
@@ -18,7 +18,7 @@ import { formatTable, stderrLogger } from '../output';
 
 const usage = `pgops bench [--conn <uri|conninfo|service=NAME>] (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
 
-Runs one pgbench per iteration value and writes <out>/<report-name>.pgperf.json and .html:
+Runs one pgbench per iteration value and writes <out>/<report-name>.pgperf.json and .html (or --out FILE.json):
 the results, latency percentiles, wait events, top statements and the whole environment.
 
   --clients LIST|N       client counts to iterate over (or the client count with --durations)
@@ -39,7 +39,7 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
   --ssh-known-hosts FILE pgops' own known_hosts (default $XDG_CONFIG_HOME or ~/.config, then pgops/known_hosts): a host
                          listed in no known_hosts is recorded there; ~/.ssh/known_hosts and /etc/ssh are only read
-  --report-name NAME     --out DIR (default ./${defaultReportsFolder})
+  --report-name NAME     --out DIR|FILE.json (default ./${defaultReportsFolder}; a FILE names the report, HTML beside it)
   --plan FILE            start from a *.pgbench-plan.json, or the plan of a *.pgperf.json report (flags override it)
   --trust-plan           run a --plan that needs consent: one from a report, with its own initCommand/workloadCommand,
                          or reading a file outside the plan's folder (without it, pgops lists them and runs nothing)
@@ -239,12 +239,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         userKnownHostsFiles: openSshKnownHostsFiles(io.env),
       }
     : undefined;
+  const out = outputLocation(f.out ?? defaultReportsFolder, { flag: '--out', cwd: io.cwd, fileSuffix: '.json' });
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info, reopen } = await openCliSessionFrom(f, io);
   await client.end();
   checkPgbenchCanSignIn(info.authMethod, info.description);
   if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
-  const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
   const abort = new AbortController();
   const onSigint = () => {
     io.err('stopping after the running iteration is cancelled…');
@@ -261,16 +261,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ssh,
       signal: abort.signal,
       logger: stderrLogger(io),
-      keptLogsDir: outDir,
+      keptLogsDir: outputFolder(out),
       onEvent: (e) => {
         if (e.type === 'iteration-start') io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
         else if (e.type === 'phase') io.err(e.message);
       },
       checkpoint: (r) => {
-        htmlError = writeBenchReport(outDir, r).htmlError;
+        htmlError = writeReportFiles(reportFileAt(out, r.report_name), r).htmlError;
       },
     });
-    const paths = writeBenchReport(outDir, report);
+    const paths = writeReportFiles(reportFileAt(out, report.report_name), report);
     htmlError = paths.htmlError;
     io.out(resultsTable(report.pgops?.iterations ?? []));
     io.out(`\nreport: ${paths.json}\nhtml:   ${htmlError ? `not written (${htmlError})` : paths.html}`);
@@ -293,5 +293,6 @@ export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'run a pgbench sweep and write a JSON + HTML report with the whole environment',
   usage,
+  options,
   run,
 };

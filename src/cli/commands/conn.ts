@@ -5,6 +5,8 @@ import type { CliCommand } from '../command';
 import { parseFlags, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom, resolveCliFlags } from '../conn';
 
+const options = { ...connFlags, json: { type: 'boolean' } } as const;
+
 /** `pgops conn resolve|test`: what libpq would make of --conn (no secrets shown), and whether it connects. */
 export const connCommand: CliCommand = {
   name: 'conn',
@@ -14,10 +16,12 @@ export const connCommand: CliCommand = {
     '  resolve         the hosts, user, database and every keyword with where its value came from; secrets masked\n' +
     '  test            connect (diagnostic session) and report server version, endpoint, authentication and TLS\n' +
     connFlagsUsage,
+  options,
+  actions: ['resolve', 'test'],
   async run(argv, io) {
     const [action, ...rest] = argv;
     if (action !== 'resolve' && action !== 'test') throw new UsageError('expected "resolve" or "test"');
-    const { values } = parseFlags(rest, { ...connFlags, json: { type: 'boolean' } });
+    const { values } = parseFlags(rest, options);
     if (action === 'resolve') {
       const r = resolveCliFlags(values, io.env);
       const params = redactParams(r.params);

@@ -8,6 +8,13 @@ import { stderrLogger } from '../output';
 
 export const defaultSandboxPort = 54329;
 
+const options = {
+  dir: { type: 'string' },
+  port: { type: 'string' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+} as const;
+
 export const sandboxCommand: CliCommand = {
   name: 'sandbox',
   summary: 'start, stop or inspect the local PostgreSQL 18 sandbox',
@@ -15,12 +22,10 @@ export const sandboxCommand: CliCommand = {
     'pgops sandbox start|stop|status|reset [--dir DIR] [--port N] [--json]\n' +
     '  --dir DIR   storage folder (default ~/.pgops); the VS Code extension uses its global storage\n' +
     `  --port N    TCP port on 127.0.0.1 (default ${defaultSandboxPort})`,
+  options,
+  actions: ['start', 'stop', 'status', 'reset'],
   async run(argv, io) {
-    const { values, positionals } = parseFlags(
-      argv,
-      { dir: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, options, true);
     const action = positionals[0];
     const opts = {
       storageDir: path.resolve(values.dir ?? path.join(os.homedir(), '.pgops')),

@@ -5,6 +5,13 @@ import { intFlag, parseFlags, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
+const options = {
+  ...connFlags,
+  order: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const statsCommand: CliCommand = {
   name: 'stats',
   summary: 'top statements from pg_stat_statements (server-side order and limit)',
@@ -13,13 +20,9 @@ export const statsCommand: CliCommand = {
     '  --order     total (default), mean, calls, rows, io (shared blocks read), temp, wal (bytes)\n' +
     '  --limit N   number of statements (default 20)\n' +
     connFlagsUsage,
+  options,
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      ...connFlags,
-      order: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values } = parseFlags(argv, options);
     const order = (values.order ?? 'total') as StatementOrder;
     if (!statementOrders.includes(order))
       throw new UsageError(`--order must be one of ${statementOrders.join(', ')}, got "${values.order}"`);

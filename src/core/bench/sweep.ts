@@ -33,7 +33,7 @@ import { localShell, sshShell } from './hostShell';
 import { runIteration } from './iteration';
 import type { BenchPlan } from './plan';
 import { runProcess, withPgpass } from './processRunner';
-import { reportFileBase } from './reportFiles';
+import { reportFileBase } from '../report/files';
 import { collectSystemFacts, systemSectionHeader } from './systemFacts';
 import { transactionLogAdvice } from './txLog';
 

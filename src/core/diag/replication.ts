@@ -133,6 +133,35 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+const sizeUnits: Record<string, number> = {
+  b: 1,
+  bytes: 1,
+  kb: 1024,
+  mb: 1024 ** 2,
+  gb: 1024 ** 3,
+  tb: 1024 ** 4,
+  pb: 1024 ** 5,
+};
+
+/**
+ * A size as PostgreSQL's pg_size_bytes reads it: a number of bytes, or a number with a unit of
+ * bytes, B, kB, MB, GB, TB or PB (any case, powers of 1024), e.g. `1GB`, `512 MB`, `1.5TB`.
+ * Undefined when the text is not one.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = m[2] === '' ? 1 : sizeUnits[m[2].toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** The slots that retain more WAL than `maxBytes` (a slot whose retention is unknown is not counted). */
+export function slotsRetainingOver(slots: ReplicationSlot[], maxBytes: number): ReplicationSlot[] {
+  return slots.filter((s) => s.retainedBytes !== null && s.retainedBytes > maxBytes);
+}
+
 export interface Standby {
   pid: number;
   user: string | null;
@@ -277,7 +306,8 @@ export async function dropSlot(client: Queryable, slotName: string): Promise<voi
     throw new PgOpsError(
       'slot-active',
       `Replication slot "${slotName}" is active (used by PID ${slot.active_pid ?? '?'}) and cannot be dropped`,
-      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
+      'Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with ' +
+        `pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
     );
   }
   try {

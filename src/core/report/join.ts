@@ -18,6 +18,7 @@ import type { JoinTask } from './joinTask';
 import { itemPath, parseItemRef } from './joinTask';
 import type { IterationResult, JsonValue, Report, ReportItem, ReportSection } from './model';
 import { reportSchemaVersion } from './model';
+import { reportFileStem } from './files';
 import { toolVersion } from '../version';
 import { reportIterations } from './summary';
 
@@ -45,12 +46,13 @@ export class JoinMismatchError extends PgOpsError {
     super(
       'join.mismatch',
       `listed item ${item} differs: reference report "${reference}", differing report "${differing}"\n${diff}`,
-      'The task requires this item to be equal in all reports; compare reports from comparable runs, or remove the item from the task if the difference is intended.',
+      'The task requires this item to be equal in all reports; compare reports from comparable runs, ' +
+        'or remove the item from the task if the difference is intended.',
     );
   }
 }
 
-const baseName = (file: string) => path.basename(file).replace(/(\.pgperf)?\.json$/i, '');
+const baseName = (file: string) => path.basename(reportFileStem(file));
 
 /** Display names: report_name, or the file name when two reports share one. */
 function uniqueNames(inputs: JoinInput[]): string[] {

@@ -5,11 +5,12 @@ import { findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
 import { describePlanReview, needsConsent, reviewPlan, sweepServerChanges } from '../../core/bench/planReview';
-import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
+import { liveRunDone, liveRunStart, liveRunUpdate } from '../../core/bench/liveRun';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import type { ConnectionTarget } from '../../core/conn/session';
-import { CancelledError, PgOpsError } from '../../core/errors';
+import { CancelledError } from '../../core/errors';
+import { defaultReportsFolder, reportFileAt, writeReportFiles } from '../../core/report/files';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
@@ -17,9 +18,6 @@ import { config } from '../settings';
 import { toAbortSignal } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import type { CommandGroup } from './index';
-
-/** The running sweep, so *Cancel pgbench Sweep* can stop it like the notification's Cancel button. */
-let running: AbortController | undefined;
 
 /**
  * *Run pgbench Sweep*, *Re-run this Report* and *Cancel pgbench Sweep*: the adapter around core's
@@ -39,8 +37,7 @@ export function benchCommands(s: ExtensionServices) {
       return chosen ? runBench(s, profile, chosen.plan, chosen.source) : undefined;
     },
     'pgops.cancelBenchSweep': () => {
-      if (!running) void vscode.window.showInformationMessage('No pgbench sweep is running.');
-      running?.abort();
+      if (!s.benchRuns.cancel()) void vscode.window.showInformationMessage('No pgbench sweep is running.');
     },
     'pgops.rerunBenchReport': async (uri?: unknown) => {
       const file =
@@ -139,12 +136,7 @@ async function runBench(
   plan: BenchPlan,
   source?: PlanSource,
 ): Promise<string | undefined> {
-  if (running)
-    throw new PgOpsError(
-      'bench-busy',
-      'A pgbench sweep is already running',
-      'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.',
-    );
+  s.benchRuns.requireIdle();
   // every sweep changes its server (init, the workload, CHECKPOINT, stats resets): production profiles need their name typed
   await requireWriteConfirmation(profile, 'run a pgbench sweep', {
     onlyProduction: true,
@@ -156,11 +148,9 @@ async function runBench(
   const { target, reopen } = await s.sessions.benchEndpoint(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
-  const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
-  live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
-  const abort = new AbortController();
-  running = abort;
-  void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', true);
+  live.post(liveRunStart(plan, profile.name));
+  // claimed right before the try whose finally gives it back
+  const abort = s.benchRuns.begin();
   try {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true },
@@ -175,45 +165,19 @@ async function runBench(
           keptLogsDir: outDir,
           toolVersion: String(s.context.extension.packageJSON.version ?? ''),
           checkpoint: (r) => {
-            writeBenchReport(outDir, r);
+            writeReportFiles(reportFileAt({ folder: outDir }, r.report_name), r);
           },
           onEvent: (e) => {
-            if (e.type === 'phase') {
-              progress.report({ message: e.message });
-              live.post(e);
-            } else if (e.type === 'iteration-start') {
-              progress.report({
-                message: `iteration ${e.index + 1}/${e.total}: ${iterName.replace('pgbench_', '')} ${e.value}`,
-                increment: 100 / (e.total + 1),
-              });
-              live.post({ type: 'iteration-start', index: e.index, value: e.value, commandLine: e.commandLine });
-            } else if (e.type === 'progress') {
-              live.post({
-                type: 'progress',
-                index: e.index,
-                point: { t: e.point.t, tps: e.point.tps, latencyMs: e.point.latencyMs },
-              });
-            } else {
-              const r = e.result;
-              live.post({
-                type: 'iteration-end',
-                summary: {
-                  index: r.index,
-                  value: r.value,
-                  status: r.status,
-                  tps: r.tps,
-                  latencyAvgMs: r.latencyAvgMs,
-                  p95Ms: r.percentiles?.p95 ?? null,
-                },
-              });
-            }
+            const update = liveRunUpdate(e, plan);
+            if (update.progress) progress.report(update.progress);
+            live.post(update.message);
           },
         }),
     );
-    const paths = writeBenchReport(outDir, report);
-    const status = report.pgops?.status ?? 'failed';
-    const message = report.pgops?.error?.message ?? `${report.pgops?.iterations.length ?? 0} iterations`;
-    live.post({ type: 'done', status, message });
+    const paths = writeReportFiles(reportFileAt({ folder: outDir }, report.report_name), report);
+    const done = liveRunDone({ report });
+    live.post(done);
+    const { status, message } = done;
     s.logger.info(
       `pgbench sweep on ${profile.name}: ${status}; report ${paths.json}${paths.htmlError ? ` (HTML not written: ${paths.htmlError})` : ''}`,
     );
@@ -232,10 +196,9 @@ async function runBench(
     });
     return paths.json;
   } catch (err) {
-    live.post({ type: 'done', status: 'failed', message: err instanceof Error ? err.message : String(err) });
+    live.post(liveRunDone({ error: err }));
     throw err;
   } finally {
-    running = undefined;
-    void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', false);
+    s.benchRuns.finish(abort);
   }
 }

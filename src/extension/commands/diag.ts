@@ -3,8 +3,9 @@ import { profileTarget } from '../../core/conn/profile';
 import type { FixKind } from '../../core/diag/bloatFix';
 import { fixDocument, fixKindsFor } from '../../core/diag/bloatFix';
 import { exactCostWarning, measureBloat } from '../../core/diag/bloatExact';
-import type { PgoutputPeekOptions } from '../../core/diag/logicalPeek';
 import { listPublications, peekSlot } from '../../core/diag/logicalPeek';
+import type { PgoutputPeekOptions } from '../../core/diag/pgoutputProtocols';
+import { pgoutputProtocolsFor } from '../../core/diag/pgoutputProtocols';
 import { dropSlot } from '../../core/diag/replication';
 import type { StatementOrder } from '../../core/diag/statements';
 import { canResetStatements, requireStatements, resetStatements, statementOrders } from '../../core/diag/statements';
@@ -161,31 +162,11 @@ export function diagCommands(s: ExtensionServices) {
       const limit = config().get<number>('replication.peekLimit', 200);
       let opts: PgoutputPeekOptions = {};
       if (p.slot.plugin === 'pgoutput') {
-        const protocols = [
-          { label: 'Protocol 1', description: 'transactions as committed', opts: {}, min: 130000 },
-          {
-            label: 'Protocol 2, streaming',
-            description: 'large transactions in blocks (14+)',
-            opts: { protoVersion: 2, streaming: 'on' as const },
-            min: 140000,
-          },
-          {
-            label: 'Protocol 3, streaming and two-phase',
-            description: 'prepared transactions too (15+)',
-            opts: { protoVersion: 3, streaming: 'on' as const, twoPhase: true },
-            min: 150000,
-          },
-          {
-            label: 'Protocol 4, streaming = parallel',
-            description: '(16+)',
-            opts: { protoVersion: 4, streaming: 'parallel' as const },
-            min: 160000,
-          },
-        ].filter((x) => ctx.serverVersionNum >= x.min);
-        const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
+        const pick = await vscode.window.showQuickPick(pgoutputProtocolsFor(ctx.serverVersionNum), {
+          title: `Peek ${p.slot.slotName} (pgoutput) with`,
+        });
         if (!pick) return undefined;
-        // logical decoding messages (pg_logical_emit_message) too, where pgoutput has the option (14+)
-        opts = { ...pick.opts, messages: ctx.serverVersionNum >= 140000 };
+        opts = pick.opts;
         const publications = await listPublications(ctx.client);
         if (publications.length > 1) {
           const chosen = await vscode.window.showQuickPick(

@@ -2,28 +2,10 @@
  * The typed messages between the live-run panel (host) and its webview. No `vscode` import here:
  * the webview bundle imports these types too.
  */
-export interface LiveProgressPoint {
-  t: number;
-  tps: number;
-  latencyMs: number;
-}
-
-export interface LiveIterationSummary {
-  index: number;
-  value: number;
-  status: string;
-  tps: number | null;
-  latencyAvgMs: number | null;
-  p95Ms: number | null;
-}
-
-export type HostToLiveRun =
-  | { type: 'start'; title: string; iterName: string; values: number[] }
-  | { type: 'phase'; message: string }
-  | { type: 'iteration-start'; index: number; value: number; commandLine: string }
-  | { type: 'progress'; index: number; point: LiveProgressPoint }
-  | { type: 'iteration-end'; summary: LiveIterationSummary }
-  | { type: 'done'; status: string; message: string };
+import type { LiveRunMessage } from '../../core/bench/liveRun';
+export type { LiveIterationSummary, LiveProgressPoint } from '../../core/bench/liveRun';
+/** Made by core's liveRunStart / liveRunUpdate / liveRunDone from the sweep's events. */
+export type HostToLiveRun = LiveRunMessage;
 
 export type LiveRunToHost = { type: 'ready' };
 

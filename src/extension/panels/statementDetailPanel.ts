@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { explainGenericPlan } from '../../core/diag/statements';
+import { explainGenericPlan, genericPlanRefusal } from '../../core/diag/statements';
 import type { DeltaPoint } from '../../core/diag/statementDeltas';
 import type { Queryable } from '../../core/diag/queryable';
 import type { StatementPayload } from '../views/queryStatsView';
@@ -16,7 +16,7 @@ export function openStatementDetail(
   session: () => Queryable,
 ): DiagPanel<HostToStatement, StatementToHost> {
   const s = p.statement;
-  const canExplain = serverVersionNum >= 160000 && !!s.query && s.query !== '<insufficient privilege>';
+  const refusal = genericPlanRefusal(serverVersionNum, s.query);
   const panel: DiagPanel<HostToStatement, StatementToHost> = new DiagPanel(
     extensionUri,
     'pgops.statementDetail',
@@ -49,13 +49,9 @@ export function openStatementDetail(
   panel.post({
     type: 'show',
     points,
-    canExplain,
+    canExplain: !refusal,
     statement,
-    explainNote: canExplain
-      ? undefined
-      : serverVersionNum < 160000
-        ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later'
-        : 'The query text is not available',
+    explainNote: refusal?.message,
   });
   return panel;
 }
