@@ -3,12 +3,15 @@ import { parseArgs } from 'node:util';
 import { PgOpsError } from '../core/errors';
 import type { ParseArgsConfig } from 'node:util';
 
-/** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
+/**
+ * One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure (directly when
+ * the command does no asynchronous work).
+ */
 export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
+  run(argv: string[], io: CliIo): number | Promise<number>;
 }
 
 export interface CliIo {

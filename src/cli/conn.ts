@@ -71,7 +71,9 @@ export async function openCliSession(
   const rules = opts.hbaFile
     ? hbaRulesFromFile(opts.hbaFile, { homeDir: resolved.context.homeDir, cwd: io.cwd })
     : undefined;
-  const explainAuthFailure = rules ? hbaAdvisor(async () => rules, resolved.user, resolved.dbname) : undefined;
+  const explainAuthFailure = rules
+    ? hbaAdvisor(() => Promise.resolve(rules), resolved.user, resolved.dbname)
+    : undefined;
   const fullSafety = { ...defaultSafety, applicationName: 'pgops (cli)', ...safety };
   const oauth = oauthParamsFromKeywords(resolved.params);
   if (oauth) return await openOAuth(resolved, oauth, io, fullSafety, explainAuthFailure);

@@ -186,7 +186,7 @@ export class SessionManager extends Disposable {
   /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
   private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
     const r = this.resolve(profile);
-    const explainAuthFailure = hbaAdvisor(() => this.hbaRulesFor(profile), r.user, r.dbname);
+    const explainAuthFailure = hbaAdvisor(() => Promise.resolve(this.hbaRulesFor(profile)), r.user, r.dbname);
     const oauthParams = oauthParamsFromKeywords(r.params);
     if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams, explainAuthFailure);
     const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
@@ -203,7 +203,7 @@ export class SessionManager extends Disposable {
       if (password === undefined) throw err;
       const c = await connectResolved(this.resolve(profile), {
         ...base,
-        credential: { label: 'the password you typed', get: async () => password },
+        credential: { label: 'the password you typed', get: () => Promise.resolve(password) },
       });
       void this.offerToSave(profile, password);
       return c;
@@ -233,7 +233,7 @@ export class SessionManager extends Disposable {
   }
 
   /** pg_hba rules to explain a refusal: those read from the server while connected, else the profile's local copy. */
-  private async hbaRulesFor(profile: ConnectionProfile): Promise<HbaRulesAtHand | undefined> {
+  private hbaRulesFor(profile: ConnectionProfile): HbaRulesAtHand | undefined {
     const learned = this.hbaRules.get(profile.id);
     if (learned || !profile.hbaFile) return learned;
     try {
@@ -328,7 +328,7 @@ export class SessionManager extends Disposable {
    * Undefined when no rules are known.
    */
   async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
-    const rules = await this.hbaRulesFor(profile);
+    const rules = this.hbaRulesFor(profile);
     if (!rules) return undefined;
     const credentialLabel = profile.passwordCommand
       ? 'the password command'

@@ -104,7 +104,9 @@ describe('reading pg_perfbench reports', () => {
   it('refuses the same-host join of reports from different hosts, naming cpu_info', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-join-'));
     try {
-      const b = JSON.parse(fs.readFileSync(fixture('perfbench', 'same-host', 'benchmark-config-b.json'), 'utf8'));
+      const b = JSON.parse(fs.readFileSync(fixture('perfbench', 'same-host', 'benchmark-config-b.json'), 'utf8')) as {
+        sections: { system: { reports: { cpu_info: { data: string } } } };
+      };
       b.sections.system.reports.cpu_info.data = b.sections.system.reports.cpu_info.data.replace(
         'CPU(s):              8',
         'CPU(s):              64',

@@ -47,7 +47,7 @@ export const joinCommand: CliCommand = {
     '  --report-name N   name of the merged report; writes <out>/N.pgperf.json and N.html\n' +
     '  --out DIR         output folder (default: the input folder)\n' +
     'Exit 1 when a listed item differs: the message names the item, the reference, the differing report and a diff.',
-  async run(argv, io) {
+  run(argv, io) {
     const { values } = parseFlags(argv, {
       task: { type: 'string' },
       'join-tasks': { type: 'string' },

@@ -14,7 +14,7 @@ export const reportCommand: CliCommand = {
   usage:
     'pgops report show FILE [--json]\n       pgops report html FILE [--out FILE.html]\n' +
     '  FILE is a pgops *.pgperf.json or a pg_perfbench .json report',
-  async run(argv, io) {
+  run(argv, io) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, out: { type: 'string' } }, true);
     const [action, file] = positionals;
     if (action !== 'show' && action !== 'html')

@@ -122,7 +122,7 @@ const dbFactList: DbFact[] = [
 function cell(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  return String(v);
+  return typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 }
 
 export async function collectDbFacts(client: Queryable): Promise<Record<string, ReportItem>> {

@@ -124,7 +124,7 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       user: typeof e.user === 'string' ? e.user : undefined,
       dbname: typeof e.dbname === 'string' ? e.dbname : undefined,
       production: e.production === true,
-      passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
+      passwordCommand: Array.isArray(e.passwordCommand) ? e.passwordCommand : undefined,
       passwordCommandTtl:
         typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
       hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,
