@@ -113,13 +113,15 @@ async function main(): Promise<void> {
         b.push(await time(c.bare));
       }
       results.push(
-        `| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`,
+        `| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ` +
+          `${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`,
       );
     }
     const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
     process.stdout.write(
       [
-        `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`,
+        `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements ` +
+          `entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`,
         '',
         '| view refresh | view median | bare SQL median | ratio | view runs (ms) |',
         '|---|---|---|---|---|',

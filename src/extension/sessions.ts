@@ -87,7 +87,8 @@ export class SessionManager extends Disposable {
       this.adopt(profile, c, gen);
       this.activeProfileId = profile.id;
       this.logger.info(
-        `${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`,
+        `${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, ` +
+          `auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`,
       );
       void this.learnHbaRules(profile, c.client);
       return c.client;

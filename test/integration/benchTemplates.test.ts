@@ -67,7 +67,8 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
         '--init-command',
         'ARG_PSQL_PATH -v ON_ERROR_STOP=1 -q -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE',
         '--workload-command',
-        'ARG_PGBENCH_PATH -n -c ARG_PGBENCH_CLIENTS -T ARG_PGBENCH_TIME -f ARG_WORKLOAD_PATH/bump.sql@3 -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER ARG_PG_DATABASE',
+        'ARG_PGBENCH_PATH -n -c ARG_PGBENCH_CLIENTS -T ARG_PGBENCH_TIME -f ' +
+          'ARG_WORKLOAD_PATH/bump.sql@3 -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER ARG_PG_DATABASE',
         '--out',
         dir,
       ],

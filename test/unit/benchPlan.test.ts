@@ -31,7 +31,8 @@ const values: PlaceholderValues = {
 describe('bench plan and command lines', () => {
   it('fills pg_perfbench templates word by word, keeping quoted words whole', () => {
     const cmd = fillTemplate(
-      'ARG_PGBENCH_PATH -p ARG_PG_PORT -h ARG_PG_HOST -U ARG_PG_USER ARG_PG_DATABASE -c ARG_PGBENCH_CLIENTS -j 2 -T ARG_PGBENCH_TIME --file="ARG_WORKLOAD_PATH/my script.sql"',
+      'ARG_PGBENCH_PATH -p ARG_PG_PORT -h ARG_PG_HOST -U ARG_PG_USER ARG_PG_DATABASE -c ' +
+        'ARG_PGBENCH_CLIENTS -j 2 -T ARG_PGBENCH_TIME --file="ARG_WORKLOAD_PATH/my script.sql"',
       values,
       'workload command',
     );

@@ -175,7 +175,10 @@ export function testDecodingText(
     case 'insert':
       return `table ${tableName(msg.relid)}: INSERT:${tuple(msg.relid, msg.newTuple, false)}`;
     case 'update':
-      return `table ${tableName(msg.relid)}: UPDATE:${msg.oldTuple ? ` old-key:${tuple(msg.relid, msg.oldTuple, true)} new-tuple:` : ''}${tuple(msg.relid, msg.newTuple, false)}`;
+      return (
+        `table ${tableName(msg.relid)}: ` +
+        `UPDATE:${msg.oldTuple ? ` old-key:${tuple(msg.relid, msg.oldTuple, true)} new-tuple:` : ''}${tuple(msg.relid, msg.newTuple, false)}`
+      );
     case 'delete':
       return `table ${tableName(msg.relid)}: DELETE:${tuple(msg.relid, msg.oldTuple, true)}`;
     case 'truncate': {
@@ -183,7 +186,10 @@ export function testDecodingText(
       return `table ${msg.relids.map(tableName).join(', ')}: TRUNCATE:${flags || ' (no-flags)'}`;
     }
     case 'message':
-      return `message: transactional: ${msg.transactional ? 1 : 0} prefix: ${msg.prefix}, sz: ${msg.content.length} content:${new TextDecoder().decode(msg.content)}`;
+      return (
+        `message: transactional: ${msg.transactional ? 1 : 0} prefix: ${msg.prefix}, sz: ` +
+        `${msg.content.length} content:${new TextDecoder().decode(msg.content)}`
+      );
     case 'relation':
     case 'type':
       return undefined;
@@ -198,7 +204,10 @@ function describe(msg: PgoutputMessage): string {
     case 'commit':
       return `commit lsn ${msg.commitLsn}, end ${msg.endLsn}, at ${msg.commitTime.toISOString()}`;
     case 'relation':
-      return `relation ${msg.relation.namespace}.${msg.relation.name} (${msg.relation.columns.map((c) => c.name).join(', ')}), replica identity ${msg.relation.replicaIdentity}`;
+      return (
+        `relation ${msg.relation.namespace}.${msg.relation.name} ` +
+        `(${msg.relation.columns.map((c) => c.name).join(', ')}), replica identity ${msg.relation.replicaIdentity}`
+      );
     case 'type':
       return `type ${msg.namespace}.${msg.name} (oid ${msg.typeOid})`;
     case 'origin':
@@ -329,7 +338,8 @@ function requirePgoutputOptions(versionNum: number, slotName: string, opts: Pgou
   if (missing.length === 0) return;
   throw new PgOpsError(
     'pgoutput-option-version',
-    `Peeking replication slot "${slotName}": pgoutput of PostgreSQL ${Math.floor(versionNum / 10000)} has no ${missing.map(([name, , since]) => `${name}, added in ${since}`).join('; ')}`,
+    `Peeking replication slot "${slotName}": pgoutput of PostgreSQL ` +
+      `${Math.floor(versionNum / 10000)} has no ${missing.map(([name, , since]) => `${name}, added in ${since}`).join('; ')}`,
     'Peek with protocol 1 (and without logical messages before 14).',
   );
 }
@@ -377,7 +387,8 @@ async function peekPgoutput(
         throw new PgOpsError(
           'pgoutput-publication-later',
           `Peeking replication slot "${slotName}": ${err.message}`,
-          `${catalogsAsOfChange}, so a publication created after the pending changes cannot decode them. Choose one that existed then, such as the one the subscriber uses.`,
+          `${catalogsAsOfChange}, so a publication created after the pending changes cannot decode ` +
+            `them. Choose one that existed then, such as the one the subscriber uses.`,
           { cause: err },
         );
       }),

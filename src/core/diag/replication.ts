@@ -300,7 +300,8 @@ export async function dropSlot(client: Queryable, slotName: string): Promise<voi
     throw new PgOpsError(
       'slot-active',
       `Replication slot "${slotName}" is active (used by PID ${slot.active_pid ?? '?'}) and cannot be dropped`,
-      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
+      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that ` +
+        `backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
     );
   }
   try {

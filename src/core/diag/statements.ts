@@ -210,7 +210,8 @@ export function statementsSql(
   if (opts.changedOnly) {
     // entries whose calls are unchanged since the previous snapshot ($1…$5: its keys and calls) are left out
     where.push(`NOT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::float8[]) AS p(userid, dbid, queryid, toplevel, calls)
-    WHERE p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid AND p.toplevel = ${c.toplevel ? 'coalesce(s.toplevel, true)' : 'true'} AND p.calls = s.calls)`);
+    WHERE p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid
+      AND p.toplevel = ${c.toplevel ? 'coalesce(s.toplevel, true)' : 'true'} AND p.calls = s.calls)`);
   }
   const lines = [
     `SELECT ${select.join(',\n       ')}`,

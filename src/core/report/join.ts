@@ -45,7 +45,8 @@ export class JoinMismatchError extends PgOpsError {
     super(
       'join.mismatch',
       `listed item ${item} differs: reference report "${reference}", differing report "${differing}"\n${diff}`,
-      'The task requires this item to be equal in all reports; compare reports from comparable runs, or remove the item from the task if the difference is intended.',
+      'The task requires this item to be equal in all reports; compare reports from comparable ' +
+        'runs, or remove the item from the task if the difference is intended.',
     );
   }
 }
