@@ -17,7 +17,11 @@ export async function pgops(): Promise<PgOpsApi> {
 
 /** The parts of the installed package.json that the tests read. */
 export interface InstalledManifest {
-  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> };
+  contributes: {
+    commands: Array<{ command: string }>;
+    views: Record<string, Array<{ id: string; name: string }>>;
+    viewsWelcome: Array<{ view: string; contents: string }>;
+  };
 }
 
 export function packageJson(): InstalledManifest {
