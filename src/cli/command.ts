@@ -5,7 +5,10 @@ import type { ParseArgsConfig } from 'node:util';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
+/**
+ * One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure (directly when
+ * the command does no asynchronous work).
+ */
 export interface CliCommand {
   name: string;
   summary: string;
@@ -14,7 +17,7 @@ export interface CliCommand {
   options: Options;
   /** Its actions, the word after the command (`report show|html`), when it has some. */
   actions?: readonly string[];
-  run(argv: string[], io: CliIo): Promise<number>;
+  run(argv: string[], io: CliIo): number | Promise<number>;
 }
 
 export interface CliIo {

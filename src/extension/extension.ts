@@ -27,7 +27,7 @@ export interface PgOpsApi {
   commandIds: readonly string[];
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<PgOpsApi> {
+export function activate(context: vscode.ExtensionContext): PgOpsApi {
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
   const profiles = new ProfileStore(context.globalState, logger);
@@ -60,8 +60,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor, services.benchRuns);
   context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
   for (const [id, provider] of Object.entries(services.views)) {
-    const tree = vscode.window.createTreeView(`pgops.${id}`, {
-      treeDataProvider: provider as vscode.TreeDataProvider<unknown>,
+    const tree = vscode.window.createTreeView<unknown>(`pgops.${id}`, {
+      treeDataProvider: provider,
       showCollapseAll: id !== 'connections',
       canSelectMany: id === 'reports',
     });

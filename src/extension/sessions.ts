@@ -204,7 +204,7 @@ export class SessionManager extends Disposable {
       if (password === undefined) throw err;
       const c = await openSession(resolveProfile(profile), {
         ...base,
-        credential: { label: 'the password you typed', get: async () => password },
+        credential: { label: 'the password you typed', get: () => Promise.resolve(password) },
       });
       void this.offerToSave(profile, password);
       return c;

@@ -76,7 +76,7 @@ forEachServer('bench sweep cancelled', (srv) => {
       checkFinishedIterationKept(report, paths.json, 'interrupted');
       const admin = await srv().admin();
       try {
-        const left = await admin.query(
+        const left = await admin.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgbench (pgops)'",
         );
         assert.equal(left.rows[0].n, 0, 'no pgbench session is left running');

@@ -62,7 +62,9 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
         )
         .catch(() => undefined);
       const remaining = (
-        await admin.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'")
+        await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'",
+        )
       ).rows[0].n;
       if (left && remaining === 0) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -187,8 +189,11 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     walsender.query('START_REPLICATION SLOT diag_active LOGICAL 0/0 ("include-xids" \'0\')').catch(() => undefined);
     let active = false;
     for (let i = 0; i < 50 && !active; i++) {
-      active = (await admin.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'")).rows[0]
-        .active;
+      active = (
+        await admin.query<{ active: boolean }>(
+          "SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'",
+        )
+      ).rows[0].active;
       if (!active) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(active, 'the walsender made the slot active');

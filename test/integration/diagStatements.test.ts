@@ -132,7 +132,8 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
       await db.query("CREATE EXTENSION pg_stat_statements VERSION '1.8'");
       const versions = (
         await db.query<{ version: string }>(
-          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]",
+          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND " +
+            "string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]",
         )
       ).rows.map((r) => r.version);
       // 1.8 on 13, up to 1.12 on 18

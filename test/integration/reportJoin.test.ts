@@ -17,6 +17,7 @@ import { readJoinTask } from '../../src/core/report/joinTask';
 import { loadReportsFromDir } from '../../src/core/report/loadDir';
 import { readReport } from '../../src/core/report/read';
 import { repoRoot, serverMatrix, sharedServer, tempDir } from '../support/servers';
+import { itemText } from '../support/itemText';
 
 const task = (name: string) => readJoinTask(path.join(repoRoot, 'media', 'join-tasks', `${name}.json`));
 
@@ -70,7 +71,7 @@ describe('join of reports from real sweeps on PostgreSQL 15 and 18', function ()
       ['pg15-run1', 'pg15-run2'],
     );
     assert.ok(j?.matched.includes('sections.db.reports.version_major.data'));
-    assert.match(String(merged.sections.db.reports.version_major.data), /^PostgreSQL 15\./);
+    assert.match(itemText(merged.sections.db.reports.version_major), /^PostgreSQL 15\./);
     assert.deepEqual(
       j?.results.map((r) => r.iterations.map((i) => i.value)),
       [

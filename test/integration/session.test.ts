@@ -23,7 +23,8 @@ forEachServer('diagnostic sessions', (srv, major) => {
     });
     try {
       const r = await c.query(
-        "SELECT current_setting('statement_timeout') st, current_setting('lock_timeout') lt, current_setting('default_transaction_read_only') ro, current_setting('application_name') app",
+        "SELECT current_setting('statement_timeout') st, current_setting('lock_timeout') lt, " +
+          "current_setting('default_transaction_read_only') ro, current_setting('application_name') app",
       );
       assert.deepEqual(r.rows[0], { st: '1234ms', lt: '567ms', ro: 'on', app: 'pgops test' });
       await assert.rejects(c.query('CREATE TABLE should_fail (id int)'), /read-only transaction/);

@@ -332,7 +332,9 @@ export async function startCodeServer(opts: StartOptions): Promise<RunningCodeSe
     if (exitedWith !== undefined || Date.now() > deadline) {
       await server.stop();
       throw new LauncherError(
-        `code-server did not start (${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). Its output:\n${server.recentOutput()}`,
+        `code-server did not start ` +
+          `(${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). ` +
+          `Its output:\n${server.recentOutput()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));

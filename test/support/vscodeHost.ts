@@ -16,12 +16,19 @@ export async function pgops(): Promise<PgOpsApi> {
   return await ext.activate();
 }
 
-export function packageJson(): {
-  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> };
-} {
+/** The parts of the installed package.json that the tests read. */
+export interface InstalledManifest {
+  contributes: {
+    commands: Array<{ command: string }>;
+    views: Record<string, Array<{ id: string; name: string }>>;
+    viewsWelcome: Array<{ view: string; contents: string }>;
+  };
+}
+
+export function packageJson(): InstalledManifest {
   const ext = vscode.extensions.getExtension(extensionId);
   assert.ok(ext, `extension ${extensionId} is not installed in this VS Code`);
-  return ext.packageJSON;
+  return ext.packageJSON as InstalledManifest;
 }
 
 /** Top-level (or child) tree items of a view provider, resolved the way the workbench resolves them. */

@@ -199,11 +199,12 @@ describe('bench plan and command lines', () => {
     let seen = '';
     await withPgpass(
       { port: 5432, user: 'a:b', password: 'pa:ss\\word' },
-      async (env) => {
+      (env) => {
         assert.equal(env.PGPASSWORD, undefined);
         seen = env.PGPASSFILE ?? '';
         assert.equal(fs.statSync(seen).mode & 0o777, 0o600);
         assert.equal(fs.readFileSync(seen, 'utf8'), '*:5432:*:a\\:b:pa\\:ss\\\\word\n');
+        return Promise.resolve();
       },
       { PGPASSWORD: 'leaked' },
     );

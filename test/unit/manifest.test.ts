@@ -4,13 +4,35 @@ import * as path from 'node:path';
 import { commandIds } from '../../src/extension/commandIds';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-
 interface SettingSchema {
   restricted?: boolean;
   properties?: Record<string, SettingSchema>;
   items?: SettingSchema;
 }
+
+/** The parts of package.json these tests read; the tests themselves check that they are there. */
+interface Manifest {
+  activationEvents: string[];
+  capabilities: {
+    untrustedWorkspaces?: { supported?: string; description?: string; restrictedConfigurations?: string[] };
+    virtualWorkspaces?: boolean;
+  };
+  contributes: {
+    commands: Array<{ command: string; category?: string }>;
+    viewsContainers: { activitybar: Array<{ title: string }> };
+    views: { pgops: Array<{ id: string; name: string }> };
+    viewsWelcome: Array<{ view: string; contents: string }>;
+    menus: Record<string, Array<{ command: string }>>;
+    configuration: {
+      properties: Record<
+        string,
+        SettingSchema & { description?: string; markdownDescription?: string; scope?: string }
+      >;
+    };
+  };
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
 
 /** The keys of an object setting's properties and of its array items', at any depth. */
 function nestedKeys(schema: SettingSchema): string[] {

@@ -68,7 +68,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('Query Stats lists the statements of the load, the heavy join among them', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const nodes = await loaded(api.services.views.queryStats, 'Query Stats');
     const statements = nodes.filter((n) => n.item.contextValue === 'pgops.statement');
     assert.ok(statements.length > 0, 'statement items');
     assert.ok(
@@ -83,7 +83,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
       'SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"',
     );
     const api = await pgops();
-    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const nodes = await loaded(api.services.views.queryStats, 'Query Stats');
     const node = nodes.find(
       (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'),
     );
@@ -101,7 +101,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('Replication lists the logical and the physical slot', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.replication as unknown as DiagView, 'Replication');
+    const nodes = await loaded(api.services.views.replication, 'Replication');
     const slots = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'));
     assert.deepEqual(
       slots
@@ -116,7 +116,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('Bloat lists the churned table', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.bloat as unknown as DiagView, 'Bloat');
+    const nodes = await loaded(api.services.views.bloat, 'Bloat');
     const tables = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.bloat+table'));
     assert.ok(
       tables.some((n) => labelOf(n.item) === 'public.vsc_churn'),
@@ -126,7 +126,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('opens the detail panel of a statement in an editor tab', async () => {
     const api = await pgops();
-    const nodes = allNodes(api.services.views.queryStats as unknown as DiagView);
+    const nodes = allNodes(api.services.views.queryStats);
     const heavy = nodes.find(
       (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_heavy_marker'),
     );

@@ -47,7 +47,8 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   warnings.replaceChildren(...current.warnings.map((w) => el('p', `Server warning: ${w}`, 'warning')));
-  info.textContent = `${current.rows.length} change(s)${current.rows.length >= current.limit ? ` (first ${current.limit})` : ''}, not consumed${opts ? ` · ${opts}` : ''}`;
+  const shown = current.rows.length >= current.limit ? ` (first ${current.limit})` : '';
+  info.textContent = `${current.rows.length} change(s)${shown}, not consumed${opts ? ` · ${opts}` : ''}`;
   render();
 });
 vscode.postMessage({ type: 'ready' });

@@ -60,7 +60,12 @@ function start(): void {
   const embedded = document.getElementById('pgops-report-data');
   if (embedded) {
     // The exported page is its own file: no "File" line in the summary.
-    safely(root, document.title, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), ''));
+    safely(root, document.title, () => {
+      const report = JSON.parse(embedded.textContent ?? 'null') as unknown;
+      const msg = parseHostToViewer({ type: 'report', report, fileName: '' });
+      if (msg?.type !== 'report') throw new Error('the data embedded in this page is not a report');
+      renderReport(root, msg.report, '');
+    });
     return;
   }
   if (typeof acquireVsCodeApi !== 'function') {

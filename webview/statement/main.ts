@@ -65,7 +65,16 @@ function show(
   note?: string,
 ): void {
   title.textContent = `Statement ${s.queryid ?? '(no queryid)'}`;
-  summary.textContent = `${fmt(s.calls)} calls · ${fmt(s.totalMs)} ms total · ${fmt(s.meanMs)} ms mean · ${fmt(s.rows)} rows · ${s.sharePct.toFixed(1)}% of time · ${s.user ?? '?'}@${s.database ?? '?'}${s.toplevel === false ? ' · nested' : ''}${s.statsSince ? ` · since ${s.statsSince}` : ''}`;
+  summary.textContent = [
+    `${fmt(s.calls)} calls`,
+    `${fmt(s.totalMs)} ms total`,
+    `${fmt(s.meanMs)} ms mean`,
+    `${fmt(s.rows)} rows`,
+    `${s.sharePct.toFixed(1)}% of time`,
+    `${s.user ?? '?'}@${s.database ?? '?'}`,
+    ...(s.toplevel === false ? ['nested'] : []),
+    ...(s.statsSince ? [`since ${s.statsSince}`] : []),
+  ].join(' · ');
   sql.textContent = s.query ?? '(query text not available: the role lacks pg_read_all_stats, or texts were discarded)';
   explainBtn.disabled = !canExplain;
   explainBtn.title = note ?? '';

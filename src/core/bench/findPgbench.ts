@@ -91,6 +91,7 @@ export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
   throw new PgOpsError(
     'bench-oauth',
     `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
-    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's libpq would otherwise run its own device flow, or none at all before libpq 18).",
+    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's " +
+      'libpq would otherwise run its own device flow, or none at all before libpq 18).',
   );
 }

@@ -288,7 +288,7 @@ export function readPlanFile(file: string): { plan: BenchPlan; source: PlanSourc
   }
   let plan: BenchPlan;
   try {
-    plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
+    plan = validatePlan(fromReport ?? raw);
   } catch (err) {
     // the same finding, naming the file it is in
     if (err instanceof PlanError)

@@ -8,8 +8,9 @@ import type { ConnectionTarget } from './session';
 
 /**
  * A saved connection as it lives in settings: libpq keywords, never a secret.
- * `id` is stable for the life of the profile. It finds the profile's secrets, which are handed out only
- * while the profile points where they were saved (secretBinding.ts): settings can name any id.
+ * `id` is `settings:NAME` unless the entry sets its own, so renaming a profile changes it (Edit Connection
+ * carries the stored secrets over). It finds the profile's secrets, which are handed out only while the
+ * profile points where they were saved (secretBinding.ts): settings can name any id.
  * `conninfo` holds anything libpq reads (a URI, keyword=value pairs, `service=NAME`); the
  * separate fields, when set, win over it. The rest (service file, PG* variables, pgpass) is
  * filled in at connect time exactly as libpq does.
@@ -124,7 +125,7 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       user: typeof e.user === 'string' ? e.user : undefined,
       dbname: typeof e.dbname === 'string' ? e.dbname : undefined,
       production: e.production === true,
-      passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
+      passwordCommand: Array.isArray(e.passwordCommand) ? e.passwordCommand : undefined,
       passwordCommandTtl:
         typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
       hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,

@@ -48,7 +48,7 @@ export function describeTarget(t: Pick<ConnectionTarget, 'host' | 'port' | 'user
   return `${t.user}@${where}/${t.database}`;
 }
 
-/** major version, e.g. 180004 → 18 */
+/** The server's version number (server_version_num), e.g. 180004 for 18.4; the major is its first digits. */
 export async function serverVersionNum(client: Client): Promise<number> {
   const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   return Number(r.rows[0].v);

@@ -1,10 +1,18 @@
 import type { SessionInfo } from './connect';
 import type { ConnParams } from './params';
 
+/** What the TLS check of the server certificate covered. */
+const certificateCheck: Record<SessionInfo['tls']['verified'], string> = {
+  full: 'verified with host name (verify-full)',
+  ca: 'chain verified, host name not checked (verify-ca)',
+  none: 'not verified',
+};
+
 /** The lines Test Connection shows: where, as whom, how authenticated, how encrypted. No secrets. */
 export function describeSessionInfo(info: SessionInfo & { serverVersion?: string; currentUser?: string }): string[] {
   const tls = info.tls.inUse
-    ? `${info.tls.protocol ?? 'TLS'}${info.tls.cipher ? ` (${info.tls.cipher})` : ''}, server certificate ${info.tls.verified === 'full' ? 'verified with host name (verify-full)' : info.tls.verified === 'ca' ? 'chain verified, host name not checked (verify-ca)' : 'not verified'}`
+    ? `${info.tls.protocol ?? 'TLS'}${info.tls.cipher ? ` (${info.tls.cipher})` : ''}, server certificate ` +
+      certificateCheck[info.tls.verified]
     : info.host.socket
       ? 'none (Unix socket)'
       : 'none (plain TCP)';

@@ -195,9 +195,26 @@ SELECT r.pid, r.usename::text AS usename, r.application_name, r.client_addr::tex
 FROM pg_stat_replication r, cur
 ORDER BY r.application_name, r.pid`;
 
+/** One row of standbysSql: text columns as text (or NULL without pg_read_all_stats); numbers go through num(). */
+type StandbyRow = Record<
+  'usename' | 'application_name' | 'client_addr' | 'state' | 'sync_state' | 'sent_lsn' | 'replay_lsn' | 'reply_time',
+  string | null
+> &
+  Record<
+    | 'pid'
+    | 'sync_priority'
+    | 'write_lag_bytes'
+    | 'flush_lag_bytes'
+    | 'replay_lag_bytes'
+    | 'write_lag_ms'
+    | 'flush_lag_ms'
+    | 'replay_lag_ms',
+    unknown
+  >;
+
 export async function listStandbys(client: Queryable): Promise<Standby[]> {
   try {
-    const r = await client.query(standbysSql);
+    const r = await client.query<StandbyRow>(standbysSql);
     return r.rows.map((x) => ({
       pid: num(x.pid),
       user: x.usename ?? null,
@@ -242,6 +259,12 @@ export const walReceiverSql = `SELECT w.pid, w.status, w.sender_host, w.sender_p
        pg_wal_lsn_diff(w.flushed_lsn, pg_last_wal_replay_lsn())::float8 AS replay_lag_bytes
 FROM pg_stat_wal_receiver w`;
 
+type WalReceiverRow = Record<
+  'status' | 'sender_host' | 'slot_name' | 'flushed_lsn' | 'latest_end_lsn' | 'last_msg_receipt_time' | 'replay_lsn',
+  string | null
+> &
+  Record<'pid' | 'sender_port' | 'replay_lag_bytes', unknown>;
+
 export interface ReplicationOverview {
   standby: boolean;
   /** The role can read other backends' replication details (pg_read_all_stats). */
@@ -267,7 +290,7 @@ export async function replicationOverview(client: Queryable, serverVersionNum: n
   let receiver: WalReceiver | null = null;
   if (head.standby) {
     try {
-      const x = (await client.query(walReceiverSql)).rows[0];
+      const x = (await client.query<WalReceiverRow>(walReceiverSql)).rows[0];
       if (x) {
         receiver = {
           pid: num(x.pid),

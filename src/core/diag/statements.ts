@@ -234,7 +234,7 @@ export function rowToStats(source: StatementsSource, r: Record<string, unknown>)
   for (const [k] of source.columns.gauges) gauges[k] = num(r[k]);
   const calls = num(r.calls);
   const totalMs = num(r.total_ms);
-  const queryid = r.queryid === null || r.queryid === undefined ? null : String(r.queryid);
+  const queryid = typeof r.queryid === 'string' || typeof r.queryid === 'number' ? String(r.queryid) : null;
   const toplevel = r.toplevel === null || r.toplevel === undefined ? null : Boolean(r.toplevel);
   return {
     key: `${num(r.userid)}/${num(r.dbid)}/${queryid ?? ''}/${toplevel === null ? '' : toplevel ? 't' : 'f'}`,

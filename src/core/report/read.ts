@@ -192,7 +192,7 @@ function validatePgops(block: unknown, fail: Fail): asserts block is PgopsBlock 
   if (!isObject(block)) return fail('pgops', `expected an object, found ${kind(block)}`);
   if (typeof block.schemaVersion !== 'number')
     fail('pgops.schemaVersion', `expected a number, found ${kind(block.schemaVersion)}`);
-  if ((block.schemaVersion as number) > reportSchemaVersion) {
+  if (block.schemaVersion > reportSchemaVersion) {
     fail(
       'pgops.schemaVersion',
       `version ${String(block.schemaVersion)} is newer than this pgops understands (${reportSchemaVersion}); update pgops`,

@@ -11,6 +11,7 @@ import type { ConnectionProfile } from '../../core/conn/profile';
 import type { ConnectionTarget } from '../../core/conn/session';
 import { CancelledError } from '../../core/errors';
 import { defaultReportsFolder, reportFileAt, writeReportFiles } from '../../core/report/files';
+import { toolVersion } from '../../core/version';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
@@ -31,9 +32,7 @@ export function benchCommands(s: ExtensionServices) {
       if (!profile) return undefined;
       // a plan object (keybindings, tests) was given by the caller, like the CLI's flags: only a plan file may need consent
       const chosen =
-        planInput && typeof planInput === 'object'
-          ? { plan: validatePlan(planInput as Partial<BenchPlan>) }
-          : await choosePlan();
+        planInput && typeof planInput === 'object' ? { plan: validatePlan(planInput) } : await choosePlan();
       return chosen ? runBench(s, profile, chosen.plan, chosen.source) : undefined;
     },
     'pgops.cancelBenchSweep': () => {
@@ -163,7 +162,7 @@ async function runBench(
           signal: AbortSignal.any([abort.signal, toAbortSignal(token)]),
           logger: s.logger,
           keptLogsDir: outDir,
-          toolVersion: String(s.context.extension.packageJSON.version ?? ''),
+          toolVersion,
           checkpoint: (r) => {
             writeReportFiles(reportFileAt({ folder: outDir }, r.report_name), r);
           },

@@ -460,7 +460,9 @@ async function explainAuth(s: ExtensionServices, p: ConnectionProfile): Promise<
     void vscode.window.showWarningMessage(`No pg_hba rules are known for "${p.name}".`, {
       modal: true,
       detail:
-        'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the profile to a local copy of the server\'s pg_hba.conf.',
+        'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON ' +
+        'pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the ' +
+        "profile to a local copy of the server's pg_hba.conf.",
     });
     return undefined;
   }

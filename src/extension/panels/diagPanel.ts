@@ -77,7 +77,8 @@ const diagStyle = `
   th, td { text-align: left; padding: 2px 10px 2px 0; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
   td.num { text-align: right; }
   td.mono { font-family: var(--vscode-editor-font-family); white-space: pre-wrap; }
-  button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; margin-right: 6px; cursor: pointer; }
+  button { background: var(--vscode-button-background); color: var(--vscode-button-foreground);
+           border: none; padding: 4px 10px; margin-right: 6px; cursor: pointer; }
   button:disabled { opacity: .5; cursor: default; }
   .chart { position: relative; height: 220px; margin: 1em 0; }
   .muted { opacity: .75; }

@@ -37,7 +37,7 @@ export function openStatementDetail(
               type: 'error',
               message:
                 err instanceof Error
-                  ? `${err.message}${'hint' in err && err.hint ? ` — ${String(err.hint)}` : ''}`
+                  ? `${err.message}${'hint' in err && typeof err.hint === 'string' && err.hint ? ` — ${err.hint}` : ''}`
                   : String(err),
             });
           }

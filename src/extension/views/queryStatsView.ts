@@ -108,7 +108,9 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     const heading =
       data.mode === 'delta'
         ? data.interval
-          ? `Since ${new Date(data.interval.from).toLocaleTimeString()} (${Math.round((data.interval.to - data.interval.from) / 1000)} s)${data.interval.fullReset ? ' · statistics were reset' : ''}`
+          ? `Since ${new Date(data.interval.from).toLocaleTimeString()} ` +
+            `(${Math.round((data.interval.to - data.interval.from) / 1000)} s)` +
+            (data.interval.fullReset ? ' · statistics were reset' : '')
           : 'First snapshot taken: refresh again to see the activity since'
         : `Cumulative since the last reset, by ${orderLabels[data.order]}`;
     nodes.push(
