@@ -3,8 +3,8 @@
  * - the VS Code custom editor: it posts `ready`, then receives the report (or an error) by message;
  * - the exported HTML file: the report is embedded as an inert JSON block in the page.
  */
-import { parseHostToViewer } from '../../src/core/report/viewerMessages';
-import type { ViewerToHost } from '../../src/core/report/viewerMessages';
+import type { ViewerToHost } from '../../src/protocol/report';
+import { isHostToViewer, isReportView } from '../../src/protocol/report';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import styles from './styles.css';
 import { renderError, renderReport } from './view';
@@ -60,7 +60,11 @@ function start(): void {
   const embedded = document.getElementById('pgops-report-data');
   if (embedded) {
     // The exported page is its own file: no "File" line in the summary.
-    safely(root, document.title, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), ''));
+    safely(root, document.title, () => {
+      const view: unknown = JSON.parse(embedded.textContent ?? 'null');
+      if (!isReportView(view)) throw new Error('the embedded report data is not a report');
+      renderReport(root, view, '');
+    });
     return;
   }
   if (typeof acquireVsCodeApi !== 'function') {
@@ -69,12 +73,12 @@ function start(): void {
   }
   const vscode = acquireVsCodeApi();
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const msg = parseHostToViewer(event.data);
-    if (!msg) return;
+    const msg: unknown = event.data;
+    if (!isHostToViewer(msg)) return;
     if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
     else
       safely(root, msg.fileName, () => {
-        renderReport(root, msg.report, msg.fileName);
+        renderReport(root, msg.view, msg.fileName);
         root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
       });
   });

@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import { describeError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { checkReportSize, parseReportText } from '../../core/report/read';
-import type { HostToViewer } from '../../core/report/viewerMessages';
-import { parseViewerToHost } from '../../core/report/viewerMessages';
+import { reportView } from '../../core/report/view';
+import type { HostToViewer } from '../../protocol/report';
+import { isViewerToHost } from '../../protocol/report';
 import { Disposable } from '../disposable';
 import { webviewPage } from '../webviewPage';
 
@@ -64,9 +65,8 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
       watcher,
       watcher.onDidChange(() => void post()),
       watcher.onDidCreate(() => void post()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => {
-        const msg = parseViewerToHost(raw);
-        if (!msg) {
+      panel.webview.onDidReceiveMessage((msg: unknown) => {
+        if (!isViewerToHost(msg)) {
           this.logger.warn(`report viewer: ignored an unknown message from ${uri.fsPath}`);
           return;
         }
@@ -95,7 +95,7 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
       checkReportSize(fileName, (await vscode.workspace.fs.stat(uri)).size);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const report = parseReportText(new TextDecoder('utf-8').decode(bytes), fileName);
-      return { type: 'report', report, fileName };
+      return { type: 'report', view: reportView(report), fileName };
     } catch (err) {
       this.logger.warn(`report viewer: ${describeError(err)}`);
       return {
