@@ -15,6 +15,10 @@ export const reportViewType = 'pgops.reportViewer';
  * choice for pg_perfbench's `.json`. Read-only; the tab follows changes of the file on disk.
  * The webview gets the validated report by message after it says `ready`; a file that cannot be
  * read or validated is shown as an error message in the tab.
+ *
+ * No serializer: VS Code restores custom editor tabs itself, through this provider. The page is not
+ * retained when hidden; each time it says `ready` it gets the file read anew, and it keeps only its UI
+ * state (filter text, scroll position) with setState.
  */
 export class ReportEditorProvider extends Disposable implements vscode.CustomReadonlyEditorProvider {
   private readonly panels = new Map<vscode.WebviewPanel, vscode.Uri>();
