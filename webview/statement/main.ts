@@ -3,8 +3,8 @@
  * session, and the full SQL with Open in editor / EXPLAIN (GENERIC_PLAN). All data rendered as text.
  */
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { HostToStatement, StatementToHost, StatementView } from '../../src/extension/panels/diagMessages';
-import { isHostToStatement } from '../../src/extension/panels/diagMessages';
+import type { HostToStatement, StatementToHost, StatementView } from '../../src/protocol/statement';
+import { isHostToStatement } from '../../src/protocol/statement';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);

@@ -6,36 +6,13 @@ import type { Report } from '../report/model';
 import type { BenchPlan } from './plan';
 import type { SweepEvent } from './sweep';
 
-export interface LiveProgressPoint {
-  t: number;
-  tps: number;
-  latencyMs: number;
-}
+import type { HostToLiveRun, LiveIterationSummary, LiveProgressPoint } from '../../protocol/liveRun';
 
-export interface LiveIterationSummary {
-  index: number;
-  value: number;
-  status: string;
-  tps: number | null;
-  latencyAvgMs: number | null;
-  p95Ms: number | null;
-}
-
-/** The sweep's outcome, the panel's last message. */
-export interface LiveRunDone {
-  type: 'done';
-  status: string;
-  message: string;
-}
-
+export type { LiveIterationSummary, LiveProgressPoint };
 /** Every message the live-run panel draws from (the host posts them; the webview validates them). */
-export type LiveRunMessage =
-  | { type: 'start'; title: string; iterName: string; values: number[] }
-  | { type: 'phase'; message: string }
-  | { type: 'iteration-start'; index: number; value: number; commandLine: string }
-  | { type: 'progress'; index: number; point: LiveProgressPoint }
-  | { type: 'iteration-end'; summary: LiveIterationSummary }
-  | LiveRunDone;
+export type LiveRunMessage = HostToLiveRun;
+/** The sweep's outcome, the panel's last message. */
+export type LiveRunDone = Extract<HostToLiveRun, { type: 'done' }>;
 
 /** One sweep event as the user sees it: the panel's message, and the notification's line when it changes. */
 export interface LiveRunUpdate {

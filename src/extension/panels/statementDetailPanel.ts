@@ -4,10 +4,16 @@ import type { DeltaPoint } from '../../core/diag/statementDeltas';
 import type { Queryable } from '../../core/diag/queryable';
 import type { StatementPayload } from '../views/queryStatsView';
 import { DiagPanel } from './diagPanel';
-import type { HostToStatement, StatementToHost } from './diagMessages';
-import { isStatementToHost } from './diagMessages';
+import type { HostToStatement, StatementToHost } from '../../protocol/statement';
+import { isStatementToHost } from '../../protocol/statement';
 
-/** Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not). */
+/**
+ * Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not).
+ *
+ * Retained, not restored: its chart is the deltas this connection's session collected in memory,
+ * which a window reload discards with the connection, and EXPLAIN needs that live session. A restored
+ * panel could show neither; the Query Stats view opens it again once connected.
+ */
 export function openStatementDetail(
   extensionUri: vscode.Uri,
   p: StatementPayload,
