@@ -1,5 +1,6 @@
 import type { SessionInfo } from './connect';
 import type { ConnParams } from './params';
+import { formatServerVersion } from './serverVersion';
 
 /** The lines Test Connection shows: where, as whom, how authenticated, how encrypted. No secrets. */
 export function describeSessionInfo(info: SessionInfo & { serverVersion?: string; currentUser?: string }): string[] {
@@ -9,7 +10,7 @@ export function describeSessionInfo(info: SessionInfo & { serverVersion?: string
       ? 'none (Unix socket)'
       : 'none (plain TCP)';
   return [
-    `Server: PostgreSQL ${info.serverVersion ?? String(info.serverVersionNum)}`,
+    `Server: PostgreSQL ${info.serverVersion ?? formatServerVersion(info.serverVersionNum)}`,
     `Connected to: ${info.description}`,
     ...(info.currentUser ? [`Session user: ${info.currentUser}`] : []),
     `Authentication: ${info.authMethod}${info.passwordSource ? ` (password from ${info.passwordSource})` : ''}`,
