@@ -45,6 +45,25 @@ describe('package.json manifest', () => {
     }
   });
 
+  it('offers Start Local Sandbox in Benchmark Reports only while the sandbox is not running', () => {
+    const welcomes = pkg.contributes.viewsWelcome.filter((w: { view: string }) => w.view === 'pgops.reports');
+    const offering = welcomes.filter((w: { contents: string }) => /command:pgops\.startSandbox/.test(w.contents));
+    assert.deepEqual(
+      offering.map((w: { when?: string }) => w.when),
+      ['!pgops.sandboxRunning'],
+    );
+    const running = welcomes.filter((w: { when?: string }) => w.when === 'pgops.sandboxRunning');
+    assert.equal(running.length, 1, 'a welcome for the running sandbox');
+    assert.match(running[0].contents, /\[Run pgbench Sweep\]\(command:pgops\.runBenchSweep\)/);
+  });
+
+  it('lets Connect and Disconnect run from the command palette (they ask for the connection)', () => {
+    const hidden = pkg.contributes.menus.commandPalette
+      .filter((e: { when?: string }) => e.when === 'false')
+      .map((e: { command: string }) => e.command);
+    assert.ok(!hidden.includes('pgops.connect') && !hidden.includes('pgops.disconnect'), hidden.join(', '));
+  });
+
   it('only refers to contributed commands from menus', () => {
     const ids = new Set(commandIds);
     for (const [menu, entries] of Object.entries(pkg.contributes.menus as Record<string, Array<{ command: string }>>)) {
