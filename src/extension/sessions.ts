@@ -9,6 +9,7 @@ import { connectResolved } from '../core/conn/connect';
 import { connectResolvedOAuth, oauthTokenServers } from '../core/conn/oauthSession';
 import type { OAuthParams } from '../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
+import { runCancellable } from '../core/conn/cancel';
 import { CommandCredential } from '../core/conn/credentialCommand';
 import { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
@@ -98,12 +99,12 @@ export class SessionManager extends Disposable {
     }
   }
 
-  /** Opens a separate session, reports what it is, and closes it: Test Connection. */
-  async test(profile: ConnectionProfile): Promise<TestResult> {
-    const c = await this.open(profile, true);
+  /** Opens a separate session, reports what it is, and closes it: Test Connection. The signal stops it at any point. */
+  async test(profile: ConnectionProfile, signal?: AbortSignal): Promise<TestResult> {
+    const c = await this.open(profile, true, signal);
     try {
-      const r = await c.client.query<{ v: string; u: string }>(
-        "SELECT current_setting('server_version') AS v, current_user AS u",
+      const r = await runCancellable(c.client, signal, () =>
+        c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u"),
       );
       return { ...c.info, serverVersion: r.rows[0].v, currentUser: r.rows[0].u };
     } finally {
@@ -184,12 +185,12 @@ export class SessionManager extends Disposable {
   }
 
   /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
-  private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
+  private async open(profile: ConnectionProfile, interactive: boolean, signal?: AbortSignal): Promise<Connected> {
     const r = this.resolve(profile);
     const explainAuthFailure = hbaAdvisor(() => this.hbaRulesFor(profile), r.user, r.dbname);
     const oauthParams = oauthParamsFromKeywords(r.params);
     if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams, explainAuthFailure);
-    const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
+    const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure, signal };
     try {
       return await connectResolved(r, { ...base, credential: this.credential(profile) });
     } catch (err) {

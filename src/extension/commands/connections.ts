@@ -10,6 +10,7 @@ import { describeSessionInfo, suggestProfileName } from '../../core/conn/session
 import { PgOpsError } from '../../core/errors';
 import type { ExtensionServices } from '../context';
 import { pickProfile } from '../profilePicker';
+import { toAbortSignal } from '../ui';
 import type { CommandGroup } from './index';
 
 /** Add / Edit / Remove / Duplicate / Test Connection, Connect / Disconnect. */
@@ -443,8 +444,8 @@ async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): 
 
 async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promise<string[]> {
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…` },
-    () => s.sessions.test(p),
+    { location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…`, cancellable: true },
+    (_progress, token) => s.sessions.test(p, toAbortSignal(token)),
   );
   const lines = describeSessionInfo(result);
   s.logger.info(`Test Connection ${p.name}: ${lines.join('; ')}`);
