@@ -64,6 +64,29 @@ describe('package.json manifest', () => {
     assert.ok(!hidden.includes('pgops.connect') && !hidden.includes('pgops.disconnect'), hidden.join(', '));
   });
 
+  it('walks a new user from the sandbox to a comparison, each step done by running its real command', () => {
+    const [walk] = pkg.contributes.walkthroughs;
+    const steps = walk.steps as Array<{ id: string; media: { markdown: string }; completionEvents: string[] }>;
+    assert.deepEqual(
+      steps.map((st) => st.id),
+      ['startSandbox', 'queryStats', 'runSweep', 'openReport', 'compareReports'],
+    );
+    const ids = new Set<string>(commandIds);
+    for (const st of steps) {
+      assert.ok(fs.existsSync(path.join(root, st.media.markdown)), `${st.id}: ${st.media.markdown} exists`);
+      for (const e of st.completionEvents.filter((x) => x.startsWith('onCommand:')))
+        assert.ok(ids.has(e.slice('onCommand:'.length)), `${st.id}: ${e} is a contributed command`);
+    }
+  });
+
+  it('has a 128×128 PNG icon, a repository, and no "Testing" category', () => {
+    const png = fs.readFileSync(path.join(root, pkg.icon));
+    assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128]);
+    assert.match(pkg.repository.url, /^https:\/\//);
+    assert.ok(!pkg.categories.includes('Testing'), pkg.categories.join(', '));
+  });
+
   it('only refers to contributed commands from menus', () => {
     const ids = new Set(commandIds);
     for (const [menu, entries] of Object.entries(pkg.contributes.menus as Record<string, Array<{ command: string }>>)) {
@@ -108,7 +131,16 @@ describe('package.json manifest', () => {
       .split('\n')
       .map((l) => l.trim());
     assert.equal(ignore[0], '**', 'allow-list starts by excluding everything');
-    for (const needed of ['!dist/**', '!media/**', '!package.json', '!README.md', '!snippets/**'])
+    for (const needed of [
+      '!dist/**',
+      '!media/**',
+      '!package.json',
+      '!package.nls.json',
+      '!README.md',
+      '!CHANGELOG.md',
+      '!schemas/**',
+      '!snippets/**',
+    ])
       assert.ok(ignore.includes(needed), needed);
     assert.ok(ignore.includes('dist/**/*.map'), 'source maps excluded');
   });
