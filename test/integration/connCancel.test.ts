@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { runCancellable, sendCancelRequest } from '../../src/core/conn/cancel';
 import { connectResolved } from '../../src/core/conn/connect';
 import { resolveConnection } from '../../src/core/conn/resolve';
 import { openSession } from '../../src/core/conn/session';
 import { CancelledError } from '../../src/core/errors';
+import { authenticatingBackends, countUntil } from '../support/backends';
 import { forEachServer } from '../support/servers';
 import { isolatedContext } from './connSupport';
 
@@ -79,36 +79,3 @@ forEachServer('cancelling a connection attempt', (srv) => {
     );
   });
 });
-
-/**
- * Backends of the test server still authenticating a TCP client: their process title (Linux shows it in
- * /proc/PID/cmdline) reads "postgres: USER DB 127.0.0.1(PORT) authentication" on every version.
- */
-function authenticatingBackends(user: string): number {
-  let n = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let title = '';
-    try {
-      title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (
-      title.startsWith('postgres:') &&
-      title.includes(` ${user} `) &&
-      / 127\.0\.0\.1\(\d+\) authentication/.test(title)
-    )
-      n += 1;
-  }
-  return n;
-}
-
-/** Polls until `done(count)` or 10 seconds have passed; returns the last count. */
-async function countUntil(count: () => number, done: (n: number) => boolean): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const n = count();
-    if (done(n) || Date.now() > deadline) return n;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

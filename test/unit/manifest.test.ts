@@ -1,10 +1,28 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commandIds } from '../../src/extension/commandIds';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const rawPkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const nls = JSON.parse(fs.readFileSync(path.join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const missingNls: string[] = [];
+
+/** The manifest as VS Code shows it: every `%key%` replaced by its text from package.nls.json. */
+function localized(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const key = /^%([^%]+)%$/.exec(value)?.[1];
+    if (key === undefined) return value;
+    if (nls[key] === undefined) missingNls.push(key);
+    return nls[key] ?? value;
+  }
+  if (Array.isArray(value)) return value.map(localized);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localized(v)]));
+  return value;
+}
+const pkg = localized(rawPkg) as typeof rawPkg;
 
 interface SettingSchema {
   restricted?: boolean;
@@ -23,6 +41,15 @@ describe('package.json manifest', () => {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual(contributed, [...commandIds].sort());
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Postgres Ops', `${c.command} category`);
+  });
+
+  it('keeps its user-facing strings in package.nls.json (l10n-ready), every %key% defined', () => {
+    assert.deepEqual(missingNls, [], 'keys without text');
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'manifest-nls.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(rawPkg.contributes.commands[0].title, '%commands.addConnection.title%');
   });
 
   it('activates lazily: no "*" and no onStartupFinished', () => {

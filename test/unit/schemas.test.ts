@@ -26,7 +26,8 @@ function validatorOf(name: string): (value: unknown) => string[] {
   };
 }
 
-describe('JSON schemas of plan and report files', () => {
+describe('JSON schemas of plan and report files', function () {
+  this.timeout(30_000);
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgops-schemas-'));
