@@ -13,6 +13,7 @@ import type { OpenedSession, OpenSessionOptions } from '../core/conn/open';
 import { openSession } from '../core/conn/open';
 import type { OAuthParams } from '../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
+import { runCancellable } from '../core/conn/cancel';
 import { CommandCredential } from '../core/conn/credentialCommand';
 import type { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
@@ -99,12 +100,12 @@ export class SessionManager extends Disposable {
     return client;
   }
 
-  /** Opens a separate session, reports what it is, and closes it: Test Connection. */
-  async test(profile: ConnectionProfile): Promise<TestResult> {
-    const c = await this.open(this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host), true);
+  /** Opens a separate session, reports what it is, and closes it: Test Connection. The signal stops it at any point. */
+  async test(profile: ConnectionProfile, signal?: AbortSignal): Promise<TestResult> {
+    const c = await this.open(this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host), true, signal);
     try {
-      const r = await c.client.query<{ v: string; u: string }>(
-        "SELECT current_setting('server_version') AS v, current_user AS u",
+      const r = await runCancellable(c.client, signal, () =>
+        c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u"),
       );
       return { ...c.info, serverVersion: r.rows[0].v, currentUser: r.rows[0].u };
     } finally {
@@ -182,12 +183,13 @@ export class SessionManager extends Disposable {
   }
 
   /** Connects through core's openSession; when the server wants a password nobody supplied, asks once. */
-  private async open(session: ConnectionSession, interactive: boolean): Promise<OpenedSession> {
+  private async open(session: ConnectionSession, interactive: boolean, signal?: AbortSignal): Promise<OpenedSession> {
     const profile = session.profile;
     const r = resolveProfile(profile);
     const base: OpenSessionOptions = {
       safety: sessionSafety(),
       logger: this.logger,
+      signal,
       hbaRules: () => this.hbaRulesFor(session),
       oauth: this.oauth ? (params) => this.oauthOpener(profile, params) : undefined,
     };

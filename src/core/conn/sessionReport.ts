@@ -1,5 +1,6 @@
 import type { SessionInfo } from './connect';
 import type { ConnParams } from './params';
+import { formatServerVersion } from './serverVersion';
 
 /** What the TLS check of the server certificate covered. */
 const certificateCheck: Record<SessionInfo['tls']['verified'], string> = {
@@ -17,7 +18,7 @@ export function describeSessionInfo(info: SessionInfo & { serverVersion?: string
       ? 'none (Unix socket)'
       : 'none (plain TCP)';
   return [
-    `Server: PostgreSQL ${info.serverVersion ?? String(info.serverVersionNum)}`,
+    `Server: PostgreSQL ${info.serverVersion ?? formatServerVersion(info.serverVersionNum)}`,
     `Connected to: ${info.description}`,
     ...(info.currentUser ? [`Session user: ${info.currentUser}`] : []),
     `Authentication: ${info.authMethod}${info.passwordSource ? ` (password from ${info.passwordSource})` : ''}`,

@@ -17,7 +17,7 @@ import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
 import { config } from '../settings';
 import { toAbortSignal } from '../ui';
-import { ProfileNode } from '../views/connectionsView';
+import { pickProfile } from '../profilePicker';
 import type { CommandGroup } from './index';
 
 /**
@@ -28,7 +28,7 @@ import type { CommandGroup } from './index';
 export function benchCommands(s: ExtensionServices) {
   return {
     'pgops.runBenchSweep': async (node?: unknown, planInput?: unknown) => {
-      const profile = await chooseProfile(s, node);
+      const profile = await pickProfile(s, node, 'Run pgbench Sweep');
       if (!profile) return undefined;
       // a plan object (keybindings, tests) was given by the caller, like the CLI's flags: only a plan file may need consent
       const chosen =
@@ -51,23 +51,10 @@ export function benchCommands(s: ExtensionServices) {
             )?.[0];
       if (!file) return undefined;
       const { plan, source } = readPlanFile(file.fsPath);
-      const profile = await chooseProfile(s, undefined);
+      const profile = await pickProfile(s, undefined, 'Re-run this Report');
       return profile ? runBench(s, profile, plan, source) : undefined;
     },
   } satisfies CommandGroup;
-}
-
-async function chooseProfile(s: ExtensionServices, node: unknown): Promise<ConnectionProfile | undefined> {
-  if (node instanceof ProfileNode) return node.profile;
-  if (typeof node === 'string') return s.profiles.get(node);
-  const items = s.profiles
-    .all()
-    .map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, { title: 'Run pgbench Sweep: connection' }))?.profile;
 }
 
 async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | undefined> {

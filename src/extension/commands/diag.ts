@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCancellable } from '../../core/conn/cancel';
 import { profileTarget } from '../../core/conn/profile';
 import type { FixKind } from '../../core/diag/bloatFix';
 import { fixDocument, fixKindsFor } from '../../core/diag/bloatFix';
@@ -15,6 +16,7 @@ import type { ExtensionServices } from '../context';
 import { openPeekPanel } from '../panels/peekPanel';
 import { openStatementDetail } from '../panels/statementDetailPanel';
 import { config } from '../settings';
+import { toAbortSignal } from '../ui';
 import type { BloatPayload } from '../views/bloatView';
 import type { DiagContext, DiagNode, DiagTreeProvider } from '../views/diagTree';
 import type { StatementPayload } from '../views/queryStatsView';
@@ -186,8 +188,9 @@ export function diagCommands(s: ExtensionServices) {
         }
       }
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` },
-        () => peekSlot(ctx.client, p.slot.slotName, limit, opts),
+        { location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…`, cancellable: true },
+        (_progress, token) =>
+          runCancellable(ctx.client, toAbortSignal(token), () => peekSlot(ctx.client, p.slot.slotName, limit, opts)),
       );
       return openPeekPanel(s.context.extensionUri, result, limit);
     },
@@ -208,8 +211,16 @@ export function diagCommands(s: ExtensionServices) {
         ...choices,
       );
       if (!answer) return;
-      const m = await vscode.window.withProgress({ location: { viewId: 'pgops.bloat' } }, () =>
-        measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }),
+      const m = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Measuring ${b.schema}.${b.name} (${answer})…`,
+          cancellable: true,
+        },
+        (_progress, token) =>
+          runCancellable(ctx.client, toAbortSignal(token), () =>
+            measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }),
+          ),
       );
       bloat.recordMeasurement(p.profileId, b.oid, m);
       return m;
