@@ -5,7 +5,7 @@ import { findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
 import { describePlanReview, needsConsent, reviewPlan, sweepServerChanges } from '../../core/bench/planReview';
-import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
+import { writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import type { ConnectionTarget } from '../../core/conn/session';
@@ -13,7 +13,7 @@ import { CancelledError, PgOpsError } from '../../core/errors';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
-import { config } from '../settings';
+import { benchReportsFolder, config } from '../settings';
 import { toAbortSignal } from '../ui';
 import { ProfileNode } from '../views/connectionsView';
 import type { CommandGroup } from './index';
@@ -105,13 +105,6 @@ async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | 
   };
 }
 
-function reportsFolder(s: ExtensionServices): string {
-  const setting = config().get<string>('bench.reportsFolder', defaultReportsFolder) || defaultReportsFolder;
-  if (path.isAbsolute(setting)) return setting;
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? s.context.globalStorageUri.fsPath;
-  return path.join(root, setting);
-}
-
 /**
  * A plan read from a file that needs consent (planReview.ts states the rule) runs only after the user
  * has seen its exact commands and files and said Run; Cancel runs nothing and reads none of its scripts.
@@ -151,7 +144,7 @@ async function runBench(
     detail: sweepServerChanges(plan).join('; '),
   });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
-  const outDir = reportsFolder(s);
+  const outDir = benchReportsFolder(s.context.globalStorageUri.fsPath);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
   const target = await s.sessions.target(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);
