@@ -31,6 +31,15 @@ describe('pgops sandbox start --demo (embedded PostgreSQL 18, real pgbench)', fu
   };
   const sandboxArgs = () => ['--dir', storage, '--port', String(port)];
   const json = async <T>(args: string[]): Promise<T> => JSON.parse((await pgops([...args, '--json'])).out) as T;
+  const startDemo = () =>
+    json<{ host: string; started: boolean; demo: { seeded: boolean; reportFile?: string } }>([
+      'sandbox',
+      'start',
+      '--demo',
+      '--reports',
+      reports,
+      ...sandboxArgs(),
+    ]);
 
   async function query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
     const c = new Client({ host: socket, port, user: 'postgres', database: 'postgres' });
@@ -64,14 +73,7 @@ describe('pgops sandbox start --demo (embedded PostgreSQL 18, real pgbench)', fu
   });
 
   it('starts the sandbox and seeds the demo, with a real sample report from a pgbench run', async () => {
-    const started = await json<{ host: string; demo: { seeded: boolean; reportFile: string } }>([
-      'sandbox',
-      'start',
-      '--demo',
-      '--reports',
-      reports,
-      ...sandboxArgs(),
-    ]);
+    const started = await startDemo();
     socket = started.host;
     conn = `host=${socket} port=${port} user=postgres dbname=postgres`;
     assert.equal(started.demo.seeded, true);
@@ -133,14 +135,7 @@ describe('pgops sandbox start --demo (embedded PostgreSQL 18, real pgbench)', fu
   it('adds nothing on a second start --demo, and returns quickly', async () => {
     const before = await demoRows();
     const t0 = Date.now();
-    const again = await json<{ started: boolean; demo: { seeded: boolean } }>([
-      'sandbox',
-      'start',
-      '--demo',
-      '--reports',
-      reports,
-      ...sandboxArgs(),
-    ]);
+    const again = await startDemo();
     const elapsed = Date.now() - t0;
     assert.equal(again.started, false);
     assert.equal(again.demo.seeded, false);
