@@ -309,7 +309,8 @@ async function main(): Promise<void> {
       ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
+    // a loaded machine can take longer than Playwright's default 30 s to load the workbench page
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
 
     const host = await waitForHostResults(hostResultFile, server, profile);
