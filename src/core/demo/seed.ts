@@ -15,6 +15,7 @@ import { PgOpsError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import {
+  analyzeDemoTables,
   createChurnedTable,
   createDemoReplication,
   createDemoSchema,
@@ -118,6 +119,7 @@ export async function seedSandboxDemo(o: DemoSeedOptions): Promise<DemoSeedResul
       paths.json,
       ...(paths.htmlError ? [] : [paths.html]),
     ]);
+    await analyzeDemoTables(client);
     await markDemoComplete(client);
     step(`done; sample report ${paths.json}`);
     return { seeded: true, reportFile: paths.json };
