@@ -15,7 +15,6 @@ import { PgOpsError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import {
-  analyzeDemoTables,
   createChurnedTable,
   createDemoReplication,
   createDemoSchema,
@@ -119,7 +118,6 @@ export async function seedSandboxDemo(o: DemoSeedOptions): Promise<DemoSeedResul
       paths.json,
       ...(paths.htmlError ? [] : [paths.html]),
     ]);
-    await analyzeDemoTables(client);
     await markDemoComplete(client);
     step(`done; sample report ${paths.json}`);
     return { seeded: true, reportFile: paths.json };

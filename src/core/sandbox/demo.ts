@@ -73,15 +73,6 @@ export async function createChurnedTable(client: Queryable, rows = 40_000): Prom
 }
 
 /**
- * Analyzes the demo's own tables once more at the end of seeding: by then the deletes' counters have reached
- * the statistics (a session sends them when idle), so the estimates rest on fresh statistics, not "stale".
- */
-export async function analyzeDemoTables(client: Queryable): Promise<void> {
-  for (const table of [demoChurnedTable, demoEventsTable])
-    await client.query(`ANALYZE ${quoteQualified(demoSchema, table)}`);
-}
-
-/**
  * A table in a publication, a pgoutput slot, then changes made after the slot: inserts, updates and a
  * delete the slot keeps until something consumes them (the Replication view's Peek shows them).
  * An existing slot or publication is kept, never duplicated.
