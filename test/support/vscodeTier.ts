@@ -266,7 +266,8 @@ async function main(): Promise<void> {
       throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     const install = ensureCodeServer(log);
     const sandboxPort = await freePort();
-    const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
+    // The shared workbench's tests expect a sandbox without the demo; demoSandbox.test.ts opens a fresh profile for it.
+    const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort, 'pgops.sandbox.seedDemo': false });
     profiles.push(profile);
     linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
     const hostResultFile = path.join(runDir, 'host-results.json');

@@ -10,12 +10,12 @@ import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import type { ConnectionTarget } from '../../core/conn/session';
 import { CancelledError } from '../../core/errors';
-import { defaultReportsFolder, reportFileAt, writeReportFiles } from '../../core/report/files';
+import { reportFileAt, writeReportFiles } from '../../core/report/files';
 import { toolVersion } from '../../core/version';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
-import { config } from '../settings';
+import { benchReportsFolder, config } from '../settings';
 import { toAbortSignal } from '../ui';
 import { pickProfile } from '../profilePicker';
 import type { CommandGroup } from './index';
@@ -88,13 +88,6 @@ async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | 
   };
 }
 
-function reportsFolder(s: ExtensionServices): string {
-  const setting = config().get<string>('bench.reportsFolder', defaultReportsFolder) || defaultReportsFolder;
-  if (path.isAbsolute(setting)) return setting;
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? s.context.globalStorageUri.fsPath;
-  return path.join(root, setting);
-}
-
 /**
  * A plan read from a file that needs consent (planReview.ts states the rule) runs only after the user
  * has seen its exact commands and files and said Run; Cancel runs nothing and reads none of its scripts.
@@ -129,7 +122,7 @@ async function runBench(
     detail: sweepServerChanges(plan).join('; '),
   });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
-  const outDir = reportsFolder(s);
+  const outDir = benchReportsFolder(s.context.globalStorageUri.fsPath);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
   const { target, reopen } = await s.sessions.benchEndpoint(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);

@@ -20,6 +20,7 @@ import {
   typeInPalette,
   viewPane,
   workbench,
+  uiWaitMs,
 } from '../../support/vscodeWorkbench';
 
 const profile = 'ui-front-door';
@@ -33,7 +34,7 @@ async function runWithPicker(page: Page, command: string, choice: string): Promi
   const widget = page.locator('.quick-input-widget');
   await widget.locator('.quick-input-title', { hasText: `${command}: choose a connection` }).waitFor({
     state: 'visible',
-    timeout: 15_000,
+    timeout: uiWaitMs,
   });
   const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${choice.replace(/[()]/g, '\\$&')}\\s*$`) });
   await widget.locator('.quick-input-list .monaco-list-row').filter({ has: exact }).first().click();
@@ -76,14 +77,14 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await viewPane(page, 'Connections')
       .locator('.monaco-list-row', { hasText: profile })
       .first()
-      .waitFor({ state: 'visible', timeout: 30_000 });
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
     await runWithPicker(page, 'Connect', profile);
     const item = page.locator('.statusbar-item', { hasText: profile }).first();
-    await item.filter({ hasText: /· 18\.\d+/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await item.filter({ hasText: /· 18\.\d+/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.match(await item.innerText(), new RegExp(`^\\s*${profile} · 18\\.\\d+\\s*$`));
     assert.doesNotMatch(await item.innerText(), /180\d{3}/);
     const queryStats = viewPane(page, 'Query Stats').locator('.pane-header');
-    await queryStats.locator('.description', { hasText: profile }).waitFor({ state: 'visible', timeout: 15_000 });
+    await queryStats.locator('.description', { hasText: profile }).waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('front-door-status-bar');
   });
 
@@ -91,7 +92,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     const { page } = workbench();
     await runWithPicker(page, 'Test Connection', slowProfile);
     const toast = page.locator('.notification-toast', { hasText: `Testing ${slowProfile}` }).first();
-    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    await toast.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.equal(
       await countUntil(
         () => authenticatingBackends('postgres'),
@@ -103,7 +104,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await screenshot('front-door-test-connection-progress');
     await toast.hover();
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
-    await toast.waitFor({ state: 'detached', timeout: 15_000 });
+    await toast.waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.equal(
       await countUntil(
         () => authenticatingBackends('postgres'),
@@ -123,7 +124,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     const header = reports.locator('.pane-header');
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
     const welcome = reports.locator('.welcome-view-content');
-    await welcome.waitFor({ state: 'visible', timeout: 15_000 });
+    await welcome.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.ok(
       (await welcome.locator('.monaco-button').allInnerTexts()).some((b) => /Start Local Sandbox/.test(b)),
       'offered before the sandbox runs',
@@ -132,10 +133,10 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await typeInPalette(page, 'Postgres Ops: Start Local Sandbox');
     await paletteRow(page, 'Postgres Ops: Start Local Sandbox').click();
     const item = page.locator('.statusbar-item', { hasText: sandboxName }).first();
-    await item.filter({ hasText: /· 18\.\d+/ }).waitFor({ state: 'visible', timeout: 120_000 });
+    await item.filter({ hasText: /· 18\.\d+/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
     await welcome.locator('.monaco-button', { hasText: 'Run pgbench Sweep' }).waitFor({
       state: 'visible',
-      timeout: 15_000,
+      timeout: uiWaitMs,
     });
     const buttons = await welcome.locator('.monaco-button').allInnerTexts();
     assert.ok(!buttons.some((b) => /Start Local Sandbox/.test(b)), `buttons while it runs: ${buttons.join(', ')}`);
@@ -145,7 +146,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await paletteRow(page, 'Postgres Ops: Stop Local Sandbox').click();
     await welcome.locator('.monaco-button', { hasText: 'Start Local Sandbox' }).waitFor({
       state: 'visible',
-      timeout: 60_000,
+      timeout: uiWaitMs,
     });
   });
 });
