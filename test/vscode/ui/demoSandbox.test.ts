@@ -13,14 +13,8 @@ import { embeddedBinaries } from '../../../src/core/sandbox/binaries';
 import { demoReportName, demoSlot } from '../../../src/core/sandbox/demo';
 import { resetSandbox } from '../../../src/core/sandbox/sandbox';
 import type { Profile, RunningCodeServer } from '../../support/codeServer';
-import {
-  ensureCodeServer,
-  freePort,
-  globalStorageDir,
-  linkExtension,
-  prepareProfile,
-  startCodeServer,
-} from '../../support/codeServer';
+import { installVsix } from '../../support/vsix';
+import { freePort, globalStorageDir, prepareProfile, startCodeServer } from '../../support/codeServer';
 import {
   activityBarItem,
   openPostgresOps,
@@ -66,11 +60,11 @@ describe('Start Local Sandbox on a fresh profile seeds the demo (UI)', function 
     // as root the sandbox runs as `postgres`, which must reach the extension's binaries through this folder
     fs.chmodSync(dir, 0o711);
     profile = prepareProfile(dir, { 'pgops.sandbox.port': await freePort() });
-    linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
+    installVsix(workbench().install, profile, workbench().vsix);
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
     server = await startCodeServer({
-      install: ensureCodeServer(),
+      install: workbench().install,
       profile,
       folder: workspace,
       logFile: path.join(dir, 'code-server.log'),
