@@ -101,7 +101,7 @@ export async function openCliSession(
   return await openSession(resolved, {
     safety: { ...defaultSafety, applicationName: 'pgops (cli)', ...safety },
     logger,
-    hbaRules: rules ? async () => rules : undefined,
+    hbaRules: rules ? () => Promise.resolve(rules) : undefined,
     oauth: (params) => deviceFlowOpener(params, io),
   });
 }

@@ -86,8 +86,8 @@ function createTreeViews<V extends ExtensionServices['views']>(
 ): Record<keyof V, vscode.TreeView<unknown>> {
   const trees = {} as Record<keyof V, vscode.TreeView<unknown>>;
   for (const [id, provider] of Object.entries(views)) {
-    const tree = vscode.window.createTreeView(`pgops.${id}`, {
-      treeDataProvider: provider as vscode.TreeDataProvider<unknown>,
+    const tree = vscode.window.createTreeView<unknown>(`pgops.${id}`, {
+      treeDataProvider: provider,
       showCollapseAll: id !== 'connections',
       canSelectMany: id === 'reports',
     });

@@ -1,3 +1,4 @@
+import { toolVersion } from '../core/version';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findPgbench } from '../core/bench/findPgbench';
@@ -99,7 +100,7 @@ export class SandboxController {
         logger: this.logger,
         signal,
         onStep: (message) => onStep(`demo data: ${message}`),
-        toolVersion: String(this.context.extension.packageJSON.version ?? ''),
+        toolVersion,
       });
     } catch (err) {
       this.logger.warn(`demo data not seeded: ${describeError(err)}`);

@@ -190,7 +190,7 @@ export class SessionManager extends Disposable {
       safety: sessionSafety(),
       logger: this.logger,
       signal,
-      hbaRules: () => this.hbaRulesFor(session),
+      hbaRules: () => Promise.resolve(this.hbaRulesFor(session)),
       oauth: this.oauth ? (params) => this.oauthOpener(profile, params) : undefined,
     };
     try {
@@ -223,7 +223,7 @@ export class SessionManager extends Disposable {
   }
 
   /** pg_hba rules to explain a refusal: those read from the server while connected, else the profile's local copy. */
-  private async hbaRulesFor(session: ConnectionSession): Promise<HbaRulesAtHand | undefined> {
+  private hbaRulesFor(session: ConnectionSession): HbaRulesAtHand | undefined {
     const profile = session.profile;
     if (session.hbaRules || !profile.hbaFile) return session.hbaRules;
     try {
@@ -285,7 +285,7 @@ export class SessionManager extends Disposable {
    */
   async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
     const session = this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host);
-    const rules = await this.hbaRulesFor(session);
+    const rules = this.hbaRulesFor(session);
     if (!rules) return undefined;
     const credentialLabel = profile.passwordCommand
       ? 'the password command'

@@ -1,7 +1,8 @@
 /**
  * A webview bundle (dist/webview/<name>.js, built by `npm run build`) on a blank page in headless Chromium.
  * The VS Code webview API cannot exist here: a stand-in acquireVsCodeApi records what the page posts in
- * `window.sent` and keeps what it saves with setState in `window.savedState` (starting at `savedState`). Console and page errors are collected for the test to assert on.
+ * `window.sent` and keeps what it saves with setState in `window.savedState` (starting at `savedState`).
+ * Console and page errors are collected for the test to assert on.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -135,12 +135,16 @@ describe('conn: openSession classifies every failure the same way', () => {
 
   it('a refused password: conn-auth naming its source and not the password, with pg_hba advice when rules are at hand', async () => {
     const r = resolveConnection(`host=127.0.0.1 port=${trap.port} user=u dbname=d sslmode=disable`, ctx);
-    const rules = async () => ({
-      rules: [],
-      description: 'no rules at all',
-    });
+    const rules = () =>
+      Promise.resolve({
+        rules: [],
+        description: 'no rules at all',
+      });
     await assert.rejects(
-      openSession(r, { credential: { label: 'Secret Storage', get: async () => 'hunter2' }, hbaRules: rules }),
+      openSession(r, {
+        credential: { label: 'Secret Storage', get: () => Promise.resolve('hunter2') },
+        hbaRules: rules,
+      }),
       (e: unknown) =>
         PgOpsError.is(e, 'conn-auth') &&
         e.message.includes('password from Secret Storage') &&

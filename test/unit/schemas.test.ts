@@ -12,9 +12,11 @@ import { readReport } from '../../src/core/report/read';
 import { writeReportAtomic } from '../../src/core/report/write';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  contributes: { jsonValidation: Array<{ fileMatch: string; url: string }> };
+};
 const schema = (name: string): object =>
-  JSON.parse(fs.readFileSync(path.join(root, 'schemas', `${name}.schema.json`), 'utf8'));
+  <object>JSON.parse(fs.readFileSync(path.join(root, 'schemas', `${name}.schema.json`), 'utf8'));
 const fixture = (...p: string[]) => path.join(root, 'test', 'fixtures', 'reports', ...p);
 
 /** A validator of one schema file; the errors come back as text naming the paths. */
@@ -35,10 +37,7 @@ describe('JSON schemas of plan and report files', function () {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('are registered for *.pgbench-plan.json and *.pgperf.json in the manifest', () => {
-    const registered = (pkg.contributes.jsonValidation as Array<{ fileMatch: string; url: string }>).map((v) => [
-      v.fileMatch,
-      v.url,
-    ]);
+    const registered = pkg.contributes.jsonValidation.map((v) => [v.fileMatch, v.url]);
     assert.deepEqual(registered, [
       ['*.pgbench-plan.json', './schemas/pgbench-plan.schema.json'],
       ['*.pgperf.json', './schemas/pgperf.schema.json'],
@@ -80,7 +79,7 @@ describe('JSON schemas of plan and report files', function () {
   it("accept reports pgops writes (a sweep's, a join's) and pg_perfbench's, and reject a broken one", () => {
     const check = validatorOf('pgperf');
     const report = newReport({ reportName: 'schema-check', startedAt: new Date('2026-01-02T03:04:05Z') });
-    report.pgops!.plan = JSON.parse(JSON.stringify(defaultPlan()));
+    report.pgops!.plan = structuredClone(defaultPlan());
     report.pgops!.server = { version: 'PostgreSQL 18.4 on x86_64', major: 18, minor: '4' };
     report.pgops!.iterations = [
       {
@@ -116,7 +115,7 @@ describe('JSON schemas of plan and report files', function () {
     const joined = joinReports(sameHost, { task, reportName: 'joined' });
     assert.deepEqual(check(JSON.parse(JSON.stringify(joined))), []);
 
-    const broken = JSON.parse(fs.readFileSync(fixture('broken', 'bad-item-type.json'), 'utf8'));
+    const broken: unknown = JSON.parse(fs.readFileSync(fixture('broken', 'bad-item-type.json'), 'utf8'));
     assert.notDeepEqual(check(broken), [], 'an unknown item_type is refused');
   });
 });

@@ -58,7 +58,7 @@ export const joinCommand: CliCommand = {
     '  --out DIR|FILE    output folder (default: the input folder), or the merged report FILE.json (HTML beside it)\n' +
     'Exit 1 when a listed item differs: the message names the item, the reference, the differing report and a diff.',
   options,
-  async run(argv, io) {
+  run(argv, io) {
     const { values } = parseFlags(argv, options);
     const taskFile = resolveTask(requireFlag(values.task ?? values['join-tasks'], 'task'), io.cwd);
     const inputDir = path.resolve(io.cwd, requireFlag(values['input-dir'], 'input-dir'));

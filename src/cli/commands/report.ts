@@ -27,7 +27,7 @@ export const reportCommand: CliCommand = {
     '  --out   the HTML file, or a folder that receives NAME.html (default: beside FILE)',
   options,
   actions: ['show', 'html'],
-  async run(argv, io) {
+  run(argv, io) {
     const { values, positionals } = parseFlags(argv, options, true);
     const [action, file] = positionals;
     if (action !== 'show' && action !== 'html')

@@ -88,7 +88,7 @@ export class ConnectionSession {
     const entry = { name, dispose };
     if (this.disposed) {
       void Promise.resolve(dispose()).catch(() => undefined);
-      return { dispose: async () => undefined };
+      return { dispose: () => Promise.resolve() };
     }
     this.owned.push(entry);
     return {

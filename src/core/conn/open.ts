@@ -39,7 +39,7 @@ export interface OpenSessionOptions {
 /** A session and how to open another one on the same endpoint (bench's facts, admin and observer sessions). */
 export interface OpenedSession extends Connected {
   /** A new session on the host this one chose, with other safety settings; the same credential and classifier. */
-  reopen(safety: SessionSafety): Promise<Client>;
+  reopen: (safety: SessionSafety) => Promise<Client>;
 }
 
 /**
@@ -95,6 +95,6 @@ export async function openTargetSession(
   const r = resolveConnection(params, { ...defaultResolveContext({}), env: {} });
   const password = target.password;
   const credential: CredentialSource | undefined =
-    password === undefined ? undefined : { label: 'the given password', get: async () => password };
+    password === undefined ? undefined : { label: 'the given password', get: () => Promise.resolve(password) };
   return (await openSession(r, { credential, safety })).client;
 }
