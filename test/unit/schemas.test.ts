@@ -9,6 +9,7 @@ import { newReport } from '../../src/core/report/items';
 import { joinReports } from '../../src/core/report/join';
 import { readJoinTask } from '../../src/core/report/joinTask';
 import { readReport } from '../../src/core/report/read';
+import type { JsonObject } from '../../src/core/report/model';
 import { writeReportAtomic } from '../../src/core/report/write';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -79,7 +80,7 @@ describe('JSON schemas of plan and report files', function () {
   it("accept reports pgops writes (a sweep's, a join's) and pg_perfbench's, and reject a broken one", () => {
     const check = validatorOf('pgperf');
     const report = newReport({ reportName: 'schema-check', startedAt: new Date('2026-01-02T03:04:05Z') });
-    report.pgops!.plan = structuredClone(defaultPlan());
+    report.pgops!.plan = JSON.parse(JSON.stringify(defaultPlan())) as JsonObject;
     report.pgops!.server = { version: 'PostgreSQL 18.4 on x86_64', major: 18, minor: '4' };
     report.pgops!.iterations = [
       {
