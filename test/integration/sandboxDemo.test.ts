@@ -111,6 +111,7 @@ describe('pgops sandbox start --demo (embedded PostgreSQL 18, real pgbench)', fu
     const churned = rows.find((r) => r.schema === 'pgops_demo' && r.name === 'churned_orders');
     assert.ok(churned, `churned_orders listed: ${rows.map((r) => `${r.schema}.${r.name}`).join(', ')}`);
     assert.ok(churned.bloatPct >= 20, `bloat ${churned.bloatPct}%`);
+    assert.equal(churned.unreliable, null, 'the estimate rests on fresh statistics');
   });
 
   it('leaves a logical slot with pending changes in pgops slots --json', async () => {
