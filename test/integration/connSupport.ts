@@ -12,7 +12,14 @@ import type { ResolveContext } from '../../src/core/conn/resolve';
 import type { RunAs } from '../../src/core/sandbox/osUser';
 import { chownTree, serverRunAs } from '../../src/core/sandbox/osUser';
 import type { PgServerLayout } from '../../src/core/sandbox/pgServer';
-import { delay, freePort, readPostmasterPid, startServer, stopServer } from '../../src/core/sandbox/pgServer';
+import {
+  delay,
+  freePort,
+  postmasterArgs,
+  readPostmasterPid,
+  startServer,
+  stopServer,
+} from '../../src/core/sandbox/pgServer';
 import type { TestServer } from '../support/servers';
 import { tempDir } from '../support/servers';
 
@@ -223,16 +230,7 @@ export async function startStandby(primary: TestServer): Promise<Standby> {
 
 /** startServer waits for "ready"; a hot standby reports "standby" in postmaster.pid instead. */
 async function startHotStandby(layout: PgServerLayout): Promise<void> {
-  const args = [
-    '-D',
-    layout.dataDir,
-    '-p',
-    String(layout.port),
-    '-k',
-    layout.socketDir,
-    '-c',
-    `listen_addresses=${layout.listenAddresses}`,
-  ];
+  const args = postmasterArgs(layout);
   const log = fs.openSync(layout.logFile, 'a', 0o600);
   chownTree(layout.logFile, layout.runAs);
   const child = spawn(path.join(layout.binaries.binDir, 'postgres'), args, {

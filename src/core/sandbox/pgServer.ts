@@ -227,14 +227,9 @@ function logTail(logFile: string, lines = 8): string {
  * Starts the postmaster in the background and waits until it accepts connections.
  * Never hangs: an early exit, a port conflict or the timeout each give a clear error with the log's tail.
  */
-export async function startServer(
-  layout: PgServerLayout,
-  opts: { timeoutMs?: number; signal?: AbortSignal; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
-): Promise<PostmasterPid> {
-  checkDataDir(layout);
-  if (layout.listenAddresses !== '') await assertPortFree(layout.port, layout.listenAddresses.split(',')[0].trim());
-  const log = openServerLog(layout.logFile);
-  const args = [
+/** The postmaster's command line for a layout: data folder, port, socket folder and listen addresses. */
+export function postmasterArgs(layout: PgServerLayout): string[] {
+  return [
     '-D',
     layout.dataDir,
     '-p',
@@ -243,8 +238,17 @@ export async function startServer(
     layout.socketDir,
     '-c',
     `listen_addresses=${layout.listenAddresses}`,
-    ...(opts.extraArgs ?? []),
   ];
+}
+
+export async function startServer(
+  layout: PgServerLayout,
+  opts: { timeoutMs?: number; signal?: AbortSignal; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<PostmasterPid> {
+  checkDataDir(layout);
+  if (layout.listenAddresses !== '') await assertPortFree(layout.port, layout.listenAddresses.split(',')[0].trim());
+  const log = openServerLog(layout.logFile);
+  const args = [...postmasterArgs(layout), ...(opts.extraArgs ?? [])];
   const child = spawn(path.join(layout.binaries.binDir, 'postgres'), args, {
     detached: true,
     stdio: ['ignore', log, log],

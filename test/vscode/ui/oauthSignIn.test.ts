@@ -307,9 +307,9 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
  */
 async function clipboardOnceSettled(page: Page, expected: string): Promise<string> {
   let text = '';
-  for (const deadline = Date.now() + uiWaitMs; Date.now() < deadline; await page.waitForTimeout(100)) {
+  await until(async () => {
     text = await page.evaluate(() => navigator.clipboard.readText());
-    if (text === expected) break;
-  }
+    return text === expected;
+  });
   return text;
 }
