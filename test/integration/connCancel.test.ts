@@ -61,7 +61,7 @@ forEachServer('cancelling a connection attempt', (srv) => {
     const user = srv().user;
     assert.equal(
       await countUntil(
-        () => authenticatingBackends(user),
+        () => authenticatingBackends(user, srv().port),
         (n) => n > 0,
       ),
       1,
@@ -71,7 +71,7 @@ forEachServer('cancelling a connection attempt', (srv) => {
     await assert.rejects(attempt, (e: unknown) => CancelledError.is(e));
     assert.equal(
       await countUntil(
-        () => authenticatingBackends(user),
+        () => authenticatingBackends(user, srv().port),
         (n) => n === 0,
       ),
       0,

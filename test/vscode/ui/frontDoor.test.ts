@@ -95,7 +95,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await toast.waitFor({ state: 'visible', timeout: uiWaitMs });
     assert.equal(
       await countUntil(
-        () => authenticatingBackends('postgres'),
+        () => authenticatingBackends('postgres', workbench().oauth.server.port),
         (n) => n > 0,
       ),
       1,
@@ -107,7 +107,7 @@ describe('The front door: status bar, Connect from the palette, welcome views, c
     await toast.waitFor({ state: 'detached', timeout: uiWaitMs });
     assert.equal(
       await countUntil(
-        () => authenticatingBackends('postgres'),
+        () => authenticatingBackends('postgres', workbench().oauth.server.port),
         (n) => n === 0,
       ),
       0,
