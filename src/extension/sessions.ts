@@ -102,7 +102,9 @@ export class SessionManager extends Disposable {
 
   /** Opens a separate session, reports what it is, and closes it: Test Connection. The signal stops it at any point. */
   async test(profile: ConnectionProfile, signal?: AbortSignal): Promise<TestResult> {
-    const c = await this.open(this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host), true, signal);
+    // the profile as given now: a connected (or failed) session may hold the one it was opened with, since edited
+    const session = this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host);
+    const c = await this.open(session, true, signal, profile);
     try {
       const r = await runCancellable(c.client, signal, () =>
         c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u"),
@@ -168,8 +170,7 @@ export class SessionManager extends Disposable {
     return session;
   }
 
-  private credential(session: ConnectionSession): CredentialSource {
-    const profile = session.profile;
+  private credential(session: ConnectionSession, profile: ConnectionProfile): CredentialSource {
     if (!profile.passwordCommand) return this.secrets.credential(profile);
     const madeFor = JSON.stringify([profile.passwordCommand, profile.passwordCommandTtl, this.secrets.where(profile)]);
     if (session.passwordCommand?.madeFor !== madeFor) {
@@ -183,8 +184,12 @@ export class SessionManager extends Disposable {
   }
 
   /** Connects through core's openSession; when the server wants a password nobody supplied, asks once. */
-  private async open(session: ConnectionSession, interactive: boolean, signal?: AbortSignal): Promise<OpenedSession> {
-    const profile = session.profile;
+  private async open(
+    session: ConnectionSession,
+    interactive: boolean,
+    signal?: AbortSignal,
+    profile: ConnectionProfile = session.profile,
+  ): Promise<OpenedSession> {
     const r = resolveProfile(profile);
     const base: OpenSessionOptions = {
       safety: sessionSafety(),
@@ -194,7 +199,7 @@ export class SessionManager extends Disposable {
       oauth: this.oauth ? (params) => this.oauthOpener(profile, params) : undefined,
     };
     try {
-      return await openSession(r, { ...base, credential: this.credential(session) });
+      return await openSession(r, { ...base, credential: this.credential(session, profile) });
     } catch (err) {
       if (!interactive || !PgOpsError.is(err, 'conn-no-password') || profile.passwordCommand) throw err;
       const password = await vscode.window.showInputBox({
