@@ -114,6 +114,44 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     assert.match(logical?.item.contextValue ?? '', /\+logical\b/);
   });
 
+  it("keeps a view's rows on screen while it reloads, and another profile's failure does not reload it", async () => {
+    const api = await pgops();
+    const view = api.services.views.replication;
+    const slotRows = () =>
+      allNodes(view)
+        .filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'))
+        .map((n) => n.item.id);
+    await loaded(view, 'Replication');
+    const shown = slotRows();
+    assert.ok(shown.length >= 2, `slot rows: ${shown.join(', ')}`);
+    const loadedAt = view.state.kind === 'ready' ? view.state.at : 0;
+
+    // another profile connects and fails: its session changes, the sandbox's does not
+    const name = 'vsc-diag-unrelated';
+    await api.services.profiles.add(
+      { name, conninfo: 'host=127.0.0.1 port=1 user=app dbname=app sslmode=disable connect_timeout=2' },
+      vscode.ConfigurationTarget.Global,
+    );
+    const other = await waitFor('the unrelated profile', () =>
+      api.services.profiles.all().find((p) => p.name === name),
+    );
+    try {
+      await assert.rejects(api.services.sessions.connect(other));
+      assert.equal(api.services.sessions.state(other.id).kind, 'failed');
+      assert.equal(view.state.kind, 'ready', 'the view was not invalidated');
+      assert.equal(view.state.kind === 'ready' && view.state.at, loadedAt, 'and not reloaded');
+    } finally {
+      await api.services.sessions.disconnect(other.id);
+      await api.services.profiles.remove(other);
+    }
+
+    // a reload of the same session: the rows stay (with the same ids) until the new ones arrive
+    view.invalidate();
+    assert.deepEqual(slotRows(), shown, 'the rows stay while the reload runs');
+    await waitFor('the reload', () => (view.state.kind === 'ready' && view.state.at > loadedAt ? true : undefined));
+    assert.deepEqual(slotRows(), shown);
+  });
+
   it('Bloat lists the churned table', async () => {
     const api = await pgops();
     const nodes = await loaded(api.services.views.bloat, 'Bloat');
