@@ -5,7 +5,7 @@
  * 7 rounds after one warm-up, medians printed. A benchmark, not a test: it asserts nothing.
  */
 import type { Client } from 'pg';
-import { openSession } from '../src/core/conn/session';
+import { openTargetSession } from '../src/core/conn/open';
 import { bloatSql, estimateBloat } from '../src/core/diag/bloat';
 import { loadQueryStats } from '../src/core/diag/queryStatsLoad';
 import { replicationOverview, slotsSql, standbysSql } from '../src/core/diag/replication';
@@ -47,7 +47,7 @@ async function setup(admin: Client): Promise<void> {
 
 async function main(): Promise<void> {
   const server = await startTestServer(embeddedBinaries(repoRoot), { settings: { 'pg_stat_statements.max': '10000' } });
-  const session = await openSession(server.target(), {
+  const session = await openTargetSession(server.target(), {
     applicationName: 'pgops bench',
     statementTimeoutMs: 60_000,
     lockTimeoutMs: 1000,
@@ -59,14 +59,18 @@ async function main(): Promise<void> {
     await admin.end();
     const source = await requireStatements(session);
     const entries = (
-      await session.query(`SELECT count(*)::int AS n FROM ${quoteIdent(source.schema)}.pg_stat_statements(false)`)
+      await session.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${quoteIdent(source.schema)}.pg_stat_statements(false)`,
+      )
     ).rows[0].n;
     const relations = (
-      await session.query(
+      await session.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM pg_class WHERE relkind IN ('r', 'i') AND relnamespace = 'public'::regnamespace",
       )
     ).rows[0].n;
-    const version = Number((await session.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+    const version = Number(
+      (await session.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v,
+    );
     const history = new StatementHistory();
     const cases: Array<{ name: string; view: () => Promise<unknown>; bare: () => Promise<unknown>; bareWhat: string }> =
       [
@@ -109,13 +113,15 @@ async function main(): Promise<void> {
         b.push(await time(c.bare));
       }
       results.push(
-        `| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`,
+        `| ${c.name} | ${median(v).toFixed(0)} ms | ${median(b).toFixed(0)} ms (${c.bareWhat}) | ` +
+          `${(median(v) / median(b)).toFixed(2)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`,
       );
     }
     const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
     process.stdout.write(
       [
-        `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`,
+        `bench:diag on PostgreSQL ${Math.floor(version / 10000)}: ${entries} pg_stat_statements ` +
+          `entries, ${relations} tables and indexes in public, ${rounds} rounds (medians), ${stamp} UTC`,
         '',
         '| view refresh | view median | bare SQL median | ratio | view runs (ms) |',
         '|---|---|---|---|---|',

@@ -147,7 +147,8 @@ function main(): void {
       ours.push(tJoin);
       if (round === 0)
         console.log(
-          `merged: ${merged.pgops?.join?.differing.length} differing items, ${(fs.statSync(path.join(out, 'bench-join.pgperf.json')).size / 1024 / 1024).toFixed(1)} MB written`,
+          `merged: ${merged.pgops?.join?.differing.length} differing items, ` +
+            `${(fs.statSync(path.join(out, 'bench-join.pgperf.json')).size / 1024 / 1024).toFixed(1)} MB written`,
         );
       const [, tBare] = time(() => {
         const all = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as unknown);

@@ -61,7 +61,9 @@ async function main(): Promise<void> {
             : { enabled: false, samplingRate: 1, keep: false },
       });
       console.log(
-        `PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ${threads} -T ${seconds}, ${rounds} rounds (ABBA), transaction log ${logSampling > 0 ? `sampling ${logSampling}` : 'off'}`,
+        `PostgreSQL ${binaries.major}, ${pgbench}, scale ${scale}, -b ${builtin} -c ${clients} -j ` +
+          `${threads} -T ${seconds}, ${rounds} rounds (ABBA), transaction log ` +
+          `${logSampling > 0 ? `sampling ${logSampling}` : 'off'}`,
       );
       const runRaw = async () => {
         await admin.query('CHECKPOINT');
@@ -114,7 +116,9 @@ async function main(): Promise<void> {
         pgops.push(ours.tps);
         cpu.push(ours.cpuMs);
         console.log(
-          `round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait samples, pgops CPU ${ours.cpuMs.toFixed(0)} ms)`,
+          `round ${round}: raw ${rawTps.toFixed(1)} tps, pgops ${ours.tps.toFixed(1)} tps, ratio ` +
+            `${(ours.tps / rawTps).toFixed(4)} (${ours.points} progress points, ${ours.samples} wait ` +
+            `samples, pgops CPU ${ours.cpuMs.toFixed(0)} ms)`,
         );
       }
     });
@@ -127,10 +131,13 @@ async function main(): Promise<void> {
         ? ratios[(ratios.length - 1) / 2]
         : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
     console.log(
-      `mean raw ${mean(raw).toFixed(1)} tps, mean pgops ${mean(pgops).toFixed(1)} tps, ratio of means ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%), median per-round ratio ${median.toFixed(4)}`,
+      `mean raw ${mean(raw).toFixed(1)} tps, mean pgops ${mean(pgops).toFixed(1)} tps, ratio of ` +
+        `means ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%), median per-round ` +
+        `ratio ${median.toFixed(4)}`,
     );
     console.log(
-      `pgops process CPU while pgbench ran: mean ${mean(cpu).toFixed(0)} ms per ${seconds} s iteration (${(mean(cpu) / (seconds * 10)).toFixed(2)}% of one core)`,
+      `pgops process CPU while pgbench ran: mean ${mean(cpu).toFixed(0)} ms per ${seconds} s ` +
+        `iteration (${(mean(cpu) / (seconds * 10)).toFixed(2)}% of one core)`,
     );
   } finally {
     await server.stop();

@@ -96,11 +96,4 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
   if (production) copyEmbeddedPostgres();
-  for (const f of ['codicon.css', 'codicon.ttf']) {
-    fs.mkdirSync(path.join(root, 'dist', 'codicons'), { recursive: true });
-    fs.copyFileSync(
-      path.join(root, 'node_modules', '@vscode', 'codicons', 'dist', f),
-      path.join(root, 'dist', 'codicons', f),
-    );
-  }
 }

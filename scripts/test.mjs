@@ -61,8 +61,9 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 let compiled = false;
 if (tiers.includes('static')) {
   compiled = check('typecheck (tsc, strict) and compile tests', bin('tsc'), ['-p', 'tsconfig.test.json']);
-  check('lint (eslint; src/core must not import vscode)', bin('eslint'), ['.']);
+  check('lint (eslint, type-checked; src/core must not import vscode)', bin('eslint'), ['.']);
   check('format (prettier --check, 120 columns)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
+  check('line length (no source line over 160 characters)', process.execPath, ['scripts/lineLength.mjs']);
   check('bundle (esbuild: extension, cli, webviews)', process.execPath, ['scripts/build.mjs']);
 }
 if (!compiled && tiers.some((t) => t !== 'static')) {

@@ -3,12 +3,21 @@ import { parseArgs } from 'node:util';
 import { PgOpsError } from '../core/errors';
 import type { ParseArgsConfig } from 'node:util';
 
-/** One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure. */
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * One `pgops` subcommand. `run` returns the exit code: 0 success, 1 user-level failure (directly when
+ * the command does no asynchronous work).
+ */
 export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
+  /** Every flag it accepts, as parseArgs options: the one list that parsing and shell completion read. */
+  options: Options;
+  /** Its actions, the word after the command (`report show|html`), when it has some. */
+  actions?: readonly string[];
+  run(argv: string[], io: CliIo): number | Promise<number>;
 }
 
 export interface CliIo {
@@ -26,8 +35,6 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs with our error type: unknown or malformed flags become a UsageError. */
 export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {

@@ -13,10 +13,11 @@ import { waitsCommand } from './commands/waits';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
+import { completionCommand } from './commands/completion';
 import { terminalSafe } from './output';
 
 /** Every subcommand, in the order `pgops --help` lists them. */
-const commands: CliCommand[] = [
+export const commands: CliCommand[] = [
   sandboxCommand,
   statsCommand,
   slotsCommand,
@@ -27,6 +28,7 @@ const commands: CliCommand[] = [
   reportCommand,
   hbaCommand,
   connCommand,
+  completionCommand(() => commands),
 ];
 
 function help(): string {
@@ -67,7 +69,8 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
     io.err(`pgops: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // -h followed by a value is psql's host; alone at the end it still asks for help
+  if (rest.includes('--help') || rest[rest.length - 1] === '-h') {
     io.out(command.usage);
     return 0;
   }

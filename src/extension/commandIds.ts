@@ -1,7 +1,7 @@
 /**
  * Every command the extension contributes. Kept free of `vscode` so a plain-node test can
- * compare it with package.json; the handler table in commands.ts is typed by it, so a
- * command without a handler does not compile.
+ * compare it with package.json; the handler table (commandTable in commands/index.ts) is typed
+ * by it, so a command without a handler does not compile.
  */
 export const commandIds = [
   'pgops.addConnection',

@@ -1,5 +1,7 @@
 import type * as vscode from 'vscode';
 import type { Logger } from '../core/log';
+import type { BenchRuns } from './benchRuns';
+import type { ActiveConnectionStatus } from './activeConnection';
 import type { ProfileStore } from './profiles';
 import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
@@ -18,6 +20,10 @@ export interface ExtensionServices {
   profiles: ProfileStore;
   sessions: SessionManager;
   sandbox: SandboxController;
+  /** The running pgbench sweep, if any. */
+  benchRuns: BenchRuns;
+  /** The status bar item and view descriptions naming the connection the views show. */
+  activeConnection: ActiveConnectionStatus;
   /** The report viewer (custom editor); knows the focused report tab. */
   reportEditor: ReportEditorProvider;
   views: {

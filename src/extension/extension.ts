@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { BenchRuns } from './benchRuns';
+import { ActiveConnectionStatus } from './activeConnection';
 import { commandIds } from './commandIds';
 import { registerCommands } from './commands/index';
 import type { ExtensionServices } from './context';
@@ -26,7 +28,7 @@ export interface PgOpsApi {
   commandIds: readonly string[];
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<PgOpsApi> {
+export function activate(context: vscode.ExtensionContext): PgOpsApi {
   const { channel, logger } = createLogger();
   context.subscriptions.push(channel);
   const profiles = new ProfileStore(context.globalState, logger);
@@ -39,6 +41,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
   const connections = new ConnectionsView(profiles, sessions);
   const reports = new ReportsView(logger);
   const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
+  const views = {
+    connections,
+    queryStats: new QueryStatsView(sessions, profiles, logger),
+    replication: new ReplicationView(sessions, profiles, logger),
+    bloat: new BloatView(sessions, profiles, logger),
+    reports,
+  };
+  context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
+  context.subscriptions.push(views.queryStats, views.replication, views.bloat);
+  const trees = createTreeViews(context, views);
+  const activeConnection = new ActiveConnectionStatus(sessions, profiles, [
+    trees.queryStats,
+    trees.replication,
+    trees.bloat,
+  ]);
+  context.subscriptions.push(activeConnection);
   services = {
     context,
     logger,
@@ -46,32 +64,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
     profiles,
     sessions,
     sandbox,
+    benchRuns: new BenchRuns(),
     reportEditor,
-    views: {
-      connections,
-      queryStats: new QueryStatsView(sessions, profiles, logger),
-      replication: new ReplicationView(sessions, profiles, logger),
-      bloat: new BloatView(sessions, profiles, logger),
-      reports,
-    },
+    activeConnection,
+    views,
   };
-  context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
-  context.subscriptions.push(services.views.queryStats, services.views.replication, services.views.bloat);
-  for (const [id, provider] of Object.entries(services.views)) {
-    const tree = vscode.window.createTreeView(`pgops.${id}`, {
-      treeDataProvider: provider as vscode.TreeDataProvider<unknown>,
-      showCollapseAll: id !== 'connections',
-      canSelectMany: id === 'reports',
-    });
-    context.subscriptions.push(tree);
-    if (provider !== connections) continue;
-    tree.message = connections.message();
-    context.subscriptions.push(
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        tree.message = connections.message();
-      }),
-    );
-  }
+  context.subscriptions.push(services.benchRuns);
   context.subscriptions.push(...registerCommands(services));
   context.subscriptions.push(hbaDiagnostics(logger));
   void restoreSandbox(services);
@@ -79,6 +77,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<PgOpsA
     `Postgres Ops activated (${context.extensionMode === vscode.ExtensionMode.Production ? 'production' : 'development'} mode)`,
   );
   return { services, commandIds };
+}
+
+/** A tree view per provider (view id `pgops.<key>`); the Connections view also carries the Restricted Mode note. */
+function createTreeViews<V extends ExtensionServices['views']>(
+  context: vscode.ExtensionContext,
+  views: V,
+): Record<keyof V, vscode.TreeView<unknown>> {
+  const trees = {} as Record<keyof V, vscode.TreeView<unknown>>;
+  for (const [id, provider] of Object.entries(views)) {
+    const tree = vscode.window.createTreeView<unknown>(`pgops.${id}`, {
+      treeDataProvider: provider,
+      showCollapseAll: id !== 'connections',
+      canSelectMany: id === 'reports',
+    });
+    trees[id as keyof V] = tree;
+    context.subscriptions.push(tree);
+    if (provider !== views.connections) continue;
+    tree.message = views.connections.message();
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        tree.message = views.connections.message();
+      }),
+    );
+  }
+  return trees;
 }
 
 /** A sandbox profile from an earlier session is kept only while its server runs (or is started again by autoStart). */

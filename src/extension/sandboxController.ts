@@ -1,5 +1,10 @@
+import { toolVersion } from '../core/version';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { findPgbench } from '../core/bench/findPgbench';
+import type { DemoSeedResult } from '../core/demo/seed';
+import { seedSandboxDemo } from '../core/demo/seed';
+import { describeError } from '../core/errors';
 import type { ServerBinaries } from '../core/sandbox/binaries';
 import { binaryMajorVersion, embeddedBinaries } from '../core/sandbox/binaries';
 import type { SandboxInfo, SandboxOptions } from '../core/sandbox/sandbox';
@@ -7,7 +12,7 @@ import { resetSandbox, sandboxStatus, startSandbox, stopSandbox } from '../core/
 import type { Logger } from '../core/log';
 import type { ProfileStore } from './profiles';
 import type { SessionManager } from './sessions';
-import { config, sandboxPort } from './settings';
+import { benchReportsFolder, config, sandboxPort } from './settings';
 import { toAbortSignal } from './ui';
 
 export const sandboxProfileId = 'sandbox';
@@ -50,7 +55,14 @@ export class SandboxController {
         title: 'Postgres Ops: starting the local sandbox (PostgreSQL 18)…',
         cancellable: true,
       },
-      (_progress, token) => startSandbox(this.options(), toAbortSignal(token)),
+      async (progress, token) => {
+        const options = this.options();
+        const started = await startSandbox(options, toAbortSignal(token));
+        // seeded before the profile appears, so the views' first load shows the demo
+        if (config().get<boolean>('sandbox.seedDemo', true))
+          await this.seedDemo(options, started, toAbortSignal(token), (message) => progress.report({ message }));
+        return started;
+      },
     );
     this.info = info;
     await this.profiles.setSandbox({
@@ -67,6 +79,36 @@ export class SandboxController {
       `Local sandbox ${info.started ? 'started' : 'joined'}: port ${info.port}, data ${info.dataDir}, log ${info.logFile}`,
     );
     return info;
+  }
+
+  /** A demo that cannot be seeded (no pgbench, say) is reported, and the sandbox still starts; the next start tries again. */
+  private async seedDemo(
+    options: SandboxOptions,
+    info: SandboxInfo,
+    signal: AbortSignal,
+    onStep: (message: string) => void,
+  ): Promise<DemoSeedResult | undefined> {
+    try {
+      return await seedSandboxDemo({
+        sandbox: options,
+        info,
+        pgbenchPath: findPgbench({
+          setting: config().get<string>('pgbenchPath') || undefined,
+          binDir: options.binaries.binDir,
+        }).path,
+        reportsDir: benchReportsFolder(this.context.globalStorageUri.fsPath),
+        logger: this.logger,
+        signal,
+        onStep: (message) => onStep(`demo data: ${message}`),
+        toolVersion,
+      });
+    } catch (err) {
+      this.logger.warn(`demo data not seeded: ${describeError(err)}`);
+      void vscode.window.showWarningMessage(
+        `Postgres Ops: the sandbox started, but its demo data was not added: ${describeError(err)}`,
+      );
+      return undefined;
+    }
   }
 
   /** Stops the server unless another window still holds it; `force` stops it regardless. */

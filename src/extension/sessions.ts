@@ -1,21 +1,24 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
 import type { HbaRulesAtHand } from '../core/conn/hbaAdvice';
-import type { ProfileAuthPlan, ServerSideFacts } from '../core/conn/authPlanFor';
+import type { ProfileAuthPlan } from '../core/conn/authPlanFor';
 import { authPlanFor, readServerSideFacts } from '../core/conn/authPlanFor';
-import { hbaAdvisor, hbaRulesFromFile } from '../core/conn/hbaAdvice';
-import type { Connected, ConnectOptions, CredentialSource, SessionInfo } from '../core/conn/connect';
-import { connectResolved } from '../core/conn/connect';
-import { connectResolvedOAuth, oauthTokenServers } from '../core/conn/oauthSession';
+import { hbaRulesFromFile } from '../core/conn/hbaAdvice';
+import type { CredentialSource, SessionInfo } from '../core/conn/connect';
+import type { SessionHost, SessionState } from '../core/conn/connectionSession';
+import { ConnectionSession } from '../core/conn/connectionSession';
+import type { OAuthOpener } from '../core/conn/oauthSession';
+import { oauthTokenServers } from '../core/conn/oauthSession';
+import type { OpenedSession, OpenSessionOptions } from '../core/conn/open';
+import { openSession } from '../core/conn/open';
 import type { OAuthParams } from '../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../core/auth/oauth/connect';
+import { runCancellable } from '../core/conn/cancel';
 import { CommandCredential } from '../core/conn/credentialCommand';
-import { SessionPool } from '../core/conn/pool';
+import type { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
+import { resolveProfile } from '../core/conn/profile';
 import type { ProfileSecrets } from '../core/conn/profileSecrets';
-import { profileParams } from '../core/conn/profile';
-import type { ResolvedConnection } from '../core/conn/resolve';
-import { defaultResolveContext, resolveConnection } from '../core/conn/resolve';
 import type { ConnectionTarget } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
 import { checkPgbenchCanSignIn } from '../core/bench/findPgbench';
@@ -25,11 +28,7 @@ import { Disposable } from './disposable';
 import type { OAuthConnector } from './oauth';
 import { sessionSafety } from './settings';
 
-export type SessionState =
-  | { kind: 'disconnected' }
-  | { kind: 'connecting' }
-  | { kind: 'connected'; serverVersionNum: number; client: Client; info: SessionInfo }
-  | { kind: 'failed'; error: string };
+export type { SessionState } from '../core/conn/connectionSession';
 
 /** Server version text plus what SessionInfo says: for Test Connection. */
 export interface TestResult extends SessionInfo {
@@ -37,26 +36,28 @@ export interface TestResult extends SessionInfo {
   currentUser: string;
 }
 
-const reconnectDelaysMs = [1000, 2000, 4000, 8000, 16000];
+/** What disconnecting a profile ended: its ConnectionSession's report. */
+export interface SessionDisposal {
+  profileId: string;
+  profileName: string;
+  disposed: string[];
+}
 
 /**
- * One diagnostic session per connected profile (what the views query), a small pool per profile
- * for other work, and the "active" profile the diagnostic views show. A session the server drops
- * (restart, failover) is reopened in the background with backoff.
+ * The connected profiles, one ConnectionSession each (client, pool, learned rules, samplers,
+ * histories, panels), and the "active" profile the diagnostic views show. Disconnecting a profile,
+ * removing it or deactivating disposes its session in one place.
  */
 export class SessionManager extends Disposable {
-  private readonly states = new Map<string, SessionState>();
-  private readonly pools = new Map<string, SessionPool>();
-  /** Password commands by profile id, with what they were made for (command and target): settings can give another profile this id. */
-  private readonly commands = new Map<string, { madeFor: string; credential: CommandCredential }>();
-  private readonly hbaRules = new Map<string, HbaRulesAtHand>();
-  /** How the server sees each connected session (address, TLS, memberships), for exact auth plans. */
-  private readonly serverFacts = new Map<string, ServerSideFacts>();
-  private readonly plans = new Map<string, ProfileAuthPlan>();
-  private readonly generation = new Map<string, number>();
+  private readonly sessions = new Map<string, ConnectionSession>();
   private readonly changed = this.register(new vscode.EventEmitter<string>());
   readonly onDidChange = this.changed.event;
+  private readonly disposedSession = this.register(new vscode.EventEmitter<SessionDisposal>());
+  /** Fires after a profile's session was disposed, with what it ended. */
+  readonly onDidDisposeSession = this.disposedSession.event;
   activeProfileId: string | undefined;
+  /** How each ConnectionSession opens its sessions and reports its state. */
+  private readonly host: SessionHost;
 
   constructor(
     private readonly logger: Logger,
@@ -64,46 +65,49 @@ export class SessionManager extends Disposable {
     private readonly oauth?: OAuthConnector,
   ) {
     super();
+    this.host = {
+      open: (session, interactive) => this.open(session, interactive),
+      changed: (session) => {
+        if (this.sessions.get(session.profile.id) === session) this.changed.fire(session.profile.id);
+      },
+      logger,
+    };
   }
 
   state(profileId: string): SessionState {
-    return this.states.get(profileId) ?? { kind: 'disconnected' };
+    return this.sessions.get(profileId)?.state ?? { kind: 'disconnected' };
+  }
+
+  /** The profile's session object, while it has one (connecting, connected or failed). */
+  session(profileId: string): ConnectionSession | undefined {
+    return this.sessions.get(profileId);
   }
 
   async connect(profile: ConnectionProfile): Promise<Client> {
-    const existing = this.state(profile.id);
-    if (existing.kind === 'connected') {
-      this.activeProfileId = profile.id;
-      return existing.client;
-    }
-    const gen = this.bump(profile.id);
-    this.set(profile.id, { kind: 'connecting' });
-    try {
-      const c = await this.open(profile, true);
-      if (this.generation.get(profile.id) !== gen) {
-        await c.client.end().catch(() => undefined);
-        throw new PgOpsError('conn-cancelled', `${profile.name}: disconnected while connecting`, 'Connect again.');
-      }
-      this.adopt(profile, c, gen);
-      this.activeProfileId = profile.id;
+    const session = this.sessionFor(profile);
+    const wasConnected = session.state.kind === 'connected';
+    const client = await session.connect();
+    if (session.isDisposed) throw new PgOpsError('conn-cancelled', `${profile.name}: disconnected`, 'Connect again.');
+    this.activeProfileId = profile.id;
+    const info = session.state.kind === 'connected' ? session.state.info : undefined;
+    if (info && !wasConnected) {
+      const tls = info.tls.inUse ? `TLS ${info.tls.protocol ?? ''} verify=${info.tls.verified}` : 'no TLS';
       this.logger.info(
-        `${profile.name}: connected to ${c.info.description} (server ${c.info.serverVersionNum}, auth ${c.info.authMethod}, ${c.info.tls.inUse ? `TLS ${c.info.tls.protocol ?? ''} verify=${c.info.tls.verified}` : 'no TLS'})`,
+        `${profile.name}: connected to ${info.description} (server ${info.serverVersionNum}, auth ${info.authMethod}, ${tls})`,
       );
-      void this.learnHbaRules(profile, c.client);
-      return c.client;
-    } catch (err) {
-      if (this.generation.get(profile.id) === gen)
-        this.set(profile.id, { kind: 'failed', error: err instanceof Error ? err.message : String(err) });
-      throw err;
+      void this.learnHbaRules(session, client);
     }
+    return client;
   }
 
-  /** Opens a separate session, reports what it is, and closes it: Test Connection. */
-  async test(profile: ConnectionProfile): Promise<TestResult> {
-    const c = await this.open(profile, true);
+  /** Opens a separate session, reports what it is, and closes it: Test Connection. The signal stops it at any point. */
+  async test(profile: ConnectionProfile, signal?: AbortSignal): Promise<TestResult> {
+    // the profile as given now: a connected (or failed) session may hold the one it was opened with, since edited
+    const session = this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host);
+    const c = await this.open(session, true, signal, profile);
     try {
-      const r = await c.client.query<{ v: string; u: string }>(
-        "SELECT current_setting('server_version') AS v, current_user AS u",
+      const r = await runCancellable(c.client, signal, () =>
+        c.client.query<{ v: string; u: string }>("SELECT current_setting('server_version') AS v, current_user AS u"),
       );
       return { ...c.info, serverVersion: r.rows[0].v, currentUser: r.rows[0].u };
     } finally {
@@ -113,85 +117,89 @@ export class SessionManager extends Disposable {
 
   /** The endpoint pgbench should use (the host target_session_attrs picks), with its password; refused for OAuth. */
   async target(profile: ConnectionProfile): Promise<ConnectionTarget> {
-    const c = await this.open(profile, true);
+    return (await this.benchEndpoint(profile)).target;
+  }
+
+  /** target(), plus how bench opens its own sessions there: through the same opener, credential and classifier. */
+  async benchEndpoint(profile: ConnectionProfile): Promise<Pick<OpenedSession, 'target' | 'reopen'>> {
+    const c = await this.open(this.sessionFor(profile), true);
     await c.client.end().catch(() => undefined);
     checkPgbenchCanSignIn(c.info.authMethod, `${profile.name} (${c.info.description})`);
-    return c.target;
+    return { target: c.target, reopen: c.reopen };
   }
 
   /** A pool of up to two diagnostic sessions for this profile; reconnects by itself after a restart. */
   pool(profile: ConnectionProfile): SessionPool {
-    let p = this.pools.get(profile.id);
-    if (!p) {
-      p = new SessionPool(() => this.open(profile, false), 2, this.logger, profile.name);
-      this.pools.set(profile.id, p);
-    }
-    return p;
+    return this.sessionFor(profile).pool();
   }
 
-  async disconnect(profileId: string): Promise<void> {
-    this.bump(profileId);
-    const s = this.state(profileId);
-    this.set(profileId, { kind: 'disconnected' });
-    if (s.kind === 'connected') await s.client.end().catch(() => undefined);
-    await this.pools.get(profileId)?.close();
-    this.pools.delete(profileId);
+  /** Disposes the profile's session (client, pool, samplers, panels, learned rules) and says what it ended. */
+  async disconnect(profileId: string): Promise<string[]> {
+    const session = this.sessions.get(profileId);
+    this.sessions.delete(profileId);
     if (this.activeProfileId === profileId) this.activeProfileId = undefined;
+    if (!session) return [];
+    const disposed = await session.dispose();
+    const name = session.profile.name;
+    this.logger.info(`${name}: disconnected; disposed ${disposed.length ? disposed.join(', ') : 'nothing'}`);
+    this.changed.fire(profileId);
+    this.disposedSession.fire({ profileId, profileName: name, disposed });
+    return disposed;
   }
 
   async disconnectAll(): Promise<void> {
-    await Promise.all([...new Set([...this.states.keys(), ...this.pools.keys()])].map((id) => this.disconnect(id)));
+    await Promise.all([...this.sessions.keys()].map((id) => this.disconnect(id)));
   }
 
   /** Sign out of a profile's OAuth provider: its cached tokens (for its servers, and old-style entries) are deleted from Secret Storage. */
   async forgetOAuthTokens(profile: ConnectionProfile): Promise<void> {
-    const r = this.resolve(profile);
+    const r = resolveProfile(profile);
     const params = oauthParamsFromKeywords(r.params);
     if (params && this.oauth) await this.oauth.forget(params, oauthTokenServers(r));
     await this.disconnect(profile.id);
   }
 
-  /** Forget cached credentials and rules of a profile (edited, removed). */
-  forget(profileId: string): void {
-    this.commands.delete(profileId);
-    this.hbaRules.delete(profileId);
-    this.serverFacts.delete(profileId);
-    this.plans.delete(profileId);
-  }
-
-  private resolve(profile: ConnectionProfile): ResolvedConnection {
-    return resolveConnection(profileParams(profile), defaultResolveContext(process.env));
-  }
-
-  private credential(profile: ConnectionProfile): CredentialSource {
-    if (profile.passwordCommand) {
-      const madeFor = JSON.stringify([
-        profile.passwordCommand,
-        profile.passwordCommandTtl,
-        this.secrets.where(profile),
-      ]);
-      let cached = this.commands.get(profile.id);
-      if (cached?.madeFor !== madeFor) {
-        cached = {
-          madeFor,
-          credential: new CommandCredential({ argv: profile.passwordCommand, ttlSeconds: profile.passwordCommandTtl }),
-        };
-        this.commands.set(profile.id, cached);
-      }
-      return cached.credential;
+  private sessionFor(profile: ConnectionProfile): ConnectionSession {
+    let session = this.sessions.get(profile.id);
+    if (!session) {
+      session = new ConnectionSession(profile, this.host);
+      this.sessions.set(profile.id, session);
+    } else {
+      session.profile = profile;
     }
-    return this.secrets.credential(profile);
+    return session;
   }
 
-  /** Connects; when the server wants a password nobody supplied, asks once (and offers to keep it). */
-  private async open(profile: ConnectionProfile, interactive: boolean): Promise<Connected> {
-    const r = this.resolve(profile);
-    const explainAuthFailure = hbaAdvisor(() => this.hbaRulesFor(profile), r.user, r.dbname);
-    const oauthParams = oauthParamsFromKeywords(r.params);
-    if (oauthParams && this.oauth) return this.openOAuth(profile, r, oauthParams, explainAuthFailure);
-    const base = { safety: sessionSafety(), logger: this.logger, explainAuthFailure };
+  private credential(session: ConnectionSession, profile: ConnectionProfile): CredentialSource {
+    if (!profile.passwordCommand) return this.secrets.credential(profile);
+    const madeFor = JSON.stringify([profile.passwordCommand, profile.passwordCommandTtl, this.secrets.where(profile)]);
+    if (session.passwordCommand?.madeFor !== madeFor) {
+      const credential = new CommandCredential({
+        argv: profile.passwordCommand,
+        ttlSeconds: profile.passwordCommandTtl,
+      });
+      session.passwordCommand = { madeFor, credential };
+    }
+    return session.passwordCommand.credential;
+  }
+
+  /** Connects through core's openSession; when the server wants a password nobody supplied, asks once. */
+  private async open(
+    session: ConnectionSession,
+    interactive: boolean,
+    signal?: AbortSignal,
+    profile: ConnectionProfile = session.profile,
+  ): Promise<OpenedSession> {
+    const r = resolveProfile(profile);
+    const base: OpenSessionOptions = {
+      safety: sessionSafety(),
+      logger: this.logger,
+      signal,
+      hbaRules: () => Promise.resolve(this.hbaRulesFor(session)),
+      oauth: this.oauth ? (params) => this.oauthOpener(profile, params) : undefined,
+    };
     try {
-      return await connectResolved(r, { ...base, credential: this.credential(profile) });
+      return await openSession(r, { ...base, credential: this.credential(session, profile) });
     } catch (err) {
       if (!interactive || !PgOpsError.is(err, 'conn-no-password') || profile.passwordCommand) throw err;
       const password = await vscode.window.showInputBox({
@@ -201,41 +209,28 @@ export class SessionManager extends Disposable {
         ignoreFocusOut: true,
       });
       if (password === undefined) throw err;
-      const c = await connectResolved(this.resolve(profile), {
+      const c = await openSession(resolveProfile(profile), {
         ...base,
-        credential: { label: 'the password you typed', get: async () => password },
+        credential: { label: 'the password you typed', get: () => Promise.resolve(password) },
       });
       void this.offerToSave(profile, password);
       return c;
     }
   }
 
-  /**
-   * Servers that authenticate with OAuth (oauth_issuer / oauth_client_id in the profile): the
-   * connector runs the device flow and keeps tokens in SecretStorage; the first host is tried in
-   * sslmode's order, like the CLI does.
-   */
-  private async openOAuth(
-    profile: ConnectionProfile,
-    r: ResolvedConnection,
-    keywords: OAuthParams,
-    explainAuthFailure: ConnectOptions['explainAuthFailure'],
-  ): Promise<Connected> {
-    // A confidential client's secret lives in Secret Storage (settings refuse it).
+  /** The device flow of the OAuth connector; a confidential client's secret lives in Secret Storage (settings refuse it). */
+  private async oauthOpener(profile: ConnectionProfile, keywords: OAuthParams): Promise<OAuthOpener> {
     const params = {
       ...keywords,
       clientSecret: keywords.clientSecret ?? (await this.secrets.get(profile, 'oauthClientSecret')),
     };
-    return await connectResolvedOAuth(r, (config) => this.oauth!.connect(profile.name, config, params), {
-      safety: sessionSafety(),
-      explainAuthFailure,
-    });
+    return (config) => this.oauth!.connect(profile.name, config, params);
   }
 
   /** pg_hba rules to explain a refusal: those read from the server while connected, else the profile's local copy. */
-  private async hbaRulesFor(profile: ConnectionProfile): Promise<HbaRulesAtHand | undefined> {
-    const learned = this.hbaRules.get(profile.id);
-    if (learned || !profile.hbaFile) return learned;
+  private hbaRulesFor(session: ConnectionSession): HbaRulesAtHand | undefined {
+    const profile = session.profile;
+    if (session.hbaRules || !profile.hbaFile) return session.hbaRules;
     try {
       return hbaRulesFromFile(profile.hbaFile);
     } catch (err) {
@@ -258,67 +253,33 @@ export class SessionManager extends Disposable {
     }
   }
 
-  private adopt(profile: ConnectionProfile, c: Connected, gen: number): void {
-    this.set(profile.id, {
-      kind: 'connected',
-      serverVersionNum: c.info.serverVersionNum,
-      client: c.client,
-      info: c.info,
-    });
-    c.client.on('error', (err) => {
-      if (this.generation.get(profile.id) !== gen) return;
-      this.logger.warn(`${profile.name}: session lost: ${err.message}`);
-      this.set(profile.id, { kind: 'failed', error: `connection lost: ${err.message}` });
-      void this.reconnect(profile, gen);
-    });
-  }
-
-  private async reconnect(profile: ConnectionProfile, gen: number): Promise<void> {
-    for (const wait of reconnectDelaysMs) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      if (this.generation.get(profile.id) !== gen) return;
-      try {
-        const c = await this.open(profile, false);
-        if (this.generation.get(profile.id) !== gen) {
-          await c.client.end().catch(() => undefined);
-          return;
-        }
-        this.adopt(profile, c, gen);
-        this.logger.info(`${profile.name}: reconnected to ${c.info.description}`);
-        return;
-      } catch (err) {
-        this.logger.debug(`${profile.name}: reconnect failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    this.logger.warn(`${profile.name}: gave up reconnecting; use Connect to try again`);
-  }
-
   /**
    * pg_hba rules (and pg_ident mappings) read while connected, so a later authentication failure can
    * name its line, and the session's own plan: the line the server used for it and how pgops met it.
    */
-  private async learnHbaRules(profile: ConnectionProfile, client: Client): Promise<void> {
+  private async learnHbaRules(session: ConnectionSession, client: Client): Promise<void> {
+    const name = session.profile.name;
     try {
-      this.serverFacts.set(profile.id, await readServerSideFacts(client));
+      session.serverFacts = await readServerSideFacts(client);
     } catch (err) {
-      this.logger.debug(`${profile.name}: could not ask how the server sees this session (${describeError(err)})`);
+      this.logger.debug(`${name}: could not ask how the server sees this session (${describeError(err)})`);
     }
     try {
-      const rules = await readServerHbaRules(client, profile.name);
-      this.hbaRules.set(profile.id, {
+      const rules = await readServerHbaRules(client, name);
+      session.hbaRules = {
         rules: rules.rules,
         description: rules.source.description,
         ident: 'rules' in rules.ident ? rules.ident.rules : undefined,
-      });
+      };
     } catch (err) {
       this.logger.debug(
-        `${profile.name}: pg_hba rules not readable (${describeError(err)}); failures will be explained without them`,
+        `${name}: pg_hba rules not readable (${describeError(err)}); failures will be explained without them`,
       );
     }
-    const plan = await this.authPlan(profile);
-    if (plan && this.state(profile.id).kind === 'connected') {
-      this.plans.set(profile.id, plan);
-      this.changed.fire(profile.id);
+    const plan = await this.authPlan(session.profile);
+    if (plan && !session.isDisposed && session.state.kind === 'connected') {
+      session.authPlan = plan;
+      this.changed.fire(session.profile.id);
     }
   }
 
@@ -328,31 +289,22 @@ export class SessionManager extends Disposable {
    * Undefined when no rules are known.
    */
   async authPlan(profile: ConnectionProfile): Promise<ProfileAuthPlan | undefined> {
-    const rules = await this.hbaRulesFor(profile);
+    const session = this.sessions.get(profile.id) ?? new ConnectionSession(profile, this.host);
+    const rules = this.hbaRulesFor(session);
     if (!rules) return undefined;
     const credentialLabel = profile.passwordCommand
       ? 'the password command'
       : (await this.secrets.has(profile))
         ? 'Secret Storage'
         : undefined;
-    const facts = this.state(profile.id).kind === 'connected' ? this.serverFacts.get(profile.id) : undefined;
-    return authPlanFor(this.resolve(profile), rules, { credentialLabel, facts });
+    const facts = session.state.kind === 'connected' ? session.serverFacts : undefined;
+    return authPlanFor(resolveProfile(profile), rules, { credentialLabel, facts });
   }
 
   /** The plan of a connected session, once learned (for the Connections view). */
   knownAuthPlan(profileId: string): ProfileAuthPlan | undefined {
-    return this.state(profileId).kind === 'connected' ? this.plans.get(profileId) : undefined;
-  }
-
-  private bump(id: string): number {
-    const next = (this.generation.get(id) ?? 0) + 1;
-    this.generation.set(id, next);
-    return next;
-  }
-
-  private set(id: string, s: SessionState): void {
-    this.states.set(id, s);
-    this.changed.fire(id);
+    const session = this.sessions.get(profileId);
+    return session?.state.kind === 'connected' ? session.authPlan : undefined;
   }
 
   override dispose(): void {

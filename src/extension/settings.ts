@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defaultReportsFolder } from '../core/report/files';
 import type { SessionSafety } from '../core/conn/session';
 
 /** Typed reads of the extension's settings (declared with descriptions in package.json). */
@@ -8,6 +10,17 @@ export function config(): vscode.WorkspaceConfiguration {
 
 export function sandboxPort(): number {
   return config().get<number>('sandbox.port', 54329);
+}
+
+/**
+ * The folder pgbench sweeps (and the sandbox demo) save reports to: `pgops.bench.reportsFolder`, absolute or relative
+ * to the first workspace folder; without a workspace, relative to `storageDir` (the extension's global storage).
+ */
+export function benchReportsFolder(storageDir: string): string {
+  const setting = config().get<string>('bench.reportsFolder', defaultReportsFolder) || defaultReportsFolder;
+  if (path.isAbsolute(setting)) return setting;
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? storageDir;
+  return path.join(root, setting);
 }
 
 export function sessionSafety(): SessionSafety {

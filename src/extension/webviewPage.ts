@@ -11,7 +11,9 @@ export function webviewPage(
   opts: { style?: string; title?: string; placeholder?: string; withNonceMeta?: boolean } = {},
 ): string {
   const nonce = crypto.randomBytes(16).toString('base64');
-  const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'nonce-${nonce}'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}`;
+  const csp =
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} ` +
+    `'nonce-${nonce}'; img-src ${webview.cspSource} data:; font-src ${webview.cspSource}`;
   const head = [
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${csp}">`,

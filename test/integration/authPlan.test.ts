@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readServerHbaRules } from '../../src/core/auth/hba';
 import { authPlanFor, readServerSideFacts } from '../../src/core/conn/authPlanFor';
 import { resolveConnection } from '../../src/core/conn/resolve';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { forEachServer } from '../support/servers';
 
 forEachServer('auth plan of a real session', (srv) => {
@@ -34,7 +34,7 @@ forEachServer('auth plan of a real session', (srv) => {
   });
 
   it('reads the address, TLS and nested memberships the server sees, and names the line it used', async () => {
-    const session = await openSession(srv().target({ user: role, password }));
+    const session = await openTargetSession(srv().target({ user: role, password }));
     let facts;
     try {
       facts = await readServerSideFacts(session);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPgbench } from '../../src/core/bench/findPgbench';
 import { validatePlan } from '../../src/core/bench/plan';
-import { writeBenchReport } from '../../src/core/bench/reportFiles';
+import { reportFileAt, writeReportFiles } from '../../src/core/report/files';
 import type { SweepEvent } from '../../src/core/bench/sweep';
 import { runSweep } from '../../src/core/bench/sweep';
 import type { Report } from '../../src/core/report';
@@ -62,10 +62,10 @@ forEachServer('bench sweep cancelled', (srv) => {
         onEvent: onSecondIteration(1500, () => abort.abort()),
         checkpoint: (r) => {
           checkpoints.push(r.pgops?.status ?? '');
-          writeBenchReport(out, r);
+          writeReportFiles(reportFileAt({ folder: out }, r.report_name), r);
         },
       });
-      const paths = writeBenchReport(out, report);
+      const paths = writeReportFiles(reportFileAt({ folder: out }, report.report_name), report);
       assert.deepEqual(
         checkpoints,
         ['interrupted'],
@@ -76,7 +76,7 @@ forEachServer('bench sweep cancelled', (srv) => {
       checkFinishedIterationKept(report, paths.json, 'interrupted');
       const admin = await srv().admin();
       try {
-        const left = await admin.query(
+        const left = await admin.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgbench (pgops)'",
         );
         assert.equal(left.rows[0].n, 0, 'no pgbench session is left running');
@@ -114,7 +114,7 @@ describe('bench sweep whose server stops mid-iteration', function () {
           void s.stop();
         }),
       });
-      const paths = writeBenchReport(out, report);
+      const paths = writeReportFiles(reportFileAt({ folder: out }, report.report_name), report);
       assert.equal(report.pgops?.iterations[1]?.status, 'failed');
       assert.match(report.pgops?.error?.message ?? '', /^Iteration 1 \(pgbench_clients 2\) failed: /);
       assert.ok(report.pgops?.environmentNotes.some((n) => /database facts not collected after the sweep/.test(n)));

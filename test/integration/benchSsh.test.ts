@@ -18,6 +18,7 @@ import { sharedServer, serverMatrix, tempDir } from '../support/servers';
 import { cliEnv, runCliProcess } from './cliProcess';
 import type { Sshd } from '../support/sshd';
 import { sshFingerprintOf, sshKeygen, sshTestUser, startSshd } from '../support/sshd';
+import { itemText } from '../support/itemText';
 
 describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
   this.timeout(60_000);
@@ -49,9 +50,9 @@ describe('bench system facts over SSH (real sshd on 127.0.0.1)', function () {
       assert.equal(sh.where, `ssh ${user}@127.0.0.1:${port}`);
       const items = await collectSystemFacts(sh);
       assert.equal(items.uname_a.data, execFileSync('uname', ['-r', '-m'], { encoding: 'utf8' }));
-      assert.equal(String(items.hostname.data).trim(), os.hostname());
-      assert.match(String(items.cpu_info.data), /Architecture:/);
-      assert.match(String(items.sysctl_vm.data), /^vm\./m);
+      assert.equal(itemText(items.hostname).trim(), os.hostname());
+      assert.match(itemText(items.cpu_info), /Architecture:/);
+      assert.match(itemText(items.sysctl_vm), /^vm\./m);
       assert.match(
         notes.join('\n'),
         /was not known: accepted its ED25519 key SHA256:.* and recorded it in .*known_hosts/,

@@ -11,6 +11,7 @@ import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
 import { forEachServer, repoRoot, tempDir } from '../support/servers';
 import { openHtmlOffline } from './benchHtml';
+import { itemText } from '../support/itemText';
 
 function allFiles(dir: string): string[] {
   return fs
@@ -81,7 +82,7 @@ forEachServer('pgops bench sweep', (srv, major) => {
         [4, 4, 'complete'],
       ],
     );
-    const raw = String(report.sections.result.reports.pgbench_raw_outputs.data)
+    const raw = itemText(report.sections.result.reports.pgbench_raw_outputs)
       .split(/── iteration \d+\n/)
       .filter(Boolean);
     assert.equal(raw.length, 3);
@@ -122,16 +123,16 @@ forEachServer('pgops bench sweep', (srv, major) => {
 
   it('fills the system, db and benchmark sections under pg_perfbench item keys', () => {
     const sys = report.sections.system.reports;
-    assert.match(String(sys.cpu_info.data), /Architecture:/);
-    assert.match(String(sys.total_ram.data), /^\d+ GB\n$/);
-    assert.match(String(sys.etc_os_release.data), /^(PRETTY_NAME|NAME)=/m);
-    assert.match(String(sys.sysctl_vm.data), /^vm\./m);
-    assert.match(String(sys.transparent_hugepages.data), /enabled: /);
+    assert.match(itemText(sys.cpu_info), /Architecture:/);
+    assert.match(itemText(sys.total_ram), /^\d+ GB\n$/);
+    assert.match(itemText(sys.etc_os_release), /^(PRETTY_NAME|NAME)=/m);
+    assert.match(itemText(sys.sysctl_vm), /^vm\./m);
+    assert.match(itemText(sys.transparent_hugepages), /enabled: /);
     const db = report.sections.db.reports;
-    assert.match(String(db.version_major.data), new RegExp(`^PostgreSQL ${major}\\.`));
+    assert.match(itemText(db.version_major), new RegExp(`^PostgreSQL ${major}\\.`));
     assert.ok((db.pg_settings.data as unknown[]).length > 200);
     assert.deepEqual(db.pg_settings.theader, ['name', 'setting', 'unit', 'source', 'non_default']);
-    assert.match(String(db.shared_preload_libraries.data), /pg_stat_statements/);
+    assert.match(itemText(db.shared_preload_libraries), /pg_stat_statements/);
     assert.ok((db.pg_available_extensions.data as unknown[][]).some((r) => r[0] === 'pg_stat_statements'));
     const bench = report.sections.benchmark.reports;
     assert.equal((bench.options.data as unknown[][]).length, 3);
@@ -139,13 +140,13 @@ forEachServer('pgops bench sweep', (srv, major) => {
       String((bench.options.data as unknown[][])[2][1]),
       / -c 4 -j 1 -T 3 -P 1 -l --log-prefix=\S+ --failures-detailed -h 127\.0\.0\.1 /,
     );
-    assert.match(String(bench.pgbench_version.data), /^pgbench \(PostgreSQL\) 15\./);
+    assert.match(itemText(bench.pgbench_version), /^pgbench \(PostgreSQL\) 15\./);
     assert.equal(
-      String(bench.iteration_resets.data),
+      itemText(bench.iteration_resets),
       ['iteration 0: CHECKPOINT done', 'iteration 1: CHECKPOINT done', 'iteration 2: CHECKPOINT done'].join('\n'),
     );
     assert.match(
-      String(bench.environment_changes.data),
+      itemText(bench.environment_changes),
       /^database facts (changed during the sweep: |unchanged).*\nsystem facts (changed during the sweep: |unchanged)/,
     );
     assert.equal(report.pgops?.server?.major, major);

@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main';
 import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
 import { forEachServer, tempDir } from '../support/servers';
+import { itemText } from '../support/itemText';
 
 forEachServer('pgops bench templates and re-run', (srv, major) => {
   let dir: string;
@@ -66,7 +67,8 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
         '--init-command',
         'ARG_PSQL_PATH -v ON_ERROR_STOP=1 -q -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE',
         '--workload-command',
-        'ARG_PGBENCH_PATH -n -c ARG_PGBENCH_CLIENTS -T ARG_PGBENCH_TIME -f ARG_WORKLOAD_PATH/bump.sql@3 -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER ARG_PG_DATABASE',
+        'ARG_PGBENCH_PATH -n -c ARG_PGBENCH_CLIENTS -T ARG_PGBENCH_TIME -f ' +
+          'ARG_WORKLOAD_PATH/bump.sql@3 -h ARG_PG_HOST -p ARG_PG_PORT -U ARG_PG_USER ARG_PG_DATABASE',
         '--out',
         dir,
       ],
@@ -83,7 +85,7 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
     );
     assert.equal(report.pgops?.iterName, 'pgbench_time');
     assert.match(
-      String(report.sections.benchmark.reports.iteration_resets.data),
+      itemText(report.sections.benchmark.reports.iteration_resets),
       /^iteration 0: pg_stat_statements_reset\(\) done; pg_stat_reset\(\) done\niteration 1: /,
     );
     const options = report.sections.benchmark.reports.options.data as Array<[number, string]>;
@@ -93,21 +95,18 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
         `pgbench -P 1 -l --log-prefix=\\S+ --failures-detailed -n -c 2 -T 2 -f ${dir}/bump.sql@3 -h 127\\.0\\.0\\.1 -p ${srv().port} -U postgres postgres$`,
       ),
     );
+    assert.match(itemText(report.sections.benchmark.reports.custom_workload), /bump\.sql :\n\\set k random\(1, 100\)/);
     assert.match(
-      String(report.sections.benchmark.reports.custom_workload.data),
-      /bump\.sql :\n\\set k random\(1, 100\)/,
-    );
-    assert.match(
-      String(report.sections.benchmark.reports.custom_tables.data),
+      itemText(report.sections.benchmark.reports.custom_tables),
       /schema\.sql :\nDROP TABLE IF EXISTS tpl_kv;/,
     );
     assert.match(
-      String(report.sections.result.reports.pgbench_raw_outputs.data),
+      itemText(report.sections.result.reports.pgbench_raw_outputs),
       new RegExp(`transaction type: ${dir}/bump\\.sql`),
     );
     const admin = await srv().admin();
     try {
-      const calls = await admin.query('SELECT sum(v)::int AS n FROM tpl_kv');
+      const calls = await admin.query<{ n: number }>('SELECT sum(v)::int AS n FROM tpl_kv');
       assert.equal(
         calls.rows[0].n,
         report.pgops?.iterations[1].processed,

@@ -396,14 +396,11 @@ const reports: BadInput[] = [
     names: (c) => `the folder ${path.join(c.work, 'no', 'such', 'folder')} does not exist`,
   },
   {
-    name: 'report html --out onto an existing folder (kept as it is)',
-    args: ['report', 'html', 'a.json', '--out', 'keep'],
+    name: 'report html --out under a file, as if it were a folder',
+    args: ['report', 'html', 'a.json', '--out', 'a.json/out.html'],
+    setup: copyReport(reportA, 'a.json'),
     expectCode: 1,
-    names: (c) => `${path.join(c.work, 'keep')}: it is a folder`,
-    setup: (c) => {
-      copyReport(reportA, 'a.json')(c);
-      c.put('keep/notes.txt', 'mine');
-    },
+    names: (c) => `${path.join(c.work, 'a.json')} is not a folder`,
   },
   {
     name: 'report html --out onto the report itself',
@@ -458,6 +455,13 @@ const joins: BadInput[] = [
     args: join('--task', 'repeatability'),
     expectCode: 1,
     names: (c) => path.join(c.work, 'in'),
+  },
+  {
+    name: 'join --out FILE.json into a missing folder',
+    args: join('--task', 'repeatability', '--out', 'no/such/merged.json'),
+    setup: twoReports,
+    expectCode: 1,
+    names: (c) => `the folder ${path.join(c.work, 'no', 'such')} does not exist`,
   },
   {
     name: 'join whose --report-name would overwrite an input report',
@@ -565,6 +569,13 @@ const usage: BadInput[] = [
     names: '--port must be a non-negative integer, got "abc"',
   },
   { name: 'sandbox reset without --force', args: ['sandbox', 'reset'], expectCode: 2, names: '--force' },
+  {
+    name: 'slots --warn-bytes that is not a size',
+    args: ['slots', '--conn', 'host=127.0.0.1 port=1', '--warn-bytes', '1GiB'],
+    expectCode: 2,
+    names: '--warn-bytes must be a size such as 1073741824, 512MB or 1GB, got "1GiB"',
+  },
+  { name: 'completion for an unknown shell', args: ['completion', 'fish'], expectCode: 2, names: '"fish"' },
   {
     name: 'waits --hz 1000',
     args: ['waits', '--conn', 'host=h', '--seconds', '1', '--hz', '1000'],

@@ -39,7 +39,11 @@ describe('CLI: pgops conn test with OAuth (device flow, as psql) [PostgreSQL 18]
   });
 
   function conninfo(extra = '', clientId: string = clients.normal): string {
-    return `host=127.0.0.1 port=${rig.server.port} dbname=postgres user=alice oauth_issuer=${rig.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'${extra}`;
+    return (
+      `host=127.0.0.1 port=${rig.server.port} dbname=postgres user=alice ` +
+      `oauth_issuer=${rig.idp.issuer} oauth_client_id=${clientId} ` +
+      `oauth_scope='${oauthScope}'${extra}`
+    );
   }
 
   /** The person: reads the code on the terminal and acts on it in the provider's pages (once). */

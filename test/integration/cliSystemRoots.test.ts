@@ -71,7 +71,9 @@ for (const binaries of serverMatrix()) {
         assert.match(
           r.err,
           new RegExp(
-            `pgops conn: TLS failed for tlsuser@localhost:${server.port}/postgres \\(sslmode=verify-full, implied by sslrootcert=system\\): (self-signed certificate in certificate chain|unable to get local issuer certificate)`,
+            `pgops conn: TLS failed for tlsuser@localhost:${server.port}/postgres ` +
+              `\\(sslmode=verify-full, implied by sslrootcert=system\\): ` +
+              `(self-signed certificate in certificate chain|unable to get local issuer certificate)`,
           ),
         );
         assert.match(r.err, /sslrootcert/, 'the hint says what to check');

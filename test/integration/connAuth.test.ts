@@ -206,7 +206,7 @@ for (const binaries of serverMatrix()) {
     it('names the pg_hba line, its method and the next step when rules are known (read from pg_hba_file_rules)', async () => {
       const admin = await server.admin();
       const known = await readServerHbaRules(admin).finally(() => admin.end());
-      const rules = async () => ({ rules: known.rules, description: known.source.description });
+      const rules = () => Promise.resolve({ rules: known.rules, description: known.source.description });
       const fail = async (conninfo: string, user: string) => {
         const r = resolveConnection(conninfo, ctx);
         try {
@@ -231,9 +231,9 @@ for (const binaries of serverMatrix()) {
       let asked = 0;
       const credential = {
         label: 'counting',
-        get: async () => {
+        get: () => {
           asked++;
-          return userPassword;
+          return Promise.resolve(userPassword);
         },
       };
       const attempt = (conninfo: string) =>

@@ -116,7 +116,12 @@ forEachServer('conn: service files, pgpass, environment and password commands', 
   it('a password command is run only when the server asks, and re-run once when the server rejects its credential', async () => {
     const state = path.join(ctx.home, 'cmd-runs');
     // First run prints a stale password, later runs the right one: like an expired cloud token.
-    const script = `const fs=require('fs');const n=fs.existsSync(process.argv[1])?Number(fs.readFileSync(process.argv[1],'utf8')):0;fs.writeFileSync(process.argv[1],String(n+1));process.stdout.write(n===0?'stale-token\\n':process.argv[2]+'\\n');`;
+    const script = [
+      "const fs=require('fs');",
+      "const n=fs.existsSync(process.argv[1])?Number(fs.readFileSync(process.argv[1],'utf8')):0;",
+      'fs.writeFileSync(process.argv[1],String(n+1));',
+      "process.stdout.write(n===0?'stale-token\\n':process.argv[2]+'\\n');",
+    ].join('');
     const credential = new CommandCredential({ argv: [process.execPath, '-e', script, state, srv().password] });
     const logger = recordingLogger();
     const c = await connect(

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { estimateBloat } from '../../src/core/diag/bloat';
 import { measureBloat } from '../../src/core/diag/bloatExact';
 import { forEachServer } from '../support/servers';
@@ -43,7 +43,7 @@ forEachServer('diag bloat estimates', (srv, major) => {
     await admin.query('VACUUM ANALYZE sparse');
     await admin.query('CREATE TABLE never_analyzed (id int) WITH (autovacuum_enabled = off)');
     await admin.query('INSERT INTO never_analyzed SELECT generate_series(1, 1000)');
-    session = await openSession(srv().target({ database: 'diag_bloat' }));
+    session = await openTargetSession(srv().target({ database: 'diag_bloat' }));
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { statementHealth } from '../../src/core/diag/statementHealth';
 import { probeStatements, requireStatements } from '../../src/core/diag/statements';
 import type { TestServer } from '../support/servers';
@@ -28,7 +28,7 @@ forEachServer('diag pg_stat_statements health on a small dedicated server', (srv
     } finally {
       await admin.end();
     }
-    const c = await openSession(server.target());
+    const c = await openTargetSession(server.target());
     try {
       const notes = await statementHealth(c, await probeStatements(c));
       const dealloc = notes.find((n) => n.code === 'pgss-dealloc');
@@ -56,7 +56,7 @@ forEachServer('diag pg_stat_statements health on a small dedicated server', (srv
       shared_preload_libraries: '',
     });
     await server.restart();
-    const c = await openSession(server.target());
+    const c = await openTargetSession(server.target());
     try {
       const probe = await probeStatements(c);
       assert.equal(probe.state, 'not-preloaded');

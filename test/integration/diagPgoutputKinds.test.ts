@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { peekSlot } from '../../src/core/diag/logicalPeek';
 import type { PgOpsError } from '../../src/core/errors';
 import { forEachServer } from '../support/servers';
@@ -40,7 +40,7 @@ forEachServer('diag pgoutput type, message and origin messages', (srv, major) =>
     await admin.query("INSERT INTO feelings VALUES (3, 'sad')");
     await admin.query('COMMIT');
     await admin.query('SELECT pg_replication_origin_session_reset()');
-    session = await openSession(srv().target({ database: 'diag_kinds' }));
+    session = await openTargetSession(srv().target({ database: 'diag_kinds' }));
   });
 
   after(async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { listPublications, peekSlot } from '../../src/core/diag/logicalPeek';
 import type { PgOpsError } from '../../src/core/errors';
 import { dropSlot, replicationOverview, slotWarnings } from '../../src/core/diag/replication';
@@ -48,7 +48,7 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     await admin.query(`INSERT INTO t1 VALUES (4, 'it''s', true, -2)`);
     await admin.query('DELETE FROM t1 WHERE id = 30');
     await admin.query('COMMIT');
-    session = await openSession(srv().target({ database: 'diag_repl' }));
+    session = await openTargetSession(srv().target({ database: 'diag_repl' }));
   });
 
   after(async () => {
@@ -62,7 +62,9 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
         )
         .catch(() => undefined);
       const remaining = (
-        await admin.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'")
+        await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'diag\\_%'",
+        )
       ).rows[0].n;
       if (left && remaining === 0) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -187,8 +189,11 @@ forEachServer('diag replication slots and pgoutput', (srv, major) => {
     walsender.query('START_REPLICATION SLOT diag_active LOGICAL 0/0 ("include-xids" \'0\')').catch(() => undefined);
     let active = false;
     for (let i = 0; i < 50 && !active; i++) {
-      active = (await admin.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'")).rows[0]
-        .active;
+      active = (
+        await admin.query<{ active: boolean }>(
+          "SELECT active FROM pg_replication_slots WHERE slot_name = 'diag_active'",
+        )
+      ).rows[0].active;
       if (!active) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(active, 'the walsender made the slot active');

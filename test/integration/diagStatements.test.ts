@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { StatementHistory, takeStatementSnapshot, topStatementDeltas } from '../../src/core/diag/statementDeltas';
 import { statementHealth } from '../../src/core/diag/statementHealth';
 import { loadQueryStats } from '../../src/core/diag/queryStatsLoad';
@@ -21,7 +21,7 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
 
   before(async () => {
     load = await freshDatabase(srv(), 'diag_stats');
-    session = await openSession(srv().target());
+    session = await openTargetSession(srv().target());
     await resetStatements(session, await requireStatements(session));
     await pgbench(srv(), 'diag_stats', ['-i', '-s', '1', '-q']);
     await pgbench(srv(), 'diag_stats', ['-S', '-c', '2', '-T', '2', '-n']);
@@ -113,7 +113,7 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
   });
 
   it('says the extension is not created in a database without it, with the exact statement', async () => {
-    const c = await openSession(srv().target({ database: 'diag_stats' }));
+    const c = await openTargetSession(srv().target({ database: 'diag_stats' }));
     try {
       const p = await probeStatements(c);
       assert.equal(p.state, 'not-created');
@@ -132,12 +132,13 @@ forEachServer('diag pg_stat_statements', (srv, major) => {
       await db.query("CREATE EXTENSION pg_stat_statements VERSION '1.8'");
       const versions = (
         await db.query<{ version: string }>(
-          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]",
+          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements' AND " +
+            "string_to_array(version, '.')::int[] >= '{1,8}' ORDER BY string_to_array(version, '.')::int[]",
         )
       ).rows.map((r) => r.version);
       // 1.8 on 13, up to 1.12 on 18
       assert.equal(versions.length, { 13: 1, 14: 2, 15: 3, 16: 3, 17: 4, 18: 5 }[major], versions.join());
-      const c = await openSession(srv().target({ database: 'diag_pgss_versions' }));
+      const c = await openTargetSession(srv().target({ database: 'diag_pgss_versions' }));
       try {
         for (const v of versions) {
           await db.query(`ALTER EXTENSION pg_stat_statements UPDATE TO '${v}'`);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { peekSlot } from '../../src/core/diag/logicalPeek';
 import type { PgOpsError } from '../../src/core/errors';
 import { forEachServer } from '../support/servers';
@@ -18,7 +18,7 @@ forEachServer('diag pgoutput streaming (protocol 2)', (srv, major) => {
     // the test servers run with synchronous_commit = off; peek reads only flushed WAL
     await admin.query('SET synchronous_commit = on');
     await admin.query("INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 3000) g");
-    session = await openSession(srv().target({ database: 'diag_stream' }));
+    session = await openTargetSession(srv().target({ database: 'diag_stream' }));
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { peekSlot } from '../../src/core/diag/logicalPeek';
 import type { PgOpsError } from '../../src/core/errors';
 import type { TestServer } from '../support/servers';
@@ -24,7 +24,7 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
         await admin.query('CREATE TABLE tp (id int PRIMARY KEY)');
         await admin.query('CREATE PUBLICATION tp_pub FOR TABLE tp');
         await admin.query("SELECT pg_create_logical_replication_slot('tp_slot', 'pgoutput')");
-        const c = await openSession(server.target());
+        const c = await openTargetSession(server.target());
         try {
           await assert.rejects(
             peekSlot(c, 'tp_slot', 100, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] }),
@@ -54,7 +54,7 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
       await admin.query('INSERT INTO tp VALUES (1), (2)');
       await admin.query("PREPARE TRANSACTION 'diag-gid'");
       await admin.query("COMMIT PREPARED 'diag-gid'");
-      const c = await openSession(server.target());
+      const c = await openTargetSession(server.target());
       try {
         const r = await peekSlot(c, 'tp_slot', 1000, { protoVersion: 3, twoPhase: true, publications: ['tp_pub'] });
         const kinds = r.rows.map((x) => x.kind);
@@ -87,7 +87,7 @@ forEachServer('diag pgoutput two-phase (protocol 3)', (srv, major) => {
       await admin.query("INSERT INTO tp2 SELECT g, repeat('x', 200) FROM generate_series(10, 3009) g");
       await admin.query("PREPARE TRANSACTION 'diag-big'");
       await admin.query("COMMIT PREPARED 'diag-big'");
-      const c = await openSession(server.target());
+      const c = await openTargetSession(server.target());
       try {
         await c.query("SET logical_decoding_work_mem = '64kB'");
         const r = await peekSlot(c, 'tp2_slot', 100000, {

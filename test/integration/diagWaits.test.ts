@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import { sampleWaits, WaitSampler } from '../../src/core/diag/waitSampler';
 import { forEachServer } from '../support/servers';
 
@@ -11,7 +11,7 @@ forEachServer('diag wait-event sampler', (srv) => {
   let blocked: Client;
 
   before(async () => {
-    sampler = await openSession(srv().target());
+    sampler = await openTargetSession(srv().target());
     [sleeper, holder, blocked] = await Promise.all([srv().admin(), srv().admin(), srv().admin()]);
     await holder.query('CREATE TABLE IF NOT EXISTS waits_locked (id int)');
   });

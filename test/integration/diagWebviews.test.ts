@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { HostToPeek, HostToStatement } from '../../src/extension/panels/diagMessages';
+import type { HostToPeek, HostToStatement } from '../../src/protocol';
 import { withWebviewPage as withPage } from '../support/webviewPage';
 
 const sent = (page: Page) => page.evaluate(() => (window as unknown as { sent: unknown[] }).sent);

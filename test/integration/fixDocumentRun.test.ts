@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'pg';
-import { openSession } from '../../src/core/conn/session';
+import { openTargetSession } from '../../src/core/conn/open';
 import type { BloatEstimate } from '../../src/core/diag/bloat';
 import { estimateBloat } from '../../src/core/diag/bloat';
 import type { FixTarget } from '../../src/core/diag/bloatFix';
@@ -61,7 +61,7 @@ forEachServer('generated fix documents run for real', (srv) => {
       await admin.query(`INSERT INTO ${quoteQualified('public', name)} SELECT generate_series(1, 200)`);
       await admin.query(`CREATE INDEX ${quoteIdent(name)} ON ${quoteQualified(indexSchema, 'indexed')} (id)`);
     }
-    const session = await openSession(srv().target({ database: 'fix_docs' }));
+    const session = await openTargetSession(srv().target({ database: 'fix_docs' }));
     try {
       estimates = await estimateBloat(session, 10_000);
     } finally {
@@ -130,7 +130,7 @@ forEachServer('generated fix documents run for real', (srv) => {
   }
 
   async function assertNothingElseRan(what: string): Promise<void> {
-    const sentinel = await admin.query("SELECT to_regclass('public.sentinel') AS t");
+    const sentinel = await admin.query<{ t: string | null }>("SELECT to_regclass('public.sentinel') AS t");
     assert.equal(sentinel.rows[0].t, 'sentinel', `${what}: the sentinel table survives`);
     assert.deepEqual(fs.readdirSync(cwd), [], `${what}: nothing was written in the working directory`);
   }
@@ -138,7 +138,10 @@ forEachServer('generated fix documents run for real', (srv) => {
   it('a VACUUM document vacuums exactly the hostile-named table and runs nothing else', async () => {
     for (const name of names) {
       const e = estimateOf('public', name, 'table');
-      const before = await admin.query('SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1', [e.oid]);
+      const before = await admin.query<{ vacuum_count: string }>(
+        'SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1',
+        [e.oid],
+      );
       const content = fixDocument(target(srv(), e), 'vacuum').content;
       const echoed = await runPsql(content);
       assert.deepEqual(echoed, [statementOf(content), 'VACUUM'], `psql sent one VACUUM for ${JSON.stringify(name)}`);
@@ -148,8 +151,12 @@ forEachServer('generated fix documents run for real', (srv) => {
       for (let i = 0; i < 50 && count === Number(before.rows[0].vacuum_count); i++) {
         await new Promise((r) => setTimeout(r, 100));
         count = Number(
-          (await admin.query('SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1', [e.oid])).rows[0]
-            .vacuum_count,
+          (
+            await admin.query<{ vacuum_count: string }>(
+              'SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = $1',
+              [e.oid],
+            )
+          ).rows[0].vacuum_count,
         );
       }
       assert.equal(count, Number(before.rows[0].vacuum_count) + 1, `${JSON.stringify(name)} was vacuumed once`);

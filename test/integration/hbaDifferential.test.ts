@@ -345,7 +345,9 @@ for (const binaries of serverMatrix()) {
         );
         if (!same)
           mismatches.push(
-            `${JSON.stringify({ ...attempt, memberOf: undefined })}: server ${JSON.stringify(expected)}, matcher ${JSON.stringify(got.kind === 'undetermined' ? got.reason : gotAnswer)}`,
+            `${JSON.stringify({ ...attempt, memberOf: undefined })}: server ` +
+              `${JSON.stringify(expected)}, matcher ` +
+              `${JSON.stringify(got.kind === 'undetermined' ? got.reason : gotAnswer)}`,
           );
       }
       assert.deepEqual(mismatches, [], `${mismatches.length} of ${attempts.length} attempts differ`);

@@ -93,7 +93,7 @@ export async function probeConnection(o: ProbeOptions, timeoutMs = 10_000): Prom
         clearTimeout(timer);
         resolve(outcome);
       };
-      socket.on('error', (err) => {
+      socket.on('error', (err: Error) => {
         clearTimeout(timer);
         reject(err);
       });

@@ -14,6 +14,7 @@ import { approveDeviceCode } from '../support/oauth/approve';
 import { clients } from '../support/oauth/idp';
 import type { OAuthRig } from '../support/oauth/rig';
 import { authenticationTimeoutSeconds, oauthScope, startOAuthRig } from '../support/oauth/rig';
+import { mapSecretStore } from '../support/mapSecretStore';
 
 /** Remembers every token it stores, so the no-secret test knows what to look for. */
 class RecordingCache extends MemoryTokenCache {
@@ -155,15 +156,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
   it('asks the user once for ten reconnects within the token lifetime (tokens kept in a secret store)', async () => {
     const alice = new Person(r, 'alice');
     const secrets = new Map<string, string>();
-    const store = {
-      get: async (k: string) => secrets.get(k),
-      store: async (k: string, v: string) => {
-        secrets.set(k, v);
-      },
-      delete: async (k: string) => {
-        secrets.delete(k);
-      },
-    };
+    const store = mapSecretStore(secrets);
     const o = options(params(), alice, new SecretStoreTokenCache(store));
     const deviceRequests = rig.idp.requestCount('/device/auth');
     for (let i = 0; i < 10; i++) {
@@ -326,7 +319,7 @@ describe('OAuth device flow and OAUTHBEARER [PostgreSQL 18]', function () {
     const pool = new Pool({
       ...pgConfig('alice'),
       Client: OAuthBearerClient,
-      oauthBearerToken: async () => token,
+      oauthBearerToken: () => Promise.resolve(token),
       max: 3,
     } as unknown as PoolConfig);
     try {

@@ -25,13 +25,14 @@ import { startRecordingServer } from '../support/oauth/recordingServer';
 import type { OAuthRig } from '../support/oauth/rig';
 import { oauthScope, startOAuthRig } from '../support/oauth/rig';
 import { tempDir } from '../support/servers';
+import { mapSecretStore } from '../support/mapSecretStore';
 
 /** A cache that has a token for whatever it is asked: so only the order of events decides whether one is sent. */
 function cacheHoldingEveryToken(tokenEndpoint: string): TokenCache {
   return {
-    get: async () => ({ accessToken: 'Y2FjaGVkLWVsc2V3aGVyZQ', tokenEndpoint }),
-    set: async () => undefined,
-    delete: async () => undefined,
+    get: () => Promise.resolve({ accessToken: 'Y2FjaGVkLWVsc2V3aGVyZQ', tokenEndpoint }),
+    set: () => Promise.resolve(),
+    delete: () => Promise.resolve(),
   };
 }
 
@@ -177,15 +178,7 @@ describe('OAuth: which server may receive a bearer token [PostgreSQL 18]', funct
 
   it('ignores a token kept in Secret Storage under the old key (issuer, client, scope without the server)', async () => {
     const secrets = new Map<string, string>();
-    const store = {
-      get: async (k: string) => secrets.get(k),
-      store: async (k: string, v: string) => {
-        secrets.set(k, v);
-      },
-      delete: async (k: string) => {
-        secrets.delete(k);
-      },
-    };
+    const store = mapSecretStore(secrets);
     secrets.set(
       `pgops.oauth.tokens:${JSON.stringify([rig.idp.issuer, clients.normal, oauthScope])}`,
       JSON.stringify({ accessToken: 'b2xkLWtleWVkLXRva2Vu', tokenEndpoint: `${rig.idp.issuer}/token` }),

@@ -10,13 +10,14 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { findPgbench } from '../../src/core/bench/findPgbench';
 import { validatePlan } from '../../src/core/bench/plan';
-import { writeBenchReport } from '../../src/core/bench/reportFiles';
+import { reportFileAt, writeReportFiles } from '../../src/core/report/files';
 import { runSweep } from '../../src/core/bench/sweep';
 import { JoinMismatchError, joinReports } from '../../src/core/report/join';
 import { readJoinTask } from '../../src/core/report/joinTask';
 import { loadReportsFromDir } from '../../src/core/report/loadDir';
 import { readReport } from '../../src/core/report/read';
 import { repoRoot, serverMatrix, sharedServer, tempDir } from '../support/servers';
+import { itemText } from '../support/itemText';
 
 const task = (name: string) => readJoinTask(path.join(repoRoot, 'media', 'join-tasks', `${name}.json`));
 
@@ -50,7 +51,8 @@ describe('join of reports from real sweeps on PostgreSQL 15 and 18', function ()
       });
       const report = await runSweep({ plan, target: sharedServer(major).target(), pgbenchPath: pgbench });
       assert.equal(report.pgops?.status, 'complete', `${name}: ${report.pgops?.error?.message}`);
-      files[name] = writeBenchReport(path.join(dir, major === 15 ? 'same' : 'other'), report).json;
+      const folder = path.join(dir, major === 15 ? 'same' : 'other');
+      files[name] = writeReportFiles(reportFileAt({ folder }, report.report_name), report).json;
     }
     fs.copyFileSync(files['pg15-run1'], path.join(dir, 'other', path.basename(files['pg15-run1'])));
   });
@@ -69,7 +71,7 @@ describe('join of reports from real sweeps on PostgreSQL 15 and 18', function ()
       ['pg15-run1', 'pg15-run2'],
     );
     assert.ok(j?.matched.includes('sections.db.reports.version_major.data'));
-    assert.match(String(merged.sections.db.reports.version_major.data), /^PostgreSQL 15\./);
+    assert.match(itemText(merged.sections.db.reports.version_major), /^PostgreSQL 15\./);
     assert.deepEqual(
       j?.results.map((r) => r.iterations.map((i) => i.value)),
       [

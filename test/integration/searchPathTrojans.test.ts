@@ -43,6 +43,8 @@ import type { Standby } from './diagSupport';
 import { startStandby, until } from './diagSupport';
 import type { PlantPlan } from './trojans';
 import { calledNamesInSource, firedMarker, LogWatch, plantLookalikes, plantPlan } from './trojans';
+import { itemText } from '../support/itemText';
+import { jsonText } from '../../src/core/report/model';
 
 const sourceNames = calledNamesInSource(path.join(repoRoot, 'src', 'core'));
 const trojanDb = 'pgops_trojans';
@@ -109,20 +111,18 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
     return c;
   }
 
-  /** Runs `fn` and fails when it failed or any look-alike fired meanwhile (on the primary or the standby). */
+  /**
+   * Runs `fn` and fails when it failed or any look-alike fired meanwhile (on the primary or the standby);
+   * a look-alike that fired is reported even when `fn` failed too.
+   */
   async function withoutTrojans<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (const w of watches) w.mark();
-    let value: T | undefined;
-    let error: unknown;
     try {
-      value = await fn();
-    } catch (err) {
-      error = err;
+      return await fn();
+    } finally {
+      const fired = [...new Set(watches.flatMap((w) => w.firedSinceMark()))];
+      assert.deepEqual(fired, [], `${what} ran look-alikes planted in public:\n${fired.join('\n')}`);
     }
-    const fired = [...new Set(watches.flatMap((w) => w.firedSinceMark()))];
-    assert.deepEqual(fired, [], `${what} ran look-alikes planted in public:\n${fired.join('\n')}`);
-    if (error) throw error;
-    return value as T;
   }
 
   async function cli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
@@ -256,16 +256,17 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
         conninfo(" options='-c search_path=public,pg_catalog'"),
         '--json',
       ]);
-      assert.equal(JSON.parse(r.out).serverVersionNum >= major * 10000, true);
+      assert.equal((JSON.parse(r.out) as { serverVersionNum: number }).serverVersionNum >= major * 10000, true);
       await cli(['stats', '--conn', conninfo(" options='-c search_path=public,pg_catalog'"), '--json']);
     }));
 
   it('a session opened with a user options string naming public still searches only the catalog', async () => {
     const c = await session(conninfo(" options='-c search_path=public,pg_catalog'"));
     try {
-      assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, [
-        'pg_catalog',
-      ]);
+      assert.deepEqual(
+        (await c.query<{ s: string[] }>('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s,
+        ['pg_catalog'],
+      );
     } finally {
       await c.end();
     }
@@ -286,11 +287,10 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       });
       await c.connect();
       try {
-        assert.deepEqual((await c.query('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s, [
-          'pg_catalog',
-          weird,
-          'public',
-        ]);
+        assert.deepEqual(
+          (await c.query<{ s: string[] }>('SELECT pg_catalog.current_schemas(true)::text[] AS s')).rows[0].s,
+          ['pg_catalog', weird, 'public'],
+        );
       } finally {
         await c.end();
       }
@@ -373,10 +373,12 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       );
       const report: Report = readReport(path.join(out, `trojans-pg${major}.pgperf.json`));
       assert.equal(report.pgops?.status, 'complete');
-      const resets = String(report.sections.benchmark.reports.iteration_resets.data);
+      const resets = itemText(report.sections.benchmark.reports.iteration_resets);
       assert.match(resets, /pg_stat_statements_reset\(\) done/);
       assert.doesNotMatch(resets, /failed/);
-      const errors = Object.entries(report.sections.db.reports).filter(([, item]) => /^Error/.test(String(item.data)));
+      const errors = Object.entries(report.sections.db.reports).filter(([, item]) =>
+        /^Error/.test(jsonText(item.data)),
+      );
       assert.deepEqual(
         errors.map(([k]) => k),
         [],
@@ -523,9 +525,9 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
         await new WaitSampler(c, { backendTypes: ['client backend'] }).sampleOnce();
         assert.ok((await sampleWaits(c, 0.5, { hz: 10 })).samples > 0);
         const facts = await collectDbFacts(c);
-        const errors = Object.entries(facts).filter(([, item]) => /^Error/.test(String(item.data)));
+        const errors = Object.entries(facts).filter(([, item]) => /^Error/.test(jsonText(item.data)));
         assert.deepEqual(
-          errors.map(([k, item]) => `${k}: ${String(item.data)}`),
+          errors.map(([k, item]) => `${k}: ${jsonText(item.data)}`),
           [],
         );
       } finally {

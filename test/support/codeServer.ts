@@ -210,11 +210,13 @@ export function globalStorageDir(profile: Profile, extensionId = 'pgops.pgops'):
 }
 
 /**
- * Places the built extension of `repo` in the extensions dir as `<publisher>.<name>-<version>`:
- * a folder of links to what the packaged extension holds, plus node_modules so the embedded
- * PostgreSQL binaries resolve from the extension's own path.
+ * `npm start`'s development copy: places the built extension of `repo` in the extensions dir as
+ * `<publisher>.<name>-<version>`, a folder of links to what the packaged extension holds (dist/ too, so
+ * `npm run watch` and a window reload pick up changes; VS Code then names the extension in notifications
+ * "Null Extension Description", as it tells callers by the real path of their module), plus node_modules so
+ * the embedded PostgreSQL binaries resolve from the extension's own path. The vscode tier does not use it: it tests the installed `.vsix` (vsix.ts).
  */
-export function linkExtension(repo: string, extensionsDir: string, opts: { copyBundle?: boolean } = {}): string {
+export function linkExtension(repo: string, extensionsDir: string): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
     publisher: string;
     name: string;
@@ -233,14 +235,10 @@ export function linkExtension(repo: string, extensionsDir: string, opts: { copyB
     'media',
     'snippets',
     'node_modules',
+    'dist',
   ]) {
     if (fs.existsSync(path.join(repo, entry))) fs.symlinkSync(path.join(repo, entry), path.join(dir, entry));
   }
-  // Tests copy the bundle: VS Code tells which extension calls its API by the calling module's real path,
-  // so with a linked dist/extension.js notifications say "Null Extension Description". `npm start` links
-  // it, so that `npm run watch` and a window reload pick up changes.
-  if (opts.copyBundle) fs.cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  else fs.symlinkSync(path.join(repo, 'dist'), path.join(dir, 'dist'));
   return dir;
 }
 
@@ -332,7 +330,9 @@ export async function startCodeServer(opts: StartOptions): Promise<RunningCodeSe
     if (exitedWith !== undefined || Date.now() > deadline) {
       await server.stop();
       throw new LauncherError(
-        `code-server did not start (${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). Its output:\n${server.recentOutput()}`,
+        `code-server did not start ` +
+          `(${exitedWith !== undefined ? `exited: ${exitedWith}` : 'no answer on /healthz within the time limit'}). ` +
+          `Its output:\n${server.recentOutput()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));

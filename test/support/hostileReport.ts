@@ -4,7 +4,7 @@
  * the report's folder (a secret-looking pgpass, so a test sees whether it was read).
  */
 import { newReport } from '../../src/core/report/items';
-import type { JsonObject, Report } from '../../src/core/report/model';
+import type { Report } from '../../src/core/report/model';
 
 export function hostileReport(name: string, marker: string, secretFile: string): Report {
   const r = newReport({ reportName: name });
@@ -26,6 +26,6 @@ export function hostileReport(name: string, marker: string, secretFile: string):
     transactionLog: { enabled: false, samplingRate: 1, keep: false },
     waits: { enabled: false, intervalMs: 200 },
     topStatements: 0,
-  } as JsonObject;
+  };
   return r;
 }

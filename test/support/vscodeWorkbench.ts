@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import type { CodeServerInstall } from './codeServer';
 import type { OAuthRig } from './oauth/rig';
 
 /**
@@ -35,6 +36,9 @@ export interface Workbench {
   userDataDir: string;
   /** The OAuth rig (identity provider + OAuth-only PostgreSQL 18) the extension host trusts. */
   oauth: OAuthRig;
+  /** The packaged extension the tier installed; a test that opens its own profile installs this too. */
+  vsix: string;
+  install: CodeServerInstall;
 }
 
 let current: Workbench | undefined;

@@ -15,7 +15,7 @@ import {
 import { parseSshDestination } from '../../src/core/bench/hostShell';
 import { readPlanFile, validatePlan, writePlanFile } from '../../src/core/bench/plan';
 import { withPgpass } from '../../src/core/bench/processRunner';
-import { reportPaths } from '../../src/core/bench/reportFiles';
+import { reportFileAt } from '../../src/core/report/files';
 import { transactionLogAdvice } from '../../src/core/bench/txLog';
 import type { PgOpsError } from '../../src/core/errors';
 
@@ -31,7 +31,8 @@ const values: PlaceholderValues = {
 describe('bench plan and command lines', () => {
   it('fills pg_perfbench templates word by word, keeping quoted words whole', () => {
     const cmd = fillTemplate(
-      'ARG_PGBENCH_PATH -p ARG_PG_PORT -h ARG_PG_HOST -U ARG_PG_USER ARG_PG_DATABASE -c ARG_PGBENCH_CLIENTS -j 2 -T ARG_PGBENCH_TIME --file="ARG_WORKLOAD_PATH/my script.sql"',
+      'ARG_PGBENCH_PATH -p ARG_PG_PORT -h ARG_PG_HOST -U ARG_PG_USER ARG_PG_DATABASE -c ARG_PGBENCH_CLIENTS -j 2 ' +
+        '-T ARG_PGBENCH_TIME --file="ARG_WORKLOAD_PATH/my script.sql"',
       values,
       'workload command',
     );
@@ -198,11 +199,12 @@ describe('bench plan and command lines', () => {
     let seen = '';
     await withPgpass(
       { port: 5432, user: 'a:b', password: 'pa:ss\\word' },
-      async (env) => {
+      (env) => {
         assert.equal(env.PGPASSWORD, undefined);
         seen = env.PGPASSFILE ?? '';
         assert.equal(fs.statSync(seen).mode & 0o777, 0o600);
         assert.equal(fs.readFileSync(seen, 'utf8'), '*:5432:*:a\\:b:pa\\:ss\\\\word\n');
+        return Promise.resolve();
       },
       { PGPASSWORD: 'leaked' },
     );
@@ -217,7 +219,7 @@ describe('bench plan and command lines', () => {
       'x.sql',
     ]);
     assert.deepEqual(scrubSecret({ a: ['key s3cret!'], b: 1 }, 's3cret!'), { a: ['key ********'], b: 1 });
-    assert.deepEqual(reportPaths('/out', 'a b/c'), { json: '/out/a_b_c.pgperf.json', html: '/out/a_b_c.html' });
+    assert.equal(reportFileAt({ folder: '/out' }, 'a b/c'), '/out/a_b_c.pgperf.json');
     assert.deepEqual(parseSshDestination('root@db1:2222'), { user: 'root', host: 'db1', port: 2222 });
   });
 });

@@ -18,7 +18,8 @@ import ctypes, json, os, sys
 from ctypes import c_char_p, c_int, c_void_p, POINTER, Structure, byref
 lib = ctypes.CDLL('libpq.so.5')
 class Opt(Structure):
-    _fields_ = [('keyword', c_char_p), ('envvar', c_char_p), ('compiled', c_char_p), ('val', c_char_p), ('label', c_char_p), ('dispchar', c_char_p), ('dispsize', c_int)]
+    _fields_ = [('keyword', c_char_p), ('envvar', c_char_p), ('compiled', c_char_p), ('val', c_char_p),
+                ('label', c_char_p), ('dispchar', c_char_p), ('dispsize', c_int)]
 lib.PQconninfoParse.restype = POINTER(Opt); lib.PQconninfoParse.argtypes = [c_char_p, POINTER(c_char_p)]
 lib.PQconnectStart.restype = c_void_p; lib.PQconnectStart.argtypes = [c_char_p]
 lib.PQconninfo.restype = POINTER(Opt); lib.PQconninfo.argtypes = [c_void_p]

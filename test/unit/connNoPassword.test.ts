@@ -25,7 +25,7 @@ describe('conn: a server that asks for a password nobody supplied', () => {
       { env: {}, homeDir: '/nonexistent', osUser: 'u', defaultSocketDir: '/tmp', sysconfDir: '/nonexistent' },
     );
     await assert.rejects(
-      connectResolved(r, { credential: { label: 'Secret Storage', get: async () => undefined } }),
+      connectResolved(r, { credential: { label: 'Secret Storage', get: () => Promise.resolve(undefined) } }),
       (e: unknown) => PgOpsError.is(e, 'conn-no-password'),
     );
     assert.equal(trap.visits.length, 1);

@@ -38,6 +38,19 @@ describe('finding pgbench', () => {
     });
     assert.deepEqual(findPgbench({ env: { PATH: cfgDir }, systemRoot: sys }), { path: viaConfig, via: 'pg_config' });
     assert.deepEqual(findPgbench({ env: { PATH: '' }, systemRoot: sys }), { path: sys16, via: 'system' });
+    const sandboxBin = path.join(tmp, 'sandbox-bin');
+    const own = exe(sandboxBin, 'pgbench');
+    assert.deepEqual(
+      findPgbench({ binDir: sandboxBin, env: { PATH: pathDir }, systemRoot: sys }),
+      { path: own, via: 'bin-dir' },
+      "a server's own bin directory comes before PATH",
+    );
+    assert.equal(findPgbench({ setting, binDir: sandboxBin }).via, 'setting', 'the setting still wins');
+    assert.deepEqual(
+      findPgbench({ binDir: path.join(tmp, 'no-pgbench-here'), env: { PATH: pathDir }, systemRoot: sys }),
+      { path: viaPath, via: 'PATH' },
+      'a bin directory without pgbench (the embedded sandbox) falls through to PATH',
+    );
   });
 
   it('says what to install when there is none, and names a bad setting', () => {

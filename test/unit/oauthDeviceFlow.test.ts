@@ -82,8 +82,9 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
         onPrompt: (p) => {
           prompts.push(p);
         },
-        wait: async (ms) => {
+        wait: (ms) => {
           waits.push(ms);
+          return Promise.resolve();
         },
       });
       assert.deepEqual(waits, [2000, 7000, 7000]);
@@ -125,8 +126,9 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
           clientId: 'c',
           allowHttp: true,
           onPrompt: (p) => assert.equal(p.verificationUri, 'https://idp.example/device'),
-          wait: async (ms) => {
+          wait: (ms) => {
             waits.push(ms);
+            return Promise.resolve();
           },
         });
         assert.deepEqual(waits, [expected]);
@@ -152,7 +154,7 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
             clientId: 'c',
             allowHttp: true,
             onPrompt: () => undefined,
-            wait: async () => undefined,
+            wait: () => Promise.resolve(),
           }),
           (e: unknown) =>
             PgOpsError.is(e, code) &&
@@ -176,8 +178,9 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
           allowHttp: true,
           onPrompt: () => undefined,
           now: () => clock,
-          wait: async (ms) => {
+          wait: (ms) => {
             clock += ms;
+            return Promise.resolve();
           },
         }),
         (e: unknown) => PgOpsError.is(e, 'oauth-expired'),
@@ -218,7 +221,7 @@ describe('OAuth device authorization grant client (RFC 8628)', () => {
         clientSecret: 's3cr:t',
         allowHttp: true,
         onPrompt: () => undefined,
-        wait: async () => undefined,
+        wait: () => Promise.resolve(),
       });
       for (const r of s.requests) {
         assert.equal(r.authorization, `Basic ${Buffer.from('pg%20client:s3cr%3At').toString('base64')}`);

@@ -153,7 +153,7 @@ describe('SASL OAUTHBEARER messages', () => {
     const server = await misbehavingServer();
     const client = new OAuthBearerClient({
       ...plainConfig(server.port),
-      oauthBearerToken: async () => 'bad token',
+      oauthBearerToken: () => Promise.resolve('bad token'),
       oauthAllowUnencrypted: true,
     });
     client.on('error', () => undefined);

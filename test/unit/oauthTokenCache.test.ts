@@ -1,30 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { oauthHttpFromEnv, oauthParamsFromKeywords } from '../../src/core/auth/oauth/connect';
 import { isFresh, SecretStoreTokenCache, tokenServer } from '../../src/core/auth/oauth/tokenCache';
-
-/** A map standing in for VS Code's SecretStorage, which exists only inside VS Code. */
-function mapStore(): {
-  secrets: Map<string, string>;
-  get(k: string): Promise<string | undefined>;
-  store(k: string, v: string): Promise<void>;
-  delete(k: string): Promise<void>;
-} {
-  const secrets = new Map<string, string>();
-  return {
-    secrets,
-    get: async (k) => secrets.get(k),
-    store: async (k, v) => {
-      secrets.set(k, v);
-    },
-    delete: async (k) => {
-      secrets.delete(k);
-    },
-  };
-}
+import { mapSecretStore } from '../support/mapSecretStore';
 
 describe('OAuth token cache and parameters', () => {
   it('keeps tokens per server, issuer, client and scope in a secret store, and forgets them', async () => {
-    const store = mapStore();
+    const store = mapSecretStore();
     const cache = new SecretStoreTokenCache(store);
     const a = { server: 'db.example:5432', issuer: 'https://idp.example', clientId: 'pg', scope: 'openid postgres' };
     await cache.set(a, {
@@ -55,7 +36,7 @@ describe('OAuth token cache and parameters', () => {
   });
 
   it("never reads an entry kept under the old key (no server), and Forget OAuth tokens deletes it with the servers' entries", async () => {
-    const store = mapStore();
+    const store = mapSecretStore();
     const cache = new SecretStoreTokenCache(store);
     const params = { issuer: 'https://idp.example', clientId: 'pg', scope: 'openid' };
     const legacyId = `pgops.oauth.tokens:${JSON.stringify([params.issuer, params.clientId, params.scope])}`;
@@ -72,7 +53,7 @@ describe('OAuth token cache and parameters', () => {
   });
 
   it('treats a damaged stored value as no token', async () => {
-    const store = mapStore();
+    const store = mapSecretStore();
     const cache = new SecretStoreTokenCache(store);
     const key = { server: 'db.example:5432', issuer: 'https://idp.example', clientId: 'pg' };
     await cache.set(key, { accessToken: 'YQ', tokenEndpoint: 't' });

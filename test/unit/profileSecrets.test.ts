@@ -12,6 +12,7 @@ import type { SecretBindings } from '../../src/core/conn/secretBinding';
 import { profileSecretTarget, sameTarget, secretTargetOf } from '../../src/core/conn/secretBinding';
 import type { Logger } from '../../src/core/log';
 import { silentLogger } from '../../src/core/log';
+import { mapSecretStore } from '../support/mapSecretStore';
 
 const ctx: ResolveContext = {
   env: {},
@@ -29,19 +30,12 @@ function harness() {
   const logger: Logger = { ...silentLogger, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   let n = 0;
   const store = new ProfileSecrets(
-    {
-      get: async (k) => secrets.get(k),
-      store: async (k, v) => {
-        secrets.set(k, v);
-      },
-      delete: async (k) => {
-        secrets.delete(k);
-      },
-    },
+    mapSecretStore(secrets),
     {
       get: <T>(k: string) => state.get(k) as T | undefined,
-      update: async (k, v) => {
+      update: (k, v) => {
         state.set(k, v);
+        return Promise.resolve();
       },
     },
     logger,
@@ -190,7 +184,10 @@ describe('profile secrets bound to their target', () => {
     const h = harness();
     const broken = profile('host=a,b port=1,2,3 user=app');
     assert.equal(await h.store.get(broken), undefined);
-    assert.match(h.warnings[0], /^prod: no secret is looked up: could not match 3 port numbers to 2 hosts/);
+    assert.match(
+      h.warnings[0],
+      /^prod: no secret is looked up: Connection "prod" does not resolve: could not match 3 port numbers to 2 hosts/,
+    );
     await assert.rejects(h.store.set(broken, 'pw'), /could not match 3 port numbers/);
   });
 });

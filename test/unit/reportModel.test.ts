@@ -76,7 +76,7 @@ describe('report model, builders and files', () => {
 
   it('names the JSON path of a bad pgops block and refuses a newer schema version', () => {
     const r = newReport({ reportName: 'x' });
-    const bad = JSON.parse(JSON.stringify(r));
+    const bad = JSON.parse(JSON.stringify(r)) as { pgops: Record<string, unknown> };
     bad.pgops.iterations = [{ value: 1, clients: 1, tps: 'fast' }];
     assert.throws(
       () => parseReportText(JSON.stringify(bad), 'x.pgperf.json'),

@@ -97,10 +97,7 @@ describe('pgbench search_path (plan field searchPath)', () => {
   });
 
   it('takes --search-path from the CLI', () => {
-    const { plan } = planFromFlags(
-      { clients: '1', time: '1', 'search-path': 'bench, public' } as Parameters<typeof planFromFlags>[0],
-      '/tmp',
-    );
+    const { plan } = planFromFlags({ clients: '1', time: '1', 'search-path': 'bench, public' }, '/tmp');
     assert.deepEqual(plan.searchPath, ['bench', 'public']);
   });
 });

@@ -3,10 +3,10 @@
  * Query Stats, Replication and Bloat show them, and a statement's detail panel opens.
  */
 import * as assert from 'node:assert/strict';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { DiagNode, DiagTreeProvider } from '../../src/extension/views/diagTree';
-import { labelOf, pgops, waitFor } from '../support/vscodeHost';
+import { labelOf, pgops, startSandboxWithAdmin, waitFor } from '../support/vscodeHost';
 
 type DiagView = DiagTreeProvider<unknown>;
 
@@ -34,17 +34,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
   let admin: Client;
 
   before(async () => {
-    await pgops();
-    const info = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('pgops.startSandbox');
-    assert.ok(info, 'Start Local Sandbox failed (see the Postgres Ops log)');
-    admin = new Client({
-      host: info.host,
-      port: info.port,
-      user: 'postgres',
-      database: 'postgres',
-      application_name: 'pgops vscode diag test',
-    });
-    await admin.connect();
+    admin = await startSandboxWithAdmin('pgops vscode diag test');
     await admin.query('DROP TABLE IF EXISTS vsc_churn');
     await admin.query('CREATE TABLE vsc_churn (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)');
     await admin.query("INSERT INTO vsc_churn SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
@@ -78,7 +68,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('Query Stats lists the statements of the load, the heavy join among them', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const nodes = await loaded(api.services.views.queryStats, 'Query Stats');
     const statements = nodes.filter((n) => n.item.contextValue === 'pgops.statement');
     assert.ok(statements.length > 0, 'statement items');
     assert.ok(
@@ -93,7 +83,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
       'SELECT pg_sleep(0.5) AS "vsc_tooltip_marker\n```\n[click](command:pgops.stopSandbox) ![x](https://evil.example/x.png) <b>bold</b>"',
     );
     const api = await pgops();
-    const nodes = await loaded(api.services.views.queryStats as unknown as DiagView, 'Query Stats');
+    const nodes = await loaded(api.services.views.queryStats, 'Query Stats');
     const node = nodes.find(
       (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_tooltip_marker'),
     );
@@ -111,7 +101,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('Replication lists the logical and the physical slot', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.replication as unknown as DiagView, 'Replication');
+    const nodes = await loaded(api.services.views.replication, 'Replication');
     const slots = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'));
     assert.deepEqual(
       slots
@@ -124,9 +114,47 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     assert.match(logical?.item.contextValue ?? '', /\+logical\b/);
   });
 
+  it("keeps a view's rows on screen while it reloads, and another profile's failure does not reload it", async () => {
+    const api = await pgops();
+    const view = api.services.views.replication;
+    const slotRows = () =>
+      allNodes(view)
+        .filter((n) => (n.item.contextValue ?? '').startsWith('pgops.slot'))
+        .map((n) => n.item.id);
+    await loaded(view, 'Replication');
+    const shown = slotRows();
+    assert.ok(shown.length >= 2, `slot rows: ${shown.join(', ')}`);
+    const loadedAt = view.state.kind === 'ready' ? view.state.at : 0;
+
+    // another profile connects and fails: its session changes, the sandbox's does not
+    const name = 'vsc-diag-unrelated';
+    await api.services.profiles.add(
+      { name, conninfo: 'host=127.0.0.1 port=1 user=app dbname=app sslmode=disable connect_timeout=2' },
+      vscode.ConfigurationTarget.Global,
+    );
+    const other = await waitFor('the unrelated profile', () =>
+      api.services.profiles.all().find((p) => p.name === name),
+    );
+    try {
+      await assert.rejects(api.services.sessions.connect(other));
+      assert.equal(api.services.sessions.state(other.id).kind, 'failed');
+      assert.equal(view.state.kind, 'ready', 'the view was not invalidated');
+      assert.equal(view.state.kind === 'ready' && view.state.at, loadedAt, 'and not reloaded');
+    } finally {
+      await api.services.sessions.disconnect(other.id);
+      await api.services.profiles.remove(other);
+    }
+
+    // a reload of the same session: the rows stay (with the same ids) until the new ones arrive
+    view.invalidate();
+    assert.deepEqual(slotRows(), shown, 'the rows stay while the reload runs');
+    await waitFor('the reload', () => (view.state.kind === 'ready' && view.state.at > loadedAt ? true : undefined));
+    assert.deepEqual(slotRows(), shown);
+  });
+
   it('Bloat lists the churned table', async () => {
     const api = await pgops();
-    const nodes = await loaded(api.services.views.bloat as unknown as DiagView, 'Bloat');
+    const nodes = await loaded(api.services.views.bloat, 'Bloat');
     const tables = nodes.filter((n) => (n.item.contextValue ?? '').startsWith('pgops.bloat+table'));
     assert.ok(
       tables.some((n) => labelOf(n.item) === 'public.vsc_churn'),
@@ -136,7 +164,7 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
 
   it('opens the detail panel of a statement in an editor tab', async () => {
     const api = await pgops();
-    const nodes = allNodes(api.services.views.queryStats as unknown as DiagView);
+    const nodes = allNodes(api.services.views.queryStats);
     const heavy = nodes.find(
       (n) => n.item.contextValue === 'pgops.statement' && labelOf(n.item).includes('vsc_heavy_marker'),
     );

@@ -34,7 +34,7 @@ describe('Check pg_hba Rules (diagnostics in a real VS Code)', () => {
     vscode.languages
       .getDiagnostics(file)
       .filter((d) => d.range.start.line === line - 1)
-      .map((d) => String(d.code));
+      .map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
 
   it('shows lint findings as diagnostics when a pg_hba.conf is opened', async () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));

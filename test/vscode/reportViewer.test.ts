@@ -30,7 +30,7 @@ describe('report viewer and Benchmark Reports view (in the extension host)', () 
     dir = path.join(ws.uri.fsPath, 'host-reports');
     fs.mkdirSync(dir, { recursive: true });
     for (const name of ['host-a.pgperf.json', 'host-b.json']) {
-      const report = JSON.parse(fs.readFileSync(fixture, 'utf8'));
+      const report = JSON.parse(fs.readFileSync(fixture, 'utf8')) as { report_name: string };
       report.report_name = name.replace(/\..*$/, '');
       fs.writeFileSync(path.join(dir, name), JSON.stringify(report));
       files.push(path.join(dir, name));

@@ -57,8 +57,20 @@ describe('extension in a real VS Code (smoke)', () => {
   it('tells the user how to connect in Query Stats, Replication and Bloat while nothing is connected', async () => {
     const api = await pgops();
     for (const key of ['queryStats', 'replication', 'bloat'] as const) {
-      const items = await treeItems(api.services.views[key] as vscode.TreeDataProvider<unknown>);
+      const provider = api.services.views[key] as vscode.TreeDataProvider<unknown>;
+      const items = await waitFor(`${key} to finish loading`, async () => {
+        const now = await treeItems(provider);
+        return now.some(({ item }) => labelOf(item) === 'Loading…') ? undefined : now;
+      });
       // Either the view's welcome text with its buttons (an empty tree), or items whose click connects.
+      if (items.length === 0) {
+        const welcome = packageJson().contributes.viewsWelcome.find((w) => w.view === `pgops.${key}`);
+        assert.match(
+          welcome?.contents ?? `(no welcome text for pgops.${key})`,
+          /\]\(command:pgops\.(connect|addConnection|startSandbox)\)/,
+          `${key} is empty, so its welcome text must offer a way to connect`,
+        );
+      }
       for (const { item } of items)
         assert.equal(item.command?.command, 'pgops.connect', `${key}: "${labelOf(item)}" leads to Connect`);
     }

@@ -13,8 +13,8 @@ import {
   Title,
   Tooltip,
 } from 'chart.js';
-import type { HostToLiveRun, LiveRunToHost } from '../../src/extension/panels/liveRunMessages';
-import { isHostToLiveRun } from '../../src/extension/panels/liveRunMessages';
+import type { HostToLiveRun, LiveRunToHost } from '../../src/protocol/liveRun';
+import { isHostToLiveRun } from '../../src/protocol/liveRun';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);

@@ -1,6 +1,6 @@
 /** Changes peeked from a logical slot (not consumed): one row per change, decoded text as in test_decoding. */
-import type { HostToPeek, PeekToHost } from '../../src/extension/panels/diagMessages';
-import { isHostToPeek } from '../../src/extension/panels/diagMessages';
+import type { HostToPeek, PeekToHost } from '../../src/protocol/peek';
+import { isHostToPeek } from '../../src/protocol/peek';
 import { el } from '../shared/dom';
 
 declare function acquireVsCodeApi(): { postMessage(msg: PeekToHost): void };
@@ -47,7 +47,8 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   warnings.replaceChildren(...current.warnings.map((w) => el('p', `Server warning: ${w}`, 'warning')));
-  info.textContent = `${current.rows.length} change(s)${current.rows.length >= current.limit ? ` (first ${current.limit})` : ''}, not consumed${opts ? ` · ${opts}` : ''}`;
+  const count = `${current.rows.length} change(s)${current.rows.length >= current.limit ? ` (first ${current.limit})` : ''}`;
+  info.textContent = `${count}, not consumed${opts ? ` · ${opts}` : ''}`;
   render();
 });
 vscode.postMessage({ type: 'ready' });

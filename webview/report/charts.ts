@@ -14,7 +14,7 @@ import {
 } from 'chart.js';
 import type { ChartDataset } from 'chart.js';
 import type { IterationResult } from '../../src/core/report/model';
-import { h } from './dom';
+import { cellText, h } from './dom';
 
 Chart.register(
   LineController,
@@ -255,9 +255,9 @@ export function apexSeriesChart(title: string, options: unknown): HTMLElement | 
     const pts = data.flatMap((p) =>
       Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' ? [{ x: p[0], y: p[1] }] : [],
     );
-    return [{ label: String((s as { name?: unknown }).name ?? ''), data: pts }];
+    return [{ label: cellText((s as { name?: unknown }).name), data: pts }];
   });
   if (datasets.length === 0) return undefined;
-  const xTitle = String((options as { xaxis?: { title?: { text?: unknown } } }).xaxis?.title?.text ?? 'x');
+  const xTitle = cellText((options as { xaxis?: { title?: { text?: unknown } } }).xaxis?.title?.text ?? 'x');
   return chartBox(title, (c) => xyChart(c, datasets, xTitle, 'tps'));
 }

@@ -31,8 +31,9 @@ export function append(el: Node, ...children: Child[]): void {
 /** A cell value as display text: null empty, objects as indented JSON. */
 export function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v, null, 2);
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v, null, 2);
 }
 
 export function formatNumber(v: number | null | undefined, digits = 2): string {

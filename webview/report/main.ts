@@ -3,13 +3,42 @@
  * - the VS Code custom editor: it posts `ready`, then receives the report (or an error) by message;
  * - the exported HTML file: the report is embedded as an inert JSON block in the page.
  */
-import { parseHostToViewer } from '../../src/core/report/viewerMessages';
-import type { ViewerToHost } from '../../src/core/report/viewerMessages';
+import type { ViewerToHost } from '../../src/protocol/report';
+import { isHostToViewer, isReportView } from '../../src/protocol/report';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import styles from './styles.css';
 import { renderError, renderReport } from './view';
 
-declare function acquireVsCodeApi(): { postMessage(msg: ViewerToHost): void };
+/** What the tab keeps across being hidden or restored: UI state only; the report is always read again. */
+interface ViewerUiState {
+  filter: string;
+  scrollY: number;
+}
+
+declare function acquireVsCodeApi(): {
+  postMessage(msg: ViewerToHost): void;
+  getState(): unknown;
+  setState(state: ViewerUiState): void;
+};
+
+/** The saved state is the page's own, but check it like any input: an older build may have saved another shape. */
+function uiState(saved: unknown): ViewerUiState {
+  const s = typeof saved === 'object' && saved !== null ? (saved as Partial<Record<keyof ViewerUiState, unknown>>) : {};
+  return {
+    filter: typeof s.filter === 'string' ? s.filter : '',
+    scrollY: typeof s.scrollY === 'number' && Number.isFinite(s.scrollY) ? s.scrollY : 0,
+  };
+}
+
+/** Puts the saved filter text and scroll position back on a freshly drawn report. */
+function reapply(root: HTMLElement, ui: ViewerUiState): void {
+  const filter = root.querySelector<HTMLElement & { value: string }>('.environment .filter');
+  if (filter && ui.filter) {
+    filter.value = ui.filter;
+    filter.dispatchEvent(new Event('input'));
+  }
+  requestAnimationFrame(() => window.scrollTo(0, ui.scrollY));
+}
 
 const nonce =
   (document.currentScript as HTMLScriptElement | null)?.nonce ||
@@ -60,7 +89,11 @@ function start(): void {
   const embedded = document.getElementById('pgops-report-data');
   if (embedded) {
     // The exported page is its own file: no "File" line in the summary.
-    safely(root, document.title, () => renderReport(root, JSON.parse(embedded.textContent ?? 'null'), ''));
+    safely(root, document.title, () => {
+      const view: unknown = JSON.parse(embedded.textContent ?? 'null');
+      if (!isReportView(view)) throw new Error('the embedded report data is not a report');
+      renderReport(root, view, '');
+    });
     return;
   }
   if (typeof acquireVsCodeApi !== 'function') {
@@ -68,14 +101,38 @@ function start(): void {
     return;
   }
   const vscode = acquireVsCodeApi();
+  // The tab's webview is discarded when hidden (no retainContextWhenHidden) and VS Code restores the
+  // editor after a reload: the host then sends the report again, and this state puts the view back.
+  const ui = uiState(vscode.getState());
+  root.addEventListener(
+    'input',
+    (e) => {
+      const target = e.target;
+      if (!(target instanceof HTMLElement) || !target.classList.contains('filter')) return;
+      const value = (target as HTMLElement & { value?: unknown }).value;
+      if (typeof value !== 'string') return;
+      ui.filter = value;
+      vscode.setState(ui);
+    },
+    true,
+  );
+  window.addEventListener(
+    'scroll',
+    () => {
+      ui.scrollY = window.scrollY;
+      vscode.setState(ui);
+    },
+    { passive: true },
+  );
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const msg = parseHostToViewer(event.data);
-    if (!msg) return;
+    const msg: unknown = event.data;
+    if (!isHostToViewer(msg)) return;
     if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
     else
       safely(root, msg.fileName, () => {
-        renderReport(root, msg.report, msg.fileName);
+        renderReport(root, msg.view, msg.fileName);
         root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
+        reapply(root, ui);
       });
   });
   vscode.postMessage({ type: 'ready' });

@@ -5,7 +5,6 @@
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { JsonValue, Report, ReportItem } from '../../src/core/report/model';
-import { isJoinedItem } from '../../src/core/report/model';
 import { apexSeriesChart } from './charts';
 import { cellText, h } from './dom';
 import { sortableTable } from './table';
@@ -49,8 +48,7 @@ function renderValue(item: ReportItem, value: JsonValue, itemKey: string): HTMLE
   return h('pre', { class: 'text', 'data-item': itemKey }, cellText(value));
 }
 
-function renderItem(sectionKey: string, itemKey: string, item: ReportItem): Collapsible {
-  const joined = isJoinedItem(item);
+function renderItem(sectionKey: string, itemKey: string, item: ReportItem, joined: boolean): Collapsible {
   const tags = [item.state === 'hidden' ? 'hidden' : '', joined ? 'differs' : ''].filter(Boolean).join(', ');
   const panel = collapsible(item.header, tags ? `${itemKey} · ${tags}` : itemKey, item.state === 'expanded');
   panel.dataset.key = `${sectionKey}.${itemKey}`;
@@ -93,13 +91,15 @@ function applyFilter(root: HTMLElement, text: string): void {
   }
 }
 
-export function renderSections(report: Report): HTMLElement {
+/** `joinedItems`: `[section, item]` keys of the items holding a join's side-by-side values (from the host). */
+export function renderSections(report: Report, joinedItems: Array<[string, string]>): HTMLElement {
+  const joined = new Set(joinedItems.map(([s, i]) => JSON.stringify([s, i])));
   const list = h('div', { class: 'sections' });
   for (const [sk, sec] of Object.entries(report.sections)) {
     const panel = collapsible(sec.header || sk, sec.description, sec.state !== 'collapsed');
     panel.classList.add('section');
     for (const [ik, item] of Object.entries(sec.reports)) {
-      const el = renderItem(sk, ik, item);
+      const el = renderItem(sk, ik, item, joined.has(JSON.stringify([sk, ik])));
       el.classList.add('item');
       panel.append(el);
     }

@@ -1,7 +1,8 @@
 /** The whole report view: summary, results table, charts, then the environment sections. */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { IterationResult, Report } from '../../src/core/report/model';
-import { summarizeReport } from '../../src/core/report/summary';
+import type { ReportSummary } from '../../src/core/report/summary';
+import type { ReportView } from '../../src/protocol/report';
 import type { NamedResults } from './charts';
 import { destroyCharts, latencyChart, perSecondCharts, tpsChart, waitEventChart } from './charts';
 import { formatNumber, h } from './dom';
@@ -20,8 +21,7 @@ function redactionSummary(report: Report): string | undefined {
     : `${r.ruleSet}: nothing to hide`;
 }
 
-function summaryList(report: Report, fileName: string): HTMLElement {
-  const s = summarizeReport(report);
+function summaryList(report: Report, s: ReportSummary, fileName: string): HTMLElement {
   const rows: Array<[string, string | undefined]> = [
     ['File', fileName],
     ['When', s.startedAt ? new Date(s.startedAt).toLocaleString() : s.when],
@@ -84,13 +84,13 @@ function resultsTable(results: NamedResults[], iterName: string): HTMLElement {
   return sortableTable(cols, rows, { className: 'results' });
 }
 
-export function renderReport(root: HTMLElement, report: Report, fileName: string): void {
+export function renderReport(root: HTMLElement, view: ReportView, fileName: string): void {
   destroyCharts();
-  const s = summarizeReport(report);
+  const { report, summary: s } = view;
   const join = report.pgops?.join;
   const results: NamedResults[] = join ? join.results : [{ name: report.report_name, iterations: s.iterations }];
   const iterName = report.pgops?.iterName ?? s.iterName;
-  const parts: Array<HTMLElement | undefined> = [summaryList(report, fileName)];
+  const parts: Array<HTMLElement | undefined> = [summaryList(report, s, fileName)];
   if (report.pgops?.error) {
     parts.push(
       h(
@@ -123,7 +123,7 @@ export function renderReport(root: HTMLElement, report: Report, fileName: string
   } else {
     parts.push(h('p', { class: 'muted' }, 'This report has no benchmark results (an environment-only report).'));
   }
-  parts.push(renderSections(report));
+  parts.push(renderSections(report, view.joinedItems));
   root.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
 }
 

@@ -3,8 +3,8 @@
  * session, and the full SQL with Open in editor / EXPLAIN (GENERIC_PLAN). All data rendered as text.
  */
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { HostToStatement, StatementToHost, StatementView } from '../../src/extension/panels/diagMessages';
-import { isHostToStatement } from '../../src/extension/panels/diagMessages';
+import type { HostToStatement, StatementToHost, StatementView } from '../../src/protocol/statement';
+import { isHostToStatement } from '../../src/protocol/statement';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -65,7 +65,16 @@ function show(
   note?: string,
 ): void {
   title.textContent = `Statement ${s.queryid ?? '(no queryid)'}`;
-  summary.textContent = `${fmt(s.calls)} calls · ${fmt(s.totalMs)} ms total · ${fmt(s.meanMs)} ms mean · ${fmt(s.rows)} rows · ${s.sharePct.toFixed(1)}% of time · ${s.user ?? '?'}@${s.database ?? '?'}${s.toplevel === false ? ' · nested' : ''}${s.statsSince ? ` · since ${s.statsSince}` : ''}`;
+  summary.textContent = [
+    `${fmt(s.calls)} calls`,
+    `${fmt(s.totalMs)} ms total`,
+    `${fmt(s.meanMs)} ms mean`,
+    `${fmt(s.rows)} rows`,
+    `${s.sharePct.toFixed(1)}% of time`,
+    `${s.user ?? '?'}@${s.database ?? '?'}`,
+    ...(s.toplevel === false ? ['nested'] : []),
+    ...(s.statsSince ? [`since ${s.statsSince}`] : []),
+  ].join(' · ');
   sql.textContent = s.query ?? '(query text not available: the role lacks pg_read_all_stats, or texts were discarded)';
   explainBtn.disabled = !canExplain;
   explainBtn.title = note ?? '';

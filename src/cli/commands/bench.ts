@@ -4,21 +4,21 @@ import { parseSshDestination } from '../../core/bench/hostShell';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { builtinScripts, checkPlanScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
 import { needsConsent, planConsentError, reviewPlan } from '../../core/bench/planReview';
-import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
 import { runSweep } from '../../core/bench/sweep';
 import type { BenchEndpoint } from '../../core/bench/commandLine';
-import { resolveCliConnection } from '../../core/conn/resolveTarget';
 import { PgOpsError } from '../../core/errors';
 import { openSshKnownHostsFiles, pgopsKnownHostsFile } from '../../core/ssh/hostKeyPolicy';
 import type { IterationResult } from '../../core/report';
+import { defaultReportsFolder, outputFolder, outputLocation, reportFileAt, writeReportFiles } from '../../core/report';
 import type { CliCommand, CliIo } from '../command';
 import { parseFlags, readableFile, UsageError } from '../command';
-import { connFlags, openCliSessionFrom } from '../conn';
+import type { ConnFlagValues } from '../conn';
+import { connFlags, openCliSessionFrom, resolveCliFlags } from '../conn';
 import { formatTable, stderrLogger } from '../output';
 
-const usage = `pgops bench --conn <uri|conninfo|service=NAME> (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
+const usage = `pgops bench [--conn <uri|conninfo|service=NAME>] (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
 
-Runs one pgbench per iteration value and writes <out>/<report-name>.pgperf.json and .html:
+Runs one pgbench per iteration value and writes <out>/<report-name>.pgperf.json and .html (or --out FILE.json):
 the results, latency percentiles, wait events, top statements and the whole environment.
 
   --clients LIST|N       client counts to iterate over (or the client count with --durations)
@@ -39,13 +39,14 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
   --ssh-known-hosts FILE pgops' own known_hosts (default $XDG_CONFIG_HOME or ~/.config, then pgops/known_hosts): a host
                          listed in no known_hosts is recorded there; ~/.ssh/known_hosts and /etc/ssh are only read
-  --report-name NAME     --out DIR (default ./${defaultReportsFolder})
+  --report-name NAME     --out DIR|FILE.json (default ./${defaultReportsFolder}; a FILE names the report, HTML beside it)
   --plan FILE            start from a *.pgbench-plan.json, or the plan of a *.pgperf.json report (flags override it)
   --trust-plan           run a --plan that needs consent: one from a report, with its own initCommand/workloadCommand,
                          or reading a file outside the plan's folder (without it, pgops lists them and runs nothing)
   --save-plan FILE       write the plan (file and flags together) to FILE
   --pgbench PATH         pgbench to use (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)
   --hba-file F           a local copy of the server's pg_hba.conf: a refused connection names its matching line
+  -h -p -U -d            psql's host, port, username, dbname; --conn is optional when PG* variables say where
   A --conn that signs in with OAuth is refused: pgbench runs with its own libpq and cannot use the token.`;
 
 const options = {
@@ -201,16 +202,16 @@ export function resultsTable(iterations: IterationResult[]): string {
   );
 }
 
-/** The first endpoint --conn resolves to, without connecting: what the consent question shows. */
-function firstEndpoint(conn: string, env: NodeJS.ProcessEnv): BenchEndpoint {
-  const r = resolveCliConnection(conn, env);
+/** The first endpoint the connection flags resolve to, without connecting: what the consent question shows. */
+function firstEndpoint(flags: ConnFlagValues, env: NodeJS.ProcessEnv): BenchEndpoint {
+  const r = resolveCliFlags(flags, env);
   const h = r.hosts[0];
   return { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname };
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: f } = parseFlags(argv, options);
-  if (!f.conn) throw new UsageError('missing required option --conn');
+  resolveCliFlags(f, io.env); // a missing or malformed connection is bad usage, found before anything runs
   if (f['trust-plan'] && !f.plan)
     throw new UsageError('--trust-plan gives consent to the plan of --plan FILE: give --plan too');
   // every input is checked before anything connects, runs or is written
@@ -223,7 +224,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       plan,
       source,
       { path: pgbench.path, version: pgbenchVersionOf(pgbench.path) },
-      firstEndpoint(f.conn, io.env),
+      firstEndpoint(f, io.env),
     );
     if (needsConsent(review)) throw planConsentError(review, '--trust-plan');
   }
@@ -238,12 +239,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         userKnownHostsFiles: openSshKnownHostsFiles(io.env),
       }
     : undefined;
+  const out = outputLocation(f.out ?? defaultReportsFolder, { flag: '--out', cwd: io.cwd, fileSuffix: '.json' });
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
-  const { client, target, info } = await openCliSessionFrom(f, io);
+  const { client, target, info, reopen } = await openCliSessionFrom(f, io);
   await client.end();
   checkPgbenchCanSignIn(info.authMethod, info.description);
   if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
-  const outDir = path.resolve(io.cwd, f.out ?? defaultReportsFolder);
   const abort = new AbortController();
   const onSigint = () => {
     io.err('stopping after the running iteration is cancelled…');
@@ -255,20 +256,21 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const report = await runSweep({
       plan,
       target,
+      open: reopen,
       pgbenchPath: pgbench.path,
       ssh,
       signal: abort.signal,
       logger: stderrLogger(io),
-      keptLogsDir: outDir,
+      keptLogsDir: outputFolder(out),
       onEvent: (e) => {
         if (e.type === 'iteration-start') io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
         else if (e.type === 'phase') io.err(e.message);
       },
       checkpoint: (r) => {
-        htmlError = writeBenchReport(outDir, r).htmlError;
+        htmlError = writeReportFiles(reportFileAt(out, r.report_name), r).htmlError;
       },
     });
-    const paths = writeBenchReport(outDir, report);
+    const paths = writeReportFiles(reportFileAt(out, report.report_name), report);
     htmlError = paths.htmlError;
     io.out(resultsTable(report.pgops?.iterations ?? []));
     io.out(`\nreport: ${paths.json}\nhtml:   ${htmlError ? `not written (${htmlError})` : paths.html}`);
@@ -291,5 +293,6 @@ export const benchCommand: CliCommand = {
   name: 'bench',
   summary: 'run a pgbench sweep and write a JSON + HTML report with the whole environment',
   usage,
+  options,
   run,
 };

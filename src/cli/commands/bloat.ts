@@ -5,12 +5,15 @@ import { intFlag, parseFlags } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
+const options = { ...connFlags, limit: { type: 'string' }, json: { type: 'boolean' } } as const;
+
 export const bloatCommand: CliCommand = {
   name: 'bloat',
   summary: 'estimated table and btree-index bloat from statistics, largest waste first',
-  usage: `pgops bloat --conn C [--hba-file F] [--limit N] [--json]\n  --limit N   number of relations (default 20)\n${connFlagsUsage}`,
+  options,
+  usage: `pgops bloat [--conn C] [--hba-file F] [--limit N] [--json]\n  --limit N   number of relations (default 20)\n${connFlagsUsage}`,
   async run(argv, io) {
-    const { values } = parseFlags(argv, { ...connFlags, limit: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, options);
     const limit = intFlag(values.limit, 'limit', 20);
     const { client } = await openCliSessionFrom(values, io);
     try {

@@ -24,23 +24,27 @@ function major(value: string | undefined): number {
   return n;
 }
 
+const checkOptions = {
+  file: { type: 'string' },
+  conn: { type: 'string' },
+  'ident-file': { type: 'string' },
+  type: { type: 'string' },
+  ssl: { type: 'boolean' },
+  gssenc: { type: 'boolean' },
+  replication: { type: 'boolean' },
+  database: { type: 'string' },
+  user: { type: 'string' },
+  address: { type: 'string' },
+  roles: { type: 'string' },
+  'system-user': { type: 'string' },
+  'pg-version': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const lintOptions = { file: { type: 'string' }, 'pg-version': { type: 'string' }, json: { type: 'boolean' } } as const;
+
 async function check(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(argv, {
-    file: { type: 'string' },
-    conn: { type: 'string' },
-    'ident-file': { type: 'string' },
-    type: { type: 'string' },
-    ssl: { type: 'boolean' },
-    gssenc: { type: 'boolean' },
-    replication: { type: 'boolean' },
-    database: { type: 'string' },
-    user: { type: 'string' },
-    address: { type: 'string' },
-    roles: { type: 'string' },
-    'system-user': { type: 'string' },
-    'pg-version': { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values } = parseFlags(argv, checkOptions);
   const type = requireFlag(values.type, 'type');
   if (type !== 'local' && type !== 'host') throw new UsageError(`--type must be local or host, got "${type}"`);
   if (type === 'local' && (values.ssl || values.gssenc || values.address))
@@ -112,11 +116,7 @@ async function check(argv: string[], io: CliIo): Promise<number> {
 }
 
 function lint(argv: string[], io: CliIo): number {
-  const { values } = parseFlags(argv, {
-    file: { type: 'string' },
-    'pg-version': { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values } = parseFlags(argv, lintOptions);
   const file = path.resolve(io.cwd, requireFlag(values.file, 'file'));
   const pgMajor = major(values['pg-version']);
   const findings = lintHba(parseHbaFile(file, { traits: { major: pgMajor } }));
@@ -142,6 +142,8 @@ export const hbaCommand: CliCommand = {
   name: 'hba',
   summary: 'check which pg_hba.conf line a connection matches, and lint pg_hba.conf',
   usage,
+  options: { ...checkOptions, ...lintOptions },
+  actions: ['check', 'lint'],
   async run(argv, io) {
     const [action, ...rest] = argv;
     if (action === 'check') return await check(rest, io);

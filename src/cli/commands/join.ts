@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { reportPaths } from '../../core/bench/reportFiles';
 import {
   joinReports,
   loadReportsFromDir,
+  outputLocation,
   readJoinTask,
-  renderReportHtml,
-  writeFileAtomic,
-  writeReportAtomic,
+  reportFileAt,
+  writeReportFiles,
 } from '../../core/report';
 import { PgOpsError } from '../../core/errors';
 import type { CliCommand } from '../command';
@@ -34,41 +33,45 @@ function resolveTask(task: string, cwd: string): string {
   return named || given;
 }
 
+const options = {
+  task: { type: 'string' },
+  'join-tasks': { type: 'string' },
+  'input-dir': { type: 'string' },
+  reference: { type: 'string' },
+  'reference-report': { type: 'string' },
+  'report-name': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const joinCommand: CliCommand = {
   name: 'join',
   summary: 'compare saved benchmark reports (pg_perfbench join tasks) into one merged report',
   usage:
-    'pgops join --task T.json --input-dir DIR --report-name NAME [--reference NAME] [--out DIR] [--json]\n' +
+    'pgops join --task T.json --input-dir DIR --report-name NAME [--reference NAME] [--out DIR|FILE.json] [--json]\n' +
     '  --task T.json     a join task file {"description", "items": ["sections.<s>.reports.<item>.data", ...]}: the items that\n' +
     '                    must be equal in all reports; or a bundled task: same-host-different-config,\n' +
     '                    same-config-different-hosts, repeatability\n' +
     '  --input-dir DIR   folder of the reports (*.pgperf.json and pg_perfbench .json); earlier join results are skipped\n' +
     '  --reference NAME  report name or file name of the reference report (default: the first by file name)\n' +
     '  --report-name N   name of the merged report; writes <out>/N.pgperf.json and N.html\n' +
-    '  --out DIR         output folder (default: the input folder)\n' +
+    '  --out DIR|FILE    output folder (default: the input folder), or the merged report FILE.json (HTML beside it)\n' +
     'Exit 1 when a listed item differs: the message names the item, the reference, the differing report and a diff.',
-  async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      task: { type: 'string' },
-      'join-tasks': { type: 'string' },
-      'input-dir': { type: 'string' },
-      reference: { type: 'string' },
-      'reference-report': { type: 'string' },
-      'report-name': { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+  options,
+  run(argv, io) {
+    const { values } = parseFlags(argv, options);
     const taskFile = resolveTask(requireFlag(values.task ?? values['join-tasks'], 'task'), io.cwd);
     const inputDir = path.resolve(io.cwd, requireFlag(values['input-dir'], 'input-dir'));
     const reportName = requireFlag(values['report-name'], 'report-name');
-    const outDir = path.resolve(io.cwd, values.out ?? inputDir);
+    // checked before any report is read: a missing folder of --out FILE.json fails first
+    const out = outputLocation(values.out ?? inputDir, { flag: '--out', cwd: io.cwd, fileSuffix: '.json' });
     const log = stderrLogger(io);
     const task = readJoinTask(taskFile);
     const { inputs, skipped } = loadReportsFromDir(inputDir);
     for (const s of skipped) log.info(`skipped ${s.file}: ${s.reason}`);
     const merged = joinReports(inputs, { task, reference: values.reference ?? values['reference-report'], reportName });
-    const paths = reportPaths(outDir, reportName);
-    const overwritten = inputs.find((i) => path.resolve(i.file) === paths.json);
+    const jsonFile = reportFileAt(out, reportName);
+    const overwritten = inputs.find((i) => path.resolve(i.file) === jsonFile);
     if (overwritten) {
       throw new PgOpsError(
         'join.overwrite',
@@ -76,10 +79,8 @@ export const joinCommand: CliCommand = {
         'Choose another --report-name or --out.',
       );
     }
-    // both documents are made before either is written: a failure leaves no half of the pair behind
-    const html = renderReportHtml(merged);
-    writeReportAtomic(paths.json, merged);
-    writeFileAtomic(paths.html, html);
+    // the HTML is made before either file is written: a failure leaves no half of the pair behind
+    const paths = writeReportFiles(jsonFile, merged, { htmlRequired: true });
     const j = merged.pgops?.join;
     if (values.json) {
       io.out(

@@ -1,5 +1,13 @@
 import * as path from 'node:path';
-import { readReport, renderReportHtml, summarizeReport, writeFileAtomic } from '../../core/report';
+import {
+  htmlSiblingOf,
+  outputFile,
+  outputLocation,
+  readReport,
+  renderReportHtml,
+  summarizeReport,
+  writeFileAtomic,
+} from '../../core/report';
 import { PgOpsError } from '../../core/errors';
 import type { CliCommand } from '../command';
 import { parseFlags, UsageError } from '../command';
@@ -8,14 +16,19 @@ import { formatTable } from '../output';
 const round = (v: number | null | undefined, d: number) =>
   v === null || v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d;
 
+const options = { json: { type: 'boolean' }, out: { type: 'string' } } as const;
+
 export const reportCommand: CliCommand = {
   name: 'report',
   summary: 'show a saved benchmark report, or write its self-contained HTML',
   usage:
-    'pgops report show FILE [--json]\n       pgops report html FILE [--out FILE.html]\n' +
-    '  FILE is a pgops *.pgperf.json or a pg_perfbench .json report',
-  async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, out: { type: 'string' } }, true);
+    'pgops report show FILE [--json]\n       pgops report html FILE [--out DIR|FILE.html]\n' +
+    '  FILE is a pgops *.pgperf.json or a pg_perfbench .json report\n' +
+    '  --out   the HTML file, or a folder that receives NAME.html (default: beside FILE)',
+  options,
+  actions: ['show', 'html'],
+  run(argv, io) {
+    const { values, positionals } = parseFlags(argv, options, true);
     const [action, file] = positionals;
     if (action !== 'show' && action !== 'html')
       throw new UsageError(action ? `unknown report action "${action}"` : 'missing action: show or html');
@@ -23,14 +36,20 @@ export const reportCommand: CliCommand = {
     const full = path.resolve(io.cwd, file);
     const report = readReport(full);
     if (action === 'html') {
-      const out = path.resolve(io.cwd, values.out ?? full.replace(/(\.pgperf)?\.json$/i, '') + '.html');
+      const sibling = htmlSiblingOf(full);
+      const out = values.out
+        ? outputFile(
+            outputLocation(values.out, { flag: '--out', cwd: io.cwd, fileSuffix: '.html' }),
+            path.basename(sibling),
+          )
+        : sibling;
       if (out === full)
         throw new PgOpsError(
           'report.write',
           `--out ${values.out ?? out} is the report itself`,
           'Give the HTML file another name.',
         );
-      writeFileAtomic(out, renderReportHtml(report), { createFolder: false });
+      writeFileAtomic(out, renderReportHtml(report));
       io.out(values.json ? JSON.stringify({ html: out }) : `wrote ${out}`);
       return 0;
     }

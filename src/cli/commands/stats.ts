@@ -5,21 +5,24 @@ import { intFlag, parseFlags, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
+const options = {
+  ...connFlags,
+  order: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const statsCommand: CliCommand = {
   name: 'stats',
   summary: 'top statements from pg_stat_statements (server-side order and limit)',
   usage:
-    `pgops stats --conn C [--order ${statementOrders.join('|')}] [--limit N] [--hba-file F] [--json]\n` +
+    `pgops stats [--conn C] [--order ${statementOrders.join('|')}] [--limit N] [--hba-file F] [--json]\n` +
     '  --order     total (default), mean, calls, rows, io (shared blocks read), temp, wal (bytes)\n' +
     '  --limit N   number of statements (default 20)\n' +
     connFlagsUsage,
+  options,
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      ...connFlags,
-      order: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values } = parseFlags(argv, options);
     const order = (values.order ?? 'total') as StatementOrder;
     if (!statementOrders.includes(order))
       throw new UsageError(`--order must be one of ${statementOrders.join(', ')}, got "${values.order}"`);

@@ -4,21 +4,24 @@ import { parseFlags, requireFlag, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
 import { formatTable } from '../output';
 
+const options = {
+  ...connFlags,
+  seconds: { type: 'string' },
+  hz: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const waitsCommand: CliCommand = {
   name: 'waits',
   summary: 'sample pg_stat_activity and count wait events of active backends',
   usage:
-    'pgops waits --conn C --seconds S [--hz N] [--hba-file F] [--json]\n' +
+    'pgops waits [--conn C] --seconds S [--hz N] [--hba-file F] [--json]\n' +
     '  --seconds S   how long to sample\n' +
     '  --hz N        samples per second (default 1)\n' +
     connFlagsUsage,
+  options,
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      ...connFlags,
-      seconds: { type: 'string' },
-      hz: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values } = parseFlags(argv, options);
     const seconds = Number(requireFlag(values.seconds, 'seconds'));
     if (!(seconds > 0)) throw new UsageError(`--seconds must be a positive number, got "${values.seconds}"`);
     const hz = values.hz === undefined ? 1 : Number(values.hz);

@@ -56,7 +56,8 @@ export function splitCommandTemplate(template: string, what: string): string[] {
       throw new PgOpsError(
         'bench-template',
         `The ${what} uses the shell operator "${c}", but commands run without a shell`,
-        'Write one program with its arguments (e.g. "ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/schema.sql ARG_PG_DATABASE"); put several steps in a SQL or pgbench script file.',
+        'Write one program with its arguments (e.g. "ARG_PSQL_PATH -f ARG_WORKLOAD_PATH/schema.sql ' +
+          'ARG_PG_DATABASE"); put several steps in a SQL or pgbench script file.',
       );
     } else {
       word += c;

@@ -100,7 +100,9 @@ const dbFactList: DbFact[] = [
     header: 'Connected standbys | pg_stat_replication',
     state: 'collapsed',
     kind: 'table',
-    sql: 'SELECT application_name, client_addr::text, state, sync_state, write_lag::text, flush_lag::text, replay_lag::text FROM pg_stat_replication ORDER BY application_name',
+    sql:
+      'SELECT application_name, client_addr::text, state, sync_state, write_lag::text, ' +
+      'flush_lag::text, replay_lag::text FROM pg_stat_replication ORDER BY application_name',
   },
   {
     key: 'replication_slots',
@@ -122,7 +124,7 @@ const dbFactList: DbFact[] = [
 function cell(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  return String(v);
+  return typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 }
 
 export async function collectDbFacts(client: Queryable): Promise<Record<string, ReportItem>> {

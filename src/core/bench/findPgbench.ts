@@ -6,7 +6,7 @@ import { PgOpsError } from '../errors';
 export interface PgbenchLocation {
   path: string;
   /** How it was found, for the log and the report. */
-  via: 'setting' | 'PATH' | 'pg_config' | 'system';
+  via: 'setting' | 'bin-dir' | 'PATH' | 'pg_config' | 'system';
 }
 
 function executable(p: string): boolean {
@@ -27,11 +27,12 @@ function onPath(name: string, envPath: string | undefined): string | undefined {
 }
 
 /**
- * pgbench, looked up in this order: the setting (pgops.pgbenchPath / --pgbench), PATH,
- * `pg_config --bindir`, then the newest /usr/lib/postgresql/<major>/bin.
+ * pgbench, looked up in this order: the setting (pgops.pgbenchPath / --pgbench), `binDir` (a server's own
+ * bin directory, e.g. the sandbox's when it has one), PATH, `pg_config --bindir`, then the newest
+ * /usr/lib/postgresql/<major>/bin.
  */
 export function findPgbench(
-  opts: { setting?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {},
+  opts: { setting?: string; binDir?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {},
 ): PgbenchLocation {
   const env = opts.env ?? process.env;
   if (opts.setting) {
@@ -44,6 +45,8 @@ export function findPgbench(
     }
     return { path: opts.setting, via: 'setting' };
   }
+  if (opts.binDir && executable(path.join(opts.binDir, 'pgbench')))
+    return { path: path.join(opts.binDir, 'pgbench'), via: 'bin-dir' };
   const fromPath = onPath('pgbench', env.PATH);
   if (fromPath) return { path: fromPath, via: 'PATH' };
   const pgConfig = onPath('pg_config', env.PATH);
@@ -91,6 +94,7 @@ export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
   throw new PgOpsError(
     'bench-oauth',
     `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
-    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's libpq would otherwise run its own device flow, or none at all before libpq 18).",
+    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's " +
+      'libpq would otherwise run its own device flow, or none at all before libpq 18).',
   );
 }

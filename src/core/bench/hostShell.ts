@@ -49,7 +49,7 @@ export function localShell(): HostShell {
           },
         );
       }),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 
@@ -206,8 +206,9 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
   return {
     where,
     run,
-    close: async () => {
+    close: () => {
       client.end();
+      return Promise.resolve();
     },
   };
 }

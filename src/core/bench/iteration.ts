@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'pg';
-import type { ConnectionTarget } from '../conn/session';
-import { openSession } from '../conn/session';
+import type { SessionSafety } from '../conn/session';
 import { CancelledError } from '../errors';
 import type { IterationResult, ProgressPoint, RunStatus, TopStatement, WaitEventSamples } from '../report';
 import type { CommandLine } from './commandLine';
@@ -22,7 +21,8 @@ export interface IterationParams {
   durationS: number | null;
   command: CommandLine;
   env: NodeJS.ProcessEnv;
-  target: ConnectionTarget;
+  /** Opens the observer session (wait events, top statements) on the target. */
+  open: (safety: SessionSafety) => Promise<Client>;
   signal?: AbortSignal;
   /** file name prefix of the per-transaction log inside workDir */
   logPrefix?: string;
@@ -51,7 +51,7 @@ async function openObserver(
   if (p.plan.topStatements === 0 && !p.plan.waits.enabled) return {};
   let client: Client;
   try {
-    client = await openSession(p.target, {
+    client = await p.open({
       applicationName: 'pgops bench (observer)',
       statementTimeoutMs: 10_000,
       lockTimeoutMs: 1000,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
-import { reportFileBase } from './reportFiles';
+import { reportFileBase } from '../report/files';
 
 /**
  * A pgbench sweep, as the user writes it in a `*.pgbench-plan.json` file or as the CLI flags
@@ -288,7 +288,7 @@ export function readPlanFile(file: string): { plan: BenchPlan; source: PlanSourc
   }
   let plan: BenchPlan;
   try {
-    plan = validatePlan((fromReport ?? raw) as Partial<BenchPlan>);
+    plan = validatePlan(fromReport ?? raw);
   } catch (err) {
     // the same finding, naming the file it is in
     if (err instanceof PlanError)

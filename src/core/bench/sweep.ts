@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Client } from 'pg';
-import type { ConnectionTarget } from '../conn/session';
-import { describeTarget, openSession } from '../conn/session';
+import { openTargetSession } from '../conn/open';
+import type { ConnectionTarget, SessionSafety } from '../conn/session';
+import { describeTarget } from '../conn/session';
 import { requireStatements, resetStatements } from '../diag/statements';
 import { CancelledError, describeError, PgOpsError, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
@@ -32,7 +33,7 @@ import { localShell, sshShell } from './hostShell';
 import { runIteration } from './iteration';
 import type { BenchPlan } from './plan';
 import { runProcess, withPgpass } from './processRunner';
-import { reportFileBase } from './reportFiles';
+import { reportFileBase } from '../report/files';
 import { collectSystemFacts, systemSectionHeader } from './systemFacts';
 import { transactionLogAdvice } from './txLog';
 
@@ -44,7 +45,10 @@ export type SweepEvent =
 
 export interface SweepOptions {
   plan: BenchPlan;
+  /** The endpoint pgbench runs against (with its password, when one is needed). */
   target: ConnectionTarget;
+  /** Opens pgops' own sessions on that endpoint (facts, admin, observers): the session's reopen, else openTargetSession. */
+  open?: SessionOpener;
   pgbenchPath: string;
   logger?: Logger;
   signal?: AbortSignal;
@@ -98,10 +102,10 @@ async function collectSystem(
   }
 }
 
-async function collectDb(target: ConnectionTarget): Promise<Awaited<ReturnType<typeof collectDbFacts>> | string> {
+async function collectDb(open: SessionOpener): Promise<Awaited<ReturnType<typeof collectDbFacts>> | string> {
   let client: Client | undefined;
   try {
-    client = await openSession(target, {
+    client = await open({
       applicationName: 'pgops bench (facts)',
       statementTimeoutMs: 30_000,
       lockTimeoutMs: 1000,
@@ -116,10 +120,14 @@ async function collectDb(target: ConnectionTarget): Promise<Awaited<ReturnType<t
   }
 }
 
+/** Opens a session on the sweep's endpoint with the given safety settings. */
+export type SessionOpener = (safety: SessionSafety) => Promise<Client>;
+
 export async function runSweep(o: SweepOptions): Promise<Report> {
   const log = o.logger ?? silentLogger;
   const now = o.now ?? (() => new Date());
   const { plan, target } = o;
+  const open = o.open ?? ((safety: SessionSafety) => openTargetSession(target, safety));
   const started = now();
   const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
   const report = newReport({
@@ -195,7 +203,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         report.sections.system.header = systemSectionHeader(system);
         for (const [k, item] of Object.entries(system)) setItem(report, 'system', k, item);
       }
-      dbBefore = await collectDb(target);
+      dbBefore = await collectDb(open);
       if (typeof dbBefore === 'string')
         throw new PgOpsError(
           'bench-connect',
@@ -224,7 +232,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         workloadCommandLines: commands.map(formatCommandLine),
         workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
       });
-      const admin = await openSession(target, {
+      const admin = await open({
         applicationName: 'pgops bench',
         statementTimeoutMs: 0,
         lockTimeoutMs: 0,
@@ -260,7 +268,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
             durationS: v.durationS ?? null,
             command: commands[i],
             env,
-            target,
+            open,
             signal: o.signal,
             logPrefix: plan.transactionLog.enabled ? `it${i}` : undefined,
             workDir,
@@ -324,7 +332,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
       notes.push(`${what} ${text}`);
       lines.push(`${what} ${text}`);
     };
-    compare('database facts', dbBefore, await collectDb(target));
+    compare('database facts', dbBefore, await collectDb(open));
     if (systemBefore)
       compare('system facts', systemBefore, (await collectSystem(o, [])) ?? 'the database host could not be reached');
     setItem(

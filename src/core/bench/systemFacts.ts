@@ -26,9 +26,15 @@ const grepLines = (text: string, re: RegExp, keep = true) =>
     .map((l) => `${l}\n`)
     .join('');
 
-/** meminfo lines that change from second to second (pg_perfbench leaves them out too). */
-const volatileMeminfo =
-  /^(MemFree|MemAvailable|Buffers|Cached|SwapCached|Active|Inactive|Active\(\w+\)|Inactive\(\w+\)|Unevictable|Dirty|Writeback|WritebackTmp|AnonPages|Mapped|Shmem|KReclaimable|Slab|SReclaimable|SUnreclaim|KernelStack|PageTables|SecPageTables|NFS_Unstable|Bounce|Committed_AS|VmallocUsed|Percpu|AnonHugePages|ShmemHugePages|ShmemPmdMapped|FileHugePages|FilePmdMapped|SwapFree|Zswap|Zswapped|HugePages_Free|HugePages_Rsvd|HugePages_Surp):/;
+/** meminfo keys that change from second to second (pg_perfbench leaves them out too), and Active(…), Inactive(…). */
+const volatileMeminfoKeys =
+  'MemFree MemAvailable Buffers Cached SwapCached Active Inactive Unevictable Dirty Writeback WritebackTmp AnonPages ' +
+  'Mapped Shmem KReclaimable Slab SReclaimable SUnreclaim KernelStack PageTables SecPageTables NFS_Unstable Bounce ' +
+  'Committed_AS VmallocUsed Percpu AnonHugePages ShmemHugePages ShmemPmdMapped FileHugePages FilePmdMapped SwapFree ' +
+  'Zswap Zswapped HugePages_Free HugePages_Rsvd HugePages_Surp';
+const volatileMeminfo = new RegExp(
+  `^(${volatileMeminfoKeys.split(' ').join('|')}|Active\\(\\w+\\)|Inactive\\(\\w+\\)):`,
+);
 
 const lshwClasses: Array<[string, string]> = [
   ['system', 'System Components'],
@@ -157,7 +163,8 @@ export const systemFacts: SystemFact[] = [
     header: 'Transparent huge pages | /sys/kernel/mm/transparent_hugepage/{enabled,defrag}',
     state: 'collapsed',
     collect: async (sh) =>
-      `enabled: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/enabled'])}defrag: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/defrag'])}`,
+      `enabled: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/enabled'])}` +
+      `defrag: ${await sh.run('cat', ['/sys/kernel/mm/transparent_hugepage/defrag'])}`,
   },
   {
     key: 'cpu_governor',

@@ -120,7 +120,7 @@ export function transactionLogAdvice(
     if (!fastest || logged > fastest.logged) fastest = { index: it.index, logged, tps: it.tps };
   }
   if (!fastest || fastest.logged <= loggedPerSecondLimit) return undefined;
-  const rate = niceRates.find((r) => fastest!.tps * r <= loggedPerSecondTarget) ?? niceRates[niceRates.length - 1];
+  const rate = niceRates.find((r) => fastest.tps * r <= loggedPerSecondTarget) ?? niceRates[niceRates.length - 1];
   const per = (n: number) => Math.round(n).toLocaleString('en-US');
   return (
     `iteration ${fastest.index} wrote ${per(fastest.logged)} transactions per second to the per-transaction log, which slows pgbench down` +

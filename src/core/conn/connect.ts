@@ -174,7 +174,7 @@ async function tryOnce(
     keepAlive: r.params.keepalives !== '0',
     enableChannelBinding: attempt.ssl !== false && r.params.channel_binding !== 'disable',
     client_encoding: r.params.client_encoding,
-  } as ConstructorParameters<typeof Client>[0]);
+  });
   const con = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   con.on('authenticationCleartextPassword', () => {
     authMethod = 'password';

@@ -95,7 +95,8 @@ export async function combineFailures(
       if (ignored?.[1] === 'permissions') {
         return new PgOpsError(
           'pgpass-permissions',
-          `Cannot connect to ${where}: the server asked for a password and the password file "${ignored[2]}" was ignored because it has group or world access${list}`,
+          `Cannot connect to ${where}: the server asked for a password and the password file ` +
+            `"${ignored[2]}" was ignored because it has group or world access${list}`,
           `Run: chmod 0600 ${ignored[2]}  (libpq ignores password files others can read).`,
           cause,
         );
@@ -130,7 +131,8 @@ export async function combineFailures(
     case 'session-type':
       return new PgOpsError(
         'conn-session-type',
-        `No host of ${r.params.host ?? 'the list'} has the session type target_session_attrs=${r.targetSessionAttrs} asks for${list || `: ${worst.where}: ${worst.reason}`}`,
+        `No host of ${r.params.host ?? 'the list'} has the session type ` +
+          `target_session_attrs=${r.targetSessionAttrs} asks for${list || `: ${worst.where}: ${worst.reason}`}`,
         'Check which server is the primary, or relax target_session_attrs.',
         cause,
       );

@@ -2,14 +2,15 @@ import { PgOpsError } from '../errors';
 import { isUri, maskUri, parseConnString } from './conninfo';
 import type { ConnParams } from './params';
 import { secretKeywords, validateParams } from './params';
-import type { ResolveContext } from './resolve';
+import type { ResolveContext, ResolvedConnection } from './resolve';
 import { defaultResolveContext, resolveConnection } from './resolve';
 import type { ConnectionTarget } from './session';
 
 /**
  * A saved connection as it lives in settings: libpq keywords, never a secret.
- * `id` is stable for the life of the profile. It finds the profile's secrets, which are handed out only
- * while the profile points where they were saved (secretBinding.ts): settings can name any id.
+ * `id` is `settings:NAME` unless the entry sets its own, so renaming a profile changes it (Edit Connection
+ * carries the stored secrets over). It finds the profile's secrets, which are handed out only while the
+ * profile points where they were saved (secretBinding.ts): settings can name any id.
  * `conninfo` holds anything libpq reads (a URI, keyword=value pairs, `service=NAME`); the
  * separate fields, when set, win over it. The rest (service file, PG* variables, pgpass) is
  * filled in at connect time exactly as libpq does.
@@ -124,7 +125,7 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       user: typeof e.user === 'string' ? e.user : undefined,
       dbname: typeof e.dbname === 'string' ? e.dbname : undefined,
       production: e.production === true,
-      passwordCommand: Array.isArray(e.passwordCommand) ? (e.passwordCommand as string[]) : undefined,
+      passwordCommand: Array.isArray(e.passwordCommand) ? e.passwordCommand : undefined,
       passwordCommandTtl:
         typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
       hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,
@@ -204,21 +205,35 @@ function stripUriSecrets(uri: string): string {
   return withoutUserPassword.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '');
 }
 
+/** A profile's connection, resolved like libpq (service file, PG* variables, pgpass); an error names the profile. */
+export function resolveProfile(
+  profile: ConnectionProfile,
+  env: NodeJS.ProcessEnv = process.env,
+  ctx: ResolveContext = defaultResolveContext(env),
+): ResolvedConnection {
+  try {
+    return resolveConnection(profileParams(profile), ctx);
+  } catch (err) {
+    throw new PgOpsError(
+      'profile-resolve',
+      `Connection "${profile.name}" does not resolve: ${err instanceof Error ? err.message : String(err)}`,
+      (err as Partial<PgOpsError>).hint ?? 'Edit the connection (its conninfo, service or fields) and try again.',
+      { cause: err },
+    );
+  }
+}
+
 /**
  * The first endpoint of a profile with libpq defaults applied, for tools that need plain fields
- * (pgbench command lines, fix scripts). No password: use SessionManager to obtain one.
+ * (fix scripts). No password: use SessionManager to obtain one. A profile that does not resolve is an
+ * error naming it, never a guess.
  */
 export function profileTarget(
   p: ConnectionProfile,
   password?: string,
   ctx: ResolveContext = defaultResolveContext(),
 ): ConnectionTarget {
-  try {
-    const r = resolveConnection(profileParams(p), ctx);
-    const h = r.hosts[0];
-    return { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname, password };
-  } catch {
-    const user = p.user ?? ctx.osUser;
-    return { host: p.host ?? ctx.defaultSocketDir, port: p.port ?? 5432, user, database: p.dbname ?? user, password };
-  }
+  const r = resolveProfile(p, ctx.env, ctx);
+  const h = r.hosts[0];
+  return { host: h.hostaddr ?? h.host, port: h.port, user: r.user, database: r.dbname, password };
 }

@@ -1,7 +1,7 @@
 import type { ConnectionProfile } from './profile';
-import { profileParams } from './profile';
+import { resolveProfile } from './profile';
 import type { ResolveContext, ResolvedConnection } from './resolve';
-import { defaultResolveContext, resolveConnection } from './resolve';
+import { defaultResolveContext } from './resolve';
 
 /**
  * Where a stored secret may be sent: the user and the endpoints of the profile when the secret was saved.
@@ -35,7 +35,7 @@ export function profileSecretTarget(
   p: ConnectionProfile,
   ctx: ResolveContext = defaultResolveContext(process.env),
 ): SecretTarget {
-  return secretTargetOf(resolveConnection(profileParams(p), ctx));
+  return secretTargetOf(resolveProfile(p, ctx.env, ctx));
 }
 
 export function sameTarget(a: SecretTarget, b: SecretTarget): boolean {

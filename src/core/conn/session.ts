@@ -1,6 +1,4 @@
-import { Client } from 'pg';
-import type { ClientConfig } from 'pg';
-import { PgOpsError } from '../errors';
+import type { Client, ClientConfig } from 'pg';
 import { pinnedSearchPath, searchPathOption } from '../sql';
 
 /** One server endpoint to open a session on, after all libpq-style resolution is done. */
@@ -50,64 +48,7 @@ export function describeTarget(t: Pick<ConnectionTarget, 'host' | 'port' | 'user
   return `${t.user}@${where}/${t.database}`;
 }
 
-/** Opens a session with the safety settings; connection errors name the target and say what to check. */
-export async function openSession(target: ConnectionTarget, safety: SessionSafety = defaultSafety): Promise<Client> {
-  const client = new Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    database: target.database,
-    password: target.password,
-    ssl: target.ssl,
-    application_name: safety.applicationName,
-    options: safetyOptions(safety),
-    connectionTimeoutMillis: target.connectTimeoutMs ?? 10_000,
-  });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw connectionError(target, err);
-  }
-  return client;
-}
-
-export function connectionError(target: ConnectionTarget, err: unknown): PgOpsError {
-  const e = err as { code?: string; message?: string };
-  const where = describeTarget(target);
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') {
-    return new PgOpsError(
-      'conn-refused',
-      `No PostgreSQL server answers at ${where}`,
-      'Check that the server runs and listens on that host and port (listen_addresses, port, unix_socket_directories).',
-      { cause: err },
-    );
-  }
-  if (e.code === '28P01' || e.code === '28000') {
-    return new PgOpsError(
-      'conn-auth',
-      `Authentication failed for ${where}: ${e.message ?? ''}`,
-      'Check the user, the password (Secret Storage or ~/.pgpass) and the pg_hba.conf rule for this connection.',
-      { cause: err },
-    );
-  }
-  if (e.code === '3D000') {
-    return new PgOpsError(
-      'conn-db',
-      `Database "${target.database}" does not exist on ${where}`,
-      'Choose an existing database (dbname).',
-      { cause: err },
-    );
-  }
-  return new PgOpsError(
-    'conn-failed',
-    `Cannot connect to ${where}: ${e.message ?? String(err)}`,
-    'Check the connection parameters and that the server is reachable.',
-    { cause: err },
-  );
-}
-
-/** major version, e.g. 180004 → 18 */
+/** The server's version number (server_version_num), e.g. 180004 for 18.4; the major is its first digits. */
 export async function serverVersionNum(client: Client): Promise<number> {
   const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   return Number(r.rows[0].v);

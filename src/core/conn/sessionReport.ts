@@ -1,15 +1,24 @@
 import type { SessionInfo } from './connect';
 import type { ConnParams } from './params';
+import { formatServerVersion } from './serverVersion';
+
+/** What the TLS check of the server certificate covered. */
+const certificateCheck: Record<SessionInfo['tls']['verified'], string> = {
+  full: 'verified with host name (verify-full)',
+  ca: 'chain verified, host name not checked (verify-ca)',
+  none: 'not verified',
+};
 
 /** The lines Test Connection shows: where, as whom, how authenticated, how encrypted. No secrets. */
 export function describeSessionInfo(info: SessionInfo & { serverVersion?: string; currentUser?: string }): string[] {
   const tls = info.tls.inUse
-    ? `${info.tls.protocol ?? 'TLS'}${info.tls.cipher ? ` (${info.tls.cipher})` : ''}, server certificate ${info.tls.verified === 'full' ? 'verified with host name (verify-full)' : info.tls.verified === 'ca' ? 'chain verified, host name not checked (verify-ca)' : 'not verified'}`
+    ? `${info.tls.protocol ?? 'TLS'}${info.tls.cipher ? ` (${info.tls.cipher})` : ''}, server certificate ` +
+      certificateCheck[info.tls.verified]
     : info.host.socket
       ? 'none (Unix socket)'
       : 'none (plain TCP)';
   return [
-    `Server: PostgreSQL ${info.serverVersion ?? String(info.serverVersionNum)}`,
+    `Server: PostgreSQL ${info.serverVersion ?? formatServerVersion(info.serverVersionNum)}`,
     `Connected to: ${info.description}`,
     ...(info.currentUser ? [`Session user: ${info.currentUser}`] : []),
     `Authentication: ${info.authMethod}${info.passwordSource ? ` (password from ${info.passwordSource})` : ''}`,

@@ -87,7 +87,8 @@ function tlsFiles(p: ConnParams, home: string, mode: SslMode): { ca?: string | s
       throw new PgOpsError(
         'tls',
         `root certificate file "${rootFile}" does not exist`,
-        "Either provide the file (sslrootcert), use the system's trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.",
+        "Either provide the file (sslrootcert), use the system's trusted roots with " +
+          'sslrootcert=system, or change sslmode to disable server certificate verification.',
       );
     }
   }
@@ -137,7 +138,8 @@ function systemRoots(): string[] {
   if (roots.length === 0) {
     throw new PgOpsError(
       'tls',
-      `sslrootcert=system: the system trust store has no certificates (SSL_CERT_FILE=${env.SSL_CERT_FILE ?? 'unset'}, SSL_CERT_DIR=${env.SSL_CERT_DIR ?? 'unset'})`,
+      `sslrootcert=system: the system trust store has no certificates ` +
+        `(SSL_CERT_FILE=${env.SSL_CERT_FILE ?? 'unset'}, SSL_CERT_DIR=${env.SSL_CERT_DIR ?? 'unset'})`,
       'Point SSL_CERT_FILE or SSL_CERT_DIR at the trusted CA certificates, install the system CA bundle, or use sslrootcert=FILE.',
     );
   }
@@ -203,7 +205,8 @@ export function checkKeyPermissions(keyFile: string): void {
   if ((st.mode & mask) !== 0) {
     throw new PgOpsError(
       'tls',
-      `private key file "${keyFile}" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`,
+      `private key file "${keyFile}" has group or world access; file must have permissions u=rw ` +
+        `(0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root`,
       `Run: chmod 0600 ${keyFile}`,
     );
   }

@@ -104,7 +104,10 @@ export function unreliableReason(r: {
 }): string | null {
   if (r.reltuples < 0) return 'never analyzed: run ANALYZE';
   if (r.with_stats < r.ncols)
-    return `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE, or this role cannot read them (grant SELECT on the table, or pg_read_all_data on 14+)`;
+    return (
+      `statistics missing for ${r.ncols - r.with_stats} of ${r.ncols} columns: run ANALYZE, or ` +
+      `this role cannot read them (grant SELECT on the table, or pg_read_all_data on 14+)`
+    );
   if (r.has_name) return 'has columns of type name, whose statistics do not match their size';
   if (r.mod_since_analyze !== null && r.reltuples > 0 && r.mod_since_analyze > 0.2 * r.reltuples)
     return `statistics stale (${r.mod_since_analyze} rows changed since the last analyze): run ANALYZE`;

@@ -2,6 +2,8 @@ import { PgOpsError } from '../errors';
 import { diagError } from './diagErrors';
 import type { PgoutputMessage, TupleValue } from './pgoutput';
 import { PgoutputDecoder } from './pgoutput';
+import type { PgoutputPeekOptions } from './pgoutputProtocols';
+import { requirePgoutputOptions } from './pgoutputProtocols';
 import type { Queryable } from './queryable';
 
 /** One change of a peek, shown as a row of the peek table. `text` is in test_decoding's format where there is one. */
@@ -45,15 +47,6 @@ async function withWarnings<T>(client: Queryable, fn: () => Promise<T>): Promise
   } finally {
     source?.off('notice', listener);
   }
-}
-
-export interface PgoutputPeekOptions {
-  publications?: string[];
-  /** 1 (default) … 4; 2+ allows streaming, 3+ two_phase, 4 streaming = parallel. */
-  protoVersion?: number;
-  streaming?: 'on' | 'off' | 'parallel';
-  twoPhase?: boolean;
-  messages?: boolean;
 }
 
 const simpleIdent = /^[a-z_][a-z0-9_$]*$/;
@@ -174,8 +167,10 @@ export function testDecodingText(
       return xid === undefined ? undefined : `COMMIT ${xid}`;
     case 'insert':
       return `table ${tableName(msg.relid)}: INSERT:${tuple(msg.relid, msg.newTuple, false)}`;
-    case 'update':
-      return `table ${tableName(msg.relid)}: UPDATE:${msg.oldTuple ? ` old-key:${tuple(msg.relid, msg.oldTuple, true)} new-tuple:` : ''}${tuple(msg.relid, msg.newTuple, false)}`;
+    case 'update': {
+      const oldKey = msg.oldTuple ? ` old-key:${tuple(msg.relid, msg.oldTuple, true)} new-tuple:` : '';
+      return `table ${tableName(msg.relid)}: UPDATE:${oldKey}${tuple(msg.relid, msg.newTuple, false)}`;
+    }
     case 'delete':
       return `table ${tableName(msg.relid)}: DELETE:${tuple(msg.relid, msg.oldTuple, true)}`;
     case 'truncate': {
@@ -183,7 +178,10 @@ export function testDecodingText(
       return `table ${msg.relids.map(tableName).join(', ')}: TRUNCATE:${flags || ' (no-flags)'}`;
     }
     case 'message':
-      return `message: transactional: ${msg.transactional ? 1 : 0} prefix: ${msg.prefix}, sz: ${msg.content.length} content:${new TextDecoder().decode(msg.content)}`;
+      return (
+        `message: transactional: ${msg.transactional ? 1 : 0} prefix: ${msg.prefix}, sz: ${msg.content.length} ` +
+        `content:${new TextDecoder().decode(msg.content)}`
+      );
     case 'relation':
     case 'type':
       return undefined;
@@ -198,7 +196,10 @@ function describe(msg: PgoutputMessage): string {
     case 'commit':
       return `commit lsn ${msg.commitLsn}, end ${msg.endLsn}, at ${msg.commitTime.toISOString()}`;
     case 'relation':
-      return `relation ${msg.relation.namespace}.${msg.relation.name} (${msg.relation.columns.map((c) => c.name).join(', ')}), replica identity ${msg.relation.replicaIdentity}`;
+      return (
+        `relation ${msg.relation.namespace}.${msg.relation.name} (${msg.relation.columns.map((c) => c.name).join(', ')}), ` +
+        `replica identity ${msg.relation.replicaIdentity}`
+      );
     case 'type':
       return `type ${msg.namespace}.${msg.name} (oid ${msg.typeOid})`;
     case 'origin':
@@ -315,25 +316,6 @@ export async function listPublications(client: Queryable): Promise<PublicationIn
   return r.rows;
 }
 
-/** The first server major whose pgoutput knows each option (protocol 2: 14, 3: 15, 4: 16). */
-const pgoutputOptionSince: Array<[string, (o: PgoutputPeekOptions) => boolean, number]> = [
-  ['messages', (o) => !!o.messages, 14],
-  ['streaming (protocol 2)', (o) => (o.protoVersion ?? 1) >= 2 || (!!o.streaming && o.streaming !== 'off'), 14],
-  ['two_phase (protocol 3)', (o) => (o.protoVersion ?? 1) >= 3 || !!o.twoPhase, 15],
-  ['streaming = parallel (protocol 4)', (o) => (o.protoVersion ?? 1) >= 4 || o.streaming === 'parallel', 16],
-];
-
-/** Refuses, before asking the server, an option this server's pgoutput does not have. */
-function requirePgoutputOptions(versionNum: number, slotName: string, opts: PgoutputPeekOptions): void {
-  const missing = pgoutputOptionSince.filter(([, wanted, since]) => wanted(opts) && versionNum < since * 10000);
-  if (missing.length === 0) return;
-  throw new PgOpsError(
-    'pgoutput-option-version',
-    `Peeking replication slot "${slotName}": pgoutput of PostgreSQL ${Math.floor(versionNum / 10000)} has no ${missing.map(([name, , since]) => `${name}, added in ${since}`).join('; ')}`,
-    'Peek with protocol 1 (and without logical messages before 14).',
-  );
-}
-
 const catalogsAsOfChange = 'pgoutput reads the catalogs as they were when each change was written';
 
 /** PostgreSQL 18 skips a publication missing at a change's time with a WARNING where 13–17 fail; say what that means here. */
@@ -377,7 +359,8 @@ async function peekPgoutput(
         throw new PgOpsError(
           'pgoutput-publication-later',
           `Peeking replication slot "${slotName}": ${err.message}`,
-          `${catalogsAsOfChange}, so a publication created after the pending changes cannot decode them. Choose one that existed then, such as the one the subscriber uses.`,
+          `${catalogsAsOfChange}, so a publication created after the pending changes cannot decode them. ` +
+            'Choose one that existed then, such as the one the subscriber uses.',
           { cause: err },
         );
       }),

@@ -133,6 +133,35 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+const sizeUnits: Record<string, number> = {
+  b: 1,
+  bytes: 1,
+  kb: 1024,
+  mb: 1024 ** 2,
+  gb: 1024 ** 3,
+  tb: 1024 ** 4,
+  pb: 1024 ** 5,
+};
+
+/**
+ * A size as PostgreSQL's pg_size_bytes reads it: a number of bytes, or a number with a unit of
+ * bytes, B, kB, MB, GB, TB or PB (any case, powers of 1024), e.g. `1GB`, `512 MB`, `1.5TB`.
+ * Undefined when the text is not one.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = m[2] === '' ? 1 : sizeUnits[m[2].toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** The slots that retain more WAL than `maxBytes` (a slot whose retention is unknown is not counted). */
+export function slotsRetainingOver(slots: ReplicationSlot[], maxBytes: number): ReplicationSlot[] {
+  return slots.filter((s) => s.retainedBytes !== null && s.retainedBytes > maxBytes);
+}
+
 export interface Standby {
   pid: number;
   user: string | null;
@@ -166,9 +195,26 @@ SELECT r.pid, r.usename::text AS usename, r.application_name, r.client_addr::tex
 FROM pg_stat_replication r, cur
 ORDER BY r.application_name, r.pid`;
 
+/** One row of standbysSql: text columns as text (or NULL without pg_read_all_stats); numbers go through num(). */
+type StandbyRow = Record<
+  'usename' | 'application_name' | 'client_addr' | 'state' | 'sync_state' | 'sent_lsn' | 'replay_lsn' | 'reply_time',
+  string | null
+> &
+  Record<
+    | 'pid'
+    | 'sync_priority'
+    | 'write_lag_bytes'
+    | 'flush_lag_bytes'
+    | 'replay_lag_bytes'
+    | 'write_lag_ms'
+    | 'flush_lag_ms'
+    | 'replay_lag_ms',
+    unknown
+  >;
+
 export async function listStandbys(client: Queryable): Promise<Standby[]> {
   try {
-    const r = await client.query(standbysSql);
+    const r = await client.query<StandbyRow>(standbysSql);
     return r.rows.map((x) => ({
       pid: num(x.pid),
       user: x.usename ?? null,
@@ -213,6 +259,12 @@ export const walReceiverSql = `SELECT w.pid, w.status, w.sender_host, w.sender_p
        pg_wal_lsn_diff(w.flushed_lsn, pg_last_wal_replay_lsn())::float8 AS replay_lag_bytes
 FROM pg_stat_wal_receiver w`;
 
+type WalReceiverRow = Record<
+  'status' | 'sender_host' | 'slot_name' | 'flushed_lsn' | 'latest_end_lsn' | 'last_msg_receipt_time' | 'replay_lsn',
+  string | null
+> &
+  Record<'pid' | 'sender_port' | 'replay_lag_bytes', unknown>;
+
 export interface ReplicationOverview {
   standby: boolean;
   /** The role can read other backends' replication details (pg_read_all_stats). */
@@ -238,7 +290,7 @@ export async function replicationOverview(client: Queryable, serverVersionNum: n
   let receiver: WalReceiver | null = null;
   if (head.standby) {
     try {
-      const x = (await client.query(walReceiverSql)).rows[0];
+      const x = (await client.query<WalReceiverRow>(walReceiverSql)).rows[0];
       if (x) {
         receiver = {
           pid: num(x.pid),
@@ -277,7 +329,8 @@ export async function dropSlot(client: Queryable, slotName: string): Promise<voi
     throw new PgOpsError(
       'slot-active',
       `Replication slot "${slotName}" is active (used by PID ${slot.active_pid ?? '?'}) and cannot be dropped`,
-      `Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
+      'Stop its consumer first (the subscription, standby or pg_recvlogical), or end that backend with ' +
+        `pg_terminate_backend(${slot.active_pid ?? 'pid'}), then drop it.`,
     );
   }
   try {

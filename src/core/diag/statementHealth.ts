@@ -155,7 +155,10 @@ export async function statementHealth(client: Queryable, probe: StatementsProbe)
       level: 'warning',
       code: 'pgss-near-max',
       message: `${entries} distinct entries of ${max} (pg_stat_statements.max): new statements take the hash table's lock exclusively`,
-      hint: 'Under many unique statements this shows as LWLock / pg_stat_statements waits (see Wait Events). Raise max, or reduce unique statements (parameters instead of literals, fewer temp tables).',
+      hint:
+        'Under many unique statements this shows as LWLock / pg_stat_statements waits (see Wait ' +
+        'Events). Raise max, or reduce unique statements (parameters instead of literals, fewer ' +
+        'temp tables).',
     });
     if (!src.hasInfo) {
       notes.push({
@@ -178,14 +181,22 @@ export async function statementHealth(client: Queryable, probe: StatementsProbe)
     notes.push({
       level: 'info',
       code: 'pgss-track',
-      message: `pg_stat_statements.track = ${s.track}${s.track === 'all' ? ' (nested statements counted too: a statement can appear twice, top level and nested)' : ''}`,
+      message:
+        `pg_stat_statements.track = ${s.track}` +
+        (s.track === 'all'
+          ? ' (nested statements counted too: a statement can appear twice, top level and nested)'
+          : ''),
     });
   }
   if (s.sample_rate !== null) {
     notes.push({
       level: Number(s.sample_rate) < 1 ? 'warning' : 'info',
       code: 'pgss-sample-rate',
-      message: `pg_stat_statements.sample_rate = ${s.sample_rate}${Number(s.sample_rate) < 1 ? ': only that fraction of executions is counted, rare statements may be missing' : ''}`,
+      message:
+        `pg_stat_statements.sample_rate = ${s.sample_rate}` +
+        (Number(s.sample_rate) < 1
+          ? ': only that fraction of executions is counted, rare statements may be missing'
+          : ''),
     });
   }
   if (s.compute_query_id === 'off') {

@@ -209,8 +209,11 @@ export function statementsSql(
   if (opts.byQueryids) where.push('s.queryid = ANY ($1::int8[])');
   if (opts.changedOnly) {
     // entries whose calls are unchanged since the previous snapshot ($1…$5: its keys and calls) are left out
-    where.push(`NOT EXISTS (SELECT 1 FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::float8[]) AS p(userid, dbid, queryid, toplevel, calls)
-    WHERE p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid AND p.toplevel = ${c.toplevel ? 'coalesce(s.toplevel, true)' : 'true'} AND p.calls = s.calls)`);
+    const toplevel = c.toplevel ? 'coalesce(s.toplevel, true)' : 'true';
+    where.push(`NOT EXISTS (SELECT 1
+      FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::float8[]) AS p(userid, dbid, queryid, toplevel, calls)
+    WHERE p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid
+      AND p.toplevel = ${toplevel} AND p.calls = s.calls)`);
   }
   const lines = [
     `SELECT ${select.join(',\n       ')}`,
@@ -231,7 +234,7 @@ export function rowToStats(source: StatementsSource, r: Record<string, unknown>)
   for (const [k] of source.columns.gauges) gauges[k] = num(r[k]);
   const calls = num(r.calls);
   const totalMs = num(r.total_ms);
-  const queryid = r.queryid === null || r.queryid === undefined ? null : String(r.queryid);
+  const queryid = typeof r.queryid === 'string' || typeof r.queryid === 'number' ? String(r.queryid) : null;
   const toplevel = r.toplevel === null || r.toplevel === undefined ? null : Boolean(r.toplevel);
   return {
     key: `${num(r.userid)}/${num(r.dbid)}/${queryid ?? ''}/${toplevel === null ? '' : toplevel ? 't' : 'f'}`,
@@ -355,20 +358,39 @@ export async function resetStatements(client: Queryable, source: StatementsSourc
   }
 }
 
-/** The (generic) plan of a normalized statement: PG16+ `EXPLAIN (GENERIC_PLAN)` accepts $1 placeholders. */
-export async function explainGenericPlan(client: Queryable, serverVersionNum: number, query: string): Promise<string> {
-  if (serverVersionNum < 160000)
-    throw new PgOpsError(
+/** The first server version (server_version_num) whose EXPLAIN has GENERIC_PLAN, which accepts $1 placeholders. */
+export const genericPlanSince = 160000;
+
+/**
+ * Why the generic plan of a statement cannot be shown, or undefined when it can: the one gate for the
+ * statement panel's button and for explainGenericPlan.
+ */
+export function genericPlanRefusal(serverVersionNum: number, query: string | null | undefined): PgOpsError | undefined {
+  if (serverVersionNum < genericPlanSince)
+    return new PgOpsError(
       'explain-version',
       'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later',
       'Run EXPLAIN with real parameter values in an editor instead.',
     );
+  if (!query || query === '<insufficient privilege>')
+    return new PgOpsError(
+      'explain-no-text',
+      'The query text is not available',
+      'GRANT pg_read_all_stats (or pg_monitor) to this role to see every statement.',
+    );
   if (query.includes(';'))
-    throw new PgOpsError(
+    return new PgOpsError(
       'explain-multi',
       'The statement text contains ";" and may be more than one statement',
       'Open it in an editor and EXPLAIN the part you need.',
     );
+  return undefined;
+}
+
+/** The (generic) plan of a normalized statement: PG16+ `EXPLAIN (GENERIC_PLAN)` accepts $1 placeholders. */
+export async function explainGenericPlan(client: Queryable, serverVersionNum: number, query: string): Promise<string> {
+  const refusal = genericPlanRefusal(serverVersionNum, query);
+  if (refusal) throw refusal;
   try {
     const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${query}`);
     return r.rows.map((row) => row['QUERY PLAN']).join('\n');

@@ -1,9 +1,10 @@
 /**
  * The self-contained HTML of a report: one file that opens offline in any browser. The report
  * viewer's bundle (`dist/webview/report.js`, the same code as the VS Code tab) is inlined, and the
- * report JSON is embedded as an inert `application/json` block with `<`, `>`, `&` and the line
- * separators escaped, so no value can close the script element or run as markup. A CSP meta tag
- * allows only the inlined script and styles (by nonce): nothing is fetched, nothing else runs.
+ * report's view (the report with its summary, src/core/report/view.ts) is embedded as an inert
+ * `application/json` block with `<`, `>`, `&` and the line separators escaped, so no value can
+ * close the script element or run as markup. A CSP meta tag allows only the inlined script and
+ * styles (by nonce): nothing is fetched, nothing else runs.
  * The report is redacted first (src/core/report/redact.ts), whoever made it.
  */
 import * as crypto from 'node:crypto';
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { Report } from './model';
 import { redactReport } from './redact';
+import { reportView } from './view';
 
 export interface ReportAssets {
   /** The browser bundle of the report viewer. */
@@ -89,7 +91,7 @@ export function renderReportHtml(unredacted: Report, assets: ReportAssets = load
     '</head>',
     '<body class="pgops-standalone">',
     '<div id="app"></div>',
-    `<script type="application/json" id="${reportDataElementId}">${jsonForHtml(report)}</script>`,
+    `<script type="application/json" id="${reportDataElementId}">${jsonForHtml(reportView(report))}</script>`,
     `<script nonce="${nonce}">${inlineScript(assets.script)}</script>`,
     '</body>',
     '</html>',

@@ -5,6 +5,18 @@
 export * from './model';
 export * from './items';
 export { writeFileAtomic, writeReportAtomic } from './write';
+export {
+  defaultReportsFolder,
+  htmlSiblingOf,
+  reportFileBase,
+  reportFileStem,
+  outputFile,
+  outputFolder,
+  outputLocation,
+  reportFileAt,
+  writeReportFiles,
+} from './files';
+export type { OutputLocation, ReportPaths, WrittenReportFiles } from './files';
 export { renderReportHtml, loadReportAssets, jsonForHtml } from './html';
 export {
   checkReportSize,

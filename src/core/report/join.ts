@@ -17,7 +17,8 @@ import { formatPerfbenchDate, tableItem, tpsChartItem, tpsPoints } from './items
 import type { JoinTask } from './joinTask';
 import { itemPath, parseItemRef } from './joinTask';
 import type { IterationResult, JsonValue, Report, ReportItem, ReportSection } from './model';
-import { reportSchemaVersion } from './model';
+import { jsonText, reportSchemaVersion } from './model';
+import { reportFileStem } from './files';
 import { toolVersion } from '../version';
 import { reportIterations } from './summary';
 
@@ -45,12 +46,13 @@ export class JoinMismatchError extends PgOpsError {
     super(
       'join.mismatch',
       `listed item ${item} differs: reference report "${reference}", differing report "${differing}"\n${diff}`,
-      'The task requires this item to be equal in all reports; compare reports from comparable runs, or remove the item from the task if the difference is intended.',
+      'The task requires this item to be equal in all reports; compare reports from comparable runs, ' +
+        'or remove the item from the task if the difference is intended.',
     );
   }
 }
 
-const baseName = (file: string) => path.basename(file).replace(/(\.pgperf)?\.json$/i, '');
+const baseName = (file: string) => path.basename(reportFileStem(file));
 
 /** Display names: report_name, or the file name when two reports share one. */
 function uniqueNames(inputs: JoinInput[]): string[] {
@@ -105,8 +107,8 @@ function settingsMap(item: ReportItem | undefined): Map<string, string> | undefi
   const map = new Map<string, string>();
   for (const row of item.data) {
     if (!Array.isArray(row)) continue;
-    const unit = ui >= 0 && typeof row[ui] === 'string' && row[ui] ? ` ${String(row[ui])}` : '';
-    map.set(String(row[ni]), `${row[si] === null ? '' : String(row[si])}${unit}`);
+    const unit = ui >= 0 && typeof row[ui] === 'string' && row[ui] ? ` ${row[ui]}` : '';
+    map.set(jsonText(row[ni]), `${jsonText(row[si])}${unit}`);
   }
   return map;
 }
@@ -231,7 +233,7 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
       }
       const allEqual = items.every((it) => it !== undefined && jsonEqual(it.data, items[0]?.data));
       if (allEqual) {
-        out.reports[ik] = items[0] as ReportItem;
+        out.reports[ik] = items[0];
         matched.push(p);
         continue;
       }

@@ -53,7 +53,7 @@ export function validateJoinTask(value: unknown, where: string): JoinTask {
       'List the items that must be equal, e.g. "sections.db.reports.version_major.data".',
     );
   }
-  const items = v.items.map((i, n) => parseItemRef(i as string, `${where}: items[${n}]`).path);
+  const items = v.items.map((i, n) => parseItemRef(i, `${where}: items[${n}]`).path);
   return { description: typeof v.description === 'string' ? v.description : '', items: [...new Set(items)] };
 }
 

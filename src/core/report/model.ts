@@ -176,6 +176,12 @@ export const reportSchemaVersion = 1;
 /** Suffix of our report files; pg_perfbench writes plain `.json`. */
 export const reportFileSuffix = '.pgperf.json';
 
+/** A cell or item value as plain text: a string as it is, null as empty, anything else as its JSON. */
+export function jsonText(v: JsonValue): string {
+  if (v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 /** A joined item's data: `[[reportName, value], ...]` (pg_perfbench's Diff form). */
 export function isJoinedPairs(data: JsonValue): data is Array<[string, JsonValue]> {
   return (

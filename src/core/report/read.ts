@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import type { IterationResult, JsonValue, PgopsBlock, Report, ReportItem, ReportSection } from './model';
 import { isJoinedPairs, itemStates, itemTypes, reportSchemaVersion } from './model';
+import { reportFileStem } from './files';
 import { redactReport } from './redact';
 
 export class ReportFormatError extends PgOpsError {
@@ -120,7 +121,7 @@ export function validateReport(value: unknown, file: string): Report {
     if (value[key] === undefined) value[key] = '';
     if (typeof value[key] !== 'string') fail(key, `expected a string, found ${kind(value[key])}`);
   }
-  if (value.report_name === undefined) value.report_name = path.basename(file).replace(/(\.pgperf)?\.json$/i, '');
+  if (value.report_name === undefined) value.report_name = path.basename(reportFileStem(file));
   if (typeof value.report_name !== 'string' || value.report_name === '')
     fail('report_name', `expected a non-empty string, found ${kind(value.report_name)}`);
   if (!isObject(value.sections))
@@ -191,7 +192,7 @@ function validatePgops(block: unknown, fail: Fail): asserts block is PgopsBlock 
   if (!isObject(block)) return fail('pgops', `expected an object, found ${kind(block)}`);
   if (typeof block.schemaVersion !== 'number')
     fail('pgops.schemaVersion', `expected a number, found ${kind(block.schemaVersion)}`);
-  if ((block.schemaVersion as number) > reportSchemaVersion) {
+  if (block.schemaVersion > reportSchemaVersion) {
     fail(
       'pgops.schemaVersion',
       `version ${String(block.schemaVersion)} is newer than this pgops understands (${reportSchemaVersion}); update pgops`,

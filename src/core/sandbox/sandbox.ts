@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { pinnedSearchPath, quoteIdent, searchPathOption } from '../sql';
 import type { ServerBinaries } from './binaries';
+import { removeDemoFiles } from './demo';
 import type { RunAs } from './osUser';
 import { serverRunAs } from './osUser';
 import { binariesReachableBy } from './serverCopy';
@@ -270,9 +271,12 @@ export function sandboxStatus(opts: SandboxOptions): {
   };
 }
 
-/** Deletes the sandbox's data (the server must be stopped first). Destructive: callers confirm. */
-export async function resetSandbox(opts: SandboxOptions): Promise<void> {
+/** Deletes the sandbox's data and the demo's report files (it stops the server first). Destructive: callers confirm. */
+export async function resetSandbox(opts: SandboxOptions): Promise<{ demoFilesRemoved: string[] }> {
   const layout = sandboxLayout(opts);
   await stopServer(layout.dataDir);
+  // the demo's sample report lives in the reports folder, outside the data
+  const demoFilesRemoved = removeDemoFiles(path.dirname(layout.dataDir));
   fs.rmSync(path.dirname(layout.dataDir), { recursive: true, force: true });
+  return { demoFilesRemoved };
 }

@@ -162,7 +162,8 @@ export function decideHostKey(
         accepted: false,
         error: new PgOpsError(
           'ssh-host-key',
-          `The SSH host ${name} is trusted through a certificate authority (@cert-authority in ${at(verdict.entry)}), and pgops cannot verify host certificates`,
+          `The SSH host ${name} is trusted through a certificate authority (@cert-authority in ` +
+            `${at(verdict.entry)}), and pgops cannot verify host certificates`,
           `pgops' SSH library (ssh2) cannot negotiate OpenSSH host certificates, so the CA cannot vouch for the host here. ${nothingSent} ` +
             `To trust the host's plain key, add its line to ${ownFile}: \`ssh-keyscan -p ${port} -t ${keyscanType(type)} ${host}\` prints it; ` +
             `first confirm with the host's administrator that its fingerprint is ${sshFingerprint(key)} (${keyTypeLabel(type)}).`,

@@ -5,21 +5,20 @@ import { findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
 import { planFileSuffix, readPlanFile, validatePlan } from '../../core/bench/plan';
 import { describePlanReview, needsConsent, reviewPlan, sweepServerChanges } from '../../core/bench/planReview';
-import { defaultReportsFolder, writeBenchReport } from '../../core/bench/reportFiles';
+import { liveRunDone, liveRunStart, liveRunUpdate } from '../../core/bench/liveRun';
 import { runSweep } from '../../core/bench/sweep';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import type { ConnectionTarget } from '../../core/conn/session';
-import { CancelledError, PgOpsError } from '../../core/errors';
+import { CancelledError } from '../../core/errors';
+import { reportFileAt, writeReportFiles } from '../../core/report/files';
+import { toolVersion } from '../../core/version';
 import { requireWriteConfirmation } from '../confirm';
 import type { ExtensionServices } from '../context';
 import { LiveRunPanel } from '../panels/liveRunPanel';
-import { config } from '../settings';
+import { benchReportsFolder, config } from '../settings';
 import { toAbortSignal } from '../ui';
-import { ProfileNode } from '../views/connectionsView';
+import { pickProfile } from '../profilePicker';
 import type { CommandGroup } from './index';
-
-/** The running sweep, so *Cancel pgbench Sweep* can stop it like the notification's Cancel button. */
-let running: AbortController | undefined;
 
 /**
  * *Run pgbench Sweep*, *Re-run this Report* and *Cancel pgbench Sweep*: the adapter around core's
@@ -29,18 +28,15 @@ let running: AbortController | undefined;
 export function benchCommands(s: ExtensionServices) {
   return {
     'pgops.runBenchSweep': async (node?: unknown, planInput?: unknown) => {
-      const profile = await chooseProfile(s, node);
+      const profile = await pickProfile(s, node, 'Run pgbench Sweep');
       if (!profile) return undefined;
       // a plan object (keybindings, tests) was given by the caller, like the CLI's flags: only a plan file may need consent
       const chosen =
-        planInput && typeof planInput === 'object'
-          ? { plan: validatePlan(planInput as Partial<BenchPlan>) }
-          : await choosePlan();
+        planInput && typeof planInput === 'object' ? { plan: validatePlan(planInput) } : await choosePlan();
       return chosen ? runBench(s, profile, chosen.plan, chosen.source) : undefined;
     },
     'pgops.cancelBenchSweep': () => {
-      if (!running) void vscode.window.showInformationMessage('No pgbench sweep is running.');
-      running?.abort();
+      if (!s.benchRuns.cancel()) void vscode.window.showInformationMessage('No pgbench sweep is running.');
     },
     'pgops.rerunBenchReport': async (uri?: unknown) => {
       const file =
@@ -55,23 +51,10 @@ export function benchCommands(s: ExtensionServices) {
             )?.[0];
       if (!file) return undefined;
       const { plan, source } = readPlanFile(file.fsPath);
-      const profile = await chooseProfile(s, undefined);
+      const profile = await pickProfile(s, undefined, 'Re-run this Report');
       return profile ? runBench(s, profile, plan, source) : undefined;
     },
   } satisfies CommandGroup;
-}
-
-async function chooseProfile(s: ExtensionServices, node: unknown): Promise<ConnectionProfile | undefined> {
-  if (node instanceof ProfileNode) return node.profile;
-  if (typeof node === 'string') return s.profiles.get(node);
-  const items = s.profiles
-    .all()
-    .map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, { title: 'Run pgbench Sweep: connection' }))?.profile;
 }
 
 async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | undefined> {
@@ -105,13 +88,6 @@ async function choosePlan(): Promise<{ plan: BenchPlan; source?: PlanSource } | 
   };
 }
 
-function reportsFolder(s: ExtensionServices): string {
-  const setting = config().get<string>('bench.reportsFolder', defaultReportsFolder) || defaultReportsFolder;
-  if (path.isAbsolute(setting)) return setting;
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? s.context.globalStorageUri.fsPath;
-  return path.join(root, setting);
-}
-
 /**
  * A plan read from a file that needs consent (planReview.ts states the rule) runs only after the user
  * has seen its exact commands and files and said Run; Cancel runs nothing and reads none of its scripts.
@@ -139,28 +115,21 @@ async function runBench(
   plan: BenchPlan,
   source?: PlanSource,
 ): Promise<string | undefined> {
-  if (running)
-    throw new PgOpsError(
-      'bench-busy',
-      'A pgbench sweep is already running',
-      'Wait for it to finish or run Postgres Ops: Cancel pgbench Sweep.',
-    );
+  s.benchRuns.requireIdle();
   // every sweep changes its server (init, the workload, CHECKPOINT, stats resets): production profiles need their name typed
   await requireWriteConfirmation(profile, 'run a pgbench sweep', {
     onlyProduction: true,
     detail: sweepServerChanges(plan).join('; '),
   });
   const pgbench = findPgbench({ setting: config().get<string>('pgbenchPath') || undefined });
-  const outDir = reportsFolder(s);
+  const outDir = benchReportsFolder(s.context.globalStorageUri.fsPath);
   // the host target_session_attrs picks, with the profile's password (Secret Storage, command or pgpass)
-  const target = await s.sessions.target(profile);
+  const { target, reopen } = await s.sessions.benchEndpoint(profile);
   if (source) await requirePlanConsent(plan, source, pgbench.path, target);
   const live = new LiveRunPanel(s.context.extensionUri, `pgbench: ${profile.name}`);
-  const iterName = plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
-  live.post({ type: 'start', title: `pgbench sweep on ${profile.name}`, iterName, values: plan.values });
-  const abort = new AbortController();
-  running = abort;
-  void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', true);
+  live.post(liveRunStart(plan, profile.name));
+  // claimed right before the try whose finally gives it back
+  const abort = s.benchRuns.begin();
   try {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `pgbench sweep on ${profile.name}`, cancellable: true },
@@ -168,51 +137,26 @@ async function runBench(
         runSweep({
           plan,
           target,
+          open: reopen,
           pgbenchPath: pgbench.path,
           signal: AbortSignal.any([abort.signal, toAbortSignal(token)]),
           logger: s.logger,
           keptLogsDir: outDir,
-          toolVersion: String(s.context.extension.packageJSON.version ?? ''),
+          toolVersion,
           checkpoint: (r) => {
-            writeBenchReport(outDir, r);
+            writeReportFiles(reportFileAt({ folder: outDir }, r.report_name), r);
           },
           onEvent: (e) => {
-            if (e.type === 'phase') {
-              progress.report({ message: e.message });
-              live.post(e);
-            } else if (e.type === 'iteration-start') {
-              progress.report({
-                message: `iteration ${e.index + 1}/${e.total}: ${iterName.replace('pgbench_', '')} ${e.value}`,
-                increment: 100 / (e.total + 1),
-              });
-              live.post({ type: 'iteration-start', index: e.index, value: e.value, commandLine: e.commandLine });
-            } else if (e.type === 'progress') {
-              live.post({
-                type: 'progress',
-                index: e.index,
-                point: { t: e.point.t, tps: e.point.tps, latencyMs: e.point.latencyMs },
-              });
-            } else {
-              const r = e.result;
-              live.post({
-                type: 'iteration-end',
-                summary: {
-                  index: r.index,
-                  value: r.value,
-                  status: r.status,
-                  tps: r.tps,
-                  latencyAvgMs: r.latencyAvgMs,
-                  p95Ms: r.percentiles?.p95 ?? null,
-                },
-              });
-            }
+            const update = liveRunUpdate(e, plan);
+            if (update.progress) progress.report(update.progress);
+            live.post(update.message);
           },
         }),
     );
-    const paths = writeBenchReport(outDir, report);
-    const status = report.pgops?.status ?? 'failed';
-    const message = report.pgops?.error?.message ?? `${report.pgops?.iterations.length ?? 0} iterations`;
-    live.post({ type: 'done', status, message });
+    const paths = writeReportFiles(reportFileAt({ folder: outDir }, report.report_name), report);
+    const done = liveRunDone({ report });
+    live.post(done);
+    const { status, message } = done;
     s.logger.info(
       `pgbench sweep on ${profile.name}: ${status}; report ${paths.json}${paths.htmlError ? ` (HTML not written: ${paths.htmlError})` : ''}`,
     );
@@ -231,10 +175,9 @@ async function runBench(
     });
     return paths.json;
   } catch (err) {
-    live.post({ type: 'done', status: 'failed', message: err instanceof Error ? err.message : String(err) });
+    live.post(liveRunDone({ error: err }));
     throw err;
   } finally {
-    running = undefined;
-    void vscode.commands.executeCommand('setContext', 'pgops.benchRunning', false);
+    s.benchRuns.finish(abort);
   }
 }

@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
 import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { profileFromInput, profileParams } from '../../core/conn/profile';
+import { profileFromInput, profileParams, resolveProfile } from '../../core/conn/profile';
 import type { OAuthParams } from '../../core/auth/oauth/connect';
 import { oauthParamsFromKeywords } from '../../core/auth/oauth/connect';
 import { parseConnString } from '../../core/conn/conninfo';
-import { defaultResolveContext, resolveConnection } from '../../core/conn/resolve';
 import { describeSessionInfo, suggestProfileName } from '../../core/conn/sessionReport';
 import { PgOpsError } from '../../core/errors';
 import type { ExtensionServices } from '../context';
-import { ProfileNode } from '../views/connectionsView';
+import { pickProfile } from '../profilePicker';
+import { toAbortSignal } from '../ui';
 import type { CommandGroup } from './index';
 
 /** Add / Edit / Remove / Duplicate / Test Connection, Connect / Disconnect. */
@@ -17,51 +17,47 @@ export function connectionCommands(s: ExtensionServices) {
   return {
     'pgops.addConnection': () => addConnection(s),
     'pgops.editConnection': async (node) => {
-      const p = await profileArg(s, node, 'Edit Connection');
+      const p = await pickProfile(s, node, 'Edit Connection');
       if (p) await editConnection(s, p);
     },
     'pgops.removeConnection': async (node) => {
-      const p = await profileArg(s, node, 'Remove Connection');
+      const p = await pickProfile(s, node, 'Remove Connection');
       if (p) await removeConnection(s, p);
     },
     'pgops.duplicateConnection': async (node) => {
-      const p = await profileArg(s, node, 'Duplicate Connection');
+      const p = await pickProfile(s, node, 'Duplicate Connection');
       if (p) await duplicateConnection(s, p);
     },
     'pgops.testConnection': async (node) => {
-      const p = await profileArg(s, node, 'Test Connection');
+      const p = await pickProfile(s, node, 'Test Connection');
       if (p) return testConnection(s, p);
       return undefined;
     },
     'pgops.explainAuth': async (node) => {
-      const p = await profileArg(s, node, 'Explain Authentication');
+      const p = await pickProfile(s, node, 'Explain Authentication');
       if (p) return explainAuth(s, p);
       return undefined;
     },
     'pgops.connect': async (node) => {
-      const p = await profileArg(s, node, 'Connect');
-      if (p)
-        await vscode.window.withProgress({ location: { viewId: 'pgops.connections' } }, () => s.sessions.connect(p));
+      const p = await pickProfile(s, node, 'Connect');
+      if (p) await connect(s, p);
     },
     'pgops.disconnect': async (node) => {
-      const p = await profileArg(s, node, 'Disconnect');
+      const p = await pickProfile(s, node, 'Disconnect', {
+        states: ['connected', 'connecting', 'failed'],
+        noneMessage: 'No connection is open.',
+      });
       if (p) await s.sessions.disconnect(p.id);
     },
     'pgops.refreshConnections': () => s.views.connections.refresh(),
   } satisfies CommandGroup;
 }
 
-async function profileArg(s: ExtensionServices, node: unknown, title: string): Promise<ConnectionProfile | undefined> {
-  if (node instanceof ProfileNode) return node.profile;
-  if (typeof node === 'string') return s.profiles.get(node) ?? s.profiles.all().find((p) => p.name === node);
-  const items = s.profiles
-    .all()
-    .map((p) => ({ label: p.name, description: p.production ? 'production' : undefined, profile: p }));
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('No connection profiles yet: add one or start the local sandbox.');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, { title: `${title}: choose a connection` }))?.profile;
+/** Connects (or, when connected already, makes it the active connection) and points the views at it. */
+async function connect(s: ExtensionServices, p: ConnectionProfile): Promise<void> {
+  await vscode.window.withProgress({ location: { viewId: 'pgops.connections' } }, () => s.sessions.connect(p));
+  s.activeConnection.refresh();
+  for (const view of [s.views.queryStats, s.views.replication, s.views.bloat]) view.invalidate();
 }
 
 const inputPrompt =
@@ -127,7 +123,7 @@ async function addConnection(s: ExtensionServices): Promise<void> {
       'Connect',
     )) === 'Connect'
   )
-    await s.sessions.connect(saved);
+    await connect(s, saved);
   else if (saved) await testConnection(s, saved);
 }
 
@@ -344,7 +340,6 @@ async function editConnection(s: ExtensionServices, p: ConnectionProfile): Promi
     }
   }
   await s.sessions.disconnect(p.id);
-  s.sessions.forget(p.id);
   await s.profiles.update(p.name, next);
   const saved = s.profiles.all().find((o) => o.name === next.name);
   if (saved) await carrySecrets(s, p, saved, pasted);
@@ -380,7 +375,7 @@ async function carrySecrets(
 /** The profile's oauth_* keywords (from its conninfo or service file, as libpq reads them), when it signs in with OAuth. */
 function oauthParamsOf(p: ConnectionProfile): OAuthParams | undefined {
   try {
-    return oauthParamsFromKeywords(resolveConnection(profileParams(p), defaultResolveContext(process.env)).params);
+    return oauthParamsFromKeywords(resolveProfile(p).params);
   } catch {
     return undefined;
   }
@@ -412,7 +407,6 @@ async function removeConnection(s: ExtensionServices, p: ConnectionProfile): Pro
   );
   if (answer !== 'Remove') return;
   await s.sessions.disconnect(p.id);
-  s.sessions.forget(p.id);
   await s.profiles.remove(p);
   await s.sessions.secrets.deleteAll(p);
 }
@@ -447,8 +441,8 @@ async function duplicateConnection(s: ExtensionServices, p: ConnectionProfile): 
 
 async function testConnection(s: ExtensionServices, p: ConnectionProfile): Promise<string[]> {
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…` },
-    () => s.sessions.test(p),
+    { location: vscode.ProgressLocation.Notification, title: `Testing ${p.name}…`, cancellable: true },
+    (_progress, token) => s.sessions.test(p, toAbortSignal(token)),
   );
   const lines = describeSessionInfo(result);
   s.logger.info(`Test Connection ${p.name}: ${lines.join('; ')}`);
@@ -463,7 +457,9 @@ async function explainAuth(s: ExtensionServices, p: ConnectionProfile): Promise<
     void vscode.window.showWarningMessage(`No pg_hba rules are known for "${p.name}".`, {
       modal: true,
       detail:
-        'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the profile to a local copy of the server\'s pg_hba.conf.',
+        'Connect once as a role that may read pg_hba_file_rules (a superuser, or GRANT SELECT ON ' +
+        'pg_hba_file_rules and EXECUTE ON FUNCTION pg_hba_file_rules()), or set "hbaFile" in the ' +
+        "profile to a local copy of the server's pg_hba.conf.",
     });
     return undefined;
   }

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import { runCancellable } from '../../core/conn/cancel';
 import { profileTarget } from '../../core/conn/profile';
 import type { FixKind } from '../../core/diag/bloatFix';
 import { fixDocument, fixKindsFor } from '../../core/diag/bloatFix';
 import { exactCostWarning, measureBloat } from '../../core/diag/bloatExact';
-import type { PgoutputPeekOptions } from '../../core/diag/logicalPeek';
 import { listPublications, peekSlot } from '../../core/diag/logicalPeek';
+import type { PgoutputPeekOptions } from '../../core/diag/pgoutputProtocols';
+import { pgoutputProtocolsFor } from '../../core/diag/pgoutputProtocols';
 import { dropSlot } from '../../core/diag/replication';
 import type { StatementOrder } from '../../core/diag/statements';
 import { canResetStatements, requireStatements, resetStatements, statementOrders } from '../../core/diag/statements';
@@ -14,6 +16,7 @@ import type { ExtensionServices } from '../context';
 import { openPeekPanel } from '../panels/peekPanel';
 import { openStatementDetail } from '../panels/statementDetailPanel';
 import { config } from '../settings';
+import { toAbortSignal } from '../ui';
 import type { BloatPayload } from '../views/bloatView';
 import type { DiagContext, DiagNode, DiagTreeProvider } from '../views/diagTree';
 import type { StatementPayload } from '../views/queryStatsView';
@@ -108,13 +111,17 @@ export function diagCommands(s: ExtensionServices) {
         'a statement',
       );
       const ctx = sessionFor(queryStats, p.profileId);
-      return openStatementDetail(
+      const panel = openStatementDetail(
         s.context.extensionUri,
         p,
         queryStats.history(p.profileId).pointsOf(p.statement.key),
         ctx.serverVersionNum,
         () => sessionFor(queryStats, p.profileId).client,
       );
+      // the panel belongs to its connection: disconnecting closes it; closing it first releases it
+      const owned = ctx.session.own('statement detail panel', () => panel.dispose());
+      panel.panel.onDidDispose(() => void owned.dispose());
+      return panel;
     },
     'pgops.toggleWaitSampling': async () => {
       const on = await queryStats.toggleSampling();
@@ -157,31 +164,11 @@ export function diagCommands(s: ExtensionServices) {
       const limit = config().get<number>('replication.peekLimit', 200);
       let opts: PgoutputPeekOptions = {};
       if (p.slot.plugin === 'pgoutput') {
-        const protocols = [
-          { label: 'Protocol 1', description: 'transactions as committed', opts: {}, min: 130000 },
-          {
-            label: 'Protocol 2, streaming',
-            description: 'large transactions in blocks (14+)',
-            opts: { protoVersion: 2, streaming: 'on' as const },
-            min: 140000,
-          },
-          {
-            label: 'Protocol 3, streaming and two-phase',
-            description: 'prepared transactions too (15+)',
-            opts: { protoVersion: 3, streaming: 'on' as const, twoPhase: true },
-            min: 150000,
-          },
-          {
-            label: 'Protocol 4, streaming = parallel',
-            description: '(16+)',
-            opts: { protoVersion: 4, streaming: 'parallel' as const },
-            min: 160000,
-          },
-        ].filter((x) => ctx.serverVersionNum >= x.min);
-        const pick = await vscode.window.showQuickPick(protocols, { title: `Peek ${p.slot.slotName} (pgoutput) with` });
+        const pick = await vscode.window.showQuickPick(pgoutputProtocolsFor(ctx.serverVersionNum), {
+          title: `Peek ${p.slot.slotName} (pgoutput) with`,
+        });
         if (!pick) return undefined;
-        // logical decoding messages (pg_logical_emit_message) too, where pgoutput has the option (14+)
-        opts = { ...pick.opts, messages: ctx.serverVersionNum >= 140000 };
+        opts = pick.opts;
         const publications = await listPublications(ctx.client);
         if (publications.length > 1) {
           const chosen = await vscode.window.showQuickPick(
@@ -201,8 +188,9 @@ export function diagCommands(s: ExtensionServices) {
         }
       }
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…` },
-        () => peekSlot(ctx.client, p.slot.slotName, limit, opts),
+        { location: vscode.ProgressLocation.Notification, title: `Peeking ${p.slot.slotName}…`, cancellable: true },
+        (_progress, token) =>
+          runCancellable(ctx.client, toAbortSignal(token), () => peekSlot(ctx.client, p.slot.slotName, limit, opts)),
       );
       return openPeekPanel(s.context.extensionUri, result, limit);
     },
@@ -223,8 +211,16 @@ export function diagCommands(s: ExtensionServices) {
         ...choices,
       );
       if (!answer) return;
-      const m = await vscode.window.withProgress({ location: { viewId: 'pgops.bloat' } }, () =>
-        measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }),
+      const m = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Measuring ${b.schema}.${b.name} (${answer})…`,
+          cancellable: true,
+        },
+        (_progress, token) =>
+          runCancellable(ctx.client, toAbortSignal(token), () =>
+            measureBloat(ctx.client, b.oid, b.kind, { exact: answer.startsWith('Exact'), fillfactor: b.fillfactor }),
+          ),
       );
       bloat.recordMeasurement(p.profileId, b.oid, m);
       return m;

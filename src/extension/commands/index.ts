@@ -35,6 +35,7 @@ function coreCommands(s: ExtensionServices) {
       const info = await s.sandbox.start();
       const profile = s.profiles.get('sandbox');
       if (profile) await s.sessions.connect(profile);
+      s.activeConnection.refresh();
       return info;
     },
     'pgops.stopSandbox': () => s.sandbox.stop(true),

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { reportPaths } from '../../core/bench/reportFiles';
 import { PgOpsError } from '../../core/errors';
 import { jsonEqual } from '../../core/report/compare';
 import { renderReportHtml, reportDataElementId } from '../../core/report/html';
@@ -10,7 +9,8 @@ import type { JoinTask } from '../../core/report/joinTask';
 import { joinCandidates, readJoinTask } from '../../core/report/joinTask';
 import type { Report } from '../../core/report/model';
 import { readReport } from '../../core/report/read';
-import { writeFileAtomic, writeReportAtomic } from '../../core/report/write';
+import { htmlSiblingOf, reportFileAt, writeReportFiles } from '../../core/report/files';
+import { writeFileAtomic } from '../../core/report/write';
 import type { ExtensionServices } from '../context';
 import { reportViewType } from '../editors/reportEditor';
 import { configuredReportsFolder, ReportNode } from '../views/reportsView';
@@ -64,8 +64,8 @@ export function reportsCommands(s: ExtensionServices) {
       );
       if (answer !== 'Move to Trash') return;
       const targets = uris.flatMap((uri) => {
-        const html = vscode.Uri.file(uri.fsPath.replace(/(\.pgperf)?\.json$/i, '.html'));
-        return html.fsPath !== uri.fsPath && fs.existsSync(html.fsPath) ? [uri, html] : [uri];
+        const html = htmlSiblingOf(uri.fsPath);
+        return html !== uri.fsPath && fs.existsSync(html) ? [uri, vscode.Uri.file(html)] : [uri];
       });
       await deleteToTrash(targets);
       s.views.reports.refresh();
@@ -81,7 +81,7 @@ export function reportsCommands(s: ExtensionServices) {
       const report = readReport(uri.fsPath);
       // Next to the report, like `pgops report html`; ask only when that would replace a file pgops did not write
       // (e.g. pg_perfbench's own HTML of the same report).
-      const sibling = vscode.Uri.file(uri.fsPath.replace(/(\.pgperf)?\.json$/i, '') + '.html');
+      const sibling = vscode.Uri.file(htmlSiblingOf(uri.fsPath));
       const ours =
         !fs.existsSync(sibling.fsPath) ||
         fs.readFileSync(sibling.fsPath, 'utf8').includes(`id="${reportDataElementId}"`);
@@ -159,10 +159,7 @@ async function compareReports(s: ExtensionServices, picked: vscode.Uri[]): Promi
   if (!reportName) return;
   const merged = joinReports(inputs, { task, reference: path.basename(reference.file), reportName: reportName.trim() });
   const outDir = configuredReportsFolder() ?? path.dirname(uris[0].fsPath);
-  const paths = reportPaths(outDir, merged.report_name);
-  const html = renderReportHtml(merged);
-  writeReportAtomic(paths.json, merged);
-  writeFileAtomic(paths.html, html);
+  const paths = writeReportFiles(reportFileAt({ folder: outDir }, merged.report_name), merged, { htmlRequired: true });
   s.views.reports.refresh();
   await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(paths.json), reportViewType);
 }

@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import { describeError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { checkReportSize, parseReportText } from '../../core/report/read';
-import type { HostToViewer } from '../../core/report/viewerMessages';
-import { parseViewerToHost } from '../../core/report/viewerMessages';
+import { reportView } from '../../core/report/view';
+import type { HostToViewer } from '../../protocol/report';
+import { isViewerToHost } from '../../protocol/report';
 import { Disposable } from '../disposable';
 import { webviewPage } from '../webviewPage';
 
@@ -14,6 +15,10 @@ export const reportViewType = 'pgops.reportViewer';
  * choice for pg_perfbench's `.json`. Read-only; the tab follows changes of the file on disk.
  * The webview gets the validated report by message after it says `ready`; a file that cannot be
  * read or validated is shown as an error message in the tab.
+ *
+ * No serializer: VS Code restores custom editor tabs itself, through this provider. The page is not
+ * retained when hidden; each time it says `ready` it gets the file read anew, and it keeps only its UI
+ * state (filter text, scroll position) with setState.
  */
 export class ReportEditorProvider extends Disposable implements vscode.CustomReadonlyEditorProvider {
   private readonly panels = new Map<vscode.WebviewPanel, vscode.Uri>();
@@ -64,9 +69,8 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
       watcher,
       watcher.onDidChange(() => void post()),
       watcher.onDidCreate(() => void post()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => {
-        const msg = parseViewerToHost(raw);
-        if (!msg) {
+      panel.webview.onDidReceiveMessage((msg: unknown) => {
+        if (!isViewerToHost(msg)) {
           this.logger.warn(`report viewer: ignored an unknown message from ${uri.fsPath}`);
           return;
         }
@@ -95,7 +99,7 @@ export class ReportEditorProvider extends Disposable implements vscode.CustomRea
       checkReportSize(fileName, (await vscode.workspace.fs.stat(uri)).size);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const report = parseReportText(new TextDecoder('utf-8').decode(bytes), fileName);
-      return { type: 'report', report, fileName };
+      return { type: 'report', view: reportView(report), fileName };
     } catch (err) {
       this.logger.warn(`report viewer: ${describeError(err)}`);
       return {

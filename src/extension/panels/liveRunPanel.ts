@@ -1,60 +1,27 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../disposable';
-import { webviewPage } from '../webviewPage';
-import type { HostToLiveRun } from './liveRunMessages';
-import { isLiveRunToHost } from './liveRunMessages';
+import type { HostToLiveRun, LiveRunToHost } from '../../protocol/liveRun';
+import { isLiveRunToHost } from '../../protocol/liveRun';
+import { PanelHost } from './panelHost';
 
 /**
  * The live chart of a running sweep. Messages posted before the webview says "ready" are queued,
  * so nothing is lost while it loads; a closed panel simply stops receiving (the run goes on).
+ *
+ * Retained, not restored: the chart is a stream of points that exists only in the page, and the
+ * run it shows ends with the extension host (a window reload stops pgbench), so there is nothing
+ * to refetch; the sweep's report file is the lasting record.
  */
-export class LiveRunPanel extends Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly queue: HostToLiveRun[] = [];
-  private ready = false;
-  private closed = false;
-
+export class LiveRunPanel extends PanelHost<HostToLiveRun, LiveRunToHost> {
   constructor(extensionUri: vscode.Uri, title: string) {
-    super();
-    const scripts = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(
-      'pgops.liveRun',
+    super(extensionUri, {
+      viewType: 'pgops.liveRun',
       title,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        retainContextWhenHidden: true,
-        localResourceRoots: [scripts],
-      },
-    );
-    this.panel.webview.html = this.html(vscode.Uri.joinPath(scripts, 'liveRun.js'));
-    this.register(
-      this.panel.onDidDispose(() => {
-        this.closed = true;
-      }),
-    );
-    this.register(
-      this.panel.webview.onDidReceiveMessage((m: unknown) => {
-        if (!isLiveRunToHost(m)) return;
-        this.ready = true;
-        for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
-      }),
-    );
-  }
-
-  post(m: HostToLiveRun): void {
-    if (this.closed) return;
-    if (this.ready) void this.panel.webview.postMessage(m);
-    else this.queue.push(m);
-  }
-
-  private html(script: vscode.Uri): string {
-    return webviewPage(this.panel.webview, script, { style: liveRunStyle });
-  }
-
-  override dispose(): void {
-    if (!this.closed) this.panel.dispose();
-    super.dispose();
+      script: 'liveRun',
+      style: liveRunStyle,
+      column: vscode.ViewColumn.Beside,
+      preserveFocus: true,
+      isIn: isLiveRunToHost,
+    });
   }
 }
 

@@ -1,13 +1,19 @@
 import * as vscode from 'vscode';
-import { explainGenericPlan } from '../../core/diag/statements';
+import { explainGenericPlan, genericPlanRefusal } from '../../core/diag/statements';
 import type { DeltaPoint } from '../../core/diag/statementDeltas';
 import type { Queryable } from '../../core/diag/queryable';
 import type { StatementPayload } from '../views/queryStatsView';
 import { DiagPanel } from './diagPanel';
-import type { HostToStatement, StatementToHost } from './diagMessages';
-import { isStatementToHost } from './diagMessages';
+import type { HostToStatement, StatementToHost } from '../../protocol/statement';
+import { isStatementToHost } from '../../protocol/statement';
 
-/** Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not). */
+/**
+ * Opens the detail of one statement; `session` returns the live session for EXPLAIN (or throws why not).
+ *
+ * Retained, not restored: its chart is the deltas this connection's session collected in memory,
+ * which a window reload discards with the connection, and EXPLAIN needs that live session. A restored
+ * panel could show neither; the Query Stats view opens it again once connected.
+ */
 export function openStatementDetail(
   extensionUri: vscode.Uri,
   p: StatementPayload,
@@ -16,7 +22,7 @@ export function openStatementDetail(
   session: () => Queryable,
 ): DiagPanel<HostToStatement, StatementToHost> {
   const s = p.statement;
-  const canExplain = serverVersionNum >= 160000 && !!s.query && s.query !== '<insufficient privilege>';
+  const refusal = genericPlanRefusal(serverVersionNum, s.query);
   const panel: DiagPanel<HostToStatement, StatementToHost> = new DiagPanel(
     extensionUri,
     'pgops.statementDetail',
@@ -37,7 +43,7 @@ export function openStatementDetail(
               type: 'error',
               message:
                 err instanceof Error
-                  ? `${err.message}${'hint' in err && err.hint ? ` — ${String(err.hint)}` : ''}`
+                  ? `${err.message}${'hint' in err && typeof err.hint === 'string' && err.hint ? ` — ${err.hint}` : ''}`
                   : String(err),
             });
           }
@@ -49,13 +55,9 @@ export function openStatementDetail(
   panel.post({
     type: 'show',
     points,
-    canExplain,
+    canExplain: !refusal,
     statement,
-    explainNote: canExplain
-      ? undefined
-      : serverVersionNum < 160000
-        ? 'EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16 or later'
-        : 'The query text is not available',
+    explainNote: refusal?.message,
   });
   return panel;
 }

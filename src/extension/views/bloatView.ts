@@ -61,7 +61,9 @@ export class BloatView extends DiagTreeProvider<{ rows: BloatEstimate[]; profile
     const exact = this.measured.get(`${profileId}/${b.oid}`);
     const item = new vscode.TreeItem(`${b.schema}.${b.name}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${this.viewId}/${profileId}/${b.oid}`;
-    item.description = `${b.kind} · ~${b.bloatPct}% · wastes ~${formatBytes(b.wastedBytes)} of ${formatBytes(b.sizeBytes)}${exact ? ` · measured ${exact.bloatPct}%` : ''}`;
+    item.description =
+      `${b.kind} · ~${b.bloatPct}% · wastes ~${formatBytes(b.wastedBytes)} of ` +
+      `${formatBytes(b.sizeBytes)}${exact ? ` · measured ${exact.bloatPct}%` : ''}`;
     item.iconPath = b.unreliable
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon(b.kind === 'table' ? 'table' : 'list-tree');

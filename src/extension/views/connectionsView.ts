@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/conn/profile';
-import { profileParams } from '../../core/conn/profile';
+import { resolveProfile } from '../../core/conn/profile';
 import type { ProfileAuthPlan } from '../../core/conn/authPlanFor';
 import type { ResolvedConnection } from '../../core/conn/resolve';
-import { defaultResolveContext, describeHost, resolveConnection } from '../../core/conn/resolve';
+import { describeHost } from '../../core/conn/resolve';
 import { maskUri } from '../../core/conn/conninfo';
+import { formatServerVersion } from '../../core/conn/serverVersion';
 import { describeError } from '../../core/errors';
 import { markdownCodeBlock, markdownText } from '../../core/markdown';
 import { Disposable } from '../disposable';
@@ -27,7 +28,7 @@ export class ProfileNode {
 
   private resolved(): ResolvedConnection | string {
     try {
-      return resolveConnection(profileParams(this.profile), defaultResolveContext(process.env));
+      return resolveProfile(this.profile);
     } catch (err) {
       return describeError(err);
     }
@@ -64,7 +65,7 @@ export class ProfileNode {
     const prod = this.profile.production ? 'production · ' : '';
     switch (this.state.kind) {
       case 'connected':
-        return `${prod}connected · PostgreSQL ${Math.floor(this.state.serverVersionNum / 10000)}${this.state.info.tls.inUse ? ' · TLS' : ''}`;
+        return `${prod}connected · PostgreSQL ${formatServerVersion(this.state.serverVersionNum)}${this.state.info.tls.inUse ? ' · TLS' : ''}`;
       case 'connecting':
         return `${prod}connecting…`;
       case 'failed':
@@ -106,7 +107,11 @@ export class ProfileNode {
     }
     if (this.state.kind === 'connected') {
       const info = this.state.info;
-      rows.push(['server', `PostgreSQL ${info.serverVersionNum} at ${info.description}`, 'server']);
+      rows.push([
+        'server',
+        `PostgreSQL ${formatServerVersion(info.serverVersionNum)} at ${info.description}`,
+        'server',
+      ]);
       rows.push([
         'auth',
         info.authMethod + (info.passwordSource ? ` (password from ${info.passwordSource})` : ''),

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Client } from 'pg';
+import type { ConnectionSession } from '../../core/conn/connectionSession';
 import type { ConnectionProfile } from '../../core/conn/profile';
 import { CancelledError, PgOpsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -21,6 +22,8 @@ export interface DiagContext {
   profile: ConnectionProfile;
   client: Client;
   serverVersionNum: number;
+  /** The profile's per-connection object: what the view attaches to it (samplers, histories, panels) ends with it. */
+  session: ConnectionSession;
 }
 
 export type LoadState<T> =
@@ -28,7 +31,8 @@ export type LoadState<T> =
   | { kind: 'no-connection'; reason: string }
   | { kind: 'loading' }
   | { kind: 'error'; message: string; hint?: string }
-  | { kind: 'ready'; data: T; at: number };
+  /** `outdated`: shown while a reload runs or is due; `client`: the session the data came from. */
+  | { kind: 'ready'; data: T; at: number; client: unknown; outdated?: boolean };
 
 /** An explanation row: what is (not) there and what to do, never an empty view. */
 export function messageNode(
@@ -77,7 +81,13 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
   ) {
     super();
     // Loads happen when VS Code asks for rows (the view is visible), so hidden views cost the server nothing.
-    this.register(sessions.onDidChange(() => this.invalidate()));
+    // Only a change of the session the rows came from reloads them: another profile connecting or failing, or
+    // this one learning its pg_hba rules, leaves them (and an open context menu on them) alone.
+    this.register(
+      sessions.onDidChange(() => {
+        if (!this.showsCurrentSession()) this.invalidate();
+      }),
+    );
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgops.diag.autoRefreshSeconds')) this.schedule();
@@ -97,14 +107,25 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
     const id = this.sessions.activeProfileId;
     const profile = id ? this.profiles.get(id) : undefined;
     if (!id || !profile) return { error: 'No active connection.' };
+    const session = this.sessions.session(id);
     const s = this.sessions.state(id);
-    if (s.kind === 'connected') return { profile, client: s.client, serverVersionNum: s.serverVersionNum };
+    if (s.kind === 'connected' && session)
+      return { profile, client: s.client, serverVersionNum: s.serverVersionNum, session };
     if (s.kind === 'failed') return { error: `${profile.name}: ${s.error}` };
     if (s.kind === 'connecting') return { error: `${profile.name}: connecting…` };
     return { error: `${profile.name} is not connected.` };
   }
 
-  /** Reloads now (with progress on the view); concurrent calls share one load. */
+  /** Whether the rows shown came from the active profile's current session. */
+  private showsCurrentSession(): boolean {
+    const ctx = this.context();
+    return this.state.kind === 'ready' && !('error' in ctx) && ctx.client === this.state.client;
+  }
+
+  /**
+   * Reloads now (with progress on the view); concurrent calls share one load. Rows of the same session stay
+   * on screen until the new ones arrive, so a refresh never pulls a row from under the user's pointer.
+   */
   refresh(): Promise<void> {
     if (this.loading) return this.loading;
     const ctx = this.context();
@@ -114,15 +135,21 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
       return Promise.resolve();
     }
     const gen = ++this.generation;
-    this.state = { kind: 'loading' };
-    this.changed.fire(undefined);
+    if (this.showsCurrentSession() && this.state.kind === 'ready') this.state = { ...this.state, outdated: true };
+    else {
+      this.state = { kind: 'loading' };
+      this.changed.fire(undefined);
+    }
     this.loading = Promise.resolve(
       vscode.window.withProgress({ location: { viewId: this.viewId } }, async () => {
         try {
           const data = await this.load(ctx);
-          if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now() };
+          if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now(), client: ctx.client };
         } catch (err) {
-          if (CancelledError.is(err)) return;
+          if (CancelledError.is(err)) {
+            if (gen === this.generation && this.state.kind === 'ready') this.state = { ...this.state, outdated: false };
+            return;
+          }
           const message = err instanceof Error ? err.message : String(err);
           const hint = PgOpsError.is(err) ? err.hint : undefined;
           this.logger.warn(`${this.viewId}: ${message}${hint ? ` (hint: ${hint})` : ''}`);
@@ -136,10 +163,14 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
     return this.loading;
   }
 
-  /** Marks the data outdated; it reloads the next time the view shows its rows. */
+  /**
+   * Marks the data outdated; it reloads the next time the view shows its rows. Rows of the current session stay
+   * shown meanwhile; rows of another session (or none) give way to "Loading…".
+   */
   invalidate(): void {
     if (this.loading) return;
-    this.state = { kind: 'stale' };
+    if (this.showsCurrentSession() && this.state.kind === 'ready') this.state = { ...this.state, outdated: true };
+    else this.state = { kind: 'stale' };
     this.changed.fire(undefined);
   }
 
@@ -181,6 +212,7 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
           ...(this.state.hint ? [messageNode(`${id}/error-hint`, this.state.hint, { icon: 'lightbulb' })] : []),
         ];
       case 'ready': {
+        if (this.state.outdated && !this.loading) void this.refresh();
         const ctx = this.context();
         return this.render(this.state.data, 'error' in ctx ? undefined : ctx);
       }

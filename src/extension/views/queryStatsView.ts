@@ -7,6 +7,7 @@ import type { StatementOrder, StatementsSource, StatementStats } from '../../cor
 import { formatMs, statementTooltipMarkdown } from '../../core/diag/statementTooltip';
 import type { WaitSnapshot } from '../../core/diag/waitSampler';
 import { WaitSampler } from '../../core/diag/waitSampler';
+import type { OwnedResource } from '../../core/conn/connectionSession';
 import type { Logger } from '../../core/log';
 import type { ProfileStore } from '../profiles';
 import type { SessionManager } from '../sessions';
@@ -44,8 +45,8 @@ export function firstLine(query: string | null): string {
 
 /** The Query Stats view: health notes, wait events, and the top statements (cumulative or since the last snapshot). */
 export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
-  private readonly histories = new Map<string, StatementHistory>();
-  private sampler?: { profileId: string; sampler: WaitSampler; timer: NodeJS.Timeout };
+  /** The running wait sampler; its connection's session owns it (and its redraw timer) and stops it on disconnect. */
+  private sampler?: { profileId: string; sampler: WaitSampler; owned: OwnedResource[] };
 
   constructor(sessions: SessionManager, profiles: ProfileStore, logger: Logger) {
     super('pgops.queryStats', sessions, profiles, logger);
@@ -60,11 +61,9 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     return config().get<StatementOrder>('queryStats.order', 'total');
   }
 
-  /** The session's snapshot history (delta mode and the detail panel's chart). */
+  /** The session's snapshot history (delta mode and the detail panel's chart); empty without a session. */
   history(profileId: string): StatementHistory {
-    let h = this.histories.get(profileId);
-    if (!h) this.histories.set(profileId, (h = new StatementHistory()));
-    return h;
+    return this.sessions.session(profileId)?.statementHistory ?? new StatementHistory();
   }
 
   protected async load(ctx: DiagContext): Promise<QueryStatsData> {
@@ -109,7 +108,9 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     const heading =
       data.mode === 'delta'
         ? data.interval
-          ? `Since ${new Date(data.interval.from).toLocaleTimeString()} (${Math.round((data.interval.to - data.interval.from) / 1000)} s)${data.interval.fullReset ? ' · statistics were reset' : ''}`
+          ? `Since ${new Date(data.interval.from).toLocaleTimeString()} ` +
+            `(${Math.round((data.interval.to - data.interval.from) / 1000)} s)` +
+            (data.interval.fullReset ? ' · statistics were reset' : '')
           : 'First snapshot taken: refresh again to see the activity since'
         : `Cumulative since the last reset, by ${orderLabels[data.order]}`;
     nodes.push(
@@ -169,17 +170,36 @@ export class QueryStatsView extends DiagTreeProvider<QueryStatsData> {
     sampler.start();
     // redraw the node every few seconds rather than on every sample
     const timer = setInterval(() => this.redraw(), 3000);
-    this.sampler = { profileId: ctx.profile.id, sampler, timer };
+    const forget = () => {
+      if (this.sampler?.sampler !== sampler) return;
+      this.sampler = undefined;
+      this.redraw();
+    };
+    this.sampler = {
+      profileId: ctx.profile.id,
+      sampler,
+      owned: [
+        ctx.session.own('Query Stats wait sampler', async () => {
+          forget();
+          await sampler.stop();
+        }),
+        ctx.session.own('Query Stats redraw timer', () => clearInterval(timer)),
+      ],
+    };
     this.redraw();
     return true;
   }
 
+  /** The running wait sampler, if any (tests check that it stops with its connection). */
+  get activeSampler(): WaitSampler | undefined {
+    return this.sampler?.sampler;
+  }
+
   async stopSampling(): Promise<void> {
     const s = this.sampler;
-    this.sampler = undefined;
     if (!s) return;
-    clearInterval(s.timer);
-    await s.sampler.stop();
+    for (const o of [...s.owned].reverse()) await o.dispose();
+    this.sampler = undefined;
     this.redraw();
   }
 

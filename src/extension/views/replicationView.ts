@@ -95,7 +95,9 @@ export class ReplicationView extends DiagTreeProvider<ReplicationOverview & { pr
     const warnings = slotWarnings(s, threshold);
     const item = new vscode.TreeItem(s.slotName, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${this.viewId}/slot/${s.slotName}`;
-    item.description = `${s.slotType}${s.plugin ? ` (${s.plugin})` : ''} · ${s.active ? 'active' : 'inactive'} · retains ${bytes(s.retainedBytes)}${s.walStatus ? ` · ${s.walStatus}` : ''}`;
+    item.description =
+      `${s.slotType}${s.plugin ? ` (${s.plugin})` : ''} · ${s.active ? 'active' : 'inactive'} · ` +
+      `retains ${bytes(s.retainedBytes)}${s.walStatus ? ` · ${s.walStatus}` : ''}`;
     item.contextValue = ['pgops.slot', s.slotType, s.active ? 'active' : 'inactive', warnings.length ? 'warning' : '']
       .filter(Boolean)
       .join('+');

@@ -8,7 +8,6 @@ import { readReport } from '../../core/report/read';
 import type { ReportSummary } from '../../core/report/summary';
 import { summarizeReport } from '../../core/report/summary';
 import { Disposable } from '../disposable';
-import { reportViewType } from '../editors/reportEditor';
 import { config } from '../settings';
 import { untrustedMarkdown } from '../ui';
 
@@ -46,7 +45,7 @@ export class ReportNode {
       );
     }
     item.contextValue = `pgops.report+${this.uri.fsPath.endsWith('.pgperf.json') ? 'pgops' : 'perfbench'}${s?.joined ? '+joined' : ''}`;
-    item.command = { command: 'vscode.openWith', title: 'Open Report', arguments: [this.uri, reportViewType] };
+    item.command = { command: 'pgops.openReport', title: 'Open Report', arguments: [this.uri] };
     return item;
   }
 }

@@ -123,7 +123,8 @@ function providerConfig(validatorSecret: string, confidentialSecret: string): Re
     features: { deviceFlow: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: true } },
     scopes: ['openid', 'offline_access', 'postgres'],
     cookies: { keys: [crypto.randomBytes(16).toString('hex')] },
-    findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+    findAccount: (_ctx: unknown, id: string) =>
+      Promise.resolve({ accountId: id, claims: () => Promise.resolve({ sub: id }) }),
     ttl: {
       DeviceCode: (_ctx: unknown, _code: unknown, client: { clientId: string }) =>
         client.clientId === clients.shortCode ? 2 : 600,

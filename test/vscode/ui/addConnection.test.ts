@@ -71,9 +71,9 @@ describe('Add Connection in the workbench (UI)', () => {
 
     const saved = fs.readFileSync(settingsFile(), 'utf8');
     assert.ok(!saved.includes(secret), 'the pasted password is not written to settings');
-    const entry = (JSON.parse(saved)['pgops.connections'] as Array<{ name: string; conninfo?: string }>).find(
-      (p) => p.name === profileName,
-    );
+    const entry = (
+      (JSON.parse(saved) as Record<string, unknown>)['pgops.connections'] as Array<{ name: string; conninfo?: string }>
+    ).find((p) => p.name === profileName);
     assert.ok(entry, `profile in ${settingsFile()}: ${saved}`);
     assert.match(entry.conninfo ?? '', /127\.0\.0\.1/);
     assert.match(entry.conninfo ?? '', /appdb/);

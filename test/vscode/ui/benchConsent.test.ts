@@ -138,7 +138,7 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
     await openPostgresOps(page);
     await treeRow(viewPane(page, 'Connections'), production).waitFor({ state: 'visible', timeout: uiWaitMs });
     await runPaletteCommand(page, 'Postgres Ops: Run pgbench Sweep');
-    await pick(page, 'Run pgbench Sweep: connection', production);
+    await pick(page, 'Run pgbench Sweep: choose a connection', production);
     await pick(page, 'Run pgbench Sweep: plan', 'ui-bench-consent/ui-no-init.pgbench-plan.json');
     const widget = page.locator('.quick-input-widget');
     await widget
@@ -182,7 +182,7 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
       const file = folders.locator('.monaco-list-row[aria-label^="ui-received.pgperf.json"]');
       await file.waitFor({ state: 'visible', timeout: uiWaitMs });
       await contextMenuEntry(page, file, 'Re-run this Report');
-      await pick(page, 'Run pgbench Sweep: connection', ordinary);
+      await pick(page, 'Re-run this Report: choose a connection', ordinary);
 
       const dialog = page.locator('.monaco-dialog-box', { hasText: 'ui-received.pgperf.json' });
       await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });

@@ -62,9 +62,10 @@ async function testConnection(page: Page, name: string): Promise<string> {
 describe('Edit, Test, Duplicate and Remove Connection in the workbench (UI)', () => {
   const settingsFile = workspaceSettingsFile;
   const savedNames = (): string[] =>
-    ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8'))['pgops.connections'] ?? []) as Array<{ name: string }>).map(
-      (p) => p.name,
-    );
+    (
+      ((JSON.parse(fs.readFileSync(settingsFile(), 'utf8')) as Record<string, unknown>)['pgops.connections'] ??
+        []) as Array<{ name: string }>
+    ).map((p) => p.name);
   const hbaCopy = (): string => path.join(workbench().workspace, 'ui-edit-pg_hba.conf');
   let restoreSettings = (): void => undefined;
 

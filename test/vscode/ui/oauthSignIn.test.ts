@@ -44,7 +44,10 @@ const controlChars = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 function conninfo(user: string, clientId: string): string {
   const { oauth } = workbench();
   // sslmode left at libpq's default (prefer): TLS first, which the rig's server has, so the token goes over TLS.
-  return `host=127.0.0.1 port=${oauth.server.port} dbname=postgres user=${user} oauth_issuer=${oauth.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'`;
+  return (
+    `host=127.0.0.1 port=${oauth.server.port} dbname=postgres user=${user} ` +
+    `oauth_issuer=${oauth.idp.issuer} oauth_client_id=${clientId} oauth_scope='${oauthScope}'`
+  );
 }
 
 /** The device-code notification of a profile: its text, the code and the page named in it. */
@@ -112,7 +115,9 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
       discoveryUri: `${hostileIdp.issuer}/.well-known/openid-configuration`,
       tls,
     });
-    const hostileConninfo = `host=127.0.0.1 port=${hostileServer.port} sslmode=require dbname=postgres user=alice oauth_issuer=${hostileIdp.issuer} oauth_client_id=pg-client`;
+    const hostileConninfo =
+      `host=127.0.0.1 port=${hostileServer.port} sslmode=require dbname=postgres user=alice ` +
+      `oauth_issuer=${hostileIdp.issuer} oauth_client_id=pg-client`;
     restoreSettings = addWorkspaceProfiles([
       { name: alice, conninfo: conninfo('alice', clients.normal) },
       { name: bob, conninfo: conninfo('bob', clients.confidential) },

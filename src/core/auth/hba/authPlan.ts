@@ -84,23 +84,31 @@ function methodPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { p
     case 'cert':
       return c.clientCertificate
         ? {
-            plan: `pgops presents the client certificate ${c.clientCertificate}; its CN (or DN with clientname=DN${rule.options.map ? `, through map "${rule.options.map}"` : ''}) must name role "${attempt.user}".`,
+            plan:
+              `pgops presents the client certificate ${c.clientCertificate}; its CN (or DN with ` +
+              `clientname=DN${rule.options.map ? `, through map "${rule.options.map}"` : ''}) must name role "${attempt.user}".`,
             canSucceed: true,
           }
         : {
-            plan: 'The server wants a client certificate and none is configured: set sslcert and sslkey (or put them at ~/.postgresql/postgresql.crt and .key).',
+            plan:
+              'The server wants a client certificate and none is configured: set sslcert and sslkey (or ' +
+              'put them at ~/.postgresql/postgresql.crt and .key).',
             canSucceed: false,
           };
     case 'oauth': {
       const issuer = rule.options.issuer;
       if (!c.oauthIssuer)
         return {
-          plan: `The server wants an OAuth token${issuer ? ` from ${issuer}` : ''}: add oauth_issuer${issuer ? `=${issuer}` : ''} and oauth_client_id to the profile; pgops then runs the device flow.`,
+          plan:
+            `The server wants an OAuth token${issuer ? ` from ${issuer}` : ''}: add ` +
+            `oauth_issuer${issuer ? `=${issuer}` : ''} and oauth_client_id to the profile; pgops then runs the device flow.`,
           canSucceed: false,
         };
       if (issuer && issuer !== c.oauthIssuer)
         return {
-          plan: `The line names issuer ${issuer} but the profile's oauth_issuer is ${c.oauthIssuer}: libpq (and pgops) refuse to send a token to a different issuer. Set oauth_issuer=${issuer}.`,
+          plan:
+            `The line names issuer ${issuer} but the profile's oauth_issuer is ${c.oauthIssuer}: libpq ` +
+            `(and pgops) refuse to send a token to a different issuer. Set oauth_issuer=${issuer}.`,
           canSucceed: false,
         };
       return {
@@ -126,7 +134,10 @@ function peerPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { pla
     return c.osUser === attempt.user
       ? { plan: `${via}, which is the role's name.`, canSucceed: true }
       : {
-          plan: `${via}, but the line has no map= and the role is "${attempt.user}": connect as role "${c.osUser}", run as OS user "${attempt.user}", or add map= with a pg_ident.conf line "<map> ${c.osUser} ${attempt.user}".`,
+          plan:
+            `${via}, but the line has no map= and the role is "${attempt.user}": connect as role ` +
+            `"${c.osUser}", run as OS user "${attempt.user}", or add map= with a pg_ident.conf line ` +
+            `"<map> ${c.osUser} ${attempt.user}".`,
           canSucceed: false,
         };
   }
@@ -142,7 +153,9 @@ function peerPlan(rule: HbaRule, attempt: HbaAttempt, c: AuthClientFacts): { pla
         canSucceed: true,
       }
     : {
-        plan: `${via}, but no line of map "${map}" lets "${c.osUser}" log in as "${attempt.user}": add "${map} ${c.osUser} ${attempt.user}" to pg_ident.conf and reload.`,
+        plan:
+          `${via}, but no line of map "${map}" lets "${c.osUser}" log in as "${attempt.user}": add ` +
+          `"${map} ${c.osUser} ${attempt.user}" to pg_ident.conf and reload.`,
         canSucceed: false,
       };
 }

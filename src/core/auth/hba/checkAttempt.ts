@@ -93,7 +93,9 @@ export async function checkHbaAttempt(input: HbaCheckInput): Promise<HbaCheckRes
   ) {
     attempt.clientHostName = await resolveClientHostName(attempt.address ?? '');
     notes.push(
-      `host-name lines were checked with this machine's resolver: ${attempt.address} is ${attempt.clientHostName === null ? 'not resolvable to a name that maps back' : `"${attempt.clientHostName}"`} (the server resolves with its own DNS)`,
+      `host-name lines were checked with this machine's resolver: ${attempt.address} is ` +
+        `${attempt.clientHostName === null ? 'not resolvable to a name that maps back' : `"${attempt.clientHostName}"`} ` +
+        `(the server resolves with its own DNS)`,
     );
   }
   const usesNet = rules.some((r) => r.address?.kind === 'samehost' || r.address?.kind === 'samenet');

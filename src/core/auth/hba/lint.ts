@@ -90,6 +90,12 @@ function isWide(a: HbaAddress | undefined): boolean {
   return a.kind === 'ip' && maskBits(a.mask) === 0;
 }
 
+/** How a wide address reads in a finding: every address, or all of IPv4 or IPv6. */
+function acceptedAddresses(rule: HbaRule): string {
+  if (rule.address?.kind === 'all') return 'every address';
+  return `all of ${rule.address?.kind === 'ip' && rule.address.family === 6 ? 'IPv6 (::/0)' : 'IPv4 (0.0.0.0/0)'}`;
+}
+
 const all = (tokens: HbaToken[]): boolean => tokens.some((t) => isKeyword(t, 'all'));
 
 export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[] {
@@ -113,7 +119,9 @@ export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[
         ...at,
         severity: 'warning',
         code: 'shadowed',
-        message: `This rule can never match: ${where} ("${maskSecrets(shadow.source.rawLine.trim())}") matches every connection it would, and the server uses the first match.`,
+        message:
+          `This rule can never match: ${where} ("${maskSecrets(shadow.source.rawLine.trim())}") ` +
+          `matches every connection it would, and the server uses the first match.`,
       });
     }
     const wide = isWide(rule.address);
@@ -122,7 +130,10 @@ export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[
         ...at,
         severity: wide ? 'error' : 'warning',
         code: 'trust-over-tcp',
-        message: `trust over TCP lets anyone who can reach ${wide ? 'the server from any address' : 'the server from these addresses'} log in without a password${all(rule.users) ? ' as any role' : ''}; use scram-sha-256 (or cert).`,
+        message:
+          `trust over TCP lets anyone who can reach ` +
+          `${wide ? 'the server from any address' : 'the server from these addresses'} log in ` +
+          `without a password${all(rule.users) ? ' as any role' : ''}; use scram-sha-256 (or cert).`,
       });
     } else if (rule.method === 'trust' && all(rule.users) && all(rule.databases)) {
       out.push({
@@ -153,7 +164,9 @@ export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[
         ...at,
         severity: 'info',
         code: 'wide-address',
-        message: `This rule accepts ${rule.address?.kind === 'all' ? 'every address' : `all of ${rule.address?.kind === 'ip' && rule.address.family === 6 ? 'IPv6 (::/0)' : 'IPv4 (0.0.0.0/0)'}`}; narrow it to the networks your clients use${rule.type !== 'hostssl' ? ', and prefer hostssl' : ''}.`,
+        message:
+          `This rule accepts ${acceptedAddresses(rule)}; narrow it to the networks your clients ` +
+          `use${rule.type !== 'hostssl' ? ', and prefer hostssl' : ''}.`,
       });
     }
     if (rule.method === 'ident' && rule.type !== 'local')
@@ -179,7 +192,9 @@ export function lintHba(parsed: ParsedHba, opts: LintOptions = {}): LintFinding[
           ...at,
           severity: 'error',
           code: 'oauth-validator',
-          message: `oauth line without validator=, but oauth_validator_libraries lists ${libs.length === 0 ? 'no library' : `${libs.length} libraries`}: the server refuses the file.`,
+          message:
+            `oauth line without validator=, but oauth_validator_libraries lists ` +
+            `${libs.length === 0 ? 'no library' : `${libs.length} libraries`}: the server refuses the file.`,
         });
     }
   });

@@ -34,7 +34,8 @@ const privilegeSql = `SELECT current_setting('server_version_num')::int AS versi
 
 const hbaSql16 = `SELECT rule_number, file_name, line_number, type, database, user_name, address, netmask, auth_method, options, error
   FROM pg_catalog.pg_hba_file_rules ORDER BY rule_number NULLS LAST, file_name, line_number`;
-const hbaSql13 = `SELECT NULL::int AS rule_number, NULL::text AS file_name, line_number, type, database, user_name, address, netmask, auth_method, options, error
+const hbaSql13 = `SELECT NULL::int AS rule_number, NULL::text AS file_name, line_number, type, database, user_name,
+       address, netmask, auth_method, options, error
   FROM pg_catalog.pg_hba_file_rules ORDER BY line_number`;
 const identSql16 = `SELECT file_name, line_number, map_name, sys_name, pg_username, error
   FROM pg_catalog.pg_ident_file_mappings ORDER BY map_number NULLS LAST, file_name, line_number`;
@@ -109,7 +110,8 @@ export async function readServerHbaRules(client: Client, label = 'the server'): 
     throw new PgOpsError(
       'hba-rules-not-readable',
       `Role "${p.who}" may not read pg_hba_file_rules on ${label}`,
-      `Ask a superuser to run: GRANT SELECT ON pg_hba_file_rules TO ${p.who}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO ${p.who}; — or point pgops at a copy of pg_hba.conf.`,
+      `Ask a superuser to run: GRANT SELECT ON pg_hba_file_rules TO ${p.who}; GRANT EXECUTE ON ` +
+        `FUNCTION pg_hba_file_rules() TO ${p.who}; — or point pgops at a copy of pg_hba.conf.`,
     );
   }
   let hbaFile = 'pg_hba.conf';

@@ -173,7 +173,9 @@ function rejected(config: ClientConfig, o: OAuthConnectOptions, err: unknown): P
   return new PgOpsError(
     'oauth-token-rejected',
     `The server at ${pgEndpoint(config)} rejected the OAuth token from ${o.params.issuer}: ${serverText}`,
-    "The provider issued the token but the server's validator refused it: check that the signed-in identity matches the database user (or the pg_ident map) and that the token carries the scope the server requires.",
+    "The provider issued the token but the server's validator refused it: check that the " +
+      'signed-in identity matches the database user (or the pg_ident map) and that the token ' +
+      'carries the scope the server requires.',
     { cause: err },
   );
 }

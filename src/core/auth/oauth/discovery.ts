@@ -29,7 +29,7 @@ export async function fetchProviderMetadata(
     );
   }
   const doc = jsonObject(res, what, discoveryUri);
-  const str = (k: string): string | undefined => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof doc[k] === 'string' ? doc[k] : undefined);
   const issuer = str('issuer');
   const tokenEndpoint = str('token_endpoint');
   if (!issuer || !tokenEndpoint) {

@@ -72,8 +72,11 @@ export function checkServerIssuer(discoveryUri: string, oauthIssuer: string, all
   if (offered === undefined || !matches) {
     throw new PgOpsError(
       'oauth-issuer-mismatch',
-      `The server's discovery document at ${inertText(discoveryUri)} (issuer "${inertText(offered ?? '?')}") is incompatible with oauth_issuer (${oauthIssuer}); no token was requested or sent`,
-      "Set oauth_issuer to exactly the issuer in the server's pg_hba.conf (same scheme, host, port and path, no trailing slash) — or, if you did not expect this issuer, do not connect to this server.",
+      `The server's discovery document at ${inertText(discoveryUri)} (issuer "${inertText(offered ?? '?')}") ` +
+        `is incompatible with oauth_issuer (${oauthIssuer}); no token was requested or sent`,
+      "Set oauth_issuer to exactly the issuer in the server's pg_hba.conf (same scheme, host, " +
+        'port and path, no trailing slash) — or, if you did not expect this issuer, do not connect ' +
+        'to this server.',
     );
   }
   return expected.issuer;

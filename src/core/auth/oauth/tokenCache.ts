@@ -56,16 +56,18 @@ export function isFresh(tokens: TokenSet, now: number): boolean {
 export class MemoryTokenCache implements TokenCache {
   private readonly entries = new Map<string, TokenSet>();
 
-  async get(key: TokenCacheKey): Promise<TokenSet | undefined> {
-    return this.entries.get(tokenCacheId(key));
+  get(key: TokenCacheKey): Promise<TokenSet | undefined> {
+    return Promise.resolve(this.entries.get(tokenCacheId(key)));
   }
 
-  async set(key: TokenCacheKey, tokens: TokenSet): Promise<void> {
+  set(key: TokenCacheKey, tokens: TokenSet): Promise<void> {
     this.entries.set(tokenCacheId(key), tokens);
+    return Promise.resolve();
   }
 
-  async delete(key: TokenCacheKey): Promise<void> {
+  delete(key: TokenCacheKey): Promise<void> {
     this.entries.delete(tokenCacheId(key));
+    return Promise.resolve();
   }
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Messages between the report viewer (webview/report) and its host, the custom editor. The same
+ * viewer also runs inside an exported HTML file, which embeds a `ReportView` instead of posting it.
+ */
+import type { ReportSummary } from '../core/report/summary';
+import type { ReportView } from '../core/report/view';
+import { isArrayOf, isBareMessage, isNumberOrNull, isOptional, isRecord, isString } from './guards';
+
+export type { ReportView };
+
+/** webview → host */
+export type ViewerToHost = { type: 'ready' } | { type: 'exportHtml' };
+
+/** host → webview */
+export type HostToViewer =
+  | { type: 'report'; view: ReportView; fileName: string }
+  | { type: 'error'; fileName: string; message: string; hint?: string };
+
+export function isViewerToHost(m: unknown): m is ViewerToHost {
+  return isBareMessage(m, ['ready', 'exportHtml']);
+}
+
+function isSummary(s: unknown): s is ReportSummary {
+  const optionalString = isOptional(isString);
+  return (
+    isRecord(s) &&
+    isString(s.name) &&
+    isString(s.header) &&
+    isString(s.when) &&
+    optionalString(s.startedAt) &&
+    optionalString(s.serverVersion) &&
+    optionalString(s.host) &&
+    isString(s.status) &&
+    isString(s.iterName) &&
+    isArrayOf(s.iterations, isRecord) &&
+    isNumberOrNull(s.maxTps) &&
+    typeof s.joined === 'boolean'
+  );
+}
+
+const isKeyPair = (p: unknown): p is [string, string] =>
+  Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]);
+
+/**
+ * The report's outline is checked here; its items were validated by core's reader on the host and
+ * the viewer draws every value as text, so a malformed item can only fail to draw (shown as an error).
+ */
+export function isReportView(v: unknown): v is ReportView {
+  return (
+    isRecord(v) &&
+    isRecord(v.report) &&
+    isString(v.report.report_name) &&
+    isString(v.report.header) &&
+    isRecord(v.report.sections) &&
+    Object.values(v.report.sections).every((s) => isRecord(s) && isRecord(s.reports)) &&
+    isSummary(v.summary) &&
+    isArrayOf(v.joinedItems, isKeyPair)
+  );
+}
+
+export function isHostToViewer(m: unknown): m is HostToViewer {
+  if (!isRecord(m) || !isString(m.fileName)) return false;
+  if (m.type === 'report') return isReportView(m.view);
+  return m.type === 'error' && isString(m.message) && isOptional(isString)(m.hint);
+}
