@@ -687,8 +687,9 @@ describe('CLI bad-input battery: exit 1 or 2, the input named, no trace, nothing
         tcp(c, `user=postgres dbname=postgres password=${c.vars.password}`),
         '--clients',
         '1,1,1',
+        // long enough that the kill, sent when iteration 2 starts, lands inside it on a loaded machine
         '--time',
-        '2',
+        '10',
         '--out',
         'out',
         '--report-name',

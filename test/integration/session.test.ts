@@ -34,6 +34,25 @@ forEachServer('diagnostic sessions', (srv, major) => {
     }
   });
 
+  it('survives its server ending it while idle: no crash, and the next query says the session is gone', async () => {
+    // no 'error' listener of the test's own: an idle session's lost connection must not become an uncaught error
+    const c = await openTargetSession(srv().target());
+    const pid = (await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0].pid;
+    const admin = await srv().admin();
+    try {
+      await admin.query('SELECT pg_catalog.pg_terminate_backend($1)', [pid]);
+      const deadline = Date.now() + 30_000;
+      while ((await admin.query('SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1', [pid])).rowCount) {
+        assert.ok(Date.now() < deadline, 'the backend ended');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await assert.rejects(c.query('SELECT 1'));
+    } finally {
+      await admin.end();
+      await c.end().catch(() => undefined);
+    }
+  });
+
   it('names the target and gives a hint when the password is wrong', async () => {
     await assert.rejects(
       openTargetSession(srv().target({ password: 'wrong-password' })),

@@ -175,6 +175,10 @@ async function tryOnce(
     enableChannelBinding: attempt.ssl !== false && r.params.channel_binding !== 'disable',
     client_encoding: r.params.client_encoding,
   });
+  // A session whose server goes away while it is idle gets an 'error' event, and an 'error' nobody listens to ends the
+  // process (a CLI sweep died when the server was killed while its observer session was still being set up). The next
+  // query on the session fails and says why; owners add their own listeners (reconnect, notes) on top of this one.
+  client.on('error', (err) => (opts.logger ?? silentLogger).debug(`${where}: session lost: ${err.message}`));
   const con = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   con.on('authenticationCleartextPassword', () => {
     authMethod = 'password';
