@@ -51,6 +51,12 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
   context.subscriptions.push(views.queryStats, views.replication, views.bloat);
   const trees = createTreeViews(context, views);
+  // File events can be lost or coalesced on a busy machine: the reports are scanned again whenever the view comes into sight
+  context.subscriptions.push(
+    trees.reports.onDidChangeVisibility((e) => {
+      if (e.visible) reports.refresh();
+    }),
+  );
   const activeConnection = new ActiveConnectionStatus(sessions, profiles, [
     trees.queryStats,
     trees.replication,

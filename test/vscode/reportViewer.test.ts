@@ -56,6 +56,26 @@ describe('report viewer and Benchmark Reports view (in the extension host)', () 
     assert.equal(tab.viewType, 'pgops.reportViewer');
   });
 
+  it('drops the reports of a folder deleted or moved away from Benchmark Reports without a refresh', async () => {
+    const view = (await pgops()).services.views.reports;
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const gone = path.join(ws, 'host-reports-deleted');
+    fs.mkdirSync(gone, { recursive: true });
+    const report = JSON.parse(fs.readFileSync(fixture, 'utf8')) as { report_name: string };
+    report.report_name = 'host-gone';
+    fs.writeFileSync(path.join(gone, 'host-gone.pgperf.json'), JSON.stringify(report));
+    const listed = async () => (await view.reports()).some((r) => r.uri.fsPath.startsWith(gone + path.sep));
+    await waitFor('the new report listed', async () => ((await listed()) ? true : undefined));
+    // moved out of the workspace: the watcher reports the folder alone, never the report inside it (as for an rm -r
+    // whose events arrive in one batch, which VS Code coalesces into the folder's)
+    const away = fs.mkdtempSync(path.join(path.dirname(ws), 'moved-reports-'));
+    fs.renameSync(gone, path.join(away, 'host-reports-deleted'));
+    fs.rmSync(away, { recursive: true, force: true });
+    await waitFor('the report of the deleted folder gone from the view', async () =>
+      (await listed()) ? undefined : true,
+    );
+  });
+
   it('lists the workspace report in Benchmark Reports under its date, with its best tps', async () => {
     const api = await pgops();
     const view = api.services.views.reports;

@@ -99,6 +99,16 @@ export class ReportsView extends Disposable implements vscode.TreeDataProvider<N
     this.register(watcher.onDidCreate(onFs));
     this.register(watcher.onDidChange(onFs));
     this.register(watcher.onDidDelete(onFs));
+    // Deleting a folder reports the folder alone, not the reports that were inside it.
+    const folders = this.register(vscode.workspace.createFileSystemWatcher('**', true, true, false));
+    this.register(
+      folders.onDidDelete((uri) => {
+        const inside = uri.fsPath + path.sep;
+        const gone = [...this.cache.keys()].filter((f) => f.startsWith(inside));
+        for (const f of gone) this.cache.delete(f);
+        if (gone.length) this.refresh();
+      }),
+    );
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgops.bench.reportsFolder')) this.refresh();
