@@ -1,6 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { ActivitySession } from '../../src/core/ops/activity';
-import { activitySql, groupSessions, gucDurationMs, sessionFlags } from '../../src/core/ops/activity';
+import {
+  activitySql,
+  formatAge,
+  groupSessions,
+  gucDurationMs,
+  sessionFlags,
+  waitLabel,
+} from '../../src/core/ops/activity';
 import type { BlockingNode } from '../../src/core/ops/blocking';
 import { blockingTree, flattenBlockingTree, waitingUnder } from '../../src/core/ops/blocking';
 import { isBackendPid } from '../../src/core/ops/signal';
@@ -201,6 +208,36 @@ describe('activity: the blocking tree', () => {
 
   it('ignores a session listed as its own blocker', () => {
     assert.deepEqual(blockingTree([waiting(3, [3])]), []);
+  });
+});
+
+describe('activity: ages and waits in words', () => {
+  it('writes ages in the unit that reads best', () => {
+    assert.equal(formatAge(null), '');
+    assert.equal(formatAge(-0.2), '0.0 s');
+    assert.equal(formatAge(3.25), '3.3 s');
+    assert.equal(formatAge(65), '1 min 05 s');
+    assert.equal(formatAge(7980), '2 h 13 min');
+    assert.equal(formatAge(3 * 86_400 + 4 * 3600 + 59), '3 d 4 h');
+  });
+
+  it('names the lock a session waits for: the relation, else the transaction, else the lock type', () => {
+    const lock = { locktype: 'relation', mode: 'AccessExclusiveLock', relationOid: 16384, transactionId: null };
+    const s = (waitingFor: ActivitySession['waitingFor']) =>
+      session(1, { waitEventType: 'Lock', waitEvent: waitingFor?.locktype ?? 'relation', waitingFor });
+    assert.equal(waitLabel(s({ ...lock, relation: 'public.t' })), 'Lock/relation: AccessExclusiveLock on public.t');
+    assert.equal(
+      waitLabel(s({ ...lock, relation: null })),
+      'Lock/relation: AccessExclusiveLock on relation oid 16384 (another database)',
+    );
+    assert.equal(
+      waitLabel(
+        s({ locktype: 'transactionid', mode: 'ShareLock', relation: null, relationOid: null, transactionId: '771' }),
+      ),
+      'Lock/transactionid: ShareLock on transaction 771',
+    );
+    assert.equal(waitLabel(session(2, { waitEventType: 'IO', waitEvent: 'DataFileRead' })), 'IO/DataFileRead');
+    assert.equal(waitLabel(session(3)), '');
   });
 });
 

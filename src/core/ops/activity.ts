@@ -235,3 +235,30 @@ export function sessionFlags(s: ActivitySession, t: ActivityThresholds): Session
     flags.push('idle-in-transaction');
   return flags;
 }
+
+/** An age for a row or a tooltip: seconds to one decimal below a minute, then minutes, hours, days. */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return '';
+  const s = Math.max(0, seconds);
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const whole = Math.floor(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+  if (whole < 86_400)
+    return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
+  return `${Math.floor(whole / 86_400)} d ${Math.floor((whole % 86_400) / 3600)} h`;
+}
+
+/** What a session waits for, in words: `Lock/relation: AccessExclusiveLock on public.t`, `IO/DataFileRead`, or ''. */
+export function waitLabel(s: ActivitySession): string {
+  const event = s.waitEventType ? `${s.waitEventType}/${s.waitEvent ?? '?'}` : '';
+  const lock = s.waitingFor;
+  if (!lock) return event;
+  const on =
+    lock.relation ??
+    (lock.transactionId !== null
+      ? `transaction ${lock.transactionId}`
+      : lock.relationOid !== null
+        ? `relation oid ${lock.relationOid} (another database)`
+        : lock.locktype);
+  return `${event}: ${lock.mode} on ${on}`;
+}
