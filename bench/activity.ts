@@ -82,9 +82,10 @@ async function main(): Promise<void> {
       (await reader.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v,
     );
     const sql = activitySql(version);
-    for (;;) {
+    for (const deadline = Date.now() + 60_000; ;) {
       const snap = await readActivity(reader, version);
       if (snap.sessions.filter((s) => s.blockedBy.length > 0).length >= waiting) break;
+      if (Date.now() > deadline) throw new Error(`${waiting} sessions did not queue for the lock within 60 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const counts = (await readActivity(reader, version, { includeIdle: true })).sessions.length;

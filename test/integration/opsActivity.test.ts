@@ -51,6 +51,10 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
     return until(what, async () => pick(await readActivity(reader, version, { includeIdle })));
   }
 
+  const conn = () => `host=127.0.0.1 port=${srv().port} user=postgres dbname=${db}`;
+  const pgops = (...args: string[]) =>
+    runCliProcess(args, { env: cliEnv(home, { PGPASSWORD: srv().password }), timeoutMs: 60_000 });
+
   const byPid = (snap: ActivitySnapshot, pid: number): ActivitySession => {
     const s = snap.sessions.find((x) => x.pid === pid);
     assert.ok(s, `PID ${pid} is in the list`);
@@ -143,6 +147,19 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
         root.children[0].children.map((n) => [n.pid, n.children.length, n.repeated]),
         [[c.pid, 0, false]],
       );
+
+      const text = await pgops('activity', '--conn', conn(), '--blocking');
+      assert.equal(text.code, 0, text.err);
+      const lines = text.out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(`${a.pid} postgres@${db} [ops chain A] idle in transaction`));
+      assert.ok(at > 0, text.out);
+      assert.match(
+        lines[at + 1],
+        new RegExp(
+          `^  └ ${b.pid} postgres@${db} \\[ops chain B\\] waits .* for Lock/relation: AccessExclusiveLock on public\\.ops_chain: LOCK TABLE`,
+        ),
+      );
+      assert.match(lines[at + 2], new RegExp(`^    └ ${c.pid} .* AccessShareLock on public\\.ops_chain: SELECT count`));
     } finally {
       await a.client.query('ROLLBACK');
       await bLocked;
@@ -271,10 +288,6 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
   });
 
   describe('CLI', () => {
-    const conn = () => `host=127.0.0.1 port=${srv().port} user=postgres dbname=${db}`;
-    const pgops = (...args: string[]) =>
-      runCliProcess(args, { env: cliEnv(home, { PGPASSWORD: srv().password }), timeoutMs: 60_000 });
-
     it('activity --json: an array of sessions with the documented fields, statement texts redacted', async () => {
       const s = await connect('ops cli listed');
       await s.client.query('BEGIN');
@@ -305,6 +318,11 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
       assert.deepEqual(row.blockedBy, []);
       assert.match(String(row.query), new RegExp(`ALTER ROLE ${otherRole} PASSWORD`));
       assert.equal(rows.filter((x) => x.application === 'pgops (cli)').length, 0, "the CLI's own session is left out");
+      const text = await pgops('activity', '--conn', conn(), '--all', '--idle-xact', '0');
+      assert.equal(text.code, 0, text.err);
+      const line = text.out.split('\n').find((l) => l.trimStart().startsWith(`${s.pid} `));
+      assert.match(line ?? text.out, /ops cli listed\s+idle in transaction .*idle-in-transaction\s+ALTER ROLE/);
+      assert.ok(!text.out.includes(password), 'no password in the text output');
       await s.client.query('ROLLBACK');
 
       const tree = await pgops('activity', '--conn', conn(), '--blocking', '--json');
