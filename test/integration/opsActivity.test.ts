@@ -55,6 +55,17 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
   const pgops = (...args: string[]) =>
     runCliProcess(args, { env: cliEnv(home, { PGPASSWORD: srv().password }), timeoutMs: 60_000 });
 
+  /** A session running pg_sleep(600), seen sleeping; `sleeping` resolves to the error that ends it. */
+  async function startSleep(app: string) {
+    const s = await connect(app);
+    const sleeping = s.client.query('SELECT pg_sleep(600)').then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    await untilSeen('the sleep', (x) => x.sessions.find((y) => y.pid === s.pid && y.waitEvent === 'PgSleep'));
+    return { s, sleeping };
+  }
+
   const byPid = (snap: ActivitySnapshot, pid: number): ActivitySession => {
     const s = snap.sessions.find((x) => x.pid === pid);
     assert.ok(s, `PID ${pid} is in the list`);
@@ -194,12 +205,7 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
   });
 
   it('cancel ends a running pg_sleep: the session gets the cancel error and stays connected', async () => {
-    const s = await connect('ops sleeper');
-    const sleeping = s.client.query('SELECT pg_sleep(600)').then(
-      () => undefined,
-      (e: Error & { code?: string }) => e,
-    );
-    await untilSeen('the sleep', (x) => x.sessions.find((y) => y.pid === s.pid && y.waitEvent === 'PgSleep'));
+    const { s, sleeping } = await startSleep('ops sleeper');
     assert.equal(await cancelBackend(reader, s.pid), true);
     const err = await sleeping;
     assert.ok(err, 'the sleep ended in an error');
@@ -331,12 +337,7 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
     });
 
     it('cancel without --yes on a non-terminal exits 2 saying to pass --yes and leaves the session alone', async () => {
-      const s = await connect('ops cli sleeper');
-      const sleeping = s.client.query('SELECT pg_sleep(600)').then(
-        () => undefined,
-        (e: Error & { code?: string }) => e,
-      );
-      await untilSeen('the sleep', (x) => x.sessions.find((y) => y.pid === s.pid && y.waitEvent === 'PgSleep'));
+      const { s, sleeping } = await startSleep('ops cli sleeper');
       const r = await pgops('cancel', '--conn', conn(), '--pid', String(s.pid));
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, /stdin is not a terminal to ask on; pass --yes to confirm/);
