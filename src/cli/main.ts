@@ -10,6 +10,7 @@ import { bloatCommand } from './commands/bloat';
 import { slotsCommand } from './commands/slots';
 import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
+import { healthCommand } from './commands/health';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
@@ -23,6 +24,7 @@ export const commands: CliCommand[] = [
   slotsCommand,
   bloatCommand,
   waitsCommand,
+  healthCommand,
   benchCommand,
   joinCommand,
   reportCommand,
