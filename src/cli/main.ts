@@ -11,6 +11,7 @@ import { slotsCommand } from './commands/slots';
 import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
 import { healthCommand } from './commands/health';
+import { progressCommand } from './commands/progress';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
@@ -25,6 +26,7 @@ export const commands: CliCommand[] = [
   bloatCommand,
   waitsCommand,
   healthCommand,
+  progressCommand,
   benchCommand,
   joinCommand,
   reportCommand,

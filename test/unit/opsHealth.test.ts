@@ -13,6 +13,7 @@ import {
 } from '../../src/core/ops/health';
 import type { HealthResult } from '../../src/core/ops/health';
 import { wraparoundPct } from '../../src/core/ops/healthServer';
+import { autovacuumTarget, progressPercent } from '../../src/core/ops/progress';
 
 describe('health check status from a value and its threshold', () => {
   it('above: warn at the warn limit, fail at the fail limit, ok under both', () => {
@@ -131,5 +132,26 @@ describe('health values and thresholds as text', () => {
     );
     assert.equal(formatThreshold(thresholdOf(defaultHealthOptions, 'deadlocks'), 'count'), 'warn ≥ 1');
     assert.equal(formatThreshold(null, 'count'), '');
+  });
+});
+
+describe('maintenance progress', () => {
+  it('computes a percentage only when there is a total, and never over 100', () => {
+    assert.equal(progressPercent(50, 200), 25);
+    assert.equal(progressPercent(1, 3), 33.3);
+    assert.equal(progressPercent(0, 0), null);
+    assert.equal(progressPercent(null, 10), null);
+    assert.equal(progressPercent(12, 10), 100);
+  });
+
+  it("reads the table from an autovacuum worker's activity text", () => {
+    assert.equal(autovacuumTarget('autovacuum: VACUUM ANALYZE public.orders'), 'public.orders');
+    assert.equal(
+      autovacuumTarget('autovacuum: VACUUM pg_toast.pg_toast_2619 (to prevent wraparound)'),
+      'pg_toast.pg_toast_2619',
+    );
+    assert.equal(autovacuumTarget('autovacuum: ANALYZE s.t'), 's.t');
+    assert.equal(autovacuumTarget('<insufficient privilege>'), null);
+    assert.equal(autovacuumTarget(null), null);
   });
 });
