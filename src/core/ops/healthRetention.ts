@@ -12,23 +12,25 @@ export async function checkReplicationSlots(ctx: CheckContext): Promise<CheckOut
   const unreserved = slots.filter((s) => s.walStatus === 'unreserved');
   const worst = inactive[0];
   const retained = worst?.retainedBytes ?? 0;
+  const warnAt = ctx.options.inactiveSlotBytes.warn;
+  const dropFix = [...new Set([...broken, ...inactive.filter((s) => (s.retainedBytes ?? 0) >= (warnAt ?? Infinity))])]
+    .map(
+      (s) =>
+        `SELECT pg_catalog.pg_drop_replication_slot(${quoteLiteral(s.slotName, { printable: true })});  ` +
+        '-- only when its consumer is gone for good (a subscriber or standby using it must then be re-seeded)',
+    )
+    .join('\n');
   const outcome = judged(ctx.options, 'inactiveSlotBytes', retained, 'bytes', {
     message:
       (worst
         ? `${inactive.length} inactive slot(s) of ${slots.length}; ${worst.slotName} retains ${formatBytes(retained)} of WAL ` +
-          '(and its xmin holds back vacuum): an inactive slot keeps WAL until its consumer returns or it is dropped.'
+          '(and an xmin it holds back vacuum): an inactive slot keeps WAL until its consumer returns or it is dropped.'
         : `${slots.length} replication slot(s), all active.`) +
       (broken.length ? ` Lost or invalidated: ${broken.map((s) => s.slotName).join(', ')}.` : '') +
       (unreserved.length
         ? ` About to lose their WAL (unreserved): ${unreserved.map((s) => s.slotName).join(', ')}.`
         : ''),
-    fix: [...new Set([...broken, ...inactive.filter((s) => (s.retainedBytes ?? 0) >= retained)])]
-      .map(
-        (s) =>
-          `SELECT pg_catalog.pg_drop_replication_slot(${quoteLiteral(s.slotName, { printable: true })});  ` +
-          '-- only when its consumer is gone for good (a subscriber or standby using it must then be re-seeded)',
-      )
-      .join('\n'),
+    fix: dropFix,
     details: inactive.slice(0, ctx.options.detailRows).map((s) => ({
       slot: s.slotName,
       type: s.slotType,
@@ -40,8 +42,7 @@ export async function checkReplicationSlots(ctx: CheckContext): Promise<CheckOut
   let status: HealthStatus = outcome.status;
   if (broken.length) status = worseStatus(status, 'fail');
   if (unreserved.length) status = worseStatus(status, 'warn');
-  if (status !== outcome.status && !outcome.fix) return { ...outcome, status, fix: 'Drop or repair the slots named.' };
-  return { ...outcome, status };
+  return { ...outcome, status, fix: status === 'ok' ? null : dropFix || outcome.fix };
 }
 
 /**

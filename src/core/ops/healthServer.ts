@@ -16,7 +16,7 @@ export const minCheckpoints = 5;
 /** A database with fewer blocks hit plus read than this is left out of the cache-hit check. */
 export const cacheHitMinBlocks = 10_000;
 
-/** Fewer relation writes than this (blocks, all backends, normal context) are too few to judge who writes. */
+/** Fewer writes of shared relation buffers than this (all backends, normal context) are too few to judge who writes. */
 export const minIoWrites = 1000;
 
 const databaseAgesSql = `SELECT d.datname::text AS datname, pg_catalog.age(d.datfrozenxid)::float8 AS xid_age,
@@ -38,6 +38,10 @@ LIMIT $1`;
 export function wraparoundPct(xidAge: number, xidMax: number, mxidAge: number, mxidMax: number): number {
   return Math.max((xidAge / Math.max(1, xidMax)) * 100, (mxidAge / Math.max(1, mxidMax)) * 100);
 }
+
+const freezeFix =
+  'Find what holds the horizon back (long transactions, prepared transactions, replication slots with an old xmin), ' +
+  'then VACUUM (FREEZE, VERBOSE) the oldest tables listed, in each database named.';
 
 export async function checkWraparound(ctx: CheckContext): Promise<CheckOutcome> {
   const dbs = (await ctx.client.query(databaseAgesSql)).rows.map((r) => ({
@@ -68,22 +72,21 @@ export async function checkWraparound(ctx: CheckContext): Promise<CheckOutcome> 
       `mxid_age(datminmxid) ${worst.mxidAge} of autovacuum_multixact_freeze_max_age ${worst.mxidMax}. ` +
       'Past 100% autovacuum is behind on freezing; at about 2.1 billion the server stops taking writes.' +
       (tables.length ? ` Oldest table here: ${String(tables[0].schema)}.${String(tables[0].relname)}.` : ''),
-    fix:
-      'Find what holds the horizon back (long transactions, prepared transactions, replication slots with an old xmin), ' +
-      'then VACUUM (FREEZE, VERBOSE) the oldest tables listed, in each database named.',
+    fix: freezeFix,
     details,
   });
-  if (worst.xidAge >= xidAgeFailFloor) return { ...outcome, status: 'fail', fix: outcome.fix ?? '' };
+  if (worst.xidAge >= xidAgeFailFloor) return { ...outcome, status: 'fail', fix: freezeFix };
   return outcome;
 }
 
 function checkpointsSql(versionNum: number): string {
-  const from =
+  const [timed, requested, view] =
     versionNum >= 170000
-      ? 'c.num_timed::float8 AS timed, c.num_requested::float8 AS requested, c.stats_reset::text AS since FROM pg_catalog.pg_stat_checkpointer c'
-      : 'c.checkpoints_timed::float8 AS timed, c.checkpoints_req::float8 AS requested, c.stats_reset::text AS since FROM pg_catalog.pg_stat_bgwriter c';
-  return `SELECT ${from},
-  pg_catalog.current_setting('max_wal_size') AS max_wal_size, pg_catalog.current_setting('checkpoint_timeout') AS timeout`;
+      ? ['num_timed', 'num_requested', 'pg_stat_checkpointer']
+      : ['checkpoints_timed', 'checkpoints_req', 'pg_stat_bgwriter'];
+  return `SELECT c.${timed}::float8 AS timed, c.${requested}::float8 AS requested, c.stats_reset::text AS since,
+  pg_catalog.current_setting('max_wal_size') AS max_wal_size, pg_catalog.current_setting('checkpoint_timeout') AS timeout
+FROM pg_catalog.${view} c`;
 }
 
 export async function checkCheckpoints(ctx: CheckContext): Promise<CheckOutcome> {
@@ -228,12 +231,12 @@ export async function checkIo(ctx: CheckContext): Promise<CheckOutcome> {
       ctx.options,
       'clientWritesPct',
       'percent',
-      `${normal} relation block write(s) since the I/O statistics reset: too few to judge.${top ? ` Top writers: ${top}.` : ''}`,
+      `${normal} write(s) of shared relation buffers since the I/O statistics reset: too few to judge.${top ? ` Top writers: ${top}.` : ''}`,
       details,
     );
   return judged(ctx.options, 'clientWritesPct', (byClients / normal) * 100, 'percent', {
     message:
-      `Client backends wrote ${byClients} of ${normal} shared relation blocks themselves (pg_stat_io, normal context); ` +
+      `Client backends did ${byClients} of ${normal} writes of shared relation buffers themselves (pg_stat_io, normal context); ` +
       `the checkpointer and background writer should write most. Top writers: ${top}.`,
     fix:
       'Raise shared_buffers, and make the background writer work ahead (bgwriter_lru_maxpages, bgwriter_delay) ' +
