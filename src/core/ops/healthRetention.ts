@@ -23,8 +23,8 @@ export async function checkReplicationSlots(ctx: CheckContext): Promise<CheckOut
   const outcome = judged(ctx.options, 'inactiveSlotBytes', retained, 'bytes', {
     message:
       (worst
-        ? `${inactive.length} inactive slot(s) of ${slots.length}; ${worst.slotName} retains ${formatBytes(retained)} of WAL ` +
-          '(and an xmin it holds back vacuum): an inactive slot keeps WAL until its consumer returns or it is dropped.'
+        ? `${inactive.length} inactive slot(s) of ${slots.length}; ${worst.slotName} retains ${formatBytes(retained)} of WAL: ` +
+          'an inactive slot keeps WAL (and, with an xmin, holds back vacuum) until its consumer returns or it is dropped.'
         : `${slots.length} replication slot(s), all active.`) +
       (broken.length ? ` Lost or invalidated: ${broken.map((s) => s.slotName).join(', ')}.` : '') +
       (unreserved.length
