@@ -11,7 +11,7 @@ import {
   thresholdOf,
   worseStatus,
 } from '../../src/core/ops/health';
-import type { HealthResult } from '../../src/core/ops/health';
+import type { HealthOptions, HealthResult } from '../../src/core/ops/health';
 import { wraparoundPct } from '../../src/core/ops/healthServer';
 import { autovacuumTarget, progressPercent } from '../../src/core/ops/progress';
 
@@ -89,6 +89,10 @@ describe('health options', () => {
       /deadlocks\.warn must be a non-negative number or null, got NaN/,
     );
     assert.throws(() => healthOptions({ detailRows: 0 }), /detailRows must be a positive integer/);
+    assert.throws(
+      () => healthOptions({ tempBytes: undefined as unknown as HealthOptions['tempBytes'] }),
+      /health threshold tempBytes must be \{warn, fail\}, got undefined/,
+    );
   });
 
   it('refuses fail before warn, in the direction of each check', () => {

@@ -143,6 +143,8 @@ export function healthOptions(overrides: Partial<HealthOptions> = {}): HealthOpt
   for (const key of Object.keys(defaultHealthOptions) as Array<keyof HealthOptions>) {
     if (key === 'detailRows') continue;
     const limits = merged[key];
+    if (typeof limits !== 'object' || limits === null)
+      throw new PgOpsError('health-option', `health threshold ${key} must be {warn, fail}, got ${String(limits)}`);
     for (const level of ['warn', 'fail'] as const) {
       const v = limits[level];
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
