@@ -13,6 +13,8 @@ import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
 import { activityCommand } from './commands/activity';
 import { cancelCommand, terminateCommand } from './commands/signal';
+import { healthCommand } from './commands/health';
+import { progressCommand } from './commands/progress';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
@@ -29,6 +31,8 @@ export const commands: CliCommand[] = [
   activityCommand,
   cancelCommand,
   terminateCommand,
+  healthCommand,
+  progressCommand,
   benchCommand,
   joinCommand,
   reportCommand,

@@ -36,6 +36,8 @@ import { sampleWaits, WaitSampler } from '../../src/core/diag/waitSampler';
 import { readActivity } from '../../src/core/ops/activity';
 import { blockingTree } from '../../src/core/ops/blocking';
 import { cancelBackend, terminateBackend } from '../../src/core/ops/signal';
+import { runHealthChecks } from '../../src/core/ops/health';
+import { maintenanceProgress } from '../../src/core/ops/progress';
 import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
 import { quoteIdent } from '../../src/core/sql';
@@ -66,7 +68,7 @@ const reviewedNames = [
 
 /** What this test drives, so a reader can check it against `grep -rn "query(" src/core`. */
 const entryPoints = [
-  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn',
+  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn, health --json, progress --json',
   'CLI: bench (init, CHECKPOINT and both resets, db facts before/after, wait and statement observers, pgbench)',
   'conn/connect connectResolved (target_session_attrs any, primary, read-write: SHOW transaction_read_only, pg_is_in_recovery) and describeSession',
   'conn/session serverVersionNum; conn/authPlanFor readServerSideFacts; auth/hba readServerHbaRules',
@@ -78,6 +80,7 @@ const entryPoints = [
   'diag/waitSampler WaitSampler.sampleOnce, sampleWaits; bench/dbFacts collectDbFacts',
   'ops/activity readActivity with a lock wait (blockers, pg_locks relation); ops/signal cancelBackend, terminateBackend',
   '  on the primary (READ WRITE) and cancelBackend on the standby; CLI: activity (--all, --blocking), cancel, terminate',
+  'ops/health runHealthChecks (every check) on the primary and the standby; ops/progress maintenanceProgress',
   'not here: OAuth sessions (the same startup options, unit-tested) and the sandbox setup session (sandbox tests)',
 ];
 
@@ -583,6 +586,33 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       } finally {
         await target.end().catch(() => undefined);
       }
+    }));
+
+  it('Health checks and maintenance progress, on the primary and the standby, and pgops health|progress', () =>
+    withoutTrojans('health and progress', async () => {
+      for (const info of [conninfo(), `host=127.0.0.1 port=${standby.port} user=postgres dbname=${trojanDb}`]) {
+        const c = await session(info);
+        try {
+          const results = await runHealthChecks(c);
+          const unknown = results.filter((r) => r.status === 'unknown' && !(r.id === 'io' && major < 16));
+          assert.deepEqual(
+            unknown.map((r) => `${r.id}: ${r.message}`),
+            [],
+          );
+          if (info === conninfo())
+            assert.ok(
+              results.find((r) => r.id === 'replication-slots')?.details.some((d) => d.slot === slot('td')),
+              'the inactive slots are listed',
+            );
+          const progress = await maintenanceProgress(c);
+          assert.ok(Array.isArray(progress.operations) && Array.isArray(progress.autovacuumWorkers));
+        } finally {
+          await c.end();
+        }
+      }
+      const health = JSON.parse((await cli(['health', '--conn', conninfo(), '--json'])).out) as Array<{ id: string }>;
+      assert.ok(health.some((r) => r.id === 'wraparound'));
+      await cli(['progress', '--conn', conninfo(), '--json']);
     }));
 
   it("Wait events and the bench's database facts", () =>
