@@ -26,6 +26,11 @@ export interface CliIo {
   /** Environment the command resolves PG* variables and files from. */
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Asks the person at the terminal (the question on stderr) and resolves to the answer. Absent when stdin is
+   * not a terminal: a command that needs a confirmation then refuses instead of waiting for one.
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** Bad usage: exit code 2 with the command's usage text. */
@@ -72,4 +77,13 @@ export function readableFile(file: string, flag: string): string {
   if (!fs.statSync(file).isFile())
     throw new PgOpsError('cli-file', `${flag} ${file}: not a file`, `Give ${flag} a readable file.`);
   return file;
+}
+
+/**
+ * A yes/no confirmation of a destructive action: asked when stdin is a terminal, otherwise bad usage naming the
+ * flag that confirms it up front. True only for an explicit yes.
+ */
+export async function confirmAction(io: CliIo, question: string, confirmFlag: string): Promise<boolean> {
+  if (!io.ask) throw new UsageError(`${question}: stdin is not a terminal to ask on; pass ${confirmFlag} to confirm`);
+  return /^\s*y(es)?\s*$/i.test(await io.ask(`${question}? [y/N] `));
 }

@@ -1,3 +1,4 @@
+import * as readline from 'node:readline/promises';
 import { describeError, PgOpsError } from '../core/errors';
 import { redactText } from '../core/redact';
 import { toolVersion } from '../core/version';
@@ -10,6 +11,10 @@ import { bloatCommand } from './commands/bloat';
 import { slotsCommand } from './commands/slots';
 import { statsCommand } from './commands/stats';
 import { waitsCommand } from './commands/waits';
+import { activityCommand } from './commands/activity';
+import { cancelCommand, terminateCommand } from './commands/signal';
+import { healthCommand } from './commands/health';
+import { progressCommand } from './commands/progress';
 import { joinCommand } from './commands/join';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
@@ -23,6 +28,11 @@ export const commands: CliCommand[] = [
   slotsCommand,
   bloatCommand,
   waitsCommand,
+  activityCommand,
+  cancelCommand,
+  terminateCommand,
+  healthCommand,
+  progressCommand,
   benchCommand,
   joinCommand,
   reportCommand,
@@ -50,10 +60,12 @@ function help(): string {
  * and stderr (progress, logs and errors, which may quote server text) is redacted.
  */
 export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const ask = rawIo.ask;
   const io: CliIo = {
     ...rawIo,
     out: (t) => rawIo.out(terminalSafe(t)),
     err: (t) => rawIo.err(terminalSafe(redactText(t))),
+    ask: ask && ((q) => ask(terminalSafe(redactText(q)))),
   };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -87,12 +99,23 @@ export async function main(argv: string[], rawIo: CliIo): Promise<number> {
   }
 }
 
+/** One question on the terminal: the prompt on stderr, so stdout stays the command's output. */
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
 if (require.main === module) {
   const io: CliIo = {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     env: process.env,
     cwd: process.cwd(),
+    ask: process.stdin.isTTY ? askOnTerminal : undefined,
   };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -33,6 +33,11 @@ import {
   statementOrders,
 } from '../../src/core/diag/statements';
 import { sampleWaits, WaitSampler } from '../../src/core/diag/waitSampler';
+import { readActivity } from '../../src/core/ops/activity';
+import { blockingTree } from '../../src/core/ops/blocking';
+import { cancelBackend, terminateBackend } from '../../src/core/ops/signal';
+import { runHealthChecks } from '../../src/core/ops/health';
+import { maintenanceProgress } from '../../src/core/ops/progress';
 import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
 import { quoteIdent } from '../../src/core/sql';
@@ -63,7 +68,7 @@ const reviewedNames = [
 
 /** What this test drives, so a reader can check it against `grep -rn "query(" src/core`. */
 const entryPoints = [
-  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn',
+  'CLI: conn test, stats (every --order, --json), slots, bloat, waits, hba check --conn, health --json, progress --json',
   'CLI: bench (init, CHECKPOINT and both resets, db facts before/after, wait and statement observers, pgbench)',
   'conn/connect connectResolved (target_session_attrs any, primary, read-write: SHOW transaction_read_only, pg_is_in_recovery) and describeSession',
   'conn/session serverVersionNum; conn/authPlanFor readServerSideFacts; auth/hba readServerHbaRules',
@@ -73,6 +78,9 @@ const entryPoints = [
   'diag/logicalPeek peekSlot test_decoding and pgoutput (publications, format_type of the columns), listPublications',
   'diag/bloat estimateBloat; diag/bloatExact measureBloat pgstattuple_approx, pgstattuple, pgstatindex',
   'diag/waitSampler WaitSampler.sampleOnce, sampleWaits; bench/dbFacts collectDbFacts',
+  'ops/activity readActivity with a lock wait (blockers, pg_locks relation); ops/signal cancelBackend, terminateBackend',
+  '  on the primary (READ WRITE) and cancelBackend on the standby; CLI: activity (--all, --blocking), cancel, terminate',
+  'ops/health runHealthChecks (every check) on the primary and the standby; ops/progress maintenanceProgress',
   'not here: OAuth sessions (the same startup options, unit-tested) and the sandbox setup session (sandbox tests)',
 ];
 
@@ -516,6 +524,95 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       } finally {
         await c.end();
       }
+    }));
+
+  it('Activity: a lock wait with its blocker, cancel and terminate on the primary, cancel on the standby', () =>
+    withoutTrojans('activity', async () => {
+      const version = major * 10000;
+      const [holder, waiter] = await Promise.all([pinnedAdmin(), pinnedAdmin()]);
+      holder.on('error', () => undefined);
+      const pidOf = async (x: Client) =>
+        (await x.query<{ p: number }>('SELECT pg_catalog.pg_backend_pid() AS p')).rows[0].p;
+      const [holderPid, waiterPid] = [await pidOf(holder), await pidOf(waiter)];
+      const c = await session();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE public.trojan_empty IN ACCESS EXCLUSIVE MODE');
+        const waiting = waiter.query('SELECT pg_catalog.count(*) FROM public.trojan_empty').catch((e: Error) => e);
+        const snap = await until('the lock wait', async () => {
+          const x = await readActivity(c, version, { includeIdle: true });
+          return x.sessions.some((s) => s.pid === waiterPid && s.waitingFor?.relation === 'public.trojan_empty')
+            ? x
+            : undefined;
+        });
+        assert.ok(blockingTree(snap.sessions).some((n) => n.pid === holderPid && n.children.length > 0));
+        assert.equal(await cancelBackend(c, waiterPid), true);
+        assert.equal(((await waiting) as { code?: string }).code, '57014');
+        assert.equal(await terminateBackend(c, holderPid), true);
+      } finally {
+        await c.end();
+        await Promise.all([holder, waiter].map((x) => x.end().catch(() => undefined)));
+      }
+      const sleeper = await standby.admin();
+      await sleeper.query('SET search_path = pg_catalog, pg_temp');
+      const sleeperPid = await pidOf(sleeper);
+      const sleeping = sleeper.query('SELECT pg_catalog.pg_sleep(600)').catch((e: Error) => e);
+      const s = await session(`host=127.0.0.1 port=${standby.port} user=postgres dbname=${trojanDb}`);
+      try {
+        await until('the sleep on the standby', async () =>
+          (await readActivity(s, version)).sessions.find((x) => x.pid === sleeperPid && x.waitEvent === 'PgSleep'),
+        );
+        assert.equal(await cancelBackend(s, sleeperPid), true);
+        assert.equal(((await sleeping) as { code?: string }).code, '57014');
+      } finally {
+        await s.end();
+        await sleeper.end();
+      }
+    }));
+
+  it('pgops activity, cancel and terminate', () =>
+    withoutTrojans('activity CLI', async () => {
+      const target = await pinnedAdmin();
+      target.on('error', () => undefined);
+      const pid = (await target.query<{ p: number }>('SELECT pg_catalog.pg_backend_pid() AS p')).rows[0].p;
+      try {
+        const rows = JSON.parse((await cli(['activity', '--conn', conninfo(), '--json', '--all'])).out) as Array<{
+          pid: number;
+        }>;
+        assert.ok(rows.some((r) => r.pid === pid));
+        await cli(['activity', '--conn', conninfo(), '--blocking']);
+        await cli(['cancel', '--conn', conninfo(), '--pid', String(pid), '--yes']);
+        await cli(['terminate', '--conn', conninfo(), '--pid', String(pid), '--yes']);
+      } finally {
+        await target.end().catch(() => undefined);
+      }
+    }));
+
+  it('Health checks and maintenance progress, on the primary and the standby, and pgops health|progress', () =>
+    withoutTrojans('health and progress', async () => {
+      for (const info of [conninfo(), `host=127.0.0.1 port=${standby.port} user=postgres dbname=${trojanDb}`]) {
+        const c = await session(info);
+        try {
+          const results = await runHealthChecks(c);
+          const unknown = results.filter((r) => r.status === 'unknown' && !(r.id === 'io' && major < 16));
+          assert.deepEqual(
+            unknown.map((r) => `${r.id}: ${r.message}`),
+            [],
+          );
+          if (info === conninfo())
+            assert.ok(
+              results.find((r) => r.id === 'replication-slots')?.details.some((d) => d.slot === slot('td')),
+              'the inactive slots are listed',
+            );
+          const progress = await maintenanceProgress(c);
+          assert.ok(Array.isArray(progress.operations) && Array.isArray(progress.autovacuumWorkers));
+        } finally {
+          await c.end();
+        }
+      }
+      const health = JSON.parse((await cli(['health', '--conn', conninfo(), '--json'])).out) as Array<{ id: string }>;
+      assert.ok(health.some((r) => r.id === 'wraparound'));
+      await cli(['progress', '--conn', conninfo(), '--json']);
     }));
 
   it("Wait events and the bench's database facts", () =>
