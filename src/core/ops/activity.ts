@@ -3,6 +3,7 @@ import type { Queryable } from '../diag/queryable';
 import { numOrNull } from '../diag/queryable';
 import { cpuWaitType } from '../diag/waitSampler';
 import { redactText } from '../redact';
+import { defaultHealthOptions } from './healthModel';
 
 /** The heavyweight lock a waiting session asked for and has not been granted (from pg_locks). */
 export interface WaitingLock {
@@ -223,7 +224,11 @@ export interface ActivityThresholds {
   idleInTransactionS: number;
 }
 
-export const defaultActivityThresholds: ActivityThresholds = { longTransactionS: 300, idleInTransactionS: 60 };
+/** The health checks' warn levels, so a session the Activity view flags is one `pgops health` warns about. */
+export const defaultActivityThresholds: ActivityThresholds = {
+  longTransactionS: defaultHealthOptions.longTransactionS.warn ?? 300,
+  idleInTransactionS: defaultHealthOptions.idleInTransactionS.warn ?? 60,
+};
 
 export type SessionFlag = 'long-transaction' | 'idle-in-transaction';
 

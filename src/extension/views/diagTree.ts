@@ -122,6 +122,13 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
     return this.state.kind === 'ready' && !('error' in ctx) && ctx.client === this.state.client;
   }
 
+  /** Marks rows of the current session outdated, to stay on screen until a reload replaces them; false for any other state. */
+  private keepRowsWhileReloading(): boolean {
+    if (!this.showsCurrentSession() || this.state.kind !== 'ready') return false;
+    this.state = { ...this.state, outdated: true };
+    return true;
+  }
+
   /**
    * Reloads now (with progress on the view); concurrent calls share one load. Rows of the same session stay
    * on screen until the new ones arrive, so a refresh never pulls a row from under the user's pointer.
@@ -135,8 +142,7 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
       return Promise.resolve();
     }
     const gen = ++this.generation;
-    if (this.showsCurrentSession() && this.state.kind === 'ready') this.state = { ...this.state, outdated: true };
-    else {
+    if (!this.keepRowsWhileReloading()) {
       this.state = { kind: 'loading' };
       this.changed.fire(undefined);
     }
@@ -169,8 +175,7 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
    */
   invalidate(): void {
     if (this.loading) return;
-    if (this.showsCurrentSession() && this.state.kind === 'ready') this.state = { ...this.state, outdated: true };
-    else this.state = { kind: 'stale' };
+    if (!this.keepRowsWhileReloading()) this.state = { kind: 'stale' };
     this.changed.fire(undefined);
   }
 
