@@ -40,6 +40,17 @@ export const commandIds = [
   'pgops.measureBloat',
   'pgops.generateBloatFix',
   'pgops.checkHbaRules',
+  'pgops.refreshActivity',
+  'pgops.activityGroupBy',
+  'pgops.activityShow',
+  'pgops.pauseActivity',
+  'pgops.resumeActivity',
+  'pgops.showActivityPanel',
+  'pgops.cancelBackend',
+  'pgops.terminateBackend',
+  'pgops.copyActivityQuery',
+  'pgops.openActivityQuery',
+  'pgops.explainActivityQuery',
 ] as const;
 
 export type CommandId = (typeof commandIds)[number];

@@ -11,6 +11,8 @@ export interface WriteConfirmation {
    * started (Run pgbench Sweep), where a yes/no on every other profile would only be noise.
    */
   onlyProduction?: boolean;
+  /** The closing line of the modal; default "This writes to the server." (a signal says so instead). */
+  effect?: string;
 }
 
 /**
@@ -28,7 +30,8 @@ export async function confirmWrite(
   if (!needsTypedConfirmation(profile)) {
     if (opts.onlyProduction) return true;
     const go = 'Continue';
-    const detail = opts.detail ? `${opts.detail}\n\nThis writes to the server.` : 'This writes to the server.';
+    const effect = opts.effect ?? 'This writes to the server.';
+    const detail = opts.detail ? `${opts.detail}\n\n${effect}` : effect;
     const answer = await vscode.window.showWarningMessage(
       `${capitalize(action)} on "${profile.name}"?`,
       { modal: true, detail },

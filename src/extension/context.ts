@@ -5,6 +5,7 @@ import type { ActiveConnectionStatus } from './activeConnection';
 import type { ProfileStore } from './profiles';
 import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
+import type { ActivityView } from './views/activityView';
 import type { BloatView } from './views/bloatView';
 import type { ConnectionsView } from './views/connectionsView';
 import type { QueryStatsView } from './views/queryStatsView';
@@ -28,6 +29,7 @@ export interface ExtensionServices {
   reportEditor: ReportEditorProvider;
   views: {
     connections: ConnectionsView;
+    activity: ActivityView;
     queryStats: QueryStatsView;
     replication: ReplicationView;
     bloat: BloatView;

@@ -14,6 +14,7 @@ import { SessionManager } from './sessions';
 import { config } from './settings';
 import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
+import { ActivityView } from './views/activityView';
 import { BloatView } from './views/bloatView';
 import { QueryStatsView } from './views/queryStatsView';
 import { ReplicationView } from './views/replicationView';
@@ -43,21 +44,26 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
   const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
   const views = {
     connections,
+    activity: new ActivityView(sessions, profiles, logger),
     queryStats: new QueryStatsView(sessions, profiles, logger),
     replication: new ReplicationView(sessions, profiles, logger),
     bloat: new BloatView(sessions, profiles, logger),
     reports,
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
-  context.subscriptions.push(views.queryStats, views.replication, views.bloat);
+  context.subscriptions.push(views.activity, views.queryStats, views.replication, views.bloat);
   const trees = createTreeViews(context, views);
   // File events can be lost or coalesced on a busy machine: the reports are scanned again whenever the view comes into sight
   context.subscriptions.push(
     trees.reports.onDidChangeVisibility((e) => {
       if (e.visible) reports.refresh();
     }),
+    // the Activity view refreshes live only while it is in sight
+    trees.activity.onDidChangeVisibility((e) => views.activity.setLive('view', e.visible)),
   );
+  views.activity.setLive('view', trees.activity.visible);
   const activeConnection = new ActiveConnectionStatus(sessions, profiles, [
+    trees.activity,
     trees.queryStats,
     trees.replication,
     trees.bloat,

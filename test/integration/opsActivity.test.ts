@@ -11,6 +11,7 @@ import { openTargetSession } from '../../src/core/conn/open';
 import { PgOpsError } from '../../src/core/errors';
 import type { ActivitySession, ActivitySnapshot } from '../../src/core/ops/activity';
 import { readActivity, sessionFlags } from '../../src/core/ops/activity';
+import { explainSessionQuery } from '../../src/core/ops/activityExplain';
 import { blockingTree } from '../../src/core/ops/blocking';
 import { cancelBackend, terminateBackend } from '../../src/core/ops/signal';
 import { forEachServer, tempDir } from '../support/servers';
@@ -291,6 +292,42 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
     ]);
     assert.equal(still.rowCount, 1, 'the checkpointer runs on');
     assert.ok((await readActivity(reader, version)).ownPid === own, 'the reading session is still usable');
+  });
+
+  it("EXPLAINs a session's statement without running it: generic plan on 16+, plain before; a planted ANALYZE is refused", async () => {
+    const sleeper = await startSleep('ops explain sleeper');
+    const writer = await connect('ops explain writer');
+    const count = async () =>
+      (await reader.query<{ n: number }>('SELECT count(*)::int AS n FROM public.ops_chain')).rows[0]?.n;
+    await writer.client.query('INSERT INTO ops_chain SELECT max(id) + 1, 0 FROM ops_chain');
+    const rowsBefore = await count();
+    const planted = await connect('ops explain planted');
+    await planted.client.query('ANALYZE DELETE FROM ops_chain').catch(() => undefined);
+    const snap = await readActivity(reader, version, { includeIdle: true });
+    const plan = await explainSessionQuery(reader, version, byPid(snap, sleeper.s.pid));
+    assert.match(plan, /^Result/);
+    // the writer's last statement is an INSERT: its plan is shown on the read-only session, nothing is inserted
+    const insertPlan = await explainSessionQuery(reader, version, byPid(snap, writer.pid));
+    assert.match(insertPlan, /Insert on ops_chain/);
+    await assert.rejects(
+      explainSessionQuery(reader, version, byPid(snap, planted.pid)),
+      (e: unknown) => PgOpsError.is(e) && e.code === 'explain-kind' && /runs "ANALYZE"/.test(e.message),
+    );
+    const other = { ...byPid(snap, sleeper.s.pid), database: 'postgres' };
+    await assert.rejects(
+      explainSessionQuery(reader, version, other),
+      (e: unknown) =>
+        PgOpsError.is(e) && e.code === 'explain-database' && /Connect a profile to "postgres"/.test(e.hint ?? ''),
+    );
+    assert.equal(await count(), rowsBefore, 'neither EXPLAIN ran its statement');
+    // the plans were taken as the statements' role with its search_path, for the EXPLAIN alone
+    const after = await reader.query<{ path: string; who: string }>(
+      "SELECT pg_catalog.current_setting('search_path') AS path, current_user AS who",
+    );
+    assert.deepEqual(after.rows[0], { path: 'pg_catalog, pg_temp', who: 'postgres' });
+    await writer.client.query('DELETE FROM ops_chain WHERE id > 10');
+    await cancelBackend(reader, sleeper.s.pid);
+    await sleeper.sleeping;
   });
 
   describe('CLI', () => {

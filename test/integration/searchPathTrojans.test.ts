@@ -34,6 +34,7 @@ import {
 } from '../../src/core/diag/statements';
 import { sampleWaits, WaitSampler } from '../../src/core/diag/waitSampler';
 import { readActivity } from '../../src/core/ops/activity';
+import { explainSessionQuery } from '../../src/core/ops/activityExplain';
 import { blockingTree } from '../../src/core/ops/blocking';
 import { cancelBackend, terminateBackend } from '../../src/core/ops/signal';
 import { runHealthChecks } from '../../src/core/ops/health';
@@ -78,7 +79,7 @@ const entryPoints = [
   'diag/logicalPeek peekSlot test_decoding and pgoutput (publications, format_type of the columns), listPublications',
   'diag/bloat estimateBloat; diag/bloatExact measureBloat pgstattuple_approx, pgstattuple, pgstatindex',
   'diag/waitSampler WaitSampler.sampleOnce, sampleWaits; bench/dbFacts collectDbFacts',
-  'ops/activity readActivity with a lock wait (blockers, pg_locks relation); ops/signal cancelBackend, terminateBackend',
+  'ops/activity readActivity with a lock wait (blockers, pg_locks relation), explainSessionQuery; ops/signal cancelBackend, terminateBackend',
   '  on the primary (READ WRITE) and cancelBackend on the standby; CLI: activity (--all, --blocking), cancel, terminate',
   'ops/health runHealthChecks (every check) on the primary and the standby; ops/progress maintenanceProgress',
   'not here: OAuth sessions (the same startup options, unit-tested) and the sandbox setup session (sandbox tests)',
@@ -536,6 +537,14 @@ forEachServer('search_path trojans planted in public', (srv, major) => {
       const [holderPid, waiterPid] = [await pidOf(holder), await pidOf(waiter)];
       const c = await session();
       try {
+        // the Activity view's EXPLAIN of a session's statement (current_database, then EXPLAIN of the text)
+        const statement = {
+          pid: holderPid,
+          user: 'postgres',
+          query: 'SELECT pg_catalog.count(*) FROM public.trojan_empty',
+          database: trojanDb,
+        };
+        assert.match(await explainSessionQuery(c, version, statement), /Aggregate/);
         await holder.query('BEGIN');
         await holder.query('LOCK TABLE public.trojan_empty IN ACCESS EXCLUSIVE MODE');
         const waiting = waiter.query('SELECT pg_catalog.count(*) FROM public.trojan_empty').catch((e: Error) => e);

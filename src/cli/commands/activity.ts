@@ -1,8 +1,16 @@
 import { serverVersionNum } from '../../core/conn/session';
-import type { ActivitySession, ActivitySnapshot, ActivityThresholds } from '../../core/ops/activity';
-import { defaultActivityThresholds, formatAge, readActivity, sessionFlags, waitLabel } from '../../core/ops/activity';
+import type { ActivitySnapshot, ActivityThresholds } from '../../core/ops/activity';
+import {
+  defaultActivityThresholds,
+  formatAge,
+  oneLine,
+  readActivity,
+  sessionFlags,
+  timeoutText,
+  waitLabel,
+} from '../../core/ops/activity';
 import type { BlockingNode } from '../../core/ops/blocking';
-import { blockingTree, flattenBlockingTree, waitingUnder } from '../../core/ops/blocking';
+import { blockingNodeLine, blockingTree, flattenBlockingTree, waitingUnder } from '../../core/ops/blocking';
 import type { CliCommand } from '../command';
 import { parseFlags, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
@@ -23,16 +31,6 @@ function secondsFlag(value: string | undefined, flag: string, fallback: number):
   if (value.trim() === '' || !Number.isFinite(n) || n < 0)
     throw new UsageError(`--${flag} must be a number of seconds (0 or more), got "${value}"`);
   return n;
-}
-
-const oneLine = (text: string | null, max: number): string => {
-  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
-
-function timeoutText(ms: number | null): string {
-  if (ms === null) return 'unknown';
-  return ms === 0 ? 'off' : formatAge(ms / 1000);
 }
 
 function sessionsText(snap: ActivitySnapshot, t: ActivityThresholds, all: boolean): string {
@@ -60,23 +58,11 @@ function sessionsText(snap: ActivitySnapshot, t: ActivityThresholds, all: boolea
   return `${head}\n${table}`;
 }
 
-function nodeLine(n: BlockingNode): string {
-  const s: ActivitySession | null = n.session;
-  if (!s) return n.pid === 0 ? '0 (a prepared transaction)' : `${n.pid} (not listed)`;
-  const who = `${n.pid} ${s.user ?? '?'}@${s.database ?? '?'}${s.application ? ` [${oneLine(s.application, 30)}]` : ''}`;
-  if (n.repeated) return `${who} (shown in full elsewhere in this tree)`;
-  const what = s.blockedBy.length
-    ? `waits ${formatAge(s.stateAgeS)} for ${waitLabel(s)}`
-    : `${s.state ?? s.backendType ?? '?'}, transaction ${formatAge(s.xactAgeS) || 'none'}`;
-  const also = n.alsoBlockedBy.length ? ` (also behind ${n.alsoBlockedBy.join(', ')})` : '';
-  return `${who} ${what}${also}: ${oneLine(s.query, 70)}`;
-}
-
 function treeText(tree: BlockingNode[]): string {
   if (tree.length === 0) return 'no session waits for a lock';
   const waiting = tree.reduce((sum, r) => sum + waitingUnder(r), 0);
   const lines = flattenBlockingTree(tree).map(
-    ({ node, depth }) => `${'  '.repeat(depth)}${depth ? '└ ' : ''}${nodeLine(node)}`,
+    ({ node, depth }) => `${'  '.repeat(depth)}${depth ? '└ ' : ''}${blockingNodeLine(node)}`,
   );
   return [`${tree.length} blocker(s) at the root, ${waiting} session(s) waiting under them`, ...lines].join('\n');
 }

@@ -1,5 +1,12 @@
 import type { BackendSignal } from '../../core/ops/signal';
-import { cancelBackend, isBackendPid, signalTarget, terminateBackend } from '../../core/ops/signal';
+import {
+  cancelBackend,
+  isBackendPid,
+  signalTarget,
+  signalTargetText,
+  signalWords,
+  terminateBackend,
+} from '../../core/ops/signal';
 import type { CliCommand } from '../command';
 import { confirmAction, parseFlags, requireFlag, UsageError } from '../command';
 import { connFlags, connFlagsUsage, openCliSessionFrom } from '../conn';
@@ -13,24 +20,16 @@ function pidFlag(value: string | undefined): number {
   return pid;
 }
 
-const what: Record<BackendSignal, { summary: string; question: string; done: string }> = {
-  cancel: {
-    summary: "cancel a client session's running statement (pg_cancel_backend); the session stays connected",
-    question: 'Cancel the running statement of',
-    done: 'sent the cancel request to',
-  },
-  terminate: {
-    summary: 'end a client session (pg_terminate_backend); its open transaction rolls back',
-    question: 'Terminate the session',
-    done: 'terminated',
-  },
+const summaries: Record<BackendSignal, string> = {
+  cancel: "cancel a client session's running statement (pg_cancel_backend); the session stays connected",
+  terminate: 'end a client session (pg_terminate_backend); its open transaction rolls back',
 };
 
 function signalCommand(signal: BackendSignal): CliCommand {
-  const w = what[signal];
+  const w = signalWords[signal];
   return {
     name: signal,
-    summary: w.summary,
+    summary: summaries[signal],
     usage:
       `pgops ${signal} --pid N [--conn C] [--yes] [--hba-file F]\n` +
       '  --pid N   the session (a client backend of that server; pgops activity lists them); never our own\n' +
@@ -49,8 +48,8 @@ function signalCommand(signal: BackendSignal): CliCommand {
       try {
         if (!values.yes) {
           const t = await signalTarget(client, pid);
-          const who = `PID ${pid} (${t.user ?? '?'}${t.application ? `, ${t.application}` : ''}, ${t.state ?? 'state unknown'})`;
-          if (t.query) io.err(`${who} runs: ${t.query.replace(/\s+/g, ' ').slice(0, 200)}`);
+          const { who, statement } = signalTargetText(t);
+          if (statement) io.err(`${who} runs: ${statement}`);
           if (!(await confirmAction(io, `${w.question} ${who}`, '--yes'))) {
             io.err(`pgops ${signal}: not confirmed; PID ${pid} left alone`);
             return 1;

@@ -7,6 +7,7 @@ import type { OpenedSession } from './open';
 import { SessionPool } from './pool';
 import type { ConnectionProfile } from './profile';
 import { StatementHistory } from '../diag/statementDeltas';
+import { WaitHistory } from '../ops/waitHistory';
 import { PgOpsError } from '../errors';
 import type { Logger } from '../log';
 
@@ -53,6 +54,8 @@ export class ConnectionSession {
   passwordCommand?: { madeFor: string; credential: CommandCredential };
   /** Query Stats' snapshots of pg_stat_statements (delta mode and the detail panel's chart). */
   readonly statementHistory = new StatementHistory();
+  /** The Activity view's active sessions by wait type at each refresh (the Activity panel's chart). */
+  readonly waitHistory = new WaitHistory();
 
   constructor(
     public profile: ConnectionProfile,

@@ -3,6 +3,8 @@ import { redactText } from '../redact';
 import { quoteIdent, quoteQualified } from '../sql';
 import { diagError } from './diagErrors';
 import type { Queryable } from './queryable';
+import type { ExplainAs } from './explain';
+import { explainAs, explainStatement } from './explain';
 import { num } from './queryable';
 import type { ColumnMap, CumulativeCounter, GaugeCounter } from './statementColumns';
 import { mapColumns } from './statementColumns';
@@ -387,14 +389,46 @@ export function genericPlanRefusal(serverVersionNum: number, query: string | nul
   return undefined;
 }
 
-/** The (generic) plan of a normalized statement: PG16+ `EXPLAIN (GENERIC_PLAN)` accepts $1 placeholders. */
-export async function explainGenericPlan(client: Queryable, serverVersionNum: number, query: string): Promise<string> {
+/**
+ * The (generic) plan of a normalized statement: PG16+ `EXPLAIN (GENERIC_PLAN)` accepts $1 placeholders. With
+ * `owner` (the statement's role and database), the plan is taken as that role with its search_path when this
+ * session may become it (explainAs), so unqualified names resolve as they do for the application.
+ */
+export async function explainGenericPlan(
+  client: Queryable,
+  serverVersionNum: number,
+  query: string,
+  owner?: { role: string | null; database: string | null },
+): Promise<string> {
   const refusal = genericPlanRefusal(serverVersionNum, query);
   if (refusal) throw refusal;
+  return explainOwned(client, 'GENERIC_PLAN', query, owner, 'EXPLAIN (GENERIC_PLAN)');
+}
+
+/** EXPLAIN (options) of a statement as its owner when possible; an unresolved name says why and what to do. */
+export async function explainOwned(
+  client: Queryable,
+  options: string,
+  query: string,
+  owner: { role: string | null; database: string | null } | undefined,
+  what: string,
+): Promise<string> {
+  let as: ExplainAs | null = null;
   try {
-    const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (GENERIC_PLAN) ${query}`);
-    return r.rows.map((row) => row['QUERY PLAN']).join('\n');
+    as = owner ? await explainAs(client, owner.role, owner.database) : null;
+    return await explainStatement(client, options, query, as);
   } catch (err) {
-    throw diagError(err, 'EXPLAIN (GENERIC_PLAN)');
+    const e = diagError(err, what);
+    const code = (err as { code?: string }).code;
+    if (!as && (code === '42P01' || code === '42883' || code === '42704'))
+      throw new PgOpsError(
+        e.code,
+        e.message,
+        'The plan was taken with the catalog-only search_path of this diagnostic session' +
+          (owner?.role ? `, since it may not SET ROLE to "${owner.role}"` : '') +
+          `: qualify the names (schema.table) in an editor, or GRANT ${owner?.role ? quoteIdent(owner.role) : 'the role'} TO the role pgops connects as.`,
+        { cause: err },
+      );
+    throw e;
   }
 }

@@ -267,3 +267,15 @@ export function waitLabel(s: ActivitySession): string {
         : lock.locktype);
   return `${event}: ${lock.mode} on ${on}`;
 }
+
+/** A text on one line (blanks collapsed), cut to `max` characters with an ellipsis. */
+export function oneLine(text: string | null, max: number): string {
+  const flat = (text ?? '').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** A timeout setting in ms as people read it: `off` for 0, `unknown` when it could not be read. */
+export function timeoutText(ms: number | null): string {
+  if (ms === null) return 'unknown';
+  return ms === 0 ? 'off' : formatAge(ms / 1000);
+}

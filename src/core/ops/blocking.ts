@@ -1,4 +1,5 @@
 import type { ActivitySession } from './activity';
+import { formatAge, oneLine, waitLabel } from './activity';
 
 /** One session in the blocking tree: the sessions it blocks are its children. */
 export interface BlockingNode {
@@ -133,4 +134,26 @@ export function flattenBlockingTree(roots: readonly BlockingNode[]): Array<{ nod
   };
   for (const r of roots) walk(r, 0);
   return out;
+}
+
+/**
+ * A node of the blocking tree in words: `who` (pid, user@database, application) and `what` (what it waits for
+ * and how long, or its state and transaction age, then its statement); `what` is empty for a pid not listed.
+ */
+export function blockingNodeParts(n: BlockingNode): { who: string; what: string } {
+  const s = n.session;
+  if (!s) return { who: n.pid === 0 ? '0 (a prepared transaction)' : `${n.pid} (not listed)`, what: '' };
+  const who = `${n.pid} ${s.user ?? '?'}@${s.database ?? '?'}${s.application ? ` [${oneLine(s.application, 30)}]` : ''}`;
+  if (n.repeated) return { who, what: '(shown in full elsewhere in this tree)' };
+  const doing = s.blockedBy.length
+    ? `waits ${formatAge(s.stateAgeS)} for ${waitLabel(s)}`
+    : `${s.state ?? s.backendType ?? '?'}, transaction ${formatAge(s.xactAgeS) || 'none'}`;
+  const also = n.alsoBlockedBy.length ? ` (also behind ${n.alsoBlockedBy.join(', ')})` : '';
+  return { who, what: `${doing}${also}: ${oneLine(s.query, 70)}` };
+}
+
+/** A node of the blocking tree on one line (pgops activity --blocking, the Activity panel). */
+export function blockingNodeLine(n: BlockingNode): string {
+  const { who, what } = blockingNodeParts(n);
+  return what ? `${who} ${what}` : who;
 }

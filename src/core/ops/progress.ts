@@ -151,3 +151,21 @@ export async function maintenanceProgress(client: Queryable): Promise<ProgressSn
   });
   return { operations, autovacuumWorkers };
 }
+
+/** Statements whose progress a pg_stat_progress_* view reports (after leading blanks). */
+const maintenanceStatement =
+  /^\s*(?:vacuum|analyze|analyse|create\s+(?:unique\s+)?index|reindex|cluster|base_backup)\b/i;
+
+/**
+ * Whether a session of the activity list may have a row in the pg_stat_progress_* views: an autovacuum worker,
+ * or a session running VACUUM, ANALYZE, CREATE INDEX, REINDEX, CLUSTER or BASE_BACKUP. The Activity view reads
+ * the progress views only then, so a refresh stays one query while no maintenance runs.
+ */
+export function runsMaintenance(s: {
+  backendType: string | null;
+  state: string | null;
+  query: string | null;
+}): boolean {
+  if (s.backendType === 'autovacuum worker') return true;
+  return s.state === 'active' && maintenanceStatement.test(s.query ?? '');
+}

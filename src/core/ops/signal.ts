@@ -26,6 +26,28 @@ const signalSql: Record<BackendSignal, string> = {
   terminate: 'SELECT pg_catalog.pg_terminate_backend($1::int4) AS sent',
 };
 
+/** How a signal reads in a question, what it does, and how its success reads (CLI prompt, VS Code modal). */
+export const signalWords: Record<BackendSignal, { question: string; effect: string; done: string }> = {
+  cancel: {
+    question: 'Cancel the running statement of',
+    effect: 'The running statement is cancelled (its transaction, if any, is aborted); the session stays connected.',
+    done: 'sent the cancel request to',
+  },
+  terminate: {
+    question: 'Terminate the session',
+    effect: 'The session ends and its open transaction rolls back; the client sees its connection closed.',
+    done: 'terminated',
+  },
+};
+
+/** A signal target in words: `PID 42 (alice, psql, idle in transaction)`, and its statement on one line. */
+export function signalTargetText(t: SignalTarget): { who: string; statement: string | null } {
+  return {
+    who: `PID ${t.pid} (${t.user ?? '?'}${t.application ? `, ${t.application}` : ''}, ${t.state ?? 'state unknown'})`,
+    statement: t.query ? t.query.replace(/\s+/g, ' ').slice(0, 200) : null,
+  };
+}
+
 const doing: Record<BackendSignal, string> = { cancel: 'Cancelling the query of', terminate: 'Terminating' };
 
 /** A pid as PostgreSQL has them: a positive int4. */

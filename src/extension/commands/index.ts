@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandId } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { showError } from '../ui';
+import { activityCommands } from './activity';
 import { reportsCommands } from './reports';
 import { benchCommands } from './bench';
 import { diagCommands } from './diag';
@@ -24,6 +25,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
     ...benchCommands(s),
     ...diagCommands(s),
     ...hbaCommands(s),
+    ...activityCommands(s),
   };
   return table;
 }

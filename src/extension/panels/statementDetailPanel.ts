@@ -37,7 +37,13 @@ export function openStatementDetail(
       } else if (m.type === 'explain') {
         void (async () => {
           try {
-            panel.post({ type: 'plan', text: await explainGenericPlan(session(), serverVersionNum, s.query ?? '') });
+            panel.post({
+              type: 'plan',
+              text: await explainGenericPlan(session(), serverVersionNum, s.query ?? '', {
+                role: s.user,
+                database: s.database,
+              }),
+            });
           } catch (err) {
             panel.post({
               type: 'error',

@@ -132,8 +132,9 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
   /**
    * Reloads now (with progress on the view); concurrent calls share one load. Rows of the same session stay
    * on screen until the new ones arrive, so a refresh never pulls a row from under the user's pointer.
+   * `quiet`: no progress bar on the view (a live refresh every few seconds would keep it flickering).
    */
-  refresh(): Promise<void> {
+  refresh(opts: { quiet?: boolean } = {}): Promise<void> {
     if (this.loading) return this.loading;
     const ctx = this.context();
     if ('error' in ctx) {
@@ -146,8 +147,10 @@ export abstract class DiagTreeProvider<T> extends Disposable implements vscode.T
       this.state = { kind: 'loading' };
       this.changed.fire(undefined);
     }
+    const withProgress = <R>(task: () => Promise<R>): Thenable<R> =>
+      opts.quiet ? task() : vscode.window.withProgress({ location: { viewId: this.viewId } }, task);
     this.loading = Promise.resolve(
-      vscode.window.withProgress({ location: { viewId: this.viewId } }, async () => {
+      withProgress(async () => {
         try {
           const data = await this.load(ctx);
           if (gen === this.generation) this.state = { kind: 'ready', data, at: Date.now(), client: ctx.client };
