@@ -7,6 +7,7 @@ import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
 import type { BloatView } from './views/bloatView';
 import type { ConnectionsView } from './views/connectionsView';
+import type { HealthView } from './views/healthView';
 import type { QueryStatsView } from './views/queryStatsView';
 import type { ReplicationView } from './views/replicationView';
 import type { ReportEditorProvider } from './editors/reportEditor';
@@ -31,6 +32,7 @@ export interface ExtensionServices {
     queryStats: QueryStatsView;
     replication: ReplicationView;
     bloat: BloatView;
+    health: HealthView;
     reports: ReportsView;
   };
 }

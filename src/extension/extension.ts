@@ -15,6 +15,7 @@ import { config } from './settings';
 import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
 import { BloatView } from './views/bloatView';
+import { HealthView } from './views/healthView';
 import { QueryStatsView } from './views/queryStatsView';
 import { ReplicationView } from './views/replicationView';
 import { ReportEditorProvider } from './editors/reportEditor';
@@ -46,10 +47,11 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     queryStats: new QueryStatsView(sessions, profiles, logger),
     replication: new ReplicationView(sessions, profiles, logger),
     bloat: new BloatView(sessions, profiles, logger),
+    health: new HealthView(sessions, profiles, logger),
     reports,
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
-  context.subscriptions.push(views.queryStats, views.replication, views.bloat);
+  context.subscriptions.push(views.queryStats, views.replication, views.bloat, views.health);
   const trees = createTreeViews(context, views);
   // File events can be lost or coalesced on a busy machine: the reports are scanned again whenever the view comes into sight
   context.subscriptions.push(
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     trees.queryStats,
     trees.replication,
     trees.bloat,
+    trees.health,
   ]);
   context.subscriptions.push(activeConnection);
   services = {

@@ -83,10 +83,10 @@ describe('package.json manifest', () => {
     assert.ok(!pkg.activationEvents.includes('onStartupFinished'));
   });
 
-  it('has the Postgres Ops activity-bar container with the five views', () => {
+  it('has the Postgres Ops activity-bar container with its six views', () => {
     assert.equal(pkg.contributes.viewsContainers.activitybar[0].title, 'Postgres Ops');
     const names = pkg.contributes.views.pgops.map((v: { name: string }) => v.name);
-    assert.deepEqual(names, ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports']);
+    assert.deepEqual(names, ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Health', 'Benchmark Reports']);
   });
 
   it('gives every view welcome text with buttons for Add Connection and Start Local Sandbox', () => {
