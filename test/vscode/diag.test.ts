@@ -207,6 +207,30 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
     assert.equal(view.state.kind, 'ready', JSON.stringify(view.state));
   });
 
+  it("Health view's Open Fix in Editor on a check row opens that check's fix in an untitled SQL editor", async () => {
+    const api = await pgops();
+    const view = api.services.views.health;
+    const settings = vscode.workspace.getConfiguration('pgops');
+    try {
+      // any database age warns at 0%: wraparound then carries its VACUUM FREEZE fix
+      await settings.update('health.thresholds', { wraparoundPct: { warn: 0 } }, vscode.ConfigurationTarget.Global);
+      await view.refresh();
+      const row = view.getChildren().find((n) => labelOf(n.item) === 'wraparound');
+      assert.ok(row, 'the wraparound row');
+      assert.equal(row.item.contextValue, 'pgops.healthCheck+warn+fix', JSON.stringify(row.item));
+      const fix = (row.payload as { result: { fix: string } }).result.fix;
+      await vscode.commands.executeCommand('pgops.openDiagFix', row);
+      const editor = await waitFor('the fix editor', () => vscode.window.activeTextEditor);
+      assert.equal(editor.document.isUntitled, true);
+      assert.equal(editor.document.languageId, 'sql');
+      assert.equal(editor.document.getText(), `${fix}\n`);
+      assert.match(fix, /VACUUM/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      await settings.update('health.thresholds', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('opens the detail panel of a statement in an editor tab', async () => {
     const api = await pgops();
     const nodes = allNodes(api.services.views.queryStats);
