@@ -39,6 +39,7 @@ export const commandIds = [
   'pgops.refreshBloat',
   'pgops.measureBloat',
   'pgops.generateBloatFix',
+  'pgops.refreshHealth',
   'pgops.checkHbaRules',
   'pgops.refreshActivity',
   'pgops.activityGroupBy',

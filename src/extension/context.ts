@@ -8,6 +8,7 @@ import type { SessionManager } from './sessions';
 import type { ActivityView } from './views/activityView';
 import type { BloatView } from './views/bloatView';
 import type { ConnectionsView } from './views/connectionsView';
+import type { HealthView } from './views/healthView';
 import type { QueryStatsView } from './views/queryStatsView';
 import type { ReplicationView } from './views/replicationView';
 import type { ReportEditorProvider } from './editors/reportEditor';
@@ -33,6 +34,7 @@ export interface ExtensionServices {
     queryStats: QueryStatsView;
     replication: ReplicationView;
     bloat: BloatView;
+    health: HealthView;
     reports: ReportsView;
   };
 }

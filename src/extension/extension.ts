@@ -11,11 +11,12 @@ import { ProfileStore } from './profiles';
 import { SandboxController } from './sandboxController';
 import { createOAuthConnector } from './oauth';
 import { SessionManager } from './sessions';
-import { config } from './settings';
+import { activityFlagThresholds, config } from './settings';
 import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
 import { ActivityView } from './views/activityView';
 import { BloatView } from './views/bloatView';
+import { HealthView } from './views/healthView';
 import { QueryStatsView } from './views/queryStatsView';
 import { ReplicationView } from './views/replicationView';
 import { ReportEditorProvider } from './editors/reportEditor';
@@ -44,14 +45,15 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
   const reportEditor = ReportEditorProvider.register(context.extensionUri, logger);
   const views = {
     connections,
-    activity: new ActivityView(sessions, profiles, logger),
+    activity: new ActivityView(sessions, profiles, logger, activityFlagThresholds),
+    health: new HealthView(sessions, profiles, logger),
     queryStats: new QueryStatsView(sessions, profiles, logger),
     replication: new ReplicationView(sessions, profiles, logger),
     bloat: new BloatView(sessions, profiles, logger),
     reports,
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
-  context.subscriptions.push(views.activity, views.queryStats, views.replication, views.bloat);
+  context.subscriptions.push(views.activity, views.health, views.queryStats, views.replication, views.bloat);
   const trees = createTreeViews(context, views);
   // File events can be lost or coalesced on a busy machine: the reports are scanned again whenever the view comes into sight
   context.subscriptions.push(
@@ -67,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     trees.queryStats,
     trees.replication,
     trees.bloat,
+    trees.health,
   ]);
   context.subscriptions.push(activeConnection);
   services = {

@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultReportsFolder } from '../core/report/files';
 import type { SessionSafety } from '../core/conn/session';
+import type { ActivityThresholds } from '../core/ops/activity';
+import type { HealthOptions } from '../core/ops/healthModel';
+import { activityThresholdsFromSettings, healthOptionsFromSettings } from '../core/ops/healthSettings';
 
 /** Typed reads of the extension's settings (declared with descriptions in package.json). */
 export function config(): vscode.WorkspaceConfiguration {
@@ -30,4 +33,14 @@ export function sessionSafety(): SessionSafety {
     lockTimeoutMs: config().get<number>('session.lockTimeout', 1000),
     readOnly: true,
   };
+}
+
+/** The health checks' thresholds (`pgops.health.*`); throws a PgOpsError naming the bad setting. */
+export function healthSettings(): HealthOptions {
+  return healthOptionsFromSettings(config().get('health.thresholds'), config().get('health.detailRows'));
+}
+
+/** Where the Activity view flags a session: the levels at which the matching health checks first complain. */
+export function activityFlagThresholds(): ActivityThresholds {
+  return activityThresholdsFromSettings(config().get('health.thresholds'));
 }

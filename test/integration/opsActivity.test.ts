@@ -324,7 +324,7 @@ forEachServer('ops activity, blocking, cancel and terminate', (srv, major) => {
     const after = await reader.query<{ path: string; who: string }>(
       "SELECT pg_catalog.current_setting('search_path') AS path, current_user AS who",
     );
-    assert.deepEqual(after.rows[0], { path: 'pg_catalog, pg_temp', who: 'postgres' });
+    assert.deepEqual(after.rows[0], { path: '"pg_catalog","pg_temp"', who: 'postgres' });
     await writer.client.query('DELETE FROM ops_chain WHERE id > 10');
     await cancelBackend(reader, sleeper.s.pid);
     await sleeper.sleeping;

@@ -247,3 +247,41 @@ export function addWorkspaceProfiles(profiles: object[]): () => void {
     else fs.writeFileSync(file, previous);
   };
 }
+
+/**
+ * A workspace profile `name` for the rig's PostgreSQL 18 as its superuser (SCRAM over TCP, the password read
+ * from a passfile of the profile's own), plus `settings` for the workspace; returns the function that removes them.
+ */
+export function addRigSuperuserProfile(name: string, settings: Record<string, unknown> = {}): () => void {
+  const { server } = workbench().oauth;
+  const passfile = path.join(workbench().workspace, `${name}.pgpass`);
+  fs.writeFileSync(passfile, `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
+  const restore = addWorkspaceProfiles([
+    {
+      name,
+      conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable passfile=${passfile}`,
+    },
+  ]);
+  const file = workspaceSettingsFile();
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), ...settings }, null, 2));
+  return () => {
+    restore();
+    fs.rmSync(passfile, { force: true });
+  };
+}
+
+/** Connects profile `name` from its Connections row and waits until the row reads connected to PostgreSQL 18. */
+export async function connectProfile(page: Page, name: string): Promise<void> {
+  await openPostgresOps(page);
+  const row = treeRow(viewPane(page, 'Connections'), name);
+  await row.waitFor({ state: 'visible', timeout: uiWaitMs });
+  await inlineAction(row, 'Connect');
+  await row.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
+}
+
+/** For after(): disconnects profile `name` if its row reads connected; a failure is ignored (the test already told). */
+export async function disconnectProfile(page: Page, name: string): Promise<void> {
+  const row = treeRow(viewPane(page, 'Connections'), name);
+  if (await row.filter({ hasText: /(?<!dis)connected/ }).count())
+    await inlineAction(row, 'Disconnect').catch(() => undefined);
+}

@@ -86,7 +86,15 @@ describe('package.json manifest', () => {
   it('has the Postgres Ops activity-bar container with its views in order', () => {
     assert.equal(pkg.contributes.viewsContainers.activitybar[0].title, 'Postgres Ops');
     const names = pkg.contributes.views.pgops.map((v: { name: string }) => v.name);
-    assert.deepEqual(names, ['Connections', 'Activity', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports']);
+    assert.deepEqual(names, [
+      'Connections',
+      'Activity',
+      'Health',
+      'Query Stats',
+      'Replication',
+      'Bloat',
+      'Benchmark Reports',
+    ]);
   });
 
   it('gives every view welcome text with buttons for Add Connection and Start Local Sandbox', () => {

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
 import * as vscode from 'vscode';
+import { healthCheckIds } from '../../src/core/ops/healthModel';
 import type { DiagNode, DiagTreeProvider } from '../../src/extension/views/diagTree';
 import { labelOf, pgops, startSandboxWithAdmin, waitFor } from '../support/vscodeHost';
 
@@ -160,6 +161,74 @@ describe('diagnostic views on the sandbox (in the extension host)', function () 
       tables.some((n) => labelOf(n.item) === 'public.vsc_churn'),
       `vsc_churn listed among: ${tables.map((n) => labelOf(n.item)).join(', ')}`,
     );
+  });
+
+  it('Health view shows the summary, then a row for every check, failing and warning ones first', async () => {
+    const api = await pgops();
+    const view = api.services.views.health;
+    await view.refresh();
+    assert.equal(view.state.kind, 'ready', JSON.stringify(view.state));
+    const [summary, ...checks] = view.getChildren();
+    assert.match(labelOf(summary.item), /^\d+ (fail|warn|unknown|ok)( · \d+ (warn|unknown|ok))*$/);
+    assert.deepEqual(checks.map((n) => labelOf(n.item)).sort(), [...healthCheckIds].sort());
+    const statuses = checks.map(
+      (n) => /^pgops\.healthCheck\+(ok|warn|fail|unknown)(\+fix)?$/.exec(n.item.contextValue ?? '')?.[1],
+    );
+    const rank = ['fail', 'warn', 'unknown', 'ok'];
+    const ranks = statuses.map((st) => rank.indexOf(st ?? ''));
+    assert.ok(
+      ranks.every((r, i) => r >= 0 && (i === 0 || r >= ranks[i - 1])),
+      `statuses in order: ${statuses.join(', ')}`,
+    );
+  });
+
+  it('Health view reloads when its thresholds change, and names a bad one in its error row', async () => {
+    const api = await pgops();
+    const view = api.services.views.health;
+    const settings = vscode.workspace.getConfiguration('pgops');
+    await view.refresh();
+    try {
+      await settings.update('health.thresholds', { cacheHitPct: { warn: -1 } }, vscode.ConfigurationTarget.Global);
+      // VS Code reloads at once if the view is in sight; otherwise its rows wait, outdated, for the next look
+      await waitFor('the view to take up the change', () =>
+        view.state.kind === 'error' || (view.state.kind === 'ready' && view.state.outdated) ? true : undefined,
+      );
+      await view.refresh();
+      assert.equal(view.state.kind, 'error', JSON.stringify(view.state));
+      const [error] = view.getChildren();
+      assert.match(
+        labelOf(error.item),
+        /^pgops\.health\.thresholds\.cacheHitPct\.warn must be a number ≥ 0 or null, got -1$/,
+      );
+    } finally {
+      await settings.update('health.thresholds', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await view.refresh();
+    assert.equal(view.state.kind, 'ready', JSON.stringify(view.state));
+  });
+
+  it("Health view's Open Fix in Editor on a check row opens that check's fix in an untitled SQL editor", async () => {
+    const api = await pgops();
+    const view = api.services.views.health;
+    const settings = vscode.workspace.getConfiguration('pgops');
+    try {
+      // any database age warns at 0%: wraparound then carries its VACUUM FREEZE fix
+      await settings.update('health.thresholds', { wraparoundPct: { warn: 0 } }, vscode.ConfigurationTarget.Global);
+      await view.refresh();
+      const row = view.getChildren().find((n) => labelOf(n.item) === 'wraparound');
+      assert.ok(row, 'the wraparound row');
+      assert.equal(row.item.contextValue, 'pgops.healthCheck+warn+fix', JSON.stringify(row.item));
+      const fix = (row.payload as { result: { fix: string } }).result.fix;
+      await vscode.commands.executeCommand('pgops.openDiagFix', row);
+      const editor = await waitFor('the fix editor', () => vscode.window.activeTextEditor);
+      assert.equal(editor.document.isUntitled, true);
+      assert.equal(editor.document.languageId, 'sql');
+      assert.equal(editor.document.getText(), `${fix}\n`);
+      assert.match(fix, /VACUUM/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      await settings.update('health.thresholds', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('opens the detail panel of a statement in an editor tab', async () => {

@@ -18,6 +18,7 @@ import { openStatementDetail } from '../panels/statementDetailPanel';
 import { config } from '../settings';
 import { toAbortSignal } from '../ui';
 import type { BloatPayload } from '../views/bloatView';
+import type { HealthPayload } from '../views/healthView';
 import type { StatementPayload } from '../views/queryStatsView';
 import type { SlotPayload } from '../views/replicationView';
 import { itemPayload as payload, sessionFor } from './diagItem';
@@ -33,9 +34,9 @@ const orderItems: Array<{ label: string; order: StatementOrder }> = [
   { label: 'WAL bytes', order: 'wal' },
 ];
 
-/** Query Stats, Replication and Bloat commands: refresh, order/mode, reset, details, waits, slots, bloat fixes. */
+/** Query Stats, Replication, Bloat and Health commands: refresh, order/mode, reset, details, waits, slots, fixes. */
 export function diagCommands(s: ExtensionServices) {
-  const { queryStats, replication, bloat } = s.views;
+  const { queryStats, replication, bloat, health } = s.views;
   return {
     'pgops.refreshQueryStats': () => queryStats.refresh(),
     'pgops.queryStatsOrderBy': async () => {
@@ -102,8 +103,16 @@ export function diagCommands(s: ExtensionServices) {
       const on = await queryStats.toggleSampling();
       s.logger.info(`wait-event sampling ${on ? 'started' : 'stopped'}`);
     },
-    'pgops.openDiagFix': async (fix) => {
-      if (typeof fix !== 'string') return;
+    // the fix text (a row's click), or a health check row (its menu)
+    'pgops.openDiagFix': async (arg) => {
+      const fix =
+        typeof arg === 'string'
+          ? arg
+          : payload<HealthPayload>(
+              arg,
+              (x) => typeof (x as Partial<HealthPayload>).result?.fix === 'string',
+              'a health check with a fix',
+            ).result.fix;
       await vscode.window.showTextDocument(
         await vscode.workspace.openTextDocument({ language: 'sql', content: `${fix}\n` }),
       );
@@ -170,6 +179,7 @@ export function diagCommands(s: ExtensionServices) {
       return openPeekPanel(s.context.extensionUri, result, limit);
     },
     'pgops.refreshBloat': () => bloat.refresh(),
+    'pgops.refreshHealth': () => health.refresh(),
     'pgops.measureBloat': async (node) => {
       const p = payload<BloatPayload>(
         node,

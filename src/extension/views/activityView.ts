@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { ActivityGrouping, ActivitySession, ActivitySnapshot, ActivityThresholds } from '../../core/ops/activity';
 import {
   activityGroupings,
-  defaultActivityThresholds,
   formatAge,
   groupSessions,
   oneLine,
@@ -74,7 +73,7 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
     profiles: ProfileStore,
     logger: Logger,
     /** The thresholds sessions are flagged against: the health checks' warn levels from the settings. */
-    private readonly thresholds: () => ActivityThresholds = () => defaultActivityThresholds,
+    private readonly thresholds: () => ActivityThresholds,
   ) {
     super('pgops.activity', sessions, profiles, logger);
     this.register(

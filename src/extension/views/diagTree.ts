@@ -61,7 +61,7 @@ export function detailNode(parentId: string, key: string, value: string, icon = 
 }
 
 /**
- * The common part of Query Stats, Replication and Bloat: follows the active connection, loads with
+ * The common part of Query Stats, Replication, Bloat and Health: follows the active connection, loads with
  * progress on the view, refreshes on demand or on the `pgops.diag.autoRefreshSeconds` interval,
  * and turns every state (no connection, loading, error) into explaining rows.
  */

@@ -5,15 +5,13 @@
  * and the panel shows that publication's table only, and the logical message, without consuming the changes.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import {
-  addWorkspaceProfiles,
+  addRigSuperuserProfile,
+  connectProfile,
   contextMenuEntry,
-  inlineAction,
-  openPostgresOps,
+  disconnectProfile,
   screenshot,
   screenshotOnFailure,
   treeRow,
@@ -34,7 +32,6 @@ function quickPickRow(page: Page, label: string) {
 }
 
 describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQL 18)', () => {
-  const passfile = (): string => path.join(workbench().workspace, 'ui-peek.pgpass');
   let restoreSettings = (): void => undefined;
   let admin: Client;
 
@@ -51,13 +48,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await admin.query("INSERT INTO ui_peek_b VALUES (1, 'in b')");
     await admin.query("SELECT pg_logical_emit_message(true, 'ui', 'hello from the UI test')");
 
-    fs.writeFileSync(passfile(), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
-    restoreSettings = addWorkspaceProfiles([
-      {
-        name: profile,
-        conninfo: `host=127.0.0.1 port=${server.port} user=postgres dbname=postgres sslmode=disable passfile=${passfile()}`,
-      },
-    ]);
+    restoreSettings = addRigSuperuserProfile(profile);
   });
 
   afterEach(async function () {
@@ -66,9 +57,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
 
   after(async () => {
     const { page } = workbench();
-    const row = treeRow(viewPane(page, 'Connections'), profile);
-    if (await row.filter({ hasText: /connected/ }).count())
-      await inlineAction(row, 'Disconnect').catch(() => undefined);
+    await disconnectProfile(page, profile);
     await page.keyboard
       .press('Control+K')
       .then(() => page.keyboard.press('W'))
@@ -82,17 +71,12 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
       await admin.query('DROP TABLE IF EXISTS ui_peek_a, ui_peek_b');
       await admin.end();
     }
-    fs.rmSync(passfile(), { force: true });
     restoreSettings();
   });
 
   it("peeks with the publication the user keeps, and shows only its table's changes and the logical message", async () => {
     const { page } = workbench();
-    await openPostgresOps(page);
-    const connection = treeRow(viewPane(page, 'Connections'), profile);
-    await connection.waitFor({ state: 'visible', timeout: uiWaitMs });
-    await inlineAction(connection, 'Connect');
-    await connection.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
+    await connectProfile(page, profile);
 
     const replication = viewPane(page, 'Replication');
     if ((await replication.locator('.pane-header').getAttribute('aria-expanded')) !== 'true')

@@ -20,14 +20,14 @@ import {
 } from '../../support/vscodeWorkbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-const viewNames = ['Connections', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
+const viewNames = ['Connections', 'Activity', 'Health', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
 
 describe('Postgres Ops in the workbench (UI)', () => {
   afterEach(async function () {
     await screenshotOnFailure(this.currentTest);
   });
 
-  it('opens from the activity bar with the five views, the Connections view showing its welcome buttons', async () => {
+  it('opens from the activity bar with its seven views, the Connections view showing its welcome buttons', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
     for (const name of viewNames) {
