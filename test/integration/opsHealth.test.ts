@@ -13,7 +13,9 @@ import { openTargetSession } from '../../src/core/conn/open';
 import type { HealthCheckId, HealthOptions, HealthResult } from '../../src/core/ops/health';
 import { healthCheckIds, runHealthChecks } from '../../src/core/ops/health';
 import type { ProgressSnapshot } from '../../src/core/ops/progress';
-import { maintenanceProgress } from '../../src/core/ops/progress';
+import { loadActivity } from '../../src/core/ops/activityLoad';
+import { maintenanceProgress, runsMaintenance } from '../../src/core/ops/progress';
+import { WaitHistory } from '../../src/core/ops/waitHistory';
 import type { TestServer } from '../support/servers';
 import { forEachServer, startTestServer } from '../support/servers';
 import { freshDatabase, until } from './diagSupport';
@@ -218,6 +220,14 @@ forEachServer('ops health checks and maintenance progress', (srv, major) => {
       assert.equal(seen.database, dbName);
       assert.equal(seen.unit, 'blocks');
       assert.ok(seen.percent !== null && seen.percent >= 0 && seen.percent < 100, String(seen.percent));
+
+      // the Activity view's refresh reads the progress views because a listed session runs VACUUM, and shows it
+      const load = await loadActivity(c, major * 10000, {}, new WaitHistory());
+      assert.ok(
+        load.snapshot.sessions.some((s) => s.pid === pid && runsMaintenance(s)),
+        'the VACUUM is listed',
+      );
+      assert.equal(load.progress.find((o) => o.pid === pid)?.relation, 'public.ops_big');
 
       const cli = io({ PGPASSWORD: srv().password });
       assert.equal(await main(['progress', '--conn', conn(), '--json'], cli), 0, cli.stderr.join('\n'));

@@ -63,9 +63,16 @@ export async function screenshot(name: string, target?: Locator): Promise<string
   return file;
 }
 
+/**
+ * The activity bar entry titled `title`: its `li.action-item`, which takes the click. While a view of the container
+ * shows progress, a progress badge lies over the icon and takes the pointer; a click on the badge reaches the
+ * entry as a user's does, where a click aimed at the icon link would wait for the badge to go.
+ */
 export function activityBarItem(page: Page, title: string): Locator {
   return page
-    .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`)
+    .locator(
+      `.activitybar .action-item:has(a[aria-label^="${title}"]), .activitybar .action-item[aria-label^="${title}"]`,
+    )
     .first();
 }
 

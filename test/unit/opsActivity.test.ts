@@ -11,30 +11,7 @@ import {
 import type { BlockingNode } from '../../src/core/ops/blocking';
 import { blockingTree, flattenBlockingTree, waitingUnder } from '../../src/core/ops/blocking';
 import { isBackendPid } from '../../src/core/ops/signal';
-
-function session(pid: number, extra: Partial<ActivitySession> = {}): ActivitySession {
-  return {
-    pid,
-    leaderPid: null,
-    user: 'app',
-    database: 'shop',
-    application: 'api',
-    clientAddr: '10.0.0.1',
-    backendType: 'client backend',
-    state: 'active',
-    waitEventType: null,
-    waitEvent: null,
-    queryAgeS: 1,
-    xactAgeS: 1,
-    stateAgeS: 1,
-    blockedBy: [],
-    waitingFor: null,
-    queryId: null,
-    query: 'SELECT 1',
-    isOwn: false,
-    ...extra,
-  };
-}
+import { activitySession as session } from '../support/activitySession';
 
 const waiting = (pid: number, blockedBy: number[]) =>
   session(pid, { blockedBy, waitEventType: 'Lock', waitEvent: 'relation' });

@@ -13,31 +13,8 @@ import { signalTargetText } from '../../src/core/ops/signal';
 import { searchPathFor } from '../../src/core/diag/explain';
 import { activeByWaitType, WaitHistory } from '../../src/core/ops/waitHistory';
 import { activityPanelState } from '../../src/extension/panels/activityPanelState';
+import { activitySession as session } from '../support/activitySession';
 import { isActivityToHost, isHostToActivity } from '../../src/protocol/activity';
-
-function session(pid: number, extra: Partial<ActivitySession> = {}): ActivitySession {
-  return {
-    pid,
-    leaderPid: null,
-    user: 'app',
-    database: 'shop',
-    application: 'api',
-    clientAddr: '10.0.0.1',
-    backendType: 'client backend',
-    state: 'active',
-    waitEventType: null,
-    waitEvent: null,
-    queryAgeS: 1,
-    xactAgeS: 1,
-    stateAgeS: 1,
-    blockedBy: [],
-    waitingFor: null,
-    queryId: null,
-    query: 'SELECT 1',
-    isOwn: false,
-    ...extra,
-  };
-}
 
 describe('activity view: the wait history the panel charts', () => {
   it('counts active sessions by wait type, CPU for those waiting for nothing, leaving out idle ones and our own', () => {

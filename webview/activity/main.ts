@@ -5,6 +5,7 @@
 import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { ActivityPanelState, ActivityToHost } from '../../src/protocol/activity';
 import { isHostToActivity } from '../../src/protocol/activity';
+import { staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend, Tooltip);
@@ -43,7 +44,7 @@ const colours: Record<string, string> = {
 let chart: Chart<'line', Array<{ x: number; y: number }>> | undefined;
 
 function drawChart(s: ActivityPanelState): void {
-  const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#888';
+  const fg = themeForeground();
   const newest = s.points.at(-1)?.at ?? 0;
   const datasets = s.types.map((type, i) => ({
     label: type,
@@ -63,10 +64,7 @@ function drawChart(s: ActivityPanelState): void {
     type: 'line',
     data: { datasets },
     options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
+      ...staticChartOptions,
       scales: {
         x: {
           type: 'linear',

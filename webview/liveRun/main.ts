@@ -15,6 +15,7 @@ import {
 } from 'chart.js';
 import type { HostToLiveRun, LiveRunToHost } from '../../src/protocol/liveRun';
 import { isHostToLiveRun } from '../../src/protocol/liveRun';
+import { staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
@@ -49,15 +50,12 @@ const box = (c: HTMLCanvasElement) => {
 app.append(title, phase, command, box(tpsCanvas), box(latCanvas), results);
 
 function lineChart(canvas: HTMLCanvasElement, yTitle: string): Chart<'line', Array<{ x: number; y: number }>> {
-  const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#888';
+  const fg = themeForeground();
   return new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
     options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
+      ...staticChartOptions,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'seconds', color: fg }, ticks: { color: fg } },
         y: { beginAtZero: true, title: { display: true, text: yTitle, color: fg }, ticks: { color: fg } },

@@ -5,6 +5,7 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { HostToStatement, StatementToHost, StatementView } from '../../src/protocol/statement';
 import { isHostToStatement } from '../../src/protocol/statement';
+import { staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -85,7 +86,7 @@ function show(
       return tr;
     }),
   );
-  const fg = getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim() || '#888';
+  const fg = themeForeground();
   const t0 = points[0]?.at ?? 0;
   const data = (f: (p: { calls: number; totalMs: number }) => number) =>
     points.map((p) => ({ x: (p.at - t0) / 1000, y: f(p) }));
@@ -102,10 +103,7 @@ function show(
       ],
     },
     options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
+      ...staticChartOptions,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'seconds', color: fg }, ticks: { color: fg } },
         y: { beginAtZero: true, position: 'left', ticks: { color: fg } },

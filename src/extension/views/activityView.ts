@@ -1,19 +1,18 @@
 import * as vscode from 'vscode';
-import type { ActivityGrouping, ActivitySession, ActivitySnapshot, ActivityThresholds } from '../../core/ops/activity';
+import type { ActivityGrouping, ActivitySession, ActivityThresholds } from '../../core/ops/activity';
 import {
   activityGroupings,
   formatAge,
   groupSessions,
   oneLine,
-  readActivity,
   sessionFlags,
   timeoutText,
   waitLabel,
 } from '../../core/ops/activity';
 import type { BlockingNode } from '../../core/ops/blocking';
-import { blockingNodeParts, blockingTree, waitingUnder } from '../../core/ops/blocking';
-import type { MaintenanceProgress } from '../../core/ops/progress';
-import { maintenanceProgress, runsMaintenance } from '../../core/ops/progress';
+import { blockingNodeParts, waitingUnder } from '../../core/ops/blocking';
+import type { ActivityLoad } from '../../core/ops/activityLoad';
+import { loadActivity } from '../../core/ops/activityLoad';
 import type { Logger } from '../../core/log';
 import { blockerPids } from '../panels/activityPanelState';
 import type { ProfileStore } from '../profiles';
@@ -22,13 +21,7 @@ import { config } from '../settings';
 import type { DiagContext } from './diagTree';
 import { DiagNode, DiagTreeProvider, detailNode, messageNode } from './diagTree';
 
-export interface ActivityData {
-  snapshot: ActivitySnapshot;
-  tree: BlockingNode[];
-  /** Maintenance in progress, read only when a listed session runs some (runsMaintenance). */
-  progress: MaintenanceProgress[];
-  /** Why the progress views could not be read (the sessions still show). */
-  progressError?: string;
+export interface ActivityData extends ActivityLoad {
   profileId: string;
   grouping: ActivityGrouping;
   thresholds: ActivityThresholds;
@@ -129,25 +122,17 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
   }
 
   protected async load(ctx: DiagContext): Promise<ActivityData> {
-    const snapshot = await readActivity(ctx.client, ctx.serverVersionNum, {
-      includeIdle: config().get<boolean>('activity.showIdle', false),
-      includeOwn: config().get<boolean>('activity.showOwn', false),
-    });
-    let progress: MaintenanceProgress[] = [];
-    let progressError: string | undefined;
-    if (snapshot.sessions.some(runsMaintenance)) {
-      try {
-        progress = (await maintenanceProgress(ctx.client)).operations;
-      } catch (err) {
-        progressError = err instanceof Error ? err.message : String(err);
-      }
-    }
-    ctx.session.waitHistory.add(Date.parse(snapshot.readAt), snapshot.sessions);
+    const load = await loadActivity(
+      ctx.client,
+      ctx.serverVersionNum,
+      {
+        includeIdle: config().get<boolean>('activity.showIdle', false),
+        includeOwn: config().get<boolean>('activity.showOwn', false),
+      },
+      ctx.session.waitHistory,
+    );
     const data: ActivityData = {
-      snapshot,
-      tree: blockingTree(snapshot.sessions),
-      progress,
-      progressError,
+      ...load,
       profileId: ctx.profile.id,
       grouping: this.grouping,
       thresholds: this.thresholds(),

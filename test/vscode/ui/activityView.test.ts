@@ -158,13 +158,23 @@ describe('Activity view and panel: blocking tree, terminate with the modal, wait
     assert.match(await rowC.innerText(), /waits .* for Lock\/relation: AccessShareLock on public\.ui_activity_chain/);
     await screenshot('activity-blocking-tree');
 
-    // a session that starts now shows up without a click on Refresh: the view refreshes live while in sight
+    // a session that starts now shows up without a click on Refresh: the view refreshes live while in sight.
+    // The pane is short, so the list is scrolled to its end (End on the focused tree), where D's group is.
     const d = await open('ui live D');
     d.running = d.client.query('SELECT pg_catalog.pg_sleep(600)').then(
       () => undefined,
       (e: Error) => e,
     );
-    await treeRow(activity, `${d.pid} postgres@postgres`).waitFor({ state: 'visible', timeout: uiWaitMs });
+    await treeRow(activity, 'session(s)').click();
+    const rowD = treeRow(activity, `${d.pid} postgres@postgres`);
+    const seen = await until(async () => {
+      await page.keyboard.press('End');
+      return rowD.isVisible();
+    });
+    assert.ok(seen, `PID ${d.pid} appears in the Activity view without a refresh`);
+    assert.match(await rowD.innerText(), /active · Timeout\/PgSleep/);
+    await page.keyboard.press('Home');
+    await rowA.waitFor({ state: 'visible', timeout: uiWaitMs });
   });
 
   it('terminates the blocker after a modal confirmation; B gets its lock and C waits behind B alone', async () => {

@@ -31,6 +31,7 @@ import {
   viewPane,
   workbench,
   workspaceSettingsFile,
+  uiRetryMs,
   uiWaitMs,
   until,
 } from '../../support/vscodeWorkbench';
@@ -175,9 +176,18 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     });
     popup = await popupOpened;
     await popup.waitForLoadState('domcontentloaded');
+    // the window may show another address first (about:blank) and then the provider's page: wait for the latter
+    const issuer = workbench().oauth.idp.issuer;
+    await popup
+      .waitForURL((u) => u.origin === issuer && u.searchParams.has('user_code'), { timeout: uiRetryMs })
+      .catch(() => undefined);
     const opened = new URL(popup.url());
-    assert.equal(opened.origin, workbench().oauth.idp.issuer);
-    assert.equal(opened.searchParams.get('user_code'), userCode, 'verification_uri_complete carries the code');
+    assert.equal(opened.origin, issuer, `the page opened: ${popup.url()}`);
+    assert.equal(
+      opened.searchParams.get('user_code'),
+      userCode,
+      `verification_uri_complete carries the code (the page opened: ${popup.url()})`,
+    );
     assert.equal(await clipboardOnceSettled(page, userCode), userCode, 'the code is on the clipboard');
 
     assert.equal(await approveInBrowser(popup, 'alice'), 'Sign-in Success');
