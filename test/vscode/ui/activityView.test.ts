@@ -119,6 +119,11 @@ describe('Activity view and panel: blocking tree, terminate with the modal, wait
       .press('Control+K')
       .then(() => page.keyboard.press('W'))
       .catch(() => undefined);
+    if (admin)
+      // a backend busy in pg_sleep notices its client leaving only when the sleep ends: end them from the server
+      await admin.query('SELECT pg_catalog.pg_terminate_backend(p) FROM pg_catalog.unnest($1::int4[]) AS p', [
+        sessions.map((s) => s.pid),
+      ]);
     await Promise.all(sessions.map((s) => s.client.end().catch(() => undefined)));
     if (admin) {
       await admin.query(`DROP TABLE IF EXISTS ${table}`);

@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page, Request } from 'playwright-core';
 import { approveDeviceCode } from '../../support/oauth/approve';
 import type { HostileProvider } from '../../support/oauth/hostileProvider';
 import { hostile, startHostileProvider } from '../../support/oauth/hostileProvider';
@@ -31,7 +31,6 @@ import {
   viewPane,
   workbench,
   workspaceSettingsFile,
-  uiRetryMs,
   uiWaitMs,
   until,
 } from '../../support/vscodeWorkbench';
@@ -162,6 +161,15 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
       .waitFor({ state: 'visible', timeout: uiWaitMs });
     await screenshot('oauth-device-code');
 
+    // The provider's page at verification_uri_complete posts itself on to /device at once (an auto-submitted form
+    // carrying the code), so the address the browser was sent to is read from its first navigation request, not
+    // from the window, which may already show the next page.
+    const issuer = workbench().oauth.idp.issuer;
+    const navigations: string[] = [];
+    const onRequest = (r: Request): void => {
+      if (r.isNavigationRequest() && r.url().startsWith(issuer)) navigations.push(r.url());
+    };
+    page.context().on('request', onRequest);
     let popup: Page | undefined;
     const popupOpened = page
       .context()
@@ -176,17 +184,14 @@ describe('OAuth sign-in from the Connections view (UI, PostgreSQL 18)', () => {
     });
     popup = await popupOpened;
     await popup.waitForLoadState('domcontentloaded');
-    // the window may show another address first (about:blank) and then the provider's page: wait for the latter
-    const issuer = workbench().oauth.idp.issuer;
-    await popup
-      .waitForURL((u) => u.origin === issuer && u.searchParams.has('user_code'), { timeout: uiRetryMs })
-      .catch(() => undefined);
-    const opened = new URL(popup.url());
-    assert.equal(opened.origin, issuer, `the page opened: ${popup.url()}`);
+    assert.ok(await until(() => navigations.length > 0), "the browser went to the provider's page");
+    page.context().off('request', onRequest);
+    const opened = new URL(navigations[0]);
+    assert.equal(opened.origin, issuer);
     assert.equal(
       opened.searchParams.get('user_code'),
       userCode,
-      `verification_uri_complete carries the code (the page opened: ${popup.url()})`,
+      `verification_uri_complete carries the code (the browser went to ${navigations.join(', ')})`,
     );
     assert.equal(await clipboardOnceSettled(page, userCode), userCode, 'the code is on the clipboard');
 
