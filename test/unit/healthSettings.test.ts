@@ -1,12 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { PgOpsError } from '../../src/core/errors';
 import { defaultActivityThresholds } from '../../src/core/ops/activity';
-import { defaultHealthOptions } from '../../src/core/ops/healthModel';
-import {
-  activityThresholdsFromSettings,
-  healthLimitKeys,
-  healthOptionsFromSettings,
-} from '../../src/core/ops/healthSettings';
+import { defaultHealthOptions, healthLimitKeys } from '../../src/core/ops/healthModel';
+import { activityThresholdsFromSettings, healthOptionsFromSettings } from '../../src/core/ops/healthSettings';
 
 /** Asserts that reading the settings throws a PgOpsError whose message names `key` and matches `what`, with a hint. */
 function rejects(thresholds: unknown, detailRows: unknown, key: string, what: RegExp): void {

@@ -1,6 +1,6 @@
 import { diagError } from '../diag/diagErrors';
 import type { Queryable } from '../diag/queryable';
-import { explainGenericPlan, explainOwned, genericPlanSince } from '../diag/statements';
+import { explainOwned, genericPlanSince } from '../diag/statements';
 import { PgOpsError } from '../errors';
 import type { ActivitySession } from './activity';
 
@@ -81,7 +81,12 @@ export async function explainSessionQuery(
   const refusal = sessionExplainRefusal(serverVersionNum, db, s);
   if (refusal) throw refusal;
   const text = statementText(s.query ?? '');
-  const owner = { role: s.user, database: s.database };
-  if (serverVersionNum >= genericPlanSince) return explainGenericPlan(client, serverVersionNum, text, owner);
-  return explainOwned(client, 'COSTS true', text, owner, `EXPLAIN of PID ${s.pid}'s statement`);
+  const options = serverVersionNum >= genericPlanSince ? 'GENERIC_PLAN' : 'COSTS true';
+  return explainOwned(
+    client,
+    options,
+    text,
+    { role: s.user, database: s.database },
+    `EXPLAIN of PID ${s.pid}'s statement`,
+  );
 }

@@ -127,7 +127,12 @@ export const defaultHealthOptions: HealthOptions = {
 /** Checks whose value is bad when low; all others are bad when high. */
 const belowIsBad: ReadonlySet<keyof HealthOptions> = new Set(['cacheHitPct']);
 
-type LimitKey = Exclude<keyof HealthOptions, 'detailRows'>;
+/** The options that are {warn, fail} limits: every one but detailRows (the keys of `pgops.health.thresholds`). */
+export type HealthLimitKey = Exclude<keyof HealthOptions, 'detailRows'>;
+
+export const healthLimitKeys = (Object.keys(defaultHealthOptions) as Array<keyof HealthOptions>).filter(
+  (k): k is HealthLimitKey => k !== 'detailRows',
+);
 
 /**
  * The defaults with the caller's limits on top, each checked: numbers ≥ 0 (or null), and fail at or
@@ -140,8 +145,7 @@ export function healthOptions(overrides: Partial<HealthOptions> = {}): HealthOpt
       'health-option',
       `health option detailRows must be a positive integer, got ${merged.detailRows}`,
     );
-  for (const key of Object.keys(defaultHealthOptions) as Array<keyof HealthOptions>) {
-    if (key === 'detailRows') continue;
+  for (const key of healthLimitKeys) {
     const limits = merged[key];
     if (typeof limits !== 'object' || limits === null)
       throw new PgOpsError('health-option', `health threshold ${key} must be {warn, fail}, got ${String(limits)}`);
@@ -166,7 +170,7 @@ export function healthOptions(overrides: Partial<HealthOptions> = {}): HealthOpt
 }
 
 /** The threshold of one option, with its direction. */
-export function thresholdOf(options: HealthOptions, key: LimitKey): HealthThreshold {
+export function thresholdOf(options: HealthOptions, key: HealthLimitKey): HealthThreshold {
   const { warn, fail } = options[key];
   return { warn, fail, direction: belowIsBad.has(key) ? 'below' : 'above' };
 }
@@ -237,7 +241,7 @@ export function unknownOutcome(unit: HealthUnit, message: string, fix: string | 
 /** The outcome of a value judged against one option's threshold. */
 export function judged(
   options: HealthOptions,
-  key: LimitKey,
+  key: HealthLimitKey,
   value: number,
   unit: HealthUnit,
   rest: { message: string; fix: string | null; details?: HealthDetail[] },
@@ -258,7 +262,7 @@ export function judged(
 /** An ok without a verdict: too little activity to judge the value on (the message says how little). */
 export function tooFewToJudge(
   options: HealthOptions,
-  key: LimitKey,
+  key: HealthLimitKey,
   unit: HealthUnit,
   message: string,
   details: HealthDetail[] = [],

@@ -5,18 +5,11 @@
  */
 import { PgOpsError } from '../errors';
 import type { ActivityThresholds } from './activity';
-import type { HealthOptions, Limits } from './healthModel';
-import { defaultHealthOptions, healthOptions, thresholdOf } from './healthModel';
+import type { HealthLimitKey, HealthOptions, Limits } from './healthModel';
+import { defaultHealthOptions, healthLimitKeys, healthOptions, thresholdOf } from './healthModel';
 
 export const healthThresholdsSetting = 'pgops.health.thresholds';
 export const healthDetailRowsSetting = 'pgops.health.detailRows';
-
-/** The keys of `pgops.health.thresholds`: every limit of HealthOptions. */
-export type HealthLimitKey = Exclude<keyof HealthOptions, 'detailRows'>;
-
-export const healthLimitKeys = (Object.keys(defaultHealthOptions) as Array<keyof HealthOptions>).filter(
-  (k): k is HealthLimitKey => k !== 'detailRows',
-);
 
 const fixHint = (key: string) =>
   `Correct ${key} in the settings (a number ≥ 0, or null for "never"), or remove it to use the default.`;

@@ -72,12 +72,8 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgops.activity.refreshSeconds')) this.scheduleLive();
-        if (
-          e.affectsConfiguration('pgops.activity.groupBy') ||
-          e.affectsConfiguration('pgops.activity.showIdle') ||
-          e.affectsConfiguration('pgops.health')
-        )
-          this.invalidate();
+        // what it lists (groupBy, showIdle, showOwn) and where it flags (the health thresholds)
+        if (e.affectsConfiguration('pgops.activity') || e.affectsConfiguration('pgops.health')) this.invalidate();
       }),
     );
     void vscode.commands.executeCommand('setContext', 'pgops.activityPaused', false);
@@ -93,10 +89,6 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
     if (on) this.watchers.add(watcher);
     else this.watchers.delete(watcher);
     this.scheduleLive();
-  }
-
-  get isPaused(): boolean {
-    return this.paused;
   }
 
   /** Pauses or resumes the live refresh (the rows stay as they are, to be read or acted on). */
@@ -218,7 +210,7 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
       );
       t.id = nodeId;
       t.description = what;
-      t.tooltip = n.session ? sessionTooltip(n.session, data.thresholds) : who;
+      t.tooltip = n.session ? sessionTooltip(n.session, sessionFlags(n.session, data.thresholds)) : who;
       const blocked = (n.session?.blockedBy.length ?? 0) > 0;
       t.iconPath = new vscode.ThemeIcon(
         blocked ? 'watch' : 'lock',
@@ -280,7 +272,7 @@ export class ActivityView extends DiagTreeProvider<ActivityData> {
     ]
       .filter(Boolean)
       .join(' · ');
-    item.tooltip = sessionTooltip(s, data.thresholds);
+    item.tooltip = sessionTooltip(s, flags);
     item.iconPath = sessionIcon(s, flags.length > 0, blockers.has(s.pid));
     item.contextValue = sessionContext(s);
     const pid = item.id;
@@ -324,8 +316,7 @@ function sessionIcon(s: ActivitySession, flagged: boolean, blocking: boolean): v
   return new vscode.ThemeIcon('circle-outline');
 }
 
-function sessionTooltip(s: ActivitySession, t: ActivityThresholds): string {
-  const flags = sessionFlags(s, t);
+function sessionTooltip(s: ActivitySession, flags: readonly string[]): string {
   return [
     `PID ${s.pid}${s.leaderPid !== null ? ` (parallel worker of ${s.leaderPid})` : ''} · ${s.backendType ?? '?'}`,
     `${s.user ?? '?'}@${s.database ?? '?'}${s.application ? ` · ${s.application}` : ''}${s.clientAddr ? ` · from ${s.clientAddr}` : ''}`,
