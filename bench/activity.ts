@@ -15,20 +15,13 @@ import { WaitHistory } from '../src/core/ops/waitHistory';
 import { embeddedBinaries } from '../src/core/sandbox/binaries';
 import type { TestServer } from '../test/support/servers';
 import { repoRoot, startTestServer } from '../test/support/servers';
+import { median, time } from './timing';
 
 const sessions = 300;
 const idleInTransaction = 30;
 const sleeping = 20;
 const waiting = 10;
 const rounds = Number(process.env.ACTIVITY_ROUNDS ?? 200);
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function openSessions(server: TestServer): Promise<Client[]> {
   const clients: Client[] = [];

@@ -14,18 +14,11 @@ import { requireStatements, statementsSql } from '../src/core/diag/statements';
 import { embeddedBinaries } from '../src/core/sandbox/binaries';
 import { quoteIdent } from '../src/core/sql';
 import { repoRoot, startTestServer } from '../test/support/servers';
+import { median, time } from './timing';
 
 const tables = 2000;
 const statements = 5000;
 const rounds = 7;
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function setup(admin: Client): Promise<void> {
   process.stderr.write(`creating ${tables} tables…\n`);
@@ -98,7 +91,7 @@ async function main(): Promise<void> {
         {
           name: 'Bloat (top 50 of all tables and btree indexes)',
           view: () => estimateBloat(session, 50),
-          bare: () => session.query(bloatSql, [50]),
+          bare: () => session.query(bloatSql, [50, null]),
           bareWhat: 'the estimate SELECT alone',
         },
       ];

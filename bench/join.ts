@@ -18,6 +18,7 @@ import { joinReports } from '../src/core/report/join';
 import { loadReportsFromDir } from '../src/core/report/loadDir';
 import type { IterationResult, Report } from '../src/core/report/model';
 import { writeReportAtomic } from '../src/core/report/write';
+import { median } from './timing';
 
 const reportCount = 50;
 const targetBytes = 200 * 1024;
@@ -156,7 +157,6 @@ function main(): void {
       });
       bare.push(tBare);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(
       `join (read + validate + compare + merge + write JSON): median ${median(ours).toFixed(0)} ms, runs ${ours.map((t) => t.toFixed(0)).join(' ')} ms`,
     );

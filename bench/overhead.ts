@@ -15,7 +15,7 @@
  */
 import { findPgbench } from '../src/core/bench/findPgbench';
 import { parsePgbenchOutput } from '../src/core/bench/pgbenchOutput';
-import { validatePlan } from '../src/core/bench/plan';
+import { defaultPlan, validatePlan } from '../src/core/bench/plan';
 import { runProcess, withPgpass } from '../src/core/bench/processRunner';
 import { runSweep } from '../src/core/bench/sweep';
 import { availableBinaries, startTestServer } from '../test/support/servers';
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const clients = env('OVERHEAD_CLIENTS', 4);
   const scale = env('OVERHEAD_SCALE', 10);
   const threads = Math.min(2, clients);
-  const logSampling = env('OVERHEAD_LOG_SAMPLING', 1);
+  // the default plan's rate unless asked otherwise (0: no per-transaction log)
+  const logSampling = env('OVERHEAD_LOG_SAMPLING', defaultPlan().transactionLog.samplingRate);
   const pgbench = findPgbench().path;
   const binaries = availableBinaries().find((b) => b.major === 15) ?? availableBinaries().at(-1);
   if (!binaries) throw new Error('no PostgreSQL server binaries found');

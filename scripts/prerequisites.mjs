@@ -13,6 +13,7 @@ export const codeServerPackages = {
 export const testPackages = {
   ...codeServerPackages,
   'postgresql-15': 'the second server version of the matrix, with pgbench and psql',
+  'postgresql-15-repack': 'pg_repack 1.4.8 (extension and program) for the fix tests on PostgreSQL 15',
   chromium: 'drives the real VS Code workbench (code-server) in the vscode tier',
   'openssh-server': 'a real sshd for the remote environment collector and its host-key checks',
   openssl: 'test certificates (TLS, client certificates, the HTTPS issuer)',
@@ -53,8 +54,10 @@ export function ensurePackages(packages, log = console.log) {
     log(`✘ apt-get failed; run it by hand to see why:\n    apt-get update && ${line}`);
     return false;
   }
-  // Debian starts a cluster of its own on 5432 when it installs the server; the tests run their own servers.
-  if (missing.includes('postgresql-15')) spawnSync('pg_ctlcluster', ['15', 'main', 'stop'], { stdio: 'ignore' });
+  // Debian starts a cluster of its own on 5432 when it installs (or, for postgresql-15-repack, upgrades) the
+  // server; the tests run their own servers.
+  if (missing.some((p) => p.startsWith('postgresql-15')))
+    spawnSync('pg_ctlcluster', ['15', 'main', 'stop'], { stdio: 'ignore' });
   const still = names.filter((p) => !installed(p));
   if (still.length) log(`✘ Still missing after apt-get: ${still.join(', ')}`);
   return still.length === 0;

@@ -26,6 +26,8 @@ export interface CliIo {
   /** Environment the command resolves PG* variables and files from. */
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: long commands then print progress a person watches (never into a pipe or a log). */
+  errIsTerminal?: boolean;
   /**
    * Asks the person at the terminal (the question on stderr) and resolves to the answer. Absent when stdin is
    * not a terminal: a command that needs a confirmation then refuses instead of waiting for one.

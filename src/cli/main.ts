@@ -15,7 +15,9 @@ import { activityCommand } from './commands/activity';
 import { cancelCommand, terminateCommand } from './commands/signal';
 import { healthCommand } from './commands/health';
 import { progressCommand } from './commands/progress';
+import { fixCommand } from './commands/fix';
 import { joinCommand } from './commands/join';
+import { compareCommand } from './commands/compare';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
 import { completionCommand } from './commands/completion';
@@ -33,8 +35,10 @@ export const commands: CliCommand[] = [
   terminateCommand,
   healthCommand,
   progressCommand,
+  fixCommand,
   benchCommand,
   joinCommand,
+  compareCommand,
   reportCommand,
   hbaCommand,
   connCommand,
@@ -116,6 +120,7 @@ if (require.main === module) {
     env: process.env,
     cwd: process.cwd(),
     ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    errIsTerminal: process.stderr.isTTY,
   };
   main(process.argv.slice(2), io).then(
     (code) => {

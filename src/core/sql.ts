@@ -75,6 +75,12 @@ export const pinnedSearchPath: readonly string[] = ['pg_catalog', 'pg_temp'];
  */
 export function searchPathOption(schemas: readonly string[]): string {
   if (schemas.length === 0) throw new Error('empty search_path');
-  const value = schemas.map((s) => quoteIdent(s)).join(',');
-  return `-c search_path=${value.replace(/[\\\s]/g, (c) => `\\${c}`)}`;
+  return settingOption('search_path', schemas.map((s) => quoteIdent(s)).join(','));
+}
+
+/** `-c name=value` for a startup `options` string or PGOPTIONS, the value's whitespace and backslashes escaped. */
+export function settingOption(name: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_$.]*$/.test(name)) throw new Error(`not a setting name: ${JSON.stringify(name)}`);
+  if (value.includes('\0')) throw new Error('setting value contains a NUL byte');
+  return `-c ${name}=${value.replace(/[\\\s]/g, (c) => `\\${c}`)}`;
 }

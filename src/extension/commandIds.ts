@@ -39,6 +39,8 @@ export const commandIds = [
   'pgops.refreshBloat',
   'pgops.measureBloat',
   'pgops.generateBloatFix',
+  'pgops.fixRelation',
+  'pgops.cleanupFixLeftovers',
   'pgops.refreshHealth',
   'pgops.checkHbaRules',
   'pgops.refreshActivity',

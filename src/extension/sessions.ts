@@ -21,7 +21,7 @@ import { resolveProfile } from '../core/conn/profile';
 import type { ProfileSecrets } from '../core/conn/profileSecrets';
 import type { ConnectionTarget } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
-import { checkPgbenchCanSignIn } from '../core/bench/findPgbench';
+import { checkProgramCanSignIn } from '../core/bench/findPgbench';
 import { describeError, PgOpsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { Disposable } from './disposable';
@@ -121,10 +121,21 @@ export class SessionManager extends Disposable {
   }
 
   /** target(), plus how bench opens its own sessions there: through the same opener, credential and classifier. */
-  async benchEndpoint(profile: ConnectionProfile): Promise<Pick<OpenedSession, 'target' | 'reopen'>> {
+  benchEndpoint(profile: ConnectionProfile): Promise<Pick<OpenedSession, 'target' | 'reopen'>> {
+    return this.endpoint(profile, 'pgbench');
+  }
+
+  /**
+   * The endpoint and opener of a maintenance fix: its own writable session and its monitor, and for pg_repack (a
+   * libpq program) the target with its password; such a program cannot sign in with an OAuth token.
+   */
+  async endpoint(
+    profile: ConnectionProfile,
+    program: 'pgbench' | 'pg_repack' | undefined,
+  ): Promise<Pick<OpenedSession, 'target' | 'reopen'>> {
     const c = await this.open(this.sessionFor(profile), true);
     await c.client.end().catch(() => undefined);
-    checkPgbenchCanSignIn(c.info.authMethod, `${profile.name} (${c.info.description})`);
+    if (program) checkProgramCanSignIn(program, c.info.authMethod, `${profile.name} (${c.info.description})`);
     return { target: c.target, reopen: c.reopen };
   }
 

@@ -3,6 +3,7 @@
  * viewer also runs inside an exported HTML file, which embeds a `ReportView` instead of posting it.
  */
 import type { ReportSummary } from '../core/report/summary';
+import type { IterationResult } from '../core/report/model';
 import type { ReportView } from '../core/report/view';
 import { isArrayOf, isBareMessage, isNumberOrNull, isOptional, isRecord, isString } from './guards';
 
@@ -54,7 +55,8 @@ export function isReportView(v: unknown): v is ReportView {
     isRecord(v.report.sections) &&
     Object.values(v.report.sections).every((s) => isRecord(s) && isRecord(s.reports)) &&
     isSummary(v.summary) &&
-    isArrayOf(v.joinedItems, isKeyPair)
+    isArrayOf(v.joinedItems, isKeyPair) &&
+    isOptional((c: unknown) => isArrayOf(c, isRecord))(v.cells)
   );
 }
 
@@ -62,4 +64,22 @@ export function isHostToViewer(m: unknown): m is HostToViewer {
   if (!isRecord(m) || !isString(m.fileName)) return false;
   if (m.type === 'report') return isReportView(m.view);
   return m.type === 'error' && isString(m.message) && isOptional(isString)(m.hint);
+}
+
+/**
+ * What one iteration ran, for a legend or an axis: the swept settings of its cell, its duration in a
+ * duration sweep, its clients otherwise, and which run of the value when values were repeated.
+ */
+export function iterationLabel(i: IterationResult, iterName: string): string {
+  const what =
+    iterName === 'pgbench_time' ? `${i.durationS ?? i.value} s, ${i.clients} clients` : `${i.clients} clients`;
+  const cell = cellLabel(i.settings);
+  return `${cell ? `${cell}, ` : ''}${i.repeat === undefined ? what : `${what}, run ${i.repeat + 1}`}`;
+}
+
+/** Swept settings as people read them: `work_mem=64kB, jit=off`; empty without settings. */
+export function cellLabel(settings: Record<string, string> | undefined): string {
+  return Object.entries(settings ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }

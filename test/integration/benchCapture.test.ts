@@ -267,4 +267,32 @@ forEachServer('bench parser on real pgbench output', (srv, major) => {
     assert.equal(p.p50Ms, latencies[Math.ceil(latencies.length / 2) - 1]);
     assert.ok(p.p50Ms <= p.p90Ms && p.p90Ms <= p.p95Ms && p.p95Ms <= p.p99Ms && p.p99Ms <= p.maxMs);
   });
+
+  it('keeps the whole distribution as a log-bucket histogram, and each percentile with its 95% interval', async () => {
+    const o = get('transaction-log-sampled');
+    const files = transactionLogFiles(o.dir, 'txlog');
+    const latencies = files
+      .flatMap((f) => fs.readFileSync(f, 'utf8').trim().split('\n'))
+      .map((l) => Number(l.split(' ')[2]) / 1000)
+      .sort((a, b) => a - b);
+    const p = await latencyPercentilesFromLogs(files, 0.5);
+    assert.ok(p);
+    const h = p.histogram;
+    assert.equal(h.samplingRate, 0.5);
+    assert.equal(
+      h.counts.reduce((a, b) => a + b, 0),
+      latencies.length,
+      'every logged transaction is in a bucket',
+    );
+    // each latency lies in its bucket: [2^(k/16), 2^((k+1)/16)) µs
+    const inBucket = (ms: number, k: number) => 2 ** (k / 16) <= ms * 1000 && ms * 1000 < 2 ** ((k + 1) / 16);
+    assert.ok(inBucket(latencies[0], h.first), `min ${latencies[0]} ms in the first bucket ${h.first}`);
+    assert.ok(inBucket(latencies.at(-1)!, h.first + h.counts.length - 1), 'max in the last bucket');
+    for (const q of ['p50', 'p90', 'p95', 'p99'] as const) {
+      const [lo, hi] = p.ci95[q];
+      const value = p[`${q}Ms`];
+      assert.ok(lo <= value && value <= hi, `${q} ${value} within [${lo}, ${hi}]`);
+      assert.ok(latencies.includes(lo) && latencies.includes(hi), 'the interval ends are logged latencies');
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { main } from '../../src/cli/main';
 import { repoRoot } from '../support/servers';
 
 export const cliMain = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
@@ -70,4 +71,24 @@ export function runCliProcess(args: string[], opts: CliProcessOptions): Promise<
       resolve({ code, signal, out, err });
     });
   });
+}
+
+/** What the CLI run in this process (its main, not a child) gave: exit code, stdout and stderr. */
+export interface InProcessRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `pgops ARGS` in this process, with the test's environment minus PGPASSWORD, plus `env`. */
+export async function runCliInProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<InProcessRun> {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    out: (s) => (out += `${s}\n`),
+    err: (s) => (err += `${s}\n`),
+    env: { ...process.env, PGPASSWORD: undefined, ...env },
+    cwd,
+  });
+  return { code, out, err };
 }

@@ -51,6 +51,26 @@ export async function freshDatabase(srv: TestServer, name: string): Promise<Clie
   return srv.admin(name);
 }
 
+/**
+ * The sort workload of the comparison tests: a fresh database with pg_stat_statements and `sortme`
+ * (20,000 md5 keys, vacuumed now so autovacuum has nothing to do during the runs), and `sort.sql` in
+ * `dir`, about 1 MB of keys sorted in full (no LIMIT, so no top-N heap): it spills at work_mem 64kB
+ * and fits in 64MB. Returns the superuser's URI to the database.
+ */
+export async function sortWorkload(srv: TestServer, database: string, dir: string): Promise<string> {
+  const t = srv.target();
+  const db = await freshDatabase(srv, database);
+  try {
+    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await db.query('CREATE TABLE sortme AS SELECT md5(g::text) AS v FROM generate_series(1, 20000) g');
+    await db.query('VACUUM ANALYZE sortme');
+  } finally {
+    await db.end();
+  }
+  fs.writeFileSync(path.join(dir, 'sort.sql'), 'SELECT v FROM sortme ORDER BY v DESC OFFSET 19999;\n');
+  return `postgresql://${t.user}:${encodeURIComponent(t.password ?? '')}@${t.host}:${t.port}/${database}`;
+}
+
 export interface Standby {
   port: number;
   /** The standby's server log. */
@@ -65,6 +85,52 @@ export interface Standby {
  * pg_backup_stop and a file copy) because PostgreSQL 18 from npm ships no pg_basebackup. It streams
  * from the primary through the physical slot `slotName`.
  */
+/** What pg_basebackup leaves out: the contents of these directories, which the server rebuilds. */
+const rebuiltDirs = new Set([
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat_tmp',
+  'pg_subtrans',
+  'pg_replslot',
+]);
+
+/**
+ * Copies the data directory of a running server as a base backup does: no WAL segments, no postmaster
+ * files, temp files or rebuilt directories' contents. The server keeps working meanwhile, so a file
+ * removed between listing and copying (a stats temp file, a logical snapshot, a dropped relation) is
+ * skipped, as the server's own base backup skips it: WAL replay from the backup's start recreates
+ * whatever the copy needs.
+ */
+function copyRunningDataDir(src: string, dst: string, top = true): void {
+  fs.mkdirSync(dst, { recursive: true });
+  const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(src, { withFileTypes: true });
+  } catch (err) {
+    if (gone(err)) return;
+    throw err;
+  }
+  for (const e of entries) {
+    const from = path.join(src, e.name);
+    const to = path.join(dst, e.name);
+    if (e.name.startsWith('pgsql_tmp') || e.name === 'pg_internal.init') continue;
+    if (top && /^(postmaster\.(pid|opts)|backup_label|tablespace_map)$/.test(e.name)) continue;
+    if (e.isDirectory()) {
+      if (top && rebuiltDirs.has(e.name)) fs.mkdirSync(to);
+      else copyRunningDataDir(from, to, false);
+    } else if (!/^[0-9A-F]{24}(\.partial)?$/.test(e.name) || path.basename(src) !== 'pg_wal') {
+      try {
+        fs.copyFileSync(from, to);
+      } catch (err) {
+        if (!gone(err)) throw err;
+      }
+    }
+  }
+}
+
 export async function startStandby(primary: TestServer, slotName: string): Promise<Standby> {
   const root = tempDir('standby');
   const layout: PgServerLayout = {
@@ -75,37 +141,15 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
     port: await freePort(),
   };
   fs.mkdirSync(layout.socketDir);
-  const admin = await primary.admin();
   try {
-    await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName]);
-    const major = primary.major;
-    // renamed in 15 from pg_start_backup / pg_stop_backup (whose non-exclusive form takes exclusive = false)
-    await admin.query(
-      major >= 15
-        ? "SELECT pg_backup_start('pgops diag standby', true)"
-        : "SELECT pg_start_backup('pgops diag standby', true, false)",
-    );
-    const walSegment = /pg_wal\/[0-9A-F]{24}$/;
-    // like pg_basebackup: no WAL segments, no postmaster files, and not the primary's replication slots
-    const skip = (src: string) =>
-      walSegment.test(src) || /postmaster\.(pid|opts)$/.test(src) || /pg_replslot\/./.test(src);
-    fs.cpSync(primary.layout.dataDir, layout.dataDir, { recursive: true, filter: (src) => !skip(src) });
-    const stop = await admin.query<{ labelfile: string }>(
-      major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)',
-    );
-    fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
-  } finally {
-    await admin.end();
+    await backUpAndStart(primary, layout, slotName);
+  } catch (err) {
+    // nothing is left behind: no half-copied data directory, no slot holding WAL
+    await stopServer(layout.dataDir).catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+    await dropStandbySlot(primary, slotName);
+    throw err;
   }
-  fs.writeFileSync(path.join(layout.dataDir, 'standby.signal'), '');
-  const conninfo = `host=127.0.0.1 port=${primary.port} user=${primary.user} password=${primary.password} application_name=diag_standby`;
-  fs.appendFileSync(
-    path.join(layout.dataDir, 'postgresql.auto.conf'),
-    `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${slotName}'\n`,
-  );
-  chownTree(root, layout.runAs);
-  fs.chmodSync(layout.dataDir, 0o700);
-  await startServer(layout);
   return {
     port: layout.port,
     logFile: layout.logFile,
@@ -123,16 +167,49 @@ export async function startStandby(primary: TestServer, slotName: string): Promi
     stop: async () => {
       await stopServer(layout.dataDir);
       fs.rmSync(root, { recursive: true, force: true });
-      const a = await primary.admin();
-      await a
-        .query(
-          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-          [slotName],
-        )
-        .catch(() => undefined);
-      await a.end();
+      await dropStandbySlot(primary, slotName);
     },
   };
+}
+
+async function dropStandbySlot(primary: TestServer, slotName: string): Promise<void> {
+  const a = await primary.admin();
+  await a
+    .query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [
+      slotName,
+    ])
+    .catch(() => undefined);
+  await a.end();
+}
+
+async function backUpAndStart(primary: TestServer, layout: PgServerLayout, slotName: string): Promise<void> {
+  const admin = await primary.admin();
+  try {
+    await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slotName]);
+    const major = primary.major;
+    // renamed in 15 from pg_start_backup / pg_stop_backup (whose non-exclusive form takes exclusive = false)
+    await admin.query(
+      major >= 15
+        ? "SELECT pg_backup_start('pgops diag standby', true)"
+        : "SELECT pg_start_backup('pgops diag standby', true, false)",
+    );
+    copyRunningDataDir(primary.layout.dataDir, layout.dataDir);
+    const stop = await admin.query<{ labelfile: string }>(
+      major >= 15 ? 'SELECT labelfile FROM pg_backup_stop(true)' : 'SELECT labelfile FROM pg_stop_backup(false, true)',
+    );
+    fs.writeFileSync(path.join(layout.dataDir, 'backup_label'), stop.rows[0].labelfile);
+  } finally {
+    await admin.end();
+  }
+  fs.writeFileSync(path.join(layout.dataDir, 'standby.signal'), '');
+  const conninfo = `host=127.0.0.1 port=${primary.port} user=${primary.user} password=${primary.password} application_name=diag_standby`;
+  fs.appendFileSync(
+    path.join(layout.dataDir, 'postgresql.auto.conf'),
+    `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${slotName}'\n`,
+  );
+  chownTree(path.dirname(layout.dataDir), layout.runAs);
+  fs.chmodSync(layout.dataDir, 0o700);
+  await startServer(layout);
 }
 
 /**

@@ -72,9 +72,14 @@ forEachServer('diag wait-event sampler', (srv) => {
     assert.equal(cpu?.count, after, `the busy backend counted as CPU in every sample: ${JSON.stringify(s.snapshot())}`);
   });
 
-  /** Waits until the other sessions show the expected wait types (CPU: active with no wait event). */
+  /**
+   * Waits until the other sessions show the expected wait types (CPU: active with no wait event). The holder reads
+   * pg_stat_activity inside its open transaction, where the server keeps the first snapshot it took until the
+   * transaction ends: a first read before the blocked SELECT queued would be seen again and again. Each read clears it.
+   */
   async function untilActive(types: string[]): Promise<void> {
     for (const deadline = Date.now() + 30_000; ;) {
+      await holder.query('SELECT pg_catalog.pg_stat_clear_snapshot()');
       const r = await holder.query<{ t: string }>(`SELECT coalesce(wait_event_type, 'CPU') AS t FROM pg_stat_activity
         WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`);
       const seen = new Set(r.rows.map((x) => x.t));

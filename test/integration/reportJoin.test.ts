@@ -85,6 +85,31 @@ describe('join of reports from real sweeps on PostgreSQL 15 and 18', function ()
       [1, 2],
     );
     for (const row of ratio) assert.ok(typeof row[3] === 'number' && row[3] > 0, `ratio row ${JSON.stringify(row)}`);
+    // the second run compared with the first at each value, as pgops compare does, and the spread of both
+    const cmp = merged.sections.result.reports.comparison.data as Array<Array<string | number | null>>;
+    assert.deepEqual(
+      cmp.map((r) => [r[0], r[1]]),
+      [
+        ['pg15-run2', 1],
+        ['pg15-run2', 2],
+      ],
+    );
+    for (const [i, row] of cmp.entries()) {
+      assert.equal(row[4], ratio[i][3], 'the same ratio as the ratio table');
+      assert.ok(['yes', 'no', 'not tested'].includes(String(row[7])), JSON.stringify(row));
+    }
+    assert.match(
+      itemText(merged.sections.result.reports.comparison_summary),
+      /^pg15-run2 against pg15-run1 at pgbench_clients 2 \(A = pg15-run1, B = pg15-run2\):\n {2}B is [\d.]+%/,
+    );
+    const spread = merged.sections.result.reports.tps_spread.data as number[][];
+    assert.deepEqual(
+      spread.map((r) => [r[0], r[1]]),
+      [
+        [1, 2],
+        [2, 2],
+      ],
+    );
   });
 
   it('refuses PostgreSQL 15 against 18 on version_major (library): item, reference, differing report, diff', () => {

@@ -3,6 +3,7 @@
  * code-server, set up by the vscode tier (vscodeTier.ts) before those tests load, plus the
  * moves a user makes — open the Postgres Ops container, run a palette command, find a tree row.
  */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -87,6 +88,43 @@ export function viewPane(page: Page, name: string): Locator {
     .filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${name}$`, 'i') }) });
 }
 
+/** Opens or closes a pane of the Postgres Ops container by its header; true once its header says so. */
+export async function setPane(page: Page, name: string, open: boolean): Promise<boolean> {
+  const header = viewPane(page, name).locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) === String(open)) return true;
+  // on its title: the header's middle may hold the view's action buttons (Activity's Refresh, Pause, …)
+  await header.locator('h3.title').click();
+  return until(async () => (await header.getAttribute('aria-expanded')) === String(open));
+}
+
+/** The views of the Postgres Ops container, top to bottom, by the names their headers show. */
+export const postgresOpsViews = [
+  'Connections',
+  'Activity',
+  'Health',
+  'Query Stats',
+  'Replication',
+  'Bloat',
+  'Benchmark Reports',
+];
+
+/**
+ * Leaves only the `open` panes of the Postgres Ops container open. A tree renders only the rows
+ * inside its pane, and with all seven open a pane may show two rows: a test that looks for a row
+ * makes room first, whatever panes the tests before it left open.
+ */
+export async function showOnlyPanes(page: Page, open: string[]): Promise<void> {
+  for (const name of postgresOpsViews) {
+    const wanted = open.includes(name);
+    assert.ok(await setPane(page, name, wanted), `the ${name} pane ${wanted ? 'opened' : 'closed'}`);
+  }
+}
+
+/** Opens every pane of the Postgres Ops container again (for `after` hooks; never throws). */
+export async function showAllPanes(page: Page): Promise<void> {
+  for (const name of postgresOpsViews) await setPane(page, name, true).catch(() => undefined);
+}
+
 /** Opens the Postgres Ops container from the activity bar (unless it is already showing). */
 export async function openPostgresOps(page: Page): Promise<void> {
   const title = sideBar(page).locator('.composite.title h2');
@@ -141,15 +179,16 @@ export function treeRow(pane: Locator, label: string): Locator {
  * Opens a workspace file through Quick Open and waits for its tab. A file written a moment ago shows
  * up in Quick Open only once the file search has caught up, so this tries a few times.
  */
-export async function quickOpen(page: Page, fileName: string, attempts = 3): Promise<void> {
+export async function quickOpen(page: Page, fileName: string, attempts = 10): Promise<void> {
   const tab = page.locator('.tab.active', { hasText: fileName });
   for (let attempt = 1; ; attempt++) {
     await typeInPalette(page, '');
     await page.keyboard.press('Backspace');
     await page.keyboard.type(fileName);
     const row = paletteRow(page, fileName);
+    // a new file shows only in a new search: typing again after a few seconds starts one
     const opened = await row
-      .waitFor({ state: 'visible', timeout: uiRetryMs })
+      .waitFor({ state: 'visible', timeout: 6000 })
       .then(() => row.click())
       .then(() => tab.waitFor({ state: 'visible', timeout: uiRetryMs }))
       .then(
@@ -237,15 +276,15 @@ export function workspaceSettingsFile(): string {
 }
 
 /**
- * Adds connection profiles to the workspace settings (none: only remembers them) and returns the
- * function that puts the settings back as they were, so later tests see the views they expect.
+ * Edits the workspace settings with `edit` (none: only remembers them; VS Code applies a change at once) and
+ * returns the function that puts the file back as it was, so later tests see the views they expect.
  */
-export function addWorkspaceProfiles(profiles: object[]): () => void {
+function editWorkspaceSettings(edit?: (settings: Record<string, unknown>) => void): () => void {
   const file = workspaceSettingsFile();
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-  if (profiles.length) {
+  if (edit) {
     const settings = previous ? (JSON.parse(previous) as Record<string, unknown>) : {};
-    settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []), ...profiles];
+    edit(settings);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(settings, null, 2));
   }
@@ -253,6 +292,21 @@ export function addWorkspaceProfiles(profiles: object[]): () => void {
     if (previous === undefined) fs.rmSync(file, { force: true });
     else fs.writeFileSync(file, previous);
   };
+}
+
+/** Sets one workspace setting; returns the function that puts the settings back. */
+export function setWorkspaceSetting(key: string, value: unknown): () => void {
+  return editWorkspaceSettings((settings) => {
+    settings[key] = value;
+  });
+}
+
+/** Adds connection profiles to the workspace settings; returns the function that puts the settings back. */
+export function addWorkspaceProfiles(profiles: object[]): () => void {
+  if (!profiles.length) return editWorkspaceSettings();
+  return editWorkspaceSettings((settings) => {
+    settings['pgops.connections'] = [...((settings['pgops.connections'] as object[] | undefined) ?? []), ...profiles];
+  });
 }
 
 /**

@@ -257,6 +257,28 @@ describe('transaction log advice', () => {
     assert.match(advice ?? '', /about 1,115 transactions per second\.$/);
   });
 
+  it('says when a sampled log left too few transactions for the tail, with the p99 interval and a rate for 2,000', () => {
+    const thin = { ...pct, samples: 250, ci95: { p99: [3.5, 9] as [number, number] } };
+    const advice = transactionLogAdvice(
+      [
+        { index: 0, tps: 5_000, percentiles: { ...pct, samples: 5_000 } },
+        { index: 1, tps: 250, percentiles: thin },
+      ],
+      0.01,
+    );
+    assert.equal(
+      advice,
+      "iteration 1's percentiles come from 250 sampled transactions (p99 4 ms, 95% interval 3.5–9 ms). For tail " +
+        'percentiles precise enough to compare runs at this rate of transactions, use --sampling-rate 0.1 ' +
+        '(transactionLog.samplingRate in a plan file).',
+    );
+    assert.equal(transactionLogAdvice([{ index: 0, tps: 250, percentiles: thin }], 1), undefined, 'a full log');
+    assert.equal(
+      transactionLogAdvice([{ index: 0, tps: 250, percentiles: { ...thin, samples: 1_000 } }], 0.01),
+      undefined,
+    );
+  });
+
   it('counts what a sampled log wrote, and suggests a lower rate than the one used', () => {
     const advice = transactionLogAdvice([{ index: 0, tps: 200_000, percentiles: pct }], 0.1);
     assert.match(advice ?? '', /^iteration 0 wrote 20,000 transactions per second/);

@@ -198,6 +198,25 @@ describe('run plan review and consent', () => {
       'the workload (tpcb-like, which may write) runs once',
       'pg_stat_statements_reset() before each iteration',
     ]);
+    const swept = validatePlan({
+      values: [1, 2],
+      durationS: 1,
+      init: 'never',
+      repeat: 2,
+      settings: [{ name: 'bgwriter_delay', values: ['100ms', '200ms'] }],
+      reset: { checkpoint: false, statStatementsReset: false, statReset: false },
+    });
+    assert.deepEqual(sweepServerChanges(swept), [
+      'the workload (tpcb-like, which may write) runs 8 times',
+      'the settings bgwriter_delay (100ms, 200ms) are set for every cell (server-wide ones with ALTER SYSTEM and a reload, put back at the end)',
+    ]);
+  });
+
+  it('needs consent for a plan file that sweeps server settings, and lists them', () => {
+    const r = review(planFile('settings', { settings: [{ name: 'bgwriter_delay', values: ['100ms', '200ms'] }] }));
+    assert.deepEqual(r.reasons, ['it sweeps server settings (bgwriter_delay), some maybe for the whole server']);
+    assert.equal(r.commands.length, 4, 'two cells × two values');
+    assert.match(describePlanReview(r), /with the settings:\n {2}bgwriter_delay = 100ms, 200ms$/);
   });
 
   it('adds --failures-detailed for pgbench 15 and later only', () => {

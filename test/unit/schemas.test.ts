@@ -52,6 +52,7 @@ describe('JSON schemas of plan and report files', function () {
       file,
       validatePlan({
         values: [1, 4],
+        repeat: 3,
         durationS: 5,
         threads: 2,
         builtin: [{ name: 'select-only', weight: 3 }],
@@ -99,13 +100,31 @@ describe('JSON schemas of plan and report files', function () {
         percentiles: { p50: 3, p90: 4, p95: 5, p99: 7, max: 12 },
         series: [{ t: 1, tps: 1200, latencyMs: 3.3 }],
         waitEvents: [{ type: 'CPU', event: 'CPU', samples: 40 }],
+        topStatements: [
+          {
+            queryid: '-42',
+            query: 'SELECT 1',
+            calls: 10,
+            totalMs: 1,
+            meanMs: 0.1,
+            rows: 10,
+            sharedBlksHit: 0,
+            sharedBlksRead: 0,
+            tempBlksWritten: 0,
+            walBytes: 0,
+          },
+        ],
         commandLine: ['pgbench', '-c', '4'],
       },
     ];
+    // a second run of the same value: the plan repeats it
+    report.pgops!.iterations.push({ ...report.pgops!.iterations[0], index: 1, repeat: 1, tps: 1200 });
+    report.pgops!.iterations[0].repeat = 0;
     fillResultSection(report, report.pgops!.iterations, 'pgbench_clients');
     const file = path.join(tmp, 'schema-check.pgperf.json');
     writeReportAtomic(file, report);
     assert.deepEqual(check(JSON.parse(fs.readFileSync(file, 'utf8'))), []);
+    assert.deepEqual(report.sections.result.reports.repeat_summary.data, [[4, 2, 1217.25, 219.182, 24.395, 3.2, 0]]);
 
     const sameHost = ['benchmark-config-a.json', 'benchmark-config-b.json'].map((f) => {
       const p = fixture('perfbench', 'same-host', f);

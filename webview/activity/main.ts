@@ -5,7 +5,7 @@
 import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { ActivityPanelState, ActivityToHost } from '../../src/protocol/activity';
 import { isHostToActivity } from '../../src/protocol/activity';
-import { staticChartOptions, themeForeground } from '../shared/chart';
+import { onThemeChange, recolor, staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend, Tooltip);
@@ -42,6 +42,9 @@ const colours: Record<string, string> = {
 };
 
 let chart: Chart<'line', Array<{ x: number; y: number }>> | undefined;
+onThemeChange(() => {
+  if (chart) recolor(chart);
+});
 
 function drawChart(s: ActivityPanelState): void {
   const fg = themeForeground();

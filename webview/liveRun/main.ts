@@ -15,7 +15,7 @@ import {
 } from 'chart.js';
 import type { HostToLiveRun, LiveRunToHost } from '../../src/protocol/liveRun';
 import { isHostToLiveRun } from '../../src/protocol/liveRun';
-import { staticChartOptions, themeForeground } from '../shared/chart';
+import { onThemeChange, recolor, staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
@@ -67,6 +67,7 @@ function lineChart(canvas: HTMLCanvasElement, yTitle: string): Chart<'line', Arr
 
 const tpsChart = lineChart(tpsCanvas, 'tps');
 const latChart = lineChart(latCanvas, 'latency (ms)');
+onThemeChange(() => [tpsChart, latChart].forEach((c) => recolor(c)));
 let iterName = 'clients';
 const fmt = (n: number | null) => (n === null ? '–' : (Math.round(n * 100) / 100).toString());
 

@@ -12,9 +12,10 @@ import {
   Title,
   Tooltip,
 } from 'chart.js';
-import type { ChartDataset } from 'chart.js';
+import type { ChartDataset, ChartOptions } from 'chart.js';
 import type { IterationResult } from '../../src/core/report/model';
 import { cellText, h } from './dom';
+import { iterationLabel } from '../../src/protocol/report';
 
 Chart.register(
   LineController,
@@ -56,24 +57,44 @@ const themeVars = [
 ];
 
 /** Colours from the VS Code theme when there is one, a fixed palette otherwise. */
-function palette(): string[] {
+export function palette(): string[] {
   const style = getComputedStyle(document.body);
   const themed = themeVars.map((v) => style.getPropertyValue(v).trim()).filter(Boolean);
   return themed.length === themeVars.length ? [...themed, ...fallbackPalette.slice(6)] : fallbackPalette;
 }
 
-function textColor(): string {
+export function textColor(): string {
   return getComputedStyle(document.body).getPropertyValue('--pgops-fg').trim() || '#333';
 }
 
-function gridColor(): string {
+export function gridColor(): string {
   return getComputedStyle(document.body).getPropertyValue('--pgops-grid').trim() || 'rgba(128,128,128,0.25)';
+}
+
+/** An axis in the theme's colours, with its title. */
+export function axisOptions(title: string) {
+  const fg = textColor();
+  return { title: { display: true, text: title, color: fg }, ticks: { color: fg }, grid: { color: gridColor() } };
+}
+
+/** A bar chart's options: categories across, the datasets stacked up (to `max` when given). */
+export function stackedBarOptions(yTitle: string, max?: number): ChartOptions<'bar'> {
+  const fg = textColor();
+  return {
+    animation: false,
+    maintainAspectRatio: false,
+    plugins: { legend: { labels: { color: fg } } },
+    scales: {
+      x: { stacked: true, ticks: { color: fg } },
+      y: { stacked: true, beginAtZero: true, ...(max === undefined ? {} : { max }), ...axisOptions(yTitle) },
+    },
+  };
 }
 
 const charts: Chart[] = [];
 
 /** Charts go into fixed-height boxes, so chart.js never measures a growing parent. */
-function chartBox(title: string, draw: (canvas: HTMLCanvasElement) => Chart): HTMLElement {
+export function chartBox(title: string, draw: (canvas: HTMLCanvasElement) => Chart): HTMLElement {
   const canvas = h('canvas', { 'aria-label': title, role: 'img' });
   const box = h('figure', { class: 'chart' }, h('figcaption', {}, title), h('div', { class: 'chart-canvas' }, canvas));
   queueMicrotask(() => charts.push(draw(canvas)));
@@ -106,18 +127,8 @@ function xyChart(
       normalized: true,
       plugins: { legend: { labels: { color: fg } } },
       scales: {
-        x: {
-          type: 'linear',
-          title: { display: true, text: xTitle, color: fg },
-          ticks: { color: fg },
-          grid: { color: gridColor() },
-        },
-        y: {
-          beginAtZero: true,
-          title: { display: true, text: yTitle, color: fg },
-          ticks: { color: fg },
-          grid: { color: gridColor() },
-        },
+        x: { type: 'linear', ...axisOptions(xTitle) },
+        y: { beginAtZero: true, ...axisOptions(yTitle) },
       },
     },
   });
@@ -162,10 +173,10 @@ export function latencyChart(results: NamedResults[], iterName: string): HTMLEle
   );
 }
 
-export function perSecondCharts(iterations: IterationResult[]): HTMLElement[] {
+export function perSecondCharts(iterations: IterationResult[], iterName: string): HTMLElement[] {
   const withSeries = iterations.filter((i) => i.series && i.series.length > 0);
   if (withSeries.length === 0) return [];
-  const label = (i: IterationResult) => `iteration ${i.index + 1} (${i.clients} clients)`;
+  const label = (i: IterationResult) => `iteration ${i.index + 1} (${iterationLabel(i, iterName)})`;
   return [
     chartBox('tps per second', (c) =>
       xyChart(
@@ -195,7 +206,7 @@ export function perSecondCharts(iterations: IterationResult[]): HTMLElement[] {
 }
 
 /** Stacked bars: wait-event samples per iteration, the 10 most frequent events and "other". */
-export function waitEventChart(iterations: IterationResult[]): HTMLElement | undefined {
+export function waitEventChart(iterations: IterationResult[], iterName: string): HTMLElement | undefined {
   const withWaits = iterations.filter((i) => i.waitEvents && i.waitEvents.length > 0);
   if (withWaits.length === 0) return undefined;
   const key = (w: { type: string; event: string }) => (w.type === w.event ? w.type : `${w.type}: ${w.event}`);
@@ -208,14 +219,13 @@ export function waitEventChart(iterations: IterationResult[]): HTMLElement | und
     .map(([k]) => k);
   const events = totals.size > top.length ? [...top, 'other'] : top;
   const colors = palette();
-  const fg = textColor();
   return chartBox(
     'wait events sampled per iteration',
     (c) =>
       new Chart(c, {
         type: 'bar',
         data: {
-          labels: withWaits.map((i) => `${i.clients} clients`),
+          labels: withWaits.map((i) => iterationLabel(i, iterName)),
           datasets: events.map((ev, n) => ({
             label: ev,
             backgroundColor: colors[n % colors.length],
@@ -226,21 +236,7 @@ export function waitEventChart(iterations: IterationResult[]): HTMLElement | und
             ),
           })),
         },
-        options: {
-          animation: false,
-          maintainAspectRatio: false,
-          plugins: { legend: { labels: { color: fg } } },
-          scales: {
-            x: { stacked: true, ticks: { color: fg } },
-            y: {
-              stacked: true,
-              beginAtZero: true,
-              title: { display: true, text: 'samples', color: fg },
-              ticks: { color: fg },
-              grid: { color: gridColor() },
-            },
-          },
-        },
+        options: stackedBarOptions('samples'),
       }),
   );
 }

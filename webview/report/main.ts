@@ -3,10 +3,11 @@
  * - the VS Code custom editor: it posts `ready`, then receives the report (or an error) by message;
  * - the exported HTML file: the report is embedded as an inert JSON block in the page.
  */
-import type { ViewerToHost } from '../../src/protocol/report';
+import type { HostToViewer, ViewerToHost } from '../../src/protocol/report';
 import { isHostToViewer, isReportView } from '../../src/protocol/report';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import styles from './styles.css';
+import { onThemeChange } from '../shared/chart';
 import { renderError, renderReport } from './view';
 
 /** What the tab keeps across being hidden or restored: UI state only; the report is always read again. */
@@ -124,16 +125,23 @@ function start(): void {
     },
     { passive: true },
   );
+  let shown: Extract<HostToViewer, { type: 'report' }> | undefined;
+  const draw = (msg: Extract<HostToViewer, { type: 'report' }>) =>
+    safely(root, msg.fileName, () => {
+      renderReport(root, msg.view, msg.fileName);
+      root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
+      reapply(root, ui);
+    });
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const msg: unknown = event.data;
     if (!isHostToViewer(msg)) return;
+    shown = msg.type === 'report' ? msg : undefined;
     if (msg.type === 'error') renderError(root, msg.fileName, msg.message, msg.hint);
-    else
-      safely(root, msg.fileName, () => {
-        renderReport(root, msg.view, msg.fileName);
-        root.querySelector('header')?.append(exportButton(() => vscode.postMessage({ type: 'exportHtml' })));
-        reapply(root, ui);
-      });
+    else draw(msg);
+  });
+  // the charts take their colours from the theme when drawn: draw again in the new one, filter and scroll kept
+  onThemeChange(() => {
+    if (shown) draw(shown);
   });
   vscode.postMessage({ type: 'ready' });
 }

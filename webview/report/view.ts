@@ -3,9 +3,11 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { IterationResult, Report } from '../../src/core/report/model';
 import type { ReportSummary } from '../../src/core/report/summary';
 import type { ReportView } from '../../src/protocol/report';
+import { cellLabel } from '../../src/protocol/report';
 import type { NamedResults } from './charts';
 import { destroyCharts, latencyChart, perSecondCharts, tpsChart, waitEventChart } from './charts';
 import { formatNumber, h } from './dom';
+import { cdfChart, cellWaitChart, settingHeatmaps, settingTpsChart, sweptSettings } from './matrix';
 import { renderSections } from './sections';
 import type { Column } from './table';
 import { sortableTable } from './table';
@@ -43,8 +45,10 @@ const num = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 2) : '');
 /** One row per iteration (per report and iteration in a join). */
 function resultsTable(results: NamedResults[], iterName: string): HTMLElement {
   const multi = results.length > 1;
+  const swept = results.some((r) => r.iterations.some((it) => it.settings));
   const cols: Column[] = [
     ...(multi ? [{ title: 'report' }] : []),
+    ...(swept ? [{ title: 'settings' }] : []),
     { title: iterName, numeric: true },
     { title: 'clients', numeric: true },
     { title: 'tps', numeric: true, format: num },
@@ -64,6 +68,7 @@ function resultsTable(results: NamedResults[], iterName: string): HTMLElement {
   const rows = results.flatMap((r) =>
     r.iterations.map((it: IterationResult) => [
       ...(multi ? [r.name] : []),
+      ...(swept ? [cellLabel(it.settings)] : []),
       it.value,
       it.clients,
       it.tps,
@@ -115,11 +120,25 @@ export function renderReport(root: HTMLElement, view: ReportView, fileName: stri
   const hasResults = results.some((r) => r.iterations.length > 0);
   if (hasResults) {
     parts.push(h('section', { class: 'results' }, h('h2', {}, 'Results'), resultsTable(results, iterName)));
-    const charts = [tpsChart(results, iterName), latencyChart(results, iterName)];
-    if (!join) charts.push(...perSecondCharts(s.iterations));
-    const waits = join ? undefined : waitEventChart(s.iterations);
-    if (waits) charts.push(waits);
-    parts.push(h('section', { class: 'charts' }, h('h2', {}, 'Charts'), h('div', { class: 'chart-grid' }, ...charts)));
+    const matrix = !join && sweptSettings(s.iterations).length > 0;
+    const charts: Array<HTMLElement | undefined> = [];
+    // a settings sweep's runs of one client count differ by cell: drawn against the setting, not joined in run order
+    if (matrix) charts.push(settingTpsChart(view.cells ?? [], iterName));
+    else charts.push(tpsChart(results, iterName), latencyChart(results, iterName));
+    if (!join) {
+      charts.push(cdfChart(s.iterations, iterName), ...perSecondCharts(s.iterations, iterName));
+      charts.push(matrix ? cellWaitChart(s.iterations, iterName) : waitEventChart(s.iterations, iterName));
+    }
+    const heatmaps = matrix ? settingHeatmaps(view.cells ?? [], iterName) : [];
+    parts.push(
+      h(
+        'section',
+        { class: 'charts' },
+        h('h2', {}, 'Charts'),
+        heatmaps.length ? h('div', { class: 'heatmaps' }, ...heatmaps) : undefined,
+        h('div', { class: 'chart-grid' }, ...charts.filter((c): c is HTMLElement => !!c)),
+      ),
+    );
   } else {
     parts.push(h('p', { class: 'muted' }, 'This report has no benchmark results (an environment-only report).'));
   }

@@ -5,7 +5,7 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { HostToStatement, StatementToHost, StatementView } from '../../src/protocol/statement';
 import { isHostToStatement } from '../../src/protocol/statement';
-import { staticChartOptions, themeForeground } from '../shared/chart';
+import { onThemeChange, recolor, staticChartOptions, themeForeground } from '../shared/chart';
 import { el } from '../shared/dom';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -54,6 +54,9 @@ explainBtn.addEventListener('click', () => {
 });
 
 let chart: Chart<'line', Array<{ x: number; y: number }>> | undefined;
+onThemeChange(() => {
+  if (chart) recolor(chart);
+});
 
 function fmt(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString() : n.toLocaleString(undefined, { maximumFractionDigits: 3 });

@@ -1,20 +1,30 @@
 import * as path from 'node:path';
 import { checkPgbenchCanSignIn, findPgbench, pgbenchVersionOf } from '../../core/bench/findPgbench';
-import { parseSshDestination } from '../../core/bench/hostShell';
 import type { BenchPlan, PlanSource } from '../../core/bench/plan';
-import { builtinScripts, checkPlanScripts, readPlanFile, validatePlan, writePlanFile } from '../../core/bench/plan';
+import {
+  builtinScripts,
+  checkPlanScripts,
+  defaultPlan,
+  readPlanFile,
+  validatePlan,
+  writePlanFile,
+} from '../../core/bench/plan';
 import { needsConsent, planConsentError, reviewPlan } from '../../core/bench/planReview';
-import { runSweep } from '../../core/bench/sweep';
+import { defaultUndoDir, runSweep } from '../../core/bench/sweep';
+import { parseSetFlag } from '../../core/bench/settingValues';
+import { checkSweepSettings } from '../../core/bench/settingSweep';
+import { localRestarter } from '../../core/bench/serverRestart';
 import type { BenchEndpoint } from '../../core/bench/commandLine';
 import { PgOpsError } from '../../core/errors';
-import { openSshKnownHostsFiles, pgopsKnownHostsFile } from '../../core/ssh/hostKeyPolicy';
-import type { IterationResult } from '../../core/report';
+import type { IterationResult, ProgressPoint } from '../../core/report';
 import { defaultReportsFolder, outputFolder, outputLocation, reportFileAt, writeReportFiles } from '../../core/report';
+import { cellLabel, hasRepeats, valueSummaries, valueSummaryTable } from '../../core/report/repeats';
 import type { CliCommand, CliIo } from '../command';
-import { parseFlags, readableFile, UsageError } from '../command';
+import { parseFlags, UsageError } from '../command';
 import type { ConnFlagValues } from '../conn';
 import { connFlags, openCliSessionFrom, resolveCliFlags } from '../conn';
 import { formatTable, stderrLogger } from '../output';
+import { sshFlags, sshFlagsUsage, sshTargetFromFlags } from '../ssh';
 
 const usage = `pgops bench [--conn <uri|conninfo|service=NAME>] (--clients 1,4,8 --time 10 | --durations 5,10 --clients 4) [options]
 
@@ -23,6 +33,14 @@ the results, latency percentiles, wait events, top statements and the whole envi
 
   --clients LIST|N       client counts to iterate over (or the client count with --durations)
   --durations LIST       durations (s) to iterate over instead of client counts
+  --repeat N             run every value N times, back and forth (1 2 4 4 2 1 …): mean, stddev and 95% CI per value
+  --set NAME=V1,V2       sweep a server setting (repeatable: every combination is a cell; cells × values × repeats run
+                         interleaved). user/superuser/backend settings go to pgbench's sessions only (PGOPTIONS); sighup
+                         ones through ALTER SYSTEM + reload, restored at the end (also after Ctrl-C; a killed run is
+                         repaired by the next sweep on that server). Each value is checked with SHOW before its cell runs.
+  --set-system NAME=V1,V2  the same through ALTER SYSTEM + reload, for a user/superuser setting
+  --allow-restart        let a postmaster setting (shared_buffers, …) restart the server for every value; without it such a
+                         setting is refused before anything runs
   --time S | --transactions N   -T per iteration, or -t per client
   --threads N            -j (capped at the client count)      --scale N       -s for init (default 1)
   --foreign-keys         init with --foreign-keys              --init once|every-iteration|never
@@ -37,8 +55,8 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --sampling-rate R      per-transaction log sampling (0..1]   --no-txlog   --keep-logs
   --no-waits             --top N (top statements per iteration, default 10; 0 = none)
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
-  --ssh-known-hosts FILE pgops' own known_hosts (default $XDG_CONFIG_HOME or ~/.config, then pgops/known_hosts): a host
-                         listed in no known_hosts is recorded there; ~/.ssh/known_hosts and /etc/ssh are only read
+${sshFlagsUsage}  --json                 print {report, html, status, iterations, values} instead of the tables (progress stays on stderr)
+                         On a terminal, stderr also shows every second of the running iteration (pgbench --progress).
   --report-name NAME     --out DIR|FILE.json (default ./${defaultReportsFolder}; a FILE names the report, HTML beside it)
   --plan FILE            start from a *.pgbench-plan.json, or the plan of a *.pgperf.json report (flags override it)
   --trust-plan           run a --plan that needs consent: one from a report, with its own initCommand/workloadCommand,
@@ -53,6 +71,10 @@ const options = {
   ...connFlags,
   clients: { type: 'string' },
   durations: { type: 'string' },
+  repeat: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'set-system': { type: 'string', multiple: true },
+  'allow-restart': { type: 'boolean' },
   time: { type: 'string' },
   transactions: { type: 'string' },
   threads: { type: 'string', short: 'j' },
@@ -77,15 +99,14 @@ const options = {
   'keep-logs': { type: 'boolean' },
   'no-waits': { type: 'boolean' },
   top: { type: 'string' },
-  ssh: { type: 'string' },
-  'ssh-key': { type: 'string' },
-  'ssh-known-hosts': { type: 'string' },
+  ...sshFlags,
   'report-name': { type: 'string' },
   out: { type: 'string' },
   plan: { type: 'string' },
   'trust-plan': { type: 'boolean' },
   'save-plan': { type: 'string' },
   pgbench: { type: 'string' },
+  json: { type: 'boolean' },
 } as const;
 
 function numberList(v: string, flag: string): number[] {
@@ -121,6 +142,22 @@ export function planFromFlags(f: Flags, cwd: string): { plan: BenchPlan; source?
     p.iterate = 'clients';
     p.values = numberList(f.clients, 'clients');
   } else if (!f.plan) throw new UsageError('give --clients (or --durations) or --plan');
+  if (f.repeat) {
+    const n = Number(f.repeat);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--repeat must be a positive integer, got "${f.repeat}"`);
+    p.repeat = n;
+  }
+  if (f.set || f['set-system']) {
+    const named = (flag: string, list: string[] | undefined, method?: 'system') =>
+      (list ?? []).map((x) => {
+        try {
+          return { ...parseSetFlag(x, `--${flag}`), ...(method ? { method } : {}) };
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+      });
+    p.settings = [...named('set', f.set), ...named('set-system', f['set-system'], 'system')];
+  }
   if (f.time) p.durationS = num(f.time, 'time');
   if (f.transactions) {
     p.transactions = num(f.transactions, 'transactions');
@@ -156,7 +193,7 @@ export function planFromFlags(f: Flags, cwd: string): { plan: BenchPlan; source?
   if (f['reset-statements']) reset.statStatementsReset = true;
   if (f['reset-stats']) reset.statReset = true;
   p.reset = reset;
-  p.transactionLog = { ...(p.transactionLog ?? { enabled: true, samplingRate: 1, keep: false }) };
+  p.transactionLog = { ...(p.transactionLog ?? defaultPlan().transactionLog) };
   if (f['sampling-rate']) p.transactionLog.samplingRate = num(f['sampling-rate'], 'sampling-rate') as number;
   if (f['no-txlog']) p.transactionLog.enabled = false;
   if (f['keep-logs']) p.transactionLog.keep = true;
@@ -170,9 +207,11 @@ const r1 = (n: number | null | undefined) => (n === null || n === undefined ? nu
 const r3 = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 1000) / 1000);
 
 export function resultsTable(iterations: IterationResult[]): string {
+  const swept = iterations.some((it) => it.settings);
   return formatTable(
     [
       '#',
+      ...(swept ? ['settings'] : []),
       'clients',
       'duration s',
       'status',
@@ -187,6 +226,7 @@ export function resultsTable(iterations: IterationResult[]): string {
     ],
     iterations.map((it) => [
       it.index,
+      ...(swept ? [cellLabel(it.settings)] : []),
       it.clients,
       it.durationS ?? null,
       it.status,
@@ -200,6 +240,18 @@ export function resultsTable(iterations: IterationResult[]): string {
       it.failed,
     ]),
   );
+}
+
+/** One second of a running iteration, as pgbench's own --progress line says it, for a person at a terminal. */
+export function progressLine(
+  e: { index: number; value: number; point: ProgressPoint },
+  total: number,
+  iterate: BenchPlan['iterate'],
+): string {
+  const what = iterate === 'clients' ? `${e.value} clients` : `${e.value} s`;
+  const p = e.point;
+  const stddev = p.stddevMs === undefined ? '' : ` stddev ${p.stddevMs.toFixed(3)}`;
+  return `  [${e.index + 1}/${total} ${what}] ${p.t.toFixed(1)} s: ${p.tps.toFixed(1)} tps, lat ${p.latencyMs.toFixed(3)} ms${stddev}`;
 }
 
 /** The first endpoint the connection flags resolve to, without connecting: what the consent question shows. */
@@ -229,20 +281,23 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (needsConsent(review)) throw planConsentError(review, '--trust-plan');
   }
   checkPlanScripts(plan);
-  if (f['ssh-key'] && !f.ssh) throw new UsageError('--ssh-key needs --ssh');
-  if (f['ssh-known-hosts'] && !f.ssh) throw new UsageError('--ssh-known-hosts needs --ssh');
-  const ssh = f.ssh
-    ? {
-        ...parseSshDestination(f.ssh),
-        keyFile: f['ssh-key'] ? readableFile(path.resolve(io.cwd, f['ssh-key']), '--ssh-key') : undefined,
-        knownHostsFile: f['ssh-known-hosts'] ? path.resolve(io.cwd, f['ssh-known-hosts']) : pgopsKnownHostsFile(io.env),
-        userKnownHostsFiles: openSshKnownHostsFiles(io.env),
-      }
-    : undefined;
+  const ssh = sshTargetFromFlags(f, io);
   const out = outputLocation(f.out ?? defaultReportsFolder, { flag: '--out', cwd: io.cwd, fileSuffix: '.json' });
   // resolves --conn like libpq (service, pgpass, multi-host) and checks that it connects
   const { client, target, info, reopen } = await openCliSessionFrom(f, io);
-  await client.end();
+  try {
+    // a setting the sweep cannot apply (or restore) is refused before anything runs
+    if (plan.settings?.length)
+      await checkSweepSettings(client, {
+        settings: plan.settings,
+        allowRestart: f['allow-restart'] ?? false,
+        restarter: (c) => localRestarter(c, target.host, target.port),
+        host: target.host,
+        port: target.port,
+      });
+  } finally {
+    await client.end();
+  }
   checkPgbenchCanSignIn(info.authMethod, info.description);
   if (f['save-plan']) writePlanFile(path.resolve(io.cwd, f['save-plan']), plan);
   const abort = new AbortController();
@@ -252,6 +307,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let htmlError: string | undefined;
+  let total = 0;
   try {
     const report = await runSweep({
       plan,
@@ -262,9 +318,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       signal: abort.signal,
       logger: stderrLogger(io),
       keptLogsDir: outputFolder(out),
+      allowRestart: f['allow-restart'] ?? false,
+      undoDir: defaultUndoDir(io.env),
       onEvent: (e) => {
-        if (e.type === 'iteration-start') io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
-        else if (e.type === 'phase') io.err(e.message);
+        if (e.type === 'iteration-start') {
+          total = e.total;
+          io.err(`iteration ${e.index + 1}/${e.total}: ${e.commandLine}`);
+        } else if (e.type === 'phase') io.err(e.message);
+        else if (e.type === 'progress' && io.errIsTerminal) io.err(progressLine(e, total, plan.iterate));
       },
       checkpoint: (r) => {
         htmlError = writeReportFiles(reportFileAt(out, r.report_name), r).htmlError;
@@ -272,8 +333,37 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     });
     const paths = writeReportFiles(reportFileAt(out, report.report_name), report);
     htmlError = paths.htmlError;
-    io.out(resultsTable(report.pgops?.iterations ?? []));
-    io.out(`\nreport: ${paths.json}\nhtml:   ${htmlError ? `not written (${htmlError})` : paths.html}`);
+    const iterations = report.pgops?.iterations ?? [];
+    if (f.json)
+      io.out(
+        JSON.stringify({
+          report: paths.json,
+          html: htmlError ? null : paths.html,
+          status: report.pgops?.status,
+          iterName: report.pgops?.iterName,
+          iterations: iterations.map((it) => ({
+            index: it.index,
+            value: it.value,
+            repeat: it.repeat ?? 0,
+            ...(it.settings ? { settings: it.settings } : {}),
+            clients: it.clients,
+            status: it.status,
+            tps: it.tps,
+            latencyAvgMs: it.latencyAvgMs,
+            percentiles: it.percentiles ?? null,
+            failed: it.failed,
+          })),
+          values: valueSummaries(iterations),
+        }),
+      );
+    else {
+      io.out(resultsTable(iterations));
+      if (hasRepeats(iterations)) {
+        const summary = valueSummaryTable(iterations);
+        io.out(`\n${formatTable(summary.header, summary.rows)}`);
+      }
+      io.out(`\nreport: ${paths.json}\nhtml:   ${htmlError ? `not written (${htmlError})` : paths.html}`);
+    }
     for (const n of report.pgops?.environmentNotes ?? []) io.err(`note: ${n}`);
     if (report.pgops?.status !== 'complete') {
       const e = report.pgops?.error;

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { IterationResult, JsonValue, Report, ReportItem } from '../report';
 import { pgbenchOutputsItem, plainTextItem, setItem, tableItem, tpsChartItem, tpsPoints } from '../report';
+import { cellLabel, hasRepeats, valueSummaryTable } from '../report/repeats';
 import type { PgbenchSummary } from './pgbenchOutput';
 import type { BenchPlan } from './plan';
 
@@ -142,6 +143,7 @@ export function fillResultSection(report: Report, iterations: IterationResult[],
     'chart',
     tpsChartItem([{ name: `${report.report_name},tps`, points: tpsPoints(done) }], iterName),
   );
+  const swept = iterations.some((it) => it.settings);
   setItem(
     report,
     'result',
@@ -150,7 +152,9 @@ export function fillResultSection(report: Report, iterations: IterationResult[],
       'Every iteration | status, failures, latency stddev',
       [
         'iteration',
+        ...(swept ? ['settings'] : []),
         'value',
+        'repeat',
         'clients',
         'status',
         'tps',
@@ -162,7 +166,9 @@ export function fillResultSection(report: Report, iterations: IterationResult[],
       ],
       iterations.map((it) => [
         it.index,
+        ...(swept ? [cellLabel(it.settings)] : []),
         it.value,
+        it.repeat ?? 0,
         it.clients,
         it.status,
         fmt(it.tps),
@@ -175,6 +181,19 @@ export function fillResultSection(report: Report, iterations: IterationResult[],
       py('iterations'),
     ),
   );
+  const summary = valueSummaryTable(iterations);
+  if (hasRepeats(iterations))
+    setItem(
+      report,
+      'result',
+      'repeat_summary',
+      tableItem(
+        'Repeated runs of every value | mean, standard deviation and 95% confidence interval (Student t)',
+        summary.header,
+        summary.rows,
+        py('repeat_summary'),
+      ),
+    );
   setItem(
     report,
     'result',
@@ -213,9 +232,35 @@ export function fillResultSection(report: Report, iterations: IterationResult[],
     'top_statements',
     tableItem(
       'Top statements of each iteration (pg_stat_statements difference)',
-      ['iteration', 'clients', 'calls', 'total ms', 'mean ms', 'rows', 'query'],
+      [
+        'iteration',
+        'clients',
+        'queryid',
+        'calls',
+        'total ms',
+        'mean ms',
+        'rows',
+        'shared blks hit',
+        'shared blks read',
+        'temp blks written',
+        'wal bytes',
+        'query',
+      ],
       iterations.flatMap((it) =>
-        (it.topStatements ?? []).map((s) => [it.index, it.clients, s.calls, s.totalMs, s.meanMs, s.rows, s.query]),
+        (it.topStatements ?? []).map((s) => [
+          it.index,
+          it.clients,
+          s.queryid ?? null,
+          s.calls,
+          s.totalMs,
+          s.meanMs,
+          s.rows,
+          s.sharedBlksHit ?? null,
+          s.sharedBlksRead ?? null,
+          s.tempBlksWritten ?? null,
+          s.walBytes ?? null,
+          s.query,
+        ]),
       ),
       py('top_statements'),
     ),

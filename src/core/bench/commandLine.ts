@@ -3,6 +3,7 @@ import { PgOpsError } from '../errors';
 import { shellCommandLine } from '../shell';
 import { searchPathOption } from '../sql';
 import type { BenchPlan } from './plan';
+import { sweepSchedule } from './plan';
 
 /** Where pgbench connects; the password is never part of a command line (it goes through a pgpass file). */
 export interface BenchEndpoint {
@@ -219,7 +220,7 @@ export function sweepCommands(
   pgbenchVersion: string,
 ): SweepCommands {
   const failuresDetailed = pgbenchHasFailuresDetailed(pgbenchVersion);
-  const values = plan.values.map((v) => iterationValues(plan, v, base));
+  const values = sweepSchedule(plan).map((run) => iterationValues(plan, run.value, base));
   return {
     init: plan.init === 'never' ? undefined : initCommand(plan, values[0]),
     initPerIteration: plan.init === 'every-iteration' ? values.map((v) => initCommand(plan, v)) : [],

@@ -127,6 +127,9 @@ function cell(v: unknown): JsonValue {
   return typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 }
 
+/** The keys of the db section's items, in report order. */
+export const dbFactKeys: readonly string[] = dbFactList.map((f) => f.key);
+
 export async function collectDbFacts(client: Queryable): Promise<Record<string, ReportItem>> {
   const items: Record<string, ReportItem> = {};
   for (const f of dbFactList) {

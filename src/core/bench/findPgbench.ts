@@ -26,34 +26,47 @@ function onPath(name: string, envPath: string | undefined): string | undefined {
   return undefined;
 }
 
+/** Where to look for a PostgreSQL client program, and what to tell the user when it is nowhere. */
+export interface ProgramSearch {
+  /** An explicit path (a setting or a flag): used as it is, or refused. */
+  setting?: string;
+  /** The setting's names, for the refusal: "pgops.pgbenchPath (or --pgbench)". */
+  settingName?: string;
+  /** A server's own bin directory, searched first. */
+  binDir?: string;
+  /** The server's major version: its /usr/lib/postgresql/<major>/bin comes before the newest one. */
+  preferMajor?: number;
+  env?: NodeJS.ProcessEnv;
+  systemRoot?: string;
+  /** How to install it, for the error. */
+  install?: string;
+}
+
 /**
- * pgbench, looked up in this order: the setting (pgops.pgbenchPath / --pgbench), `binDir` (a server's own
- * bin directory, e.g. the sandbox's when it has one), PATH, `pg_config --bindir`, then the newest
- * /usr/lib/postgresql/<major>/bin.
+ * A PostgreSQL client program, looked up in this order: the setting, `binDir`, PATH, `pg_config --bindir`,
+ * then /usr/lib/postgresql/<preferMajor>/bin and the newest /usr/lib/postgresql/<major>/bin.
  */
-export function findPgbench(
-  opts: { setting?: string; binDir?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {},
-): PgbenchLocation {
+export function findPgProgram(name: string, opts: ProgramSearch = {}): PgbenchLocation {
   const env = opts.env ?? process.env;
   if (opts.setting) {
     if (!executable(opts.setting)) {
       throw new PgOpsError(
-        'pgbench',
-        `The configured pgbench "${opts.setting}" is not an executable file`,
-        'Fix the setting pgops.pgbenchPath (or --pgbench), or clear it to search PATH.',
+        name,
+        `The configured ${name} "${opts.setting}" is not an executable file`,
+        `Fix the setting ${opts.settingName ?? 'for it'}, or clear it to search PATH.`,
       );
     }
     return { path: opts.setting, via: 'setting' };
   }
-  if (opts.binDir && executable(path.join(opts.binDir, 'pgbench')))
-    return { path: path.join(opts.binDir, 'pgbench'), via: 'bin-dir' };
-  const fromPath = onPath('pgbench', env.PATH);
+  if (opts.binDir && executable(path.join(opts.binDir, name)))
+    return { path: path.join(opts.binDir, name), via: 'bin-dir' };
+  const fromPath = onPath(name, env.PATH);
   if (fromPath) return { path: fromPath, via: 'PATH' };
   const pgConfig = onPath('pg_config', env.PATH);
   if (pgConfig) {
     try {
       const bindir = execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8' }).trim();
-      if (executable(path.join(bindir, 'pgbench'))) return { path: path.join(bindir, 'pgbench'), via: 'pg_config' };
+      if (executable(path.join(bindir, name))) return { path: path.join(bindir, name), via: 'pg_config' };
     } catch {
       // a broken pg_config is no reason to stop looking
     }
@@ -65,15 +78,32 @@ export function findPgbench(
         .filter((v) => /^\d+$/.test(v))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  for (const major of majors) {
-    const candidate = path.join(root, major, 'bin', 'pgbench');
+  const preferred = opts.preferMajor === undefined ? [] : [String(opts.preferMajor)];
+  for (const major of [...preferred, ...majors]) {
+    const candidate = path.join(root, major, 'bin', name);
     if (executable(candidate)) return { path: candidate, via: 'system' };
   }
   throw new PgOpsError(
-    'pgbench',
-    'pgbench was not found (setting, PATH, pg_config --bindir, /usr/lib/postgresql/*/bin)',
-    'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.',
+    name,
+    `${name} was not found (${opts.settingName ? 'setting, ' : ''}PATH, pg_config --bindir, ${root}/*/bin)`,
+    opts.install ?? `Install ${name}${opts.settingName ? ` or set ${opts.settingName}` : ''}.`,
   );
+}
+
+/**
+ * pgbench, looked up in this order: the setting (pgops.pgbenchPath / --pgbench), `binDir` (a server's own
+ * bin directory, e.g. the sandbox's when it has one), PATH, `pg_config --bindir`, then the newest
+ * /usr/lib/postgresql/<major>/bin.
+ */
+export function findPgbench(
+  opts: { setting?: string; binDir?: string; env?: NodeJS.ProcessEnv; systemRoot?: string } = {},
+): PgbenchLocation {
+  return findPgProgram('pgbench', {
+    ...opts,
+    settingName: 'pgops.pgbenchPath (or --pgbench)',
+    install:
+      'Install pgbench from any PostgreSQL installation (Debian/Ubuntu: apt-get install postgresql-15 or postgresql-contrib) or set pgops.pgbenchPath.',
+  });
 }
 
 /** `pgbench --version`, or the error text when it cannot run: the configured pgbench, never a program a plan names. */
@@ -86,15 +116,19 @@ export function pgbenchVersionOf(pgbenchPath: string): string {
 }
 
 /**
- * pgbench signs in with its own libpq: pgops can hand it a password (through a temporary pgpass),
- * but not an OAuth token, so a target that needs OAuth is refused before anything runs.
+ * pgbench and pg_repack sign in with their own libpq: pgops can hand them a password (through a temporary
+ * pgpass), but not an OAuth token, so a target that needs OAuth is refused before anything runs.
  */
-export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
+export function checkProgramCanSignIn(program: 'pgbench' | 'pg_repack', authMethod: string, where: string): void {
   if (authMethod !== 'oauth') return;
   throw new PgOpsError(
-    'bench-oauth',
-    `pgbench cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to pgbench`,
-    "Benchmark as a role whose pg_hba line uses a password or a client certificate (pgbench's " +
+    `${program === 'pgbench' ? 'bench' : 'fix'}-oauth`,
+    `${program} cannot sign in to ${where}: the server wants an OAuth token, which pgops cannot pass to ${program}`,
+    `${program === 'pgbench' ? 'Benchmark' : 'Run it'} as a role whose pg_hba line uses a password or a client certificate (${program}'s ` +
       'libpq would otherwise run its own device flow, or none at all before libpq 18).',
   );
+}
+
+export function checkPgbenchCanSignIn(authMethod: string, where: string): void {
+  checkProgramCanSignIn('pgbench', authMethod, where);
 }

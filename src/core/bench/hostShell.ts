@@ -53,6 +53,13 @@ export function localShell(): HostShell {
   };
 }
 
+/** Is the database on this machine? Unix sockets, loopback, and this host's own names and addresses are. */
+export function isLocalHost(host: string): boolean {
+  if (host.startsWith('/') || host === 'localhost' || host === os.hostname() || /^127\./.test(host) || host === '::1')
+    return true;
+  return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === host));
+}
+
 export interface SshTarget {
   host: string;
   port: number;
@@ -211,4 +218,18 @@ export async function sshShell(target: SshTarget, notes: string[] = []): Promise
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * A shell on the database host: over SSH when a target is given, this machine when the host is local, and otherwise
+ * why there is none (the caller adds how to give SSH access where it offers one).
+ */
+export async function databaseHostShell(
+  host: string,
+  ssh: SshTarget | undefined,
+  notes: string[] = [],
+): Promise<HostShell | string> {
+  if (ssh) return sshShell(ssh, notes);
+  if (isLocalHost(host)) return localShell();
+  return `the database host ${host} is not this machine and no SSH access was given`;
 }

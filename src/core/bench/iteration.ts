@@ -149,7 +149,18 @@ export async function runIteration(p: IterationParams): Promise<IterationOutcome
     processed: summary.processed ?? null,
     failed: summary.failed?.count ?? null,
     skipped: summary.skipped?.count ?? null,
-    percentiles: pct ? { p50: pct.p50Ms, p90: pct.p90Ms, p95: pct.p95Ms, p99: pct.p99Ms, max: pct.maxMs } : null,
+    percentiles: pct
+      ? {
+          p50: pct.p50Ms,
+          p90: pct.p90Ms,
+          p95: pct.p95Ms,
+          p99: pct.p99Ms,
+          max: pct.maxMs,
+          samples: pct.count,
+          ci95: pct.ci95,
+        }
+      : null,
+    ...(pct ? { latencyHistogram: pct.histogram } : {}),
     series,
     waitEvents,
     topStatements,

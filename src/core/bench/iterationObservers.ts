@@ -77,6 +77,10 @@ export class StatementsObserver {
       totalMs: round3(e.totalMs),
       meanMs: round3(e.meanMs),
       rows: e.rows,
+      sharedBlksHit: e.counters.sharedBlksHit,
+      sharedBlksRead: e.counters.sharedBlksRead,
+      tempBlksWritten: e.counters.tempBlksWritten,
+      walBytes: e.counters.walBytes,
     }));
   }
 }

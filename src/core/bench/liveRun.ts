@@ -4,6 +4,7 @@
  */
 import type { Report } from '../report/model';
 import type { BenchPlan } from './plan';
+import { sweepSchedule } from './plan';
 import type { SweepEvent } from './sweep';
 
 import type { HostToLiveRun, LiveIterationSummary, LiveProgressPoint } from '../../protocol/liveRun';
@@ -25,9 +26,10 @@ export function iterationName(plan: Pick<BenchPlan, 'iterate'>): string {
   return plan.iterate === 'clients' ? 'pgbench_clients' : 'pgbench_time';
 }
 
-/** The panel's first message: what runs where, and the values it will iterate over. */
-export function liveRunStart(plan: Pick<BenchPlan, 'iterate' | 'values'>, where: string): LiveRunMessage {
-  return { type: 'start', title: `pgbench sweep on ${where}`, iterName: iterationName(plan), values: plan.values };
+/** The panel's first message: what runs where, and the value of every iteration it will run (repeats included). */
+export function liveRunStart(plan: Pick<BenchPlan, 'iterate' | 'values' | 'repeat'>, where: string): LiveRunMessage {
+  const values = sweepSchedule(plan).map((run) => run.value);
+  return { type: 'start', title: `pgbench sweep on ${where}`, iterName: iterationName(plan), values };
 }
 
 export function liveRunUpdate(e: SweepEvent, plan: Pick<BenchPlan, 'iterate'>): LiveRunUpdate {

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PgOpsError } from '../errors';
 import { reportFileBase } from '../report/files';
+import type { PlanSetting, SettingCell } from './settingValues';
+import { checkSettingName, settingCells } from './settingValues';
 
 /**
  * A pgbench sweep, as the user writes it in a `*.pgbench-plan.json` file or as the CLI flags
@@ -16,6 +18,16 @@ export interface BenchPlan {
   /** one iteration per value: client counts (like --pgbench-clients) or durations in s (--pgbench-time) */
   iterate: 'clients' | 'time';
   values: number[];
+  /**
+   * runs of every value (default 1). The runs are ordered back and forth (1 2 3, 3 2 1, 1 2 3, …) so
+   * that a slow drift of the machine weighs on every value alike.
+   */
+  repeat?: number;
+  /**
+   * server settings to sweep: every combination of their values (a cell) runs every iteration value.
+   * Cells and values are interleaved back and forth (A B, B A, …) so that drift weighs on all alike.
+   */
+  settings?: PlanSetting[];
   /** clients when iterating over time */
   clients: number;
   /** -T seconds when iterating over clients (unless `transactions` is set) */
@@ -54,6 +66,28 @@ export interface BenchPlan {
   transactionLog: { enabled: boolean; samplingRate: number; keep: boolean };
   waits: { enabled: boolean; intervalMs: number };
   topStatements: number;
+}
+
+const maxRepeat = 100;
+
+/** One run of a sweep: which setting cell and value, and which repeat of them. */
+export interface ScheduledRun {
+  /** the settings of the run (empty without a settings sweep) */
+  cell: SettingCell;
+  value: number;
+  /** 0-based */
+  repeat: number;
+}
+
+/** Every run of the plan in order: every cell × value forth, then back, once per repeat (A B C, C B A, …). */
+export function sweepSchedule(plan: Pick<BenchPlan, 'values' | 'repeat' | 'settings'>): ScheduledRun[] {
+  const out: ScheduledRun[] = [];
+  const cells = settingCells(plan.settings);
+  for (let r = 0; r < (plan.repeat ?? 1); r++) {
+    const order = cells.flatMap((cell) => plan.values.map((value) => ({ cell, value, repeat: r })));
+    out.push(...(r % 2 === 0 ? order : order.reverse()));
+  }
+  return out;
 }
 
 export const builtinScripts = ['tpcb-like', 'simple-update', 'select-only'] as const;
@@ -124,6 +158,32 @@ function checkSearchPath(searchPath: unknown): void {
   }
 }
 
+/** Most runs a plan may make: a matrix grows fast, and each cell runs pgbench. */
+const maxRuns = 1000;
+
+function checkSettings(settings: PlanSetting[] | undefined): void {
+  if (settings === undefined) return;
+  const seen = new Set<string>();
+  for (const [i, s] of settings.entries()) {
+    const field = `settings[${i}]`;
+    if (typeof s.name !== 'string') throw bad(`${field}.name`, 'must name a setting');
+    let name: string;
+    try {
+      name = checkSettingName(s.name, `${field}.name`);
+    } catch (err) {
+      throw bad(`${field}.name`, (err as Error).message.replace(/^settings\[\d+\]\.name /, ''));
+    }
+    if (seen.has(name)) throw bad(`${field}.name`, `names ${name} a second time`);
+    seen.add(name);
+    s.name = name;
+    if (!Array.isArray(s.values) || s.values.length === 0 || s.values.some((v) => typeof v !== 'string' || v === ''))
+      throw bad(`${field}.values`, 'must list the values as non-empty strings, e.g. ["4MB", "64MB"]');
+    if (new Set(s.values).size !== s.values.length) throw bad(`${field}.values`, 'lists a value twice');
+    if (s.method !== undefined && s.method !== 'session' && s.method !== 'system')
+      throw bad(`${field}.method`, 'must be "session" or "system"');
+  }
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The fields of a plan and of its nested objects, with the type each must have: a misspelt field is an error, not ignored. */
@@ -133,6 +193,8 @@ const planFields: Record<string, string> = {
   description: 'string',
   iterate: 'string',
   values: 'array',
+  repeat: 'number',
+  settings: 'array',
   clients: 'number',
   durationS: 'number',
   transactions: 'number',
@@ -162,6 +224,7 @@ const nestedFields: Record<string, Record<string, string>> = {
   waits: { enabled: 'boolean', intervalMs: 'number' },
   builtin: { name: 'string', weight: 'number' },
   files: { path: 'string', weight: 'number' },
+  settings: { name: 'string', values: 'array', method: 'string' },
 };
 
 const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
@@ -188,7 +251,7 @@ function checkShape(input: Record<string, unknown>): void {
   checkFields(input, planFields, '');
   for (const key of ['reset', 'transactionLog', 'waits'])
     if (isObject(input[key])) checkFields(input[key], nestedFields[key], `${key}.`);
-  for (const key of ['builtin', 'files']) {
+  for (const key of ['builtin', 'files', 'settings']) {
     (input[key] as unknown[] | undefined)?.forEach((entry, i) => {
       if (!isObject(entry)) throw bad(`${key}[${i}]`, `must be an object, got ${JSON.stringify(entry)}`);
       checkFields(entry, nestedFields[key], `${key}[${i}].`);
@@ -212,6 +275,11 @@ export function validatePlan(input: Partial<BenchPlan>): BenchPlan {
   if (!Array.isArray(plan.values) || plan.values.length === 0)
     throw bad('values', 'must list at least one iteration value');
   plan.values.forEach((v, i) => positiveInt(v, `values[${i}]`));
+  checkSettings(plan.settings);
+  if (plan.repeat !== undefined && positiveInt(plan.repeat, 'repeat') > maxRepeat)
+    throw bad('repeat', `must be at most ${maxRepeat}, got ${plan.repeat}`);
+  const runs = settingCells(plan.settings).length * plan.values.length * (plan.repeat ?? 1);
+  if (runs > maxRuns) throw bad('settings', `make ${runs} runs (cells × values × repeats); at most ${maxRuns}`);
   positiveInt(plan.clients, 'clients');
   positiveInt(plan.scale, 'scale');
   if (plan.transactions !== undefined) positiveInt(plan.transactions, 'transactions');

@@ -5,7 +5,8 @@
  *   1. it comes from a report (*.pgperf.json): whoever ran that sweep wrote it;
  *   2. it names its own programs: an initCommand or a workloadCommand;
  *   3. it reads a file outside the plan file's folder (symbolic links followed): a script in `files`,
- *      a `-f`/`--file` argument, or a `.sql` file a command names.
+ *      a `-f`/`--file` argument, or a `.sql` file a command names;
+ *   4. it sweeps server settings: those of sighup context go through ALTER SYSTEM, for the whole server.
  * A plan built from the CLI's flags or the extension's prompts was typed by the user and needs none.
  */
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import { scriptFilesIn } from './benchReport';
 import type { BenchEndpoint, CommandLine } from './commandLine';
 import { formatCommandLine, placeholderBase, sweepCommands } from './commandLine';
 import type { BenchPlan, PlanSource } from './plan';
+import { sweepSchedule } from './plan';
 
 export interface PlannedCommand {
   /** "init", "init before iteration 2", "iteration 1" */
@@ -38,6 +40,8 @@ export interface PlanReview {
   files: PlannedFile[];
   /** why the user must consent; empty when the plan may run as it is */
   reasons: string[];
+  /** the server settings it sweeps */
+  settings?: BenchPlan['settings'];
 }
 
 /** Values of -f/--file options (pgbench's `@weight` removed) and every `.sql` word, as pgops and the programs read them. */
@@ -102,8 +106,12 @@ export function reviewPlan(
     if (own.length) reasons.push(`it names its own programs (${own.join(', ')})`);
     const outside = files.filter((f) => f.outside).length;
     if (outside) reasons.push(`it reads ${outside === 1 ? 'a file' : `${outside} files`} outside its folder ${folder}`);
+    if (plan.settings?.length)
+      reasons.push(
+        `it sweeps server settings (${plan.settings.map((x) => x.name).join(', ')}), some maybe for the whole server`,
+      );
   }
-  return { source, folder, commands, files, reasons };
+  return { source, folder, commands, files, reasons, settings: plan.settings };
 }
 
 export function needsConsent(review: PlanReview): boolean {
@@ -115,7 +123,10 @@ export function describePlanReview(review: PlanReview): string {
   const files = review.files.length
     ? review.files.map((f) => `  ${f.path}${f.outside ? "  (outside the plan's folder)" : ''}`)
     : ['  none besides the plan'];
-  return ['It would run:', ...review.commands.map((c) => `  ${c.label}: ${c.line}`), 'and read:', ...files].join('\n');
+  const lines = ['It would run:', ...review.commands.map((c) => `  ${c.label}: ${c.line}`), 'and read:', ...files];
+  const settings = review.settings ?? [];
+  if (settings.length) lines.push('with the settings:', ...settings.map((x) => `  ${x.name} = ${x.values.join(', ')}`));
+  return lines.join('\n');
 }
 
 /** The CLI's refusal: names the plan, why, every command and file, and the flag that gives consent. */
@@ -145,7 +156,13 @@ export function sweepServerChanges(plan: BenchPlan): string[] {
   const workload = plan.workloadCommand
     ? 'its workload command'
     : `the workload (${scripts.join(', ') || 'tpcb-like'}, which may write)`;
-  changes.push(`${workload} runs ${plan.values.length === 1 ? 'once' : `${plan.values.length} times`}`);
+  const runs = sweepSchedule(plan).length;
+  changes.push(`${workload} runs ${runs === 1 ? 'once' : `${runs} times`}`);
+  if (plan.settings?.length)
+    changes.push(
+      `the settings ${plan.settings.map((x) => `${x.name} (${x.values.join(', ')})`).join(', ')} are set for every cell ` +
+        '(server-wide ones with ALTER SYSTEM and a reload, put back at the end)',
+    );
   const resets = [
     plan.reset.checkpoint && 'CHECKPOINT',
     plan.reset.statStatementsReset && 'pg_stat_statements_reset()',

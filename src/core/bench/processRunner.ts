@@ -19,11 +19,15 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** called for every complete stderr line as it arrives (pgbench writes progress there) */
   onStderrLine?: (line: string) => void;
+  /** called once the process runs, with its pid */
+  onSpawn?: (pid: number) => void;
+  /** how long after SIGINT the process gets SIGKILL (default 3 s; pg_repack needs longer to clean up) */
+  killAfterMs?: number;
 }
 
 /**
- * Runs one program without a shell. On abort it sends SIGINT (pgbench stops its clients),
- * then SIGKILL after 3 s, and rejects with CancelledError once the process is gone.
+ * Runs one program without a shell. On abort it sends SIGINT (pgbench stops its clients, pg_repack
+ * cleans up), then SIGKILL after killAfterMs, and rejects with CancelledError once the process is gone.
  */
 export function runProcess(cmd: CommandLine, opts: RunOptions): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
@@ -39,8 +43,9 @@ export function runProcess(cmd: CommandLine, opts: RunOptions): Promise<ProcessR
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       child.kill('SIGINT');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      killTimer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 3000);
     };
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;

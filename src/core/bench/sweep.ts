@@ -29,13 +29,19 @@ import { formatCommandLine, iterationValues, pgbenchOptions, placeholderBase, sw
 import { collectDbFacts } from './dbFacts';
 import { pgbenchVersionOf } from './findPgbench';
 import type { HostShell, SshTarget } from './hostShell';
-import { localShell, sshShell } from './hostShell';
+import { databaseHostShell } from './hostShell';
 import { runIteration } from './iteration';
 import type { BenchPlan } from './plan';
+import { sweepSchedule } from './plan';
 import { runProcess, withPgpass } from './processRunner';
-import { reportFileBase } from '../report/files';
+import { fileTimestamp, reportFileBase } from '../report/files';
 import { collectSystemFacts, systemSectionHeader } from './systemFacts';
 import { transactionLogAdvice } from './txLog';
+import { settingOption } from '../sql';
+import type { SweepSettingsOptions } from './settingSweep';
+import { repairInterruptedSweep, SweepSettings } from './settingSweep';
+import { localRestarter } from './serverRestart';
+import { cellLabel } from '../report/repeats';
 
 export type SweepEvent =
   | { type: 'phase'; message: string }
@@ -61,28 +67,27 @@ export interface SweepOptions {
   keptLogsDir?: string;
   now?: () => Date;
   toolVersion?: string;
+  /** lets a postmaster setting of the plan restart the server */
+  allowRestart?: boolean;
+  /** how pgops restarts this server (default: pg_ctl, for a server on this machine) */
+  restarter?: SweepSettingsOptions['restarter'];
+  /** where the undo file of server-wide setting changes lives (default: defaultUndoDir()) */
+  undoDir?: string;
 }
 
-/** Is the database on this machine? Unix sockets, loopback, and this host's own names and addresses are. */
-export function isLocalHost(host: string): boolean {
-  if (host.startsWith('/') || host === 'localhost' || host === os.hostname() || /^127\./.test(host) || host === '::1')
-    return true;
-  return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === host));
+/** `$XDG_STATE_HOME/pgops` (else ~/.local/state/pgops): the undo files of interrupted setting sweeps. */
+export function defaultUndoDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'pgops');
 }
 
 export function defaultReportName(d: Date): string {
-  return `pgbench_${d
-    .toISOString()
-    .replace(/\.\d+Z$/, '')
-    .replace(/[T:]/g, '-')}`;
+  return `pgbench_${fileTimestamp(d)}`;
 }
 
 async function openHostShell(o: SweepOptions, notes: string[]): Promise<HostShell | undefined> {
-  if (o.ssh) return sshShell(o.ssh, notes);
-  if (isLocalHost(o.target.host)) return localShell();
-  notes.push(
-    `system facts not collected: the database host ${o.target.host} is not this machine and no SSH access was given (--ssh user@host)`,
-  );
+  const sh = await databaseHostShell(o.target.host, o.ssh, notes);
+  if (typeof sh !== 'string') return sh;
+  notes.push(`system facts not collected: ${sh} (--ssh user@host)`);
   return undefined;
 }
 
@@ -150,9 +155,11 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const base = placeholderBase(plan, o.pgbenchPath, target);
   const pgbenchVersion = pgbenchVersionOf(o.pgbenchPath);
   const { init, initPerIteration, workload: commands } = sweepCommands(plan, base, pgbenchVersion);
+  const schedule = sweepSchedule(plan);
   let status: RunStatus = 'complete';
   let failure: PgOpsError | Error | undefined;
   const resets: string[] = [];
+  let settingsLog: string[] = [];
   const outputs: PgbenchOutput[] = [];
   let dbBefore: Awaited<ReturnType<typeof collectDb>> | undefined;
   let systemBefore: Awaited<ReturnType<typeof collectSystem>>;
@@ -160,6 +167,19 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   const finish = (final: boolean): Report => {
     fillResultSection(report, pgops.iterations, iterName);
     fillPgbenchDetails(report, outputs);
+    if (plan.settings?.length)
+      setItem(
+        report,
+        'benchmark',
+        'setting_sweep',
+        plainTextItem(
+          'Swept server settings | how each value was applied, and the restore',
+          settingsLog.join('\n') || 'not applied',
+          {
+            command: { python_command: 'setting_sweep' },
+          },
+        ),
+      );
     setItem(
       report,
       'benchmark',
@@ -195,7 +215,8 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
   try {
     await withPgpass(target, async (env) => {
       env.PGAPPNAME = 'pgbench (pgops)';
-      env.PGOPTIONS = pgbenchOptions(env.PGOPTIONS, plan);
+      const pgbenchStartup = pgbenchOptions(env.PGOPTIONS, plan);
+      env.PGOPTIONS = pgbenchStartup;
       emit({ type: 'phase', message: 'collecting the environment' });
       const system = await collectSystem(o, notes);
       systemBefore = system;
@@ -232,22 +253,53 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         workloadCommandLines: commands.map(formatCommandLine),
         workloadWords: commands[0] ? [commands[0].program, ...commands[0].args] : [],
       });
-      const admin = await open({
-        applicationName: 'pgops bench',
-        statementTimeoutMs: 0,
-        lockTimeoutMs: 0,
-        readOnly: false,
-      });
-      // an idle session whose server goes away emits 'error'; the iteration reports the failure instead
-      admin.on('error', (err) => log.warn(`bench admin session: ${err.message}`));
+      const openAdmin = async () => {
+        const c = await open({
+          applicationName: 'pgops bench',
+          statementTimeoutMs: 0,
+          lockTimeoutMs: 0,
+          readOnly: false,
+        });
+        // an idle session whose server goes away emits 'error'; the iteration reports the failure instead
+        c.on('error', (err) => log.warn(`bench admin session: ${err.message}`));
+        return c;
+      };
+      let admin = await openAdmin();
+      let settings: SweepSettings | undefined;
+      const where = { open, undoDir: o.undoDir ?? defaultUndoDir(), host: target.host, port: target.port, notes };
       try {
+        await repairInterruptedSweep(where);
+        if (plan.settings?.length) {
+          emit({
+            type: 'phase',
+            message: `checking the swept settings: ${plan.settings.map((x) => x.name).join(', ')}`,
+          });
+          settings = await SweepSettings.begin({
+            ...where,
+            settings: plan.settings,
+            allowRestart: o.allowRestart ?? false,
+            restarter: o.restarter ?? ((c) => localRestarter(c, target.host, target.port)),
+          });
+        }
         if (plan.init === 'once' && init) {
           emit({ type: 'phase', message: `initialising: ${formatCommandLine(init)}` });
           await runChecked(init, env, o.signal, 'init command');
         }
-        for (const [i, value] of plan.values.entries()) {
+        for (const [i, { value, repeat, cell }] of schedule.entries()) {
           throwIfAborted(o.signal);
           const v = iterationValues(plan, value, base);
+          let shown: Record<string, string> | undefined;
+          if (settings) {
+            emit({ type: 'phase', message: `iteration ${i}: settings ${cellLabel(cell)}` });
+            const applied = await settings.apply(cell, o.signal);
+            throwIfAborted(o.signal);
+            if (applied.restarted) {
+              await admin.end().catch(() => undefined);
+              admin = await openAdmin();
+            }
+            shown = applied.shown;
+            env.PGOPTIONS = [pgbenchStartup, ...settings.startup(cell).map(([k, x]) => settingOption(k, x))].join(' ');
+          }
           if (initPerIteration[i]) {
             emit({ type: 'phase', message: `iteration ${i}: re-initialising` });
             await runChecked(initPerIteration[i], env, o.signal, 'init command');
@@ -257,7 +309,7 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
             type: 'iteration-start',
             index: i,
             value,
-            total: plan.values.length,
+            total: schedule.length,
             commandLine: formatCommandLine(commands[i]),
           });
           const { result, stdout, summary } = await runIteration({
@@ -279,6 +331,8 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
             onProgress: (point) => emit({ type: 'progress', index: i, value, point }),
             notes,
           });
+          if ((plan.repeat ?? 1) > 1) result.repeat = repeat;
+          if (shown) result.settings = shown;
           pgops.iterations.push(result);
           outputs.push({ index: i, stdout, summary });
           emit({ type: 'iteration-end', index: i, result });
@@ -296,6 +350,11 @@ export async function runSweep(o: SweepOptions): Promise<Report> {
         }
       } finally {
         await admin.end().catch(() => undefined);
+        if (settings) {
+          emit({ type: 'phase', message: 'restoring the swept settings' });
+          settingsLog = await settings.restore();
+          for (const line of settingsLog.filter((l) => /NOT restored|but /.test(l))) notes.push(line);
+        }
       }
     });
   } catch (err) {

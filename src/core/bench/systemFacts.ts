@@ -36,15 +36,23 @@ const volatileMeminfo = new RegExp(
   `^(${volatileMeminfoKeys.split(' ').join('|')}|Active\\(\\w+\\)|Inactive\\(\\w+\\)):`,
 );
 
-const lshwClasses: Array<[string, string]> = [
+/** pg_perfbench's lshw items, in its order: class, title, and whether the item starts hidden. */
+const lshwClasses: Array<[string, string, ('hidden' | 'collapsed')?]> = [
   ['system', 'System Components'],
   ['bus', 'Buses and Interfaces'],
   ['memory', 'System Memory Information'],
   ['processor', 'Processor Details'],
+  ['bridge', 'Bridges and Controllers'],
+  ['display', 'Graphics Adapters'],
+  ['network', 'Network Interfaces'],
   ['storage', 'Storage Controllers'],
   ['disk', 'Hard Drives and SSDs'],
   ['volume', 'Disk Partitions and Volumes'],
-  ['network', 'Network Interfaces'],
+  ['input', 'Input Devices'],
+  ['communication', 'Communication Devices'],
+  ['generic', 'Generic Devices'],
+  ['multimedia', 'Audio and Multimedia Devices', 'hidden'],
+  ['power', 'Power Components', 'hidden'],
 ];
 
 async function blockDevices(sh: HostShell): Promise<FactValue> {
@@ -136,6 +144,13 @@ export const systemFacts: SystemFact[] = [
     collect: blockDevices,
   },
   {
+    key: 'ip_br_addr',
+    header: 'Network addresses | ip -br addr',
+    description: 'The interfaces of the database host and their addresses',
+    state: 'collapsed',
+    collect: (sh) => sh.run('ip', ['-br', 'addr']),
+  },
+  {
     key: 'sysctl_vm',
     header: 'Kernel parameters related to virtual memory | sysctl vm',
     state: 'collapsed',
@@ -172,10 +187,10 @@ export const systemFacts: SystemFact[] = [
     state: 'collapsed',
     collect: cpuGovernor,
   },
-  ...lshwClasses.map(([cls, title]): SystemFact => ({
+  ...lshwClasses.map(([cls, title, state]): SystemFact => ({
     key: `lshw_${cls}`,
     header: `${title} | lshw -class ${cls}`,
-    state: 'collapsed',
+    state: state ?? 'collapsed',
     collect: (sh) => lshw(sh, cls),
   })),
 ];

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
+import { latencyHistogram, quantileRankInterval } from '../report/histogram';
+import type { LatencyHistogram } from '../report/model';
 
 /**
  * Latency percentiles from pgbench's per-transaction log (`-l`): one line per transaction,
@@ -20,6 +22,9 @@ export interface LatencyPercentiles {
   skipped: number;
   failed: number;
   samplingRate: number;
+  /** 95% interval of each percentile from `count` samples */
+  ci95: { p50: [number, number]; p90: [number, number]; p95: [number, number]; p99: [number, number] };
+  histogram: LatencyHistogram;
 }
 
 class LatencyStore {
@@ -73,6 +78,10 @@ export async function latencyPercentilesFromLogs(
   }
   if (store.length === 0) return undefined;
   const sorted = store.sorted();
+  const interval = (p: number): [number, number] => {
+    const [lo, hi] = quantileRankInterval(sorted.length, p / 100);
+    return [sorted[lo - 1], sorted[hi - 1]];
+  };
   return {
     count: store.length,
     minMs: sorted[0],
@@ -85,6 +94,8 @@ export async function latencyPercentilesFromLogs(
     skipped,
     failed,
     samplingRate,
+    ci95: { p50: interval(50), p90: interval(90), p95: interval(95), p99: interval(99) },
+    histogram: latencyHistogram(sorted, samplingRate)!,
   };
 }
 
@@ -102,7 +113,7 @@ export function transactionLogFiles(dir: string, prefix: string): string[] {
 const loggedPerSecondLimit = 10_000;
 /** What a suggested sampling rate aims at: enough for a p99 from a 10 s iteration, cheap at any tps. */
 const loggedPerSecondTarget = 2_000;
-const niceRates = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001];
+const niceRates = [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001];
 
 /**
  * Advice when the run logged so many transactions per second that the log itself slowed pgbench down:
@@ -110,7 +121,43 @@ const niceRates = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005,
  * that should be joined must carry the same pgbench options.
  */
 export function transactionLogAdvice(
-  iterations: readonly { index: number; tps: number | null; percentiles?: object | null }[],
+  iterations: readonly {
+    index: number;
+    tps: number | null;
+    percentiles?: { samples?: number; p99: number; ci95?: { p99: [number, number] } } | null;
+  }[],
+  samplingRate: number,
+): string | undefined {
+  return tooManyLogged(iterations, samplingRate) ?? tooFewSampled(iterations, samplingRate);
+}
+
+/** Sampled transactions below which a p99 is too loose to compare runs by (its interval spans about ±40 ranks). */
+const samplesForTails = 1_000;
+
+/** Advice when a sampled log left an iteration's tail percentiles loose: the rate that gives about 2,000 samples. */
+function tooFewSampled(
+  iterations: Parameters<typeof transactionLogAdvice>[0],
+  samplingRate: number,
+): string | undefined {
+  if (samplingRate >= 1) return undefined;
+  const thin = iterations.find(
+    (it) => it.percentiles?.samples !== undefined && it.percentiles.samples < samplesForTails,
+  );
+  const p = thin?.percentiles;
+  if (!thin || !p?.samples) return undefined;
+  const wanted = Math.min(1, (samplingRate * 2 * samplesForTails) / p.samples);
+  const rate = [...niceRates].reverse().find((r) => r >= wanted) ?? 1;
+  const ci = p.ci95 ? ` (p99 ${p.p99} ms, 95% interval ${p.ci95.p99[0]}–${p.ci95.p99[1]} ms)` : '';
+  return (
+    `iteration ${thin.index}'s percentiles come from ${p.samples} sampled transactions${ci}. ` +
+    `For tail percentiles precise enough to compare runs at this rate of transactions, use --sampling-rate ${rate}` +
+    ' (transactionLog.samplingRate in a plan file).'
+  );
+}
+
+/** Advice when the log took so many transactions per second that it slowed pgbench down. */
+function tooManyLogged(
+  iterations: Parameters<typeof transactionLogAdvice>[0],
   samplingRate: number,
 ): string | undefined {
   let fastest: { index: number; logged: number; tps: number } | undefined;

@@ -1,5 +1,5 @@
 import type { Client, ClientConfig } from 'pg';
-import { pinnedSearchPath, searchPathOption } from '../sql';
+import { pinnedSearchPath, searchPathOption, settingOption } from '../sql';
 
 /** One server endpoint to open a session on, after all libpq-style resolution is done. */
 export interface ConnectionTarget {
@@ -18,6 +18,11 @@ export interface SessionSafety {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   readOnly: boolean;
+  /**
+   * Settings given at startup after the safety ones (a sweep's check that its sessions see the swept
+   * values). Never a safety setting: the caller sets only what it verifies.
+   */
+  settings?: Array<[string, string]>;
 }
 
 export const defaultSafety: SessionSafety = {
@@ -35,6 +40,7 @@ export function safetyOptions(s: SessionSafety): string {
   const parts = [`-c statement_timeout=${s.statementTimeoutMs}`, `-c lock_timeout=${s.lockTimeoutMs}`];
   if (s.readOnly) parts.push('-c default_transaction_read_only=on');
   parts.push(searchPathOption(pinnedSearchPath));
+  for (const [name, value] of s.settings ?? []) parts.push(settingOption(name, value));
   return parts.join(' ');
 }
 

@@ -33,6 +33,7 @@ export const bloatSql = `WITH consts AS (
                   CASE WHEN c.relkind = 'i' THEN 90 ELSE 100 END) AS fillfactor
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+    AND ($2::int8 IS NULL OR c.oid = $2::int8::oid)
     AND (c.relkind IN ('r', 'm') OR (c.relkind = 'i' AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')))
     -- reltuples < 0: never analyzed (14+); before 14 such a table reads 0 pages and 0 rows, so ask its size
     AND (c.relpages > 0 OR c.reltuples < 0
@@ -114,10 +115,11 @@ export function unreliableReason(r: {
   return null;
 }
 
-export async function estimateBloat(client: Queryable, limit = 50): Promise<BloatEstimate[]> {
+/** The estimates, largest waste first; of one relation when `oid` is given. */
+export async function estimateBloat(client: Queryable, limit = 50, oid?: number): Promise<BloatEstimate[]> {
   let rows: Array<Record<string, unknown>>;
   try {
-    rows = (await client.query(bloatSql, [limit])).rows;
+    rows = (await client.query(bloatSql, [limit, oid ?? null])).rows;
   } catch (err) {
     throw diagError(err, 'Estimating bloat');
   }

@@ -3,7 +3,7 @@ import { readActivity } from './activity';
 import type { BlockingNode } from './blocking';
 import { blockingTree } from './blocking';
 import type { MaintenanceProgress } from './progress';
-import { maintenanceProgress, runsMaintenance } from './progress';
+import { maintenanceOperations, runsMaintenance } from './progress';
 import type { Queryable } from '../diag/queryable';
 import type { WaitHistory } from './waitHistory';
 
@@ -33,7 +33,7 @@ export async function loadActivity(
   let progressError: string | undefined;
   if (snapshot.sessions.some(runsMaintenance)) {
     try {
-      progress = (await maintenanceProgress(client)).operations;
+      progress = await maintenanceOperations(client);
     } catch (err) {
       progressError = err instanceof Error ? err.message : String(err);
     }

@@ -104,11 +104,12 @@ export function autovacuumTarget(activity: string | null): string | null {
   return m ? m[1] : null;
 }
 
-export async function maintenanceProgress(client: Queryable): Promise<ProgressSnapshot> {
+/** The operations alone, one query: what a caller that does not list the autovacuum workers needs. */
+export async function maintenanceOperations(client: Queryable): Promise<MaintenanceProgress[]> {
   const rows = await diagStep('Reading pg_stat_progress_*', 'pg_read_all_stats', async () => {
     return (await client.query(progressSql)).rows;
   });
-  const operations: MaintenanceProgress[] = rows.map((r) => {
+  return rows.map((r) => {
     const autovacuum = !!r.autovacuum;
     const kind = kinds[String(r.kind)] ?? 'vacuum';
     const done = numOrNull(r.done);
@@ -128,6 +129,10 @@ export async function maintenanceProgress(client: Queryable): Promise<ProgressSn
       autovacuum,
     };
   });
+}
+
+export async function maintenanceProgress(client: Queryable): Promise<ProgressSnapshot> {
+  const operations = await maintenanceOperations(client);
   const workers = await diagStep(
     'Reading the autovacuum workers from pg_stat_activity',
     'pg_read_all_stats',

@@ -25,6 +25,14 @@ export function htmlSiblingOf(reportFile: string): string {
   return `${reportFileStem(reportFile)}.html`;
 }
 
+/** A time for a file name, to the second in UTC: 2026-12-02-10-16-05. */
+export function fileTimestamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[T:]/g, '-');
+}
+
 /** A report name usable as a file name on every platform. */
 export function reportFileBase(reportName: string): string {
   const base = reportName

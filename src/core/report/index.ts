@@ -7,6 +7,7 @@ export * from './items';
 export { writeFileAtomic, writeReportAtomic } from './write';
 export {
   defaultReportsFolder,
+  fileTimestamp,
   htmlSiblingOf,
   reportFileBase,
   reportFileStem,

@@ -178,8 +178,11 @@ export function tpsChartItem(
 }
 
 /** The tps points of a report's iterations, skipping iterations without a tps. */
+/** [value, tps] per value; a value that ran several times (repeats) is drawn at the mean of its runs. */
 export function tpsPoints(iterations: IterationResult[]): Array<[number, number]> {
-  return iterations.filter((it) => it.tps !== null).map((it) => [it.value, it.tps as number]);
+  const byValue = new Map<number, number[]>();
+  for (const it of iterations) if (it.tps !== null) byValue.set(it.value, [...(byValue.get(it.value) ?? []), it.tps]);
+  return [...byValue].map(([value, tps]) => [value, tps.reduce((a, x) => a + x, 0) / tps.length]);
 }
 
 export function formatPerfbenchDate(d: Date): string {

@@ -21,6 +21,7 @@ import { jsonText, reportSchemaVersion } from './model';
 import { reportFileStem } from './files';
 import { toolVersion } from '../version';
 import { reportIterations } from './summary';
+import { joinComparisonItems, tpsSpreadItem } from './joinStats';
 
 export interface JoinInput {
   file: string;
@@ -147,8 +148,8 @@ function sideBySide(items: Array<ReportItem | undefined>, names: string[]): Repo
 
 function ratioItem(results: Array<{ name: string; iterations: IterationResult[] }>, iterName: string): ReportItem {
   const [ref, ...others] = results;
-  const byX = (its: IterationResult[]) =>
-    new Map(its.filter((i) => i.tps !== null).map((i) => [i.value, i.tps as number]));
+  // a value run several times (repeats) counts at the mean of its runs
+  const byX = (its: IterationResult[]) => new Map(tpsPoints(its));
   const refTps = byX(ref.iterations);
   const maps = others.map((o) => byX(o.iterations));
   const xs = [...new Set([...refTps.keys(), ...maps.flatMap((m) => [...m.keys()])])].sort((a, b) => a - b);
@@ -260,6 +261,15 @@ export function joinReports(inputs: JoinInput[], opts: JoinOptions): Report {
     iterName,
   );
   result.reports.tps_ratio = ratioItem(results, iterName);
+  const compared = joinComparisonItems(
+    reports,
+    names,
+    ordered.map((o) => path.basename(o.file)),
+    iterName,
+  );
+  result.reports.comparison = compared.comparison;
+  result.reports.comparison_summary = compared.summary;
+  result.reports.tps_spread = tpsSpreadItem(reports, iterName);
 
   const now = opts.now ?? new Date();
   const files = ordered.map((o) => path.basename(o.file));

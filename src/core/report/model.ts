@@ -63,6 +63,23 @@ export interface LatencyPercentiles {
   p95: number;
   p99: number;
   max: number;
+  /** transactions the percentiles come from (the sampled ones, with a sampling rate below 1) */
+  samples?: number;
+  /** 95% interval of each percentile from those samples (order statistics): its precision */
+  ci95?: { p50: [number, number]; p90: [number, number]; p95: [number, number]; p99: [number, number] };
+}
+
+/**
+ * Latencies of an iteration in log-scale buckets: bucket `first + i` counts `counts[i]` transactions
+ * between 2^((first+i)/bucketsPerOctave) and 2^((first+i+1)/bucketsPerOctave) µs.
+ */
+export interface LatencyHistogram {
+  unit: 'us';
+  bucketsPerOctave: number;
+  first: number;
+  counts: number[];
+  /** the per-transaction log's sampling rate: counts × 1/rate estimates all transactions */
+  samplingRate: number;
 }
 
 /** One `--progress` line: seconds since start, tps and latency over that interval. */
@@ -88,6 +105,11 @@ export interface TopStatement {
   totalMs: number;
   meanMs: number;
   rows: number;
+  /** Block and WAL counters over the iteration (absent in reports written before they were kept). */
+  sharedBlksHit?: number;
+  sharedBlksRead?: number;
+  tempBlksWritten?: number;
+  walBytes?: number;
 }
 
 /** One pgbench run of the sweep, structured. Missing measurements are null, never guessed. */
@@ -95,6 +117,10 @@ export interface IterationResult {
   index: number;
   /** The iteration value from the plan: clients, or duration in seconds when sweeping time. */
   value: number;
+  /** which run of the value when the plan repeats values (0-based); absent when it does not */
+  repeat?: number;
+  /** the swept server settings of the iteration's cell, as SHOW gave them in a session opened like pgbench's */
+  settings?: Record<string, string>;
   clients: number;
   threads?: number;
   durationS?: number | null;
@@ -108,6 +134,8 @@ export interface IterationResult {
   failed: number | null;
   skipped: number | null;
   percentiles?: LatencyPercentiles | null;
+  /** the distribution the percentiles come from */
+  latencyHistogram?: LatencyHistogram;
   series?: ProgressPoint[];
   waitEvents?: WaitEventSamples[];
   topStatements?: TopStatement[];

@@ -4,6 +4,8 @@
  */
 import type { Report } from './model';
 import { isJoinedItem } from './model';
+import type { ValueSummary } from './repeats';
+import { valueSummaries } from './repeats';
 import type { ReportSummary } from './summary';
 import { summarizeReport } from './summary';
 
@@ -12,6 +14,8 @@ export interface ReportView {
   summary: ReportSummary;
   /** `[sectionKey, itemKey]` of every item that holds a join's side-by-side values. */
   joinedItems: Array<[string, string]>;
+  /** every cell (swept settings × value) with its runs' mean and 95% interval, for the charts of a settings sweep */
+  cells?: ValueSummary[];
 }
 
 export function reportView(report: Report): ReportView {
@@ -19,5 +23,6 @@ export function reportView(report: Report): ReportView {
   for (const [sectionKey, section] of Object.entries(report.sections))
     for (const [itemKey, item] of Object.entries(section.reports))
       if (isJoinedItem(item)) joinedItems.push([sectionKey, itemKey]);
-  return { report, summary: summarizeReport(report), joinedItems };
+  const summary = summarizeReport(report);
+  return { report, summary, joinedItems, cells: summary.joined ? [] : valueSummaries(summary.iterations) };
 }

@@ -8,6 +8,7 @@ import { benchCommands } from './bench';
 import { diagCommands } from './diag';
 import { hbaCommands } from './hba';
 import { connectionCommands } from './connections';
+import { fixCommands } from './fix';
 
 export type Handler = (...args: unknown[]) => unknown;
 /** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
@@ -26,6 +27,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
     ...diagCommands(s),
     ...hbaCommands(s),
     ...activityCommands(s),
+    ...fixCommands(s),
   };
   return table;
 }

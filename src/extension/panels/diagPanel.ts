@@ -38,6 +38,7 @@ const diagStyle = `
   }
   button:disabled { opacity: .5; cursor: default; }
   .chart { position: relative; height: 220px; margin: 1em 0; }
+  progress { width: 100%; max-width: 40em; accent-color: var(--vscode-progressBar-background); }
   .muted { opacity: .75; }
   .error { color: var(--vscode-errorForeground); }
   .warning { color: var(--vscode-editorWarning-foreground); }

@@ -87,7 +87,9 @@ export class HealthView extends DiagTreeProvider<HealthData> {
     const threshold = formatThreshold(r.threshold, r.unit);
     item.description = [r.status, formatHealthValue(r.value, r.unit), threshold].filter(Boolean).join(' · ');
     item.iconPath = statusIcon(r.status);
-    item.contextValue = `pgops.healthCheck+${r.status}${r.fix ? '+fix' : ''}`;
+    // +leftovers: invalid indexes, which an interrupted REINDEX CONCURRENTLY or pg_repack leaves (Clean Up…)
+    const leftovers = r.id === 'invalid-indexes' && r.status !== 'ok' ? '+leftovers' : '';
+    item.contextValue = `pgops.healthCheck+${r.status}${r.fix ? '+fix' : ''}${leftovers}`;
     item.tooltip = `${r.id}: ${r.status}\n${r.message}${r.fix ? `\n\nFix:\n${r.fix}` : ''}`;
     const pid = item.id;
     const children: DiagNode[] = [messageNode(`${pid}/message`, r.message, { icon: 'info', tooltip: r.message })];

@@ -17,6 +17,7 @@ import {
   paletteRow,
   screenshot,
   screenshotOnFailure,
+  setPane,
   treeRow,
   typeInPalette,
   until,
@@ -38,12 +39,6 @@ interface Session {
 /** The tree depth of a row (aria-level), to check what is nested under what. */
 async function level(row: Locator): Promise<number> {
   return Number(await row.getAttribute('aria-level'));
-}
-
-/** Opens a pane of the Postgres Ops container unless it is open already. */
-async function expand(pane: Locator): Promise<void> {
-  if ((await pane.locator('.pane-header').getAttribute('aria-expanded')) !== 'true')
-    await pane.locator('.pane-header').click();
 }
 
 describe('Activity view and panel: blocking tree, terminate with the modal, wait-type chart (UI, PostgreSQL 18)', () => {
@@ -142,7 +137,7 @@ describe('Activity view and panel: blocking tree, terminate with the modal, wait
     await connection.filter({ hasText: /connected · PostgreSQL 18/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
 
     const activity = viewPane(page, 'Activity');
-    await expand(activity);
+    assert.ok(await setPane(page, 'Activity', true), 'the Activity pane opened');
     const heading = treeRow(activity, 'Blocking: 1 blocker(s), 2 waiting');
     await heading.waitFor({ state: 'visible', timeout: uiWaitMs });
     const [rowA, rowB, rowC] = [a, b, c].map((s, i) =>
@@ -186,6 +181,15 @@ describe('Activity view and panel: blocking tree, terminate with the modal, wait
     const { page } = workbench();
     const activity = viewPane(page, 'Activity');
     const rowA = treeRow(activity, `${a.pid} postgres@postgres [ui chain A]`);
+    // Live refresh replaces the rows every 2 s; a context menu run while a refresh rebuilds them reaches the command
+    // without its item. Pause first, as a user acting on a busy list would, and wait for the view to say so.
+    await typeInPalette(page, 'Pause Live Activity');
+    await paletteRow(page, 'Pause Live Activity').click();
+    await activity.locator('.pane-header [aria-label^="Resume Live Activity"]').first().waitFor({
+      state: 'attached',
+      timeout: uiWaitMs,
+    });
+    await rowA.waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, rowA, 'Terminate Session');
     const dialog = page.locator('.monaco-dialog-box', { hasText: `PID ${a.pid}` });
     await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
@@ -206,6 +210,9 @@ describe('Activity view and panel: blocking tree, terminate with the modal, wait
     );
     assert.ok(gone, `PID ${a.pid} has ended`);
     assert.equal(await b.running, undefined, 'B got its lock');
+    // resuming refreshes at once and every 2 s again
+    await typeInPalette(page, 'Resume Live Activity');
+    await paletteRow(page, 'Resume Live Activity').click();
     await treeRow(activity, 'Blocking: 1 blocker(s), 1 waiting').waitFor({ state: 'visible', timeout: uiWaitMs });
     const rowB = treeRow(activity, `${b.pid} postgres@postgres [ui chain B]`);
     const rowC = treeRow(activity, `${c.pid} postgres@postgres [ui chain C]`);

@@ -4,12 +4,14 @@
  * A sweep on a production profile asks for the typed name even without pgbench -i, and Escape means
  * no session, no CHECKPOINT and no stats reset on the server. Re-run this Report on a report received
  * from someone else shows the program and the file outside its folder, and Cancel runs and reads nothing.
+ * Last, a sweep of a server setting picked from pg_settings runs, records it and puts it back.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from 'pg';
 import type { Page } from 'playwright-core';
+import { readReport } from '../../../src/core/report';
 import { writeReportAtomic } from '../../../src/core/report/write';
 import { hostileReport } from '../../support/hostileReport';
 import {
@@ -208,5 +210,53 @@ describe('Sweeps ask before they touch a server (UI, PostgreSQL 18)', () => {
       fs.rmSync(secretFile, { force: true });
       fs.rmSync(marker, { force: true });
     }
+  });
+
+  it('sweeps a server setting picked from pg_settings with its context, records it per iteration and puts it back', async () => {
+    const { page } = workbench();
+    const reportsBefore = reportsNow();
+    const before = (await admin.query<{ v: string }>("SELECT current_setting('bgwriter_delay') AS v")).rows[0].v;
+    await runPaletteCommand(page, 'Postgres Ops: Run pgbench Sweep');
+    await pick(page, 'Run pgbench Sweep: choose a connection', ordinary);
+    await pick(page, 'Run pgbench Sweep: plan', 'Clients and duration…');
+    const widget = page.locator('.quick-input-widget');
+    const answer = async (title: string, value: string) => {
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: uiWaitMs });
+      await widget.locator('input').fill(value);
+      await page.keyboard.press('Enter');
+    };
+    await answer('Client counts', '1');
+    await answer('Seconds per iteration', '1');
+    await widget
+      .locator('.quick-input-title', { hasText: 'sweep a server setting too?' })
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
+    await page.keyboard.type('bgwriter_delay');
+    const row = widget.locator('.quick-input-list .monaco-list-row.focused');
+    await row.filter({ hasText: 'bgwriter_delay' }).waitFor({ state: 'visible', timeout: uiWaitMs });
+    assert.match(await row.innerText(), /sighup: ALTER SYSTEM \+ reload, put back at the end/);
+    await screenshot('bench-setting-picker');
+    await page.keyboard.press('Enter');
+    await answer(`Values of bgwriter_delay (now ${before})`, '150ms,250ms');
+    await answer('Runs of every cell', '1');
+
+    let file: string | undefined;
+    for (const deadline = Date.now() + uiWaitMs; !file && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 500));
+      file = reportsNow().find((f) => f.endsWith('.pgperf.json') && !reportsBefore.includes(f));
+      if (file && readReport(path.join(reportsDir(), file)).pgops?.status !== 'complete') file = undefined;
+    }
+    assert.ok(file, `a complete report appeared in ${reportsDir()}`);
+    const report = readReport(path.join(reportsDir(), file));
+    // the suites after this one expect the reports they wrote themselves (the front door: none at all)
+    for (const written of reportsNow().filter((f) => !reportsBefore.includes(f)))
+      fs.rmSync(path.join(reportsDir(), written), { recursive: true, force: true });
+    assert.deepEqual(
+      report.pgops?.iterations.map((it) => it.settings),
+      [{ bgwriter_delay: '150ms' }, { bgwriter_delay: '250ms' }],
+    );
+    const inAutoConf = await admin.query(
+      "SELECT setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf' AND name = 'bgwriter_delay'",
+    );
+    assert.equal(inAutoConf.rowCount, 0, 'postgresql.auto.conf is clean again');
   });
 });

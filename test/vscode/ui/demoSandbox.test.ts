@@ -19,6 +19,7 @@ import {
   activityBarItem,
   openPostgresOps,
   paletteRow,
+  setPane,
   sideBar,
   treeRow,
   typeInPalette,
@@ -48,8 +49,7 @@ describe('Start Local Sandbox on a fresh profile seeds the demo (UI)', function 
   /** Opens a collapsed view pane, then waits for a row reading `label`. */
   async function rowIn(view: string, label: string | RegExp): Promise<Locator> {
     const pane = viewPane(page, view);
-    const header = pane.locator('.pane-header');
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    assert.ok(await setPane(page, view, true), `the ${view} pane opened`);
     const row = pane.locator('.monaco-list-row', { hasText: label }).first();
     await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     return row;

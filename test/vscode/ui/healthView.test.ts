@@ -7,17 +7,19 @@
  */
 import * as assert from 'node:assert/strict';
 import type { Client } from 'pg';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import {
   addRigSuperuserProfile,
   connectProfile,
   disconnectProfile,
   screenshot,
   screenshotOnFailure,
+  setPane,
+  showAllPanes,
+  showOnlyPanes,
   sideBar,
   treeRow,
   typeInPalette,
-  until,
   viewPane,
   workbench,
   uiWaitMs,
@@ -25,14 +27,6 @@ import {
 
 const profile = 'ui-health';
 const invalidIndex = 'ui_health_dup_v_key';
-
-/** A pane's header, opened or closed as asked. */
-async function setPane(page: Page, name: string, open: boolean): Promise<void> {
-  const header = viewPane(page, name).locator('.pane-header');
-  if ((await header.getAttribute('aria-expanded')) === String(open)) return;
-  await header.click();
-  await until(async () => (await header.getAttribute('aria-expanded')) === String(open));
-}
 
 /** Text as shown, spaces made plain (Monaco renders them as no-break spaces). */
 const plain = (text: string) =>
@@ -84,8 +78,7 @@ describe('Health view with statuses and a fix (UI, PostgreSQL 18)', () => {
         .catch(() => undefined);
     await setPane(page, 'Connections', true).catch(() => undefined);
     await disconnectProfile(page, profile);
-    for (const name of ['Replication', 'Bloat', 'Benchmark Reports'])
-      await setPane(page, name, true).catch(() => undefined);
+    await showAllPanes(page);
     if (admin) {
       await admin.query('DROP TABLE IF EXISTS ui_health_dup, ui_health_unused');
       await admin.end();
@@ -98,8 +91,7 @@ describe('Health view with statuses and a fix (UI, PostgreSQL 18)', () => {
     await connectProfile(page, profile);
 
     // room for the fifteen checks and a check's rows: the panes around Query Stats and Health close
-    for (const name of ['Connections', 'Replication', 'Bloat', 'Benchmark Reports']) await setPane(page, name, false);
-    await setPane(page, 'Health', true);
+    await showOnlyPanes(page, ['Activity', 'Health', 'Query Stats']);
     const health = viewPane(page, 'Health');
 
     const invalid = treeRow(health, 'invalid-indexes');

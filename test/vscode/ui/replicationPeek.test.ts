@@ -14,6 +14,7 @@ import {
   disconnectProfile,
   screenshot,
   screenshotOnFailure,
+  setPane,
   treeRow,
   viewPane,
   workbench,
@@ -79,8 +80,7 @@ describe('Peek Changes on a pgoutput slot in the Replication view (UI, PostgreSQ
     await connectProfile(page, profile);
 
     const replication = viewPane(page, 'Replication');
-    if ((await replication.locator('.pane-header').getAttribute('aria-expanded')) !== 'true')
-      await replication.locator('.pane-header').click();
+    assert.ok(await setPane(page, 'Replication', true), 'the Replication pane opened');
     const slotRow = treeRow(replication, slot);
     await slotRow.waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, slotRow, 'Peek Changes');

@@ -16,6 +16,8 @@ import {
   openPostgresOps,
   screenshot,
   screenshotOnFailure,
+  showAllPanes,
+  showOnlyPanes,
   sideBar,
   treeRow,
   viewPane,
@@ -75,7 +77,8 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
   afterEach(async function () {
     await screenshotOnFailure(this.currentTest);
   });
-  after(() => {
+  after(async () => {
+    await showAllPanes(workbench().page);
     fs.rmSync(dir, { recursive: true, force: true });
     for (const file of [merged, fromExplorer]) {
       fs.rmSync(file, { force: true });
@@ -86,6 +89,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
   it('compares two selected reports with an ad-hoc task and opens the merged report in the viewer', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
+    await showOnlyPanes(page, ['Benchmark Reports']);
     const pane = viewPane(page, 'Benchmark Reports');
     const a = treeRow(pane, 'cmp-a');
     const b = treeRow(pane, 'cmp-b');
@@ -126,6 +130,7 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
   it('deletes the merged report after the confirmation', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
+    await showOnlyPanes(page, ['Benchmark Reports']);
     const row = treeRow(viewPane(page, 'Benchmark Reports'), 'ui-joined');
     await row.waitFor({ state: 'visible', timeout: uiWaitMs });
     await contextMenuEntry(page, row, 'Delete Report');
@@ -154,10 +159,19 @@ describe('Compare Reports and Delete in the Benchmark Reports view (UI)', () => 
     await folders.waitFor({ state: 'visible', timeout: uiWaitMs });
     const folder = treeRow(folders, 'ui-compare');
     await folder.waitFor({ state: 'visible', timeout: uiWaitMs });
-    if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
     const a = folders.locator('.monaco-list-row[aria-label^="cmp-a.pgperf.json"]');
     const b = folders.locator('.monaco-list-row[aria-label^="cmp-b.pgperf.json"]');
-    await b.waitFor({ state: 'visible', timeout: uiWaitMs });
+    // A click toggles the folder, and the Explorer may be expanding or collapsing it by itself (revealing the
+    // active editor's file): click only while it shows collapsed, then give the rows time to appear.
+    const shown = await until(async () => {
+      if (await b.isVisible()) return true;
+      if ((await folder.getAttribute('aria-expanded')) === 'false') await folder.click();
+      return b
+        .waitFor({ state: 'visible', timeout: 3000 })
+        .then(() => true)
+        .catch(() => false);
+    });
+    assert.ok(shown, 'cmp-b.pgperf.json is listed in the expanded ui-compare folder');
     await a.click();
     await b.click({ modifiers: ['Control'] });
     await page.waitForFunction(

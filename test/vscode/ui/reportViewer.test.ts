@@ -15,6 +15,7 @@ import {
   quickOpen,
   screenshot,
   screenshotOnFailure,
+  setWorkspaceSetting,
   typeInPalette,
   workbench,
   uiWaitMs,
@@ -106,6 +107,57 @@ describe('report viewer tab (UI)', () => {
       'tps, latency, per-second tps and latency, wait events',
     );
     await screenshot('report-viewer-sweep');
+  });
+
+  it('redraws its charts in the new colours when the colour theme changes', async () => {
+    const { page } = workbench();
+    writeReportAtomic(path.join(dir, 'ui-theme.pgperf.json'), sweepReport('ui-theme'));
+    const viewer = await openInViewer(page, 'ui-theme.pgperf.json');
+    const canvas = viewer.locator('figure.chart canvas').first();
+    await canvas.waitFor({ state: 'visible', timeout: uiWaitMs });
+    // the colour the charts' axes, titles and legends are drawn in, as rgb
+    const foreground = () =>
+      viewer.locator('body').evaluate((body) => {
+        const probe = document.createElement('span');
+        probe.style.color = getComputedStyle(body).getPropertyValue('--pgops-fg').trim();
+        body.appendChild(probe);
+        const rgb = getComputedStyle(probe).color;
+        probe.remove();
+        return rgb.match(/\d+/g)?.slice(0, 3).map(Number) ?? [];
+      });
+    /** Pixels of the tps chart within 2 of an rgb colour: the text and lines drawn in it. */
+    const pixelsOf = (rgb: number[]) =>
+      canvas.evaluate((c: HTMLCanvasElement, [r, g, b]) => {
+        const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const close = Math.abs(data[i] - r) <= 2 && Math.abs(data[i + 1] - g) <= 2 && Math.abs(data[i + 2] - b) <= 2;
+          if (close && data[i + 3] === 255) n += 1;
+        }
+        return n;
+      }, rgb);
+    const before = await foreground();
+    const restore = setWorkspaceSetting('workbench.colorTheme', 'Default Light Modern');
+    try {
+      assert.ok(
+        await until(async () => (await foreground()).join() !== before.join()),
+        'the theme switched: the foreground changed',
+      );
+      const after = await foreground();
+      assert.ok(
+        await until(async () => (await pixelsOf(after)) > 100),
+        `the chart is drawn in the light theme's foreground ${after.join()}`,
+      );
+      const old = await pixelsOf(before);
+      assert.ok(
+        old < (await pixelsOf(after)) / 2,
+        `little is left in the old foreground ${before.join()}: ${old} pixels`,
+      );
+      await screenshot('report-viewer-light-theme');
+    } finally {
+      restore();
+    }
+    assert.ok(await until(async () => (await foreground()).join() === before.join()), 'the theme is back');
   });
 
   it("exports the open report as a self-contained HTML file next to it from the tab's Export HTML button", async () => {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   openPostgresOps,
+  postgresOpsViews,
   paletteRow,
   quickOpen,
   screenshot,
@@ -20,7 +21,6 @@ import {
 } from '../../support/vscodeWorkbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-const viewNames = ['Connections', 'Activity', 'Health', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'];
 
 describe('Postgres Ops in the workbench (UI)', () => {
   afterEach(async function () {
@@ -30,7 +30,7 @@ describe('Postgres Ops in the workbench (UI)', () => {
   it('opens from the activity bar with its seven views, the Connections view showing its welcome buttons', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
-    for (const name of viewNames) {
+    for (const name of postgresOpsViews) {
       await viewPane(page, name).locator('.pane-header').waitFor({ state: 'visible', timeout: uiWaitMs });
     }
     const welcome = viewPane(page, 'Connections').locator('.welcome-view-content');
