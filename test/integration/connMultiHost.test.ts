@@ -113,6 +113,18 @@ for (const binaries of serverMatrix()) {
       );
     });
 
+    it('with sslmode=prefer a server without TLS is the step to the plain attempt, not the failure it reports', async () => {
+      await assert.rejects(
+        connect(
+          `host=127.0.0.1,127.0.0.1 port=1,${primary.port} user=postgres dbname=postgres sslmode=prefer target_session_attrs=standby`,
+        ),
+        (e: unknown) =>
+          PgOpsError.is(e, 'conn-session-type') &&
+          /not in hot standby/.test(e.message) &&
+          !/does not support SSL/.test(e.message),
+      );
+    });
+
     it('skips a host that refuses connections', async () => {
       assert.equal(
         await landedOn(`host=127.0.0.1,127.0.0.1 port=1,${primary.port} user=postgres dbname=postgres sslmode=disable`),

@@ -78,9 +78,12 @@ export function classifyFailure(
  */
 export async function combineFailures(
   r: ResolvedConnection,
-  failures: AttemptFailure[],
+  attempts: AttemptFailure[],
   explain?: (f: AttemptFailure) => Promise<{ message: string; hint: string } | undefined>,
 ): Promise<PgOpsError> {
+  // with sslmode prefer or allow, a server without TLS is no failure but the step to the plain attempt on that host
+  // (libpq never reports it); left in, "TLS failed" would hide why the plain attempt failed
+  const failures = withoutTlsFallbacks(r, attempts);
   const worst = pickWorst(failures);
   if (!worst) return new PgOpsError('conn-failed', 'No host to connect to', 'Give at least one host.');
   const list =
@@ -174,6 +177,19 @@ function sslModeText(r: ResolvedConnection): string {
 }
 
 /** The failure that says most about what the user must fix: auth beats TLS beats network. */
+function withoutTlsFallbacks(r: ResolvedConnection, failures: AttemptFailure[]): AttemptFailure[] {
+  const mode = effectiveSslMode(r);
+  if (mode !== 'prefer' && mode !== 'allow') return failures;
+  return failures.filter(
+    (f) =>
+      !(
+        f.kind === 'tls' &&
+        /does not support SSL/.test(f.reason) &&
+        failures.some((g) => g.where === f.where && !g.tls)
+      ),
+  );
+}
+
 function pickWorst(failures: AttemptFailure[]): AttemptFailure | undefined {
   const rank: AttemptFailure['kind'][] = [
     'no-password',
