@@ -138,7 +138,7 @@ forEachServer('pgops bench sweep', (srv, major) => {
     assert.equal((bench.options.data as unknown[][]).length, 3);
     assert.match(
       String((bench.options.data as unknown[][])[2][1]),
-      / -c 4 -j 1 -T 3 -P 1 -l --log-prefix=\S+ --failures-detailed -h 127\.0\.0\.1 /,
+      / -c 4 -j 1 -T 3 -P 1 -l --log-prefix=\S+ --sampling-rate=0\.01 --failures-detailed -h 127\.0\.0\.1 /,
     );
     assert.match(itemText(bench.pgbench_version), /^pgbench \(PostgreSQL\) 15\./);
     assert.equal(

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { Report } from '../../src/core/report';
 import { readReport } from '../../src/core/report';
+import { defaultPlan } from '../../src/core/bench/plan';
 import { forEachServer, tempDir } from '../support/servers';
 import { itemText } from '../support/itemText';
 
@@ -92,7 +93,8 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
     assert.match(
       options[1][1],
       new RegExp(
-        `pgbench -P 1 -l --log-prefix=\\S+ --failures-detailed -n -c 2 -T 2 -f ${dir}/bump.sql@3 -h 127\\.0\\.0\\.1 -p ${srv().port} -U postgres postgres$`,
+        `pgbench -P 1 -l --log-prefix=\\S+ --sampling-rate=0\\.01 --failures-detailed -n -c 2 -T 2 -f ${dir}/bump.sql@3 ` +
+          `-h 127\\.0\\.0\\.1 -p ${srv().port} -U postgres postgres$`,
       ),
     );
     assert.match(itemText(report.sections.benchmark.reports.custom_workload), /bump\.sql :\n\\set k random\(1, 100\)/);
@@ -146,7 +148,11 @@ forEachServer('pgops bench templates and re-run', (srv, major) => {
       { ...again.pgops?.plan, reportName: undefined, transactionLog: undefined },
       { ...first.pgops?.plan, reportName: undefined, transactionLog: undefined },
     );
-    assert.deepEqual(again.pgops?.plan?.transactionLog, { enabled: true, samplingRate: 1, keep: true });
+    assert.deepEqual(again.pgops?.plan?.transactionLog, {
+      enabled: true,
+      samplingRate: defaultPlan().transactionLog.samplingRate,
+      keep: true,
+    });
     assert.equal(again.pgops?.iterations.length, 2);
     const kept = fs.readdirSync(path.join(dir, 'tpl-again.logs'));
     assert.deepEqual(

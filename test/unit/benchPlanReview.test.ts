@@ -71,7 +71,8 @@ describe('run plan review and consent', () => {
     );
     assert.equal(
       r.commands[1].line,
-      `${pgbench.path} -c 2 -j 1 -T 5 -b select-only@1 -f ${script}@3 -P 1 -l --log-prefix=it1 --failures-detailed -h 127.0.0.1 -p 5433 -U bench tdb`,
+      `${pgbench.path} -c 2 -j 1 -T 5 -b select-only@1 -f ${script}@3 -P 1 -l --log-prefix=it1 --sampling-rate=0.01 ` +
+        '--failures-detailed -h 127.0.0.1 -p 5433 -U bench tdb',
     );
     assert.deepEqual(r.files, [{ path: script, outside: false }]);
   });

@@ -5,6 +5,7 @@ import {
   builtinScripts,
   checkPlanScripts,
   defaultPlan,
+  defaultSamplingRate,
   readPlanFile,
   validatePlan,
   writePlanFile,
@@ -52,7 +53,7 @@ the results, latency percentiles, wait events, top statements and the whole envi
   --init-command T       --workload-command T   templates with ARG_PGBENCH_PATH, ARG_PSQL_PATH, ARG_PG_HOST,
                          ARG_PG_PORT, ARG_PG_USER, ARG_PG_DATABASE, ARG_PGBENCH_CLIENTS, ARG_PGBENCH_TIME, ARG_WORKLOAD_PATH
   --no-checkpoint        no CHECKPOINT before each iteration   --reset-statements  --reset-stats
-  --sampling-rate R      per-transaction log sampling (0..1]   --no-txlog   --keep-logs
+  --sampling-rate R      per-transaction log sampling (0..1], default ${defaultSamplingRate}   --no-txlog   --keep-logs
   --no-waits             --top N (top statements per iteration, default 10; 0 = none)
   --ssh USER@HOST[:PORT] --ssh-key FILE   collect system facts of a remote database host over SSH
 ${sshFlagsUsage}  --json                 print {report, html, status, iterations, values} instead of the tables (progress stays on stderr)
