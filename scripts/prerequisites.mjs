@@ -14,6 +14,8 @@ export const testPackages = {
   ...codeServerPackages,
   'postgresql-15': 'the second server version of the matrix, with pgbench and psql',
   'postgresql-15-repack': 'pg_repack 1.4.8 (extension and program) for the fix tests on PostgreSQL 15',
+  patroni: 'Patroni 3.0 for the HA tests: a three-node cluster of PostgreSQL 15 on loopback',
+  'etcd-server': "etcd 3.4, the HA tests' Patroni store (run with its v2 API on, on ports of their own)",
   chromium: 'drives the real VS Code workbench (code-server) in the vscode tier',
   'openssh-server': 'a real sshd for the remote environment collector and its host-key checks',
   openssl: 'test certificates (TLS, client certificates, the HTTPS issuer)',

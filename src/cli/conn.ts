@@ -69,6 +69,8 @@ export function openCliSessionFrom(
 export interface CliSessionOptions {
   /** `--hba-file`: explain a refused connection from this copy of pg_hba.conf. */
   hbaFile?: string;
+  /** What the command insists on after libpq's resolution (the drill's target_session_attrs=read-write). */
+  adjust?: (r: ResolvedConnection) => ResolvedConnection;
 }
 
 /** Tokens live as long as the process, like libpq's: the CLI never writes one to disk. */
@@ -87,7 +89,8 @@ export async function openCliSession(
   safety: Partial<SessionSafety> = {},
   opts: CliSessionOptions = {},
 ): Promise<OpenedSession> {
-  const resolved = resolveCliFlags(typeof conn === 'string' ? { conn } : conn, io.env);
+  const given = resolveCliFlags(typeof conn === 'string' ? { conn } : conn, io.env);
+  const resolved = opts.adjust ? opts.adjust(given) : given;
   const logger: Logger = {
     trace: () => undefined,
     debug: () => undefined,

@@ -18,6 +18,8 @@ import { progressCommand } from './commands/progress';
 import { fixCommand } from './commands/fix';
 import { joinCommand } from './commands/join';
 import { compareCommand } from './commands/compare';
+import { clusterCommand } from './commands/cluster';
+import { drillCommand } from './commands/drill';
 import { reportCommand } from './commands/report';
 import { connCommand } from './commands/conn';
 import { completionCommand } from './commands/completion';
@@ -39,6 +41,8 @@ export const commands: CliCommand[] = [
   benchCommand,
   joinCommand,
   compareCommand,
+  clusterCommand,
+  drillCommand,
   reportCommand,
   hbaCommand,
   connCommand,

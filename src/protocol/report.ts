@@ -3,7 +3,7 @@
  * viewer also runs inside an exported HTML file, which embeds a `ReportView` instead of posting it.
  */
 import type { ReportSummary } from '../core/report/summary';
-import type { IterationResult } from '../core/report/model';
+import type { DrillBlock, IterationResult } from '../core/report/model';
 import type { ReportView } from '../core/report/view';
 import { isArrayOf, isBareMessage, isNumberOrNull, isOptional, isRecord, isString } from './guards';
 
@@ -82,4 +82,38 @@ export function cellLabel(settings: Record<string, string> | undefined): string 
   return Object.entries(settings ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
+}
+
+const drillSeconds = (ms: number | undefined): string =>
+  ms === undefined ? 'not measured' : `${(ms / 1000).toFixed(2)} s`;
+
+/** A drill's measures as rows a person reads, in the order a post-mortem asks for them (report, CLI and viewer). */
+export function drillMeasureRows(d: DrillBlock): Array<[string, string]> {
+  return [
+    ['event', d.event === 'switchover' ? 'switchover (Patroni REST)' : `failover (${d.method})`],
+    ['leader', `${d.leaderBefore} → ${d.leaderAfter ?? '?'}`],
+    ['timeline', `${d.timelineBefore ?? '?'} → ${d.timelineAfter ?? '?'}`],
+    ['write gap', drillSeconds(d.writeGapMs)],
+    ['time to reconnect', drillSeconds(d.reconnectMs)],
+    ['leader running again after', drillSeconds(d.settledMs)],
+    ['acknowledged writes', String(d.acknowledged)],
+    ['lost writes (acknowledged, missing on the new leader)', String(d.lost)],
+    [
+      'failed inserts (outcome unknown to the application)',
+      `${d.failed}: ${d.inDoubt.present} committed anyway, ${d.inDoubt.absent} not`,
+    ],
+    ['failed connection attempts', String(d.failedConnects)],
+    ['synchronous_mode', d.synchronousMode ? 'on' : 'off'],
+  ];
+}
+
+/** One sentence: who led before and after, how long writes stopped, whether acknowledged writes were lost. */
+export function drillSentence(d: DrillBlock): string {
+  const gap =
+    d.writeGapMs === undefined ? 'the write gap was not measured' : `writes stopped for ${drillSeconds(d.writeGapMs)}`;
+  const lost =
+    d.lost === 0
+      ? 'no acknowledged write was lost'
+      : `${d.lost} acknowledged write${d.lost === 1 ? ' was' : 's were'} lost`;
+  return `${d.event === 'switchover' ? 'Switchover' : 'Failover'} ${d.leaderBefore} → ${d.leaderAfter ?? '?'}: ${gap}; ${lost}.`;
 }

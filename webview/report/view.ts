@@ -7,6 +7,7 @@ import { cellLabel } from '../../src/protocol/report';
 import type { NamedResults } from './charts';
 import { destroyCharts, latencyChart, perSecondCharts, tpsChart, waitEventChart } from './charts';
 import { formatNumber, h } from './dom';
+import { drillSection } from './drill';
 import { cdfChart, cellWaitChart, settingHeatmaps, settingTpsChart, sweptSettings } from './matrix';
 import { renderSections } from './sections';
 import type { Column } from './table';
@@ -118,7 +119,9 @@ export function renderReport(root: HTMLElement, view: ReportView, fileName: stri
     );
   }
   const hasResults = results.some((r) => r.iterations.length > 0);
-  if (hasResults) {
+  const drill = report.pgops?.drill;
+  if (drill) parts.push(drillSection(drill));
+  else if (hasResults) {
     parts.push(h('section', { class: 'results' }, h('h2', {}, 'Results'), resultsTable(results, iterName)));
     const matrix = !join && sweptSettings(s.iterations).length > 0;
     const charts: Array<HTMLElement | undefined> = [];

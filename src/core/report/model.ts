@@ -182,6 +182,65 @@ export interface PgopsBlock {
   join?: JoinSummary;
   /** The redaction rule set this report was cleaned with and its markers by rule (absent in reports before it). */
   redaction?: RedactionRecord;
+  /** A failover drill's measures (iterName 'drill', no iterations). */
+  drill?: DrillBlock;
+}
+
+/** A member as a drill report keeps it: Patroni's view before and after the event. */
+export interface DrillMember {
+  name: string;
+  role: string;
+  state: string;
+  host: string;
+  port: number;
+  timeline?: number;
+  lagBytes?: number;
+}
+
+/** What an application saw while the cluster switched over or failed over (src/core/ha/drill.ts). */
+export interface DrillBlock {
+  event: 'switchover' | 'failover';
+  method: 'rest' | 'kill-postmaster' | 'kill-node';
+  scope?: string;
+  /** The drill table's run_id of its rows, and the table as schema.name. */
+  runId: string;
+  table: string;
+  synchronousMode: boolean;
+  intervalMs: number;
+  durationMs: number;
+  leaderBefore: string;
+  leaderAfter?: string;
+  candidate?: string;
+  timelineBefore?: number;
+  timelineAfter?: number;
+  /** ms since the writer started */
+  eventStartMs: number;
+  eventEndMs: number;
+  eventResult: string;
+  settledMs?: number;
+  /** From the last acknowledged write before the outage to the first after it (the longest silence once the event started). */
+  writeGapMs?: number;
+  gapFromMs?: number;
+  gapToMs?: number;
+  reconnectMs?: number;
+  attempted: number;
+  acknowledged: number;
+  failed: number;
+  /** Acknowledged writes the new leader does not have, and the first 100 of their numbers. */
+  lost: number;
+  lostSeqs: number[];
+  /** Failed inserts whose outcome the application could not know: committed anyway (present) or not. */
+  inDoubt: { present: number; absent: number };
+  failedConnects: number;
+  /** failures (inserts and connection attempts) by SQLSTATE, socket error code or pgops error code */
+  errorClasses: Record<string, number>;
+  /** the first message of each error class */
+  firstErrors: Record<string, string>;
+  /** every 100 ms: acknowledged and failed attempts */
+  series: Array<{ tMs: number; ok: number; failed: number }>;
+  membersBefore: DrillMember[];
+  membersAfter: DrillMember[];
+  notes: string[];
 }
 
 export interface RedactionRecord {

@@ -205,6 +205,7 @@ function validatePgops(block: unknown, fail: Fail): asserts block is PgopsBlock 
   if (!Array.isArray(block.iterations))
     return fail('pgops.iterations', `expected an array, found ${kind(block.iterations)}`);
   block.iterations.forEach((it, i) => validateIteration(it, `pgops.iterations[${i}]`, fail));
+  if (block.drill !== undefined) validateDrill(block.drill, fail);
   if (block.join !== undefined) {
     const j = block.join;
     if (!isObject(j) || !Array.isArray(j.results) || !Array.isArray(j.reports))
@@ -215,6 +216,19 @@ function validatePgops(block: unknown, fail: Fail): asserts block is PgopsBlock 
       r.iterations.forEach((it, i) => validateIteration(it, `pgops.join.results[${ri}].iterations[${i}]`, fail));
     });
   }
+}
+
+function validateDrill(d: unknown, fail: Fail): void {
+  if (!isObject(d)) return fail('pgops.drill', `expected an object, found ${kind(d)}`);
+  for (const key of ['eventStartMs', 'attempted', 'acknowledged', 'lost', 'intervalMs'] as const)
+    if (typeof d[key] !== 'number') fail(`pgops.drill.${key}`, `expected a number, found ${kind(d[key])}`);
+  if (!Array.isArray(d.series)) return fail('pgops.drill.series', `expected an array, found ${kind(d.series)}`);
+  d.series.forEach((p, i) => {
+    if (!isObject(p) || typeof p.tMs !== 'number' || typeof p.ok !== 'number' || typeof p.failed !== 'number')
+      fail(`pgops.drill.series[${i}]`, 'expected { tMs, ok, failed } numbers');
+  });
+  for (const key of ['membersBefore', 'membersAfter', 'notes', 'lostSeqs'] as const)
+    if (!Array.isArray(d[key])) fail(`pgops.drill.${key}`, `expected an array, found ${kind(d[key])}`);
 }
 
 function validateIteration(it: unknown, p: string, fail: Fail): asserts it is IterationResult {
