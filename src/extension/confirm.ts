@@ -13,6 +13,8 @@ export interface WriteConfirmation {
   onlyProduction?: boolean;
   /** The closing line of the modal; default "This writes to the server." (a signal says so instead). */
   effect?: string;
+  /** What a production profile's user types, and what it is: default the profile's name; a cluster's scope for HA actions. */
+  typed?: { name: string; what: string };
 }
 
 /**
@@ -39,17 +41,19 @@ export async function confirmWrite(
     );
     return answer === go;
   }
+  const expected = { name: opts.typed?.name ?? profile.name };
+  const what = opts.typed?.what ?? 'its name';
   const typed = await vscode.window.showInputBox({
     title: `Production connection "${profile.name}": ${action}`,
-    prompt: `"${profile.name}" is marked as production.${opts.detail ? ` ${capitalize(opts.detail)}.` : ''} Type its name to ${action}.`,
-    placeHolder: profile.name,
+    prompt: `"${profile.name}" is marked as production.${opts.detail ? ` ${capitalize(opts.detail)}.` : ''} Type ${what} to ${action}.`,
+    placeHolder: expected.name,
     ignoreFocusOut: true,
     validateInput: (v) =>
-      v === '' || confirmationMatches(profile, v)
+      v === '' || confirmationMatches(expected, v)
         ? undefined
-        : `Type "${profile.name}" exactly to continue, or press Escape.`,
+        : `Type "${expected.name}" exactly to continue, or press Escape.`,
   });
-  return confirmationMatches(profile, typed);
+  return confirmationMatches(expected, typed);
 }
 
 /** confirmWrite for handlers that simply stop when the user declines: throws CancelledError (shown as "cancelled", not as an error). */

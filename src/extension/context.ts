@@ -7,6 +7,7 @@ import type { SandboxController } from './sandboxController';
 import type { SessionManager } from './sessions';
 import type { ActivityView } from './views/activityView';
 import type { BloatView } from './views/bloatView';
+import type { ClusterView } from './views/clusterView';
 import type { ConnectionsView } from './views/connectionsView';
 import type { HealthView } from './views/healthView';
 import type { QueryStatsView } from './views/queryStatsView';
@@ -35,6 +36,7 @@ export interface ExtensionServices {
     replication: ReplicationView;
     bloat: BloatView;
     health: HealthView;
+    cluster: ClusterView;
     reports: ReportsView;
   };
 }

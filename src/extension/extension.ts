@@ -16,6 +16,7 @@ import { showError } from './ui';
 import { ConnectionsView } from './views/connectionsView';
 import { ActivityView } from './views/activityView';
 import { BloatView } from './views/bloatView';
+import { ClusterView } from './views/clusterView';
 import { HealthView } from './views/healthView';
 import { QueryStatsView } from './views/queryStatsView';
 import { ReplicationView } from './views/replicationView';
@@ -50,10 +51,18 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     queryStats: new QueryStatsView(sessions, profiles, logger),
     replication: new ReplicationView(sessions, profiles, logger),
     bloat: new BloatView(sessions, profiles, logger),
+    cluster: new ClusterView(sessions, profiles, logger),
     reports,
   };
   context.subscriptions.push(profiles, sessions, connections, reports, reportEditor);
-  context.subscriptions.push(views.activity, views.health, views.queryStats, views.replication, views.bloat);
+  context.subscriptions.push(
+    views.activity,
+    views.health,
+    views.queryStats,
+    views.replication,
+    views.bloat,
+    views.cluster,
+  );
   const trees = createTreeViews(context, views);
   // File events can be lost or coalesced on a busy machine: the reports are scanned again whenever the view comes into sight
   context.subscriptions.push(
@@ -62,7 +71,10 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     }),
     // the Activity view refreshes live only while it is in sight
     trees.activity.onDidChangeVisibility((e) => views.activity.setLive('view', e.visible)),
+    // the HA Cluster view asks Patroni again every few seconds only while it is in sight
+    trees.cluster.onDidChangeVisibility((e) => views.cluster.setVisible(e.visible)),
   );
+  views.cluster.setVisible(trees.cluster.visible);
   views.activity.setLive('view', trees.activity.visible);
   const activeConnection = new ActiveConnectionStatus(sessions, profiles, [
     trees.activity,
@@ -70,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): PgOpsApi {
     trees.replication,
     trees.bloat,
     trees.health,
+    trees.cluster,
   ]);
   context.subscriptions.push(activeConnection);
   services = {

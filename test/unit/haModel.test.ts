@@ -12,6 +12,9 @@ import { measureDrill } from '../../src/core/ha/drillMeasure';
 import { parsePatroniUrls } from '../../src/core/ha/patroniRest';
 import { drillTableSql, errorClass } from '../../src/core/ha/probeWriter';
 import { PgOpsError } from '../../src/core/errors';
+import { parseProfiles } from '../../src/core/conn/profile';
+import { memberProfile } from '../../src/core/ha/memberProfile';
+import { parsePatroniCredentials } from '../../src/core/ha/profileEndpoint';
 
 const clusterBody = {
   members: [
@@ -198,5 +201,54 @@ describe('HA model (Patroni REST answers, warnings, drill measures)', () => {
     assert.equal(m.series.length, 14);
     assert.deepEqual(m.series[3], { tMs: 300, ok: 0, failed: 1 });
     assert.deepEqual(m.series[12], { tMs: 1200, ok: 1, failed: 0 });
+  });
+
+  it('reads a profile\'s "patroni" entry and names what is wrong with it, never accepting credentials in a URL', () => {
+    const [p] = parseProfiles([
+      { name: 'ha', conninfo: 'host=a,b', patroni: { urls: ['http://a:8008/'], cafile: '~/ca.pem' } },
+    ]);
+    assert.deepEqual(p.patroni, { urls: ['http://a:8008'], cafile: '~/ca.pem' });
+    assert.throws(
+      () => parseProfiles([{ name: 'x', patroni: ['http://a:8008'] }]),
+      /pgops.connections\[0\] \("x"\): "patroni" must be an object/,
+    );
+    assert.throws(() => parseProfiles([{ name: 'x', patroni: { urls: 'http://a' } }]), /"patroni.urls" must be a list/);
+    assert.throws(
+      () => parseProfiles([{ name: 'x', patroni: { urls: ['http://admin:pw@a:8008'] } }]),
+      (e: unknown) => e instanceof Error && /carries credentials/.test(e.message) && !e.message.includes('pw@'),
+    );
+    assert.throws(
+      () => parseProfiles([{ name: 'x', patroni: { urls: ['http://a'], keyfile: '' } }]),
+      /"patroni.keyfile" must be the path/,
+    );
+  });
+
+  it('keeps the REST credentials as JSON in Secret Storage and reads nothing else as credentials', () => {
+    assert.deepEqual(parsePatroniCredentials('{"username":"patroni","password":"s3"}'), {
+      username: 'patroni',
+      password: 's3',
+    });
+    assert.equal(parsePatroniCredentials('not json'), undefined);
+    assert.equal(parsePatroniCredentials('{"username":"u"}'), undefined);
+    assert.equal(parsePatroniCredentials(undefined), undefined);
+  });
+
+  it("makes a member's profile: that host and port only, no target_session_attrs, the profile's other keywords kept", () => {
+    const next = memberProfile(
+      {
+        id: 'x',
+        name: 'prod',
+        conninfo:
+          'postgresql://app@h1:5432,h2:5433/shop?target_session_attrs=read-write&sslmode=verify-full&load_balance_hosts=random',
+        production: true,
+      },
+      { name: 'node2', host: '10.0.0.2', port: 5433 },
+    );
+    assert.equal(next.name, 'prod · node2');
+    assert.equal(next.production, true);
+    const kw = Object.fromEntries(
+      next.conninfo!.split(' ').map((x): [string, string] => [x.split('=')[0], x.split('=')[1]]),
+    );
+    assert.deepEqual(kw, { user: 'app', dbname: 'shop', sslmode: 'verify-full', host: '10.0.0.2', port: '5433' });
   });
 });

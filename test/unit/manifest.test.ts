@@ -93,6 +93,7 @@ describe('package.json manifest', () => {
       'Query Stats',
       'Replication',
       'Bloat',
+      'HA Cluster',
       'Benchmark Reports',
     ]);
   });

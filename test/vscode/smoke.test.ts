@@ -32,11 +32,11 @@ describe('extension in a real VS Code (smoke)', () => {
     assert.deepEqual(registered, contributed);
   });
 
-  it("shows the seven views in the Postgres Ops container, each backed by the extension's provider", async () => {
+  it("shows the eight views in the Postgres Ops container, each backed by the extension's provider", async () => {
     const api = await pgops();
     assert.deepEqual(
       packageJson().contributes.views.pgops.map((v) => v.name),
-      ['Connections', 'Activity', 'Health', 'Query Stats', 'Replication', 'Bloat', 'Benchmark Reports'],
+      ['Connections', 'Activity', 'Health', 'Query Stats', 'Replication', 'Bloat', 'HA Cluster', 'Benchmark Reports'],
     );
     await vscode.commands.executeCommand('workbench.view.extension.pgops');
     for (const id of viewIds()) {

@@ -1,4 +1,5 @@
 import { PgOpsError } from '../errors';
+import { parsePatroniUrls } from '../ha/patroniRest';
 import { isUri, maskUri, parseConnString } from './conninfo';
 import type { ConnParams } from './params';
 import { secretKeywords, validateParams } from './params';
@@ -33,10 +34,22 @@ export interface ConnectionProfile {
    * connection when the server's own rules were never read (no earlier session, no privilege).
    */
   hbaFile?: string;
+  /**
+   * The Patroni REST API of the profile's cluster, with Patroni's names for the TLS files (PEM paths, `~/` allowed).
+   * Its basic-auth credentials live in Secret Storage (Set Patroni REST API…), never here.
+   */
+  patroni?: PatroniSettings;
   /** The local sandbox's own profile (managed by pgops, not stored in settings). */
   sandbox?: boolean;
   /** Which settings define the profile (set by the extension): the user's own, or the workspace's, which a repository can ship. */
   origin?: 'user' | 'workspace';
+}
+
+export interface PatroniSettings {
+  urls: string[];
+  cafile?: string;
+  certfile?: string;
+  keyfile?: string;
 }
 
 /** The settings keys of a profile, in the order they are written back. */
@@ -51,6 +64,7 @@ export const profileKeys = [
   'passwordCommand',
   'passwordCommandTtl',
   'hbaFile',
+  'patroni',
 ] as const;
 
 /** Reads the `pgops.connections` setting, naming the entry that is malformed. */
@@ -116,6 +130,7 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
         'Give the path of a local copy of the server\'s pg_hba.conf, e.g. "~/db/pg_hba.conf", or remove the key.',
       );
     }
+    const patroni = e.patroni === undefined ? undefined : parsePatroniSettings(e.patroni, where);
     return {
       id: typeof e.id === 'string' ? e.id : `settings:${e.name}`,
       name: e.name,
@@ -129,8 +144,29 @@ export function parseProfiles(raw: unknown): ConnectionProfile[] {
       passwordCommandTtl:
         typeof e.passwordCommandTtl === 'number' && e.passwordCommandTtl > 0 ? e.passwordCommandTtl : undefined,
       hbaFile: typeof e.hbaFile === 'string' ? e.hbaFile.trim() : undefined,
+      patroni,
     };
   });
+}
+
+/** A profile's "patroni" entry: {"urls": [...], "cafile"?, "certfile"?, "keyfile"?}, each problem named. */
+function parsePatroniSettings(raw: unknown, where: string): PatroniSettings {
+  const o = raw as Record<string, unknown>;
+  const hint =
+    'Write "patroni": {"urls": ["http://10.0.0.1:8008", "http://10.0.0.2:8008"]} (cafile, certfile, keyfile optional).';
+  if (!o || typeof o !== 'object' || Array.isArray(o))
+    throw new PgOpsError('settings', `${where}: "patroni" must be an object`, hint);
+  const urls = Array.isArray(o.urls) && o.urls.every((u) => typeof u === 'string') ? o.urls : undefined;
+  if (!urls) throw new PgOpsError('settings', `${where}: "patroni.urls" must be a list of REST URLs`, hint);
+  const files: Partial<PatroniSettings> = {};
+  for (const key of ['cafile', 'certfile', 'keyfile'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new PgOpsError('settings', `${where}: "patroni.${key}" must be the path of a PEM file`, hint);
+    files[key] = v.trim();
+  }
+  return { urls: parsePatroniUrls(urls, `${where} patroni.urls`), ...files };
 }
 
 /** Settings never hold a secret: a conninfo with a password is refused, naming the profile (not the value). */

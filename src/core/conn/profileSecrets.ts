@@ -14,10 +14,17 @@ import {
   withoutBinding,
 } from './secretBinding';
 
-/** What a profile may keep in the secret store: its password, and the OAuth client secret of a confidential client. */
-export type ProfileSecretKind = 'password' | 'oauthClientSecret';
-const kinds: readonly ProfileSecretKind[] = ['password', 'oauthClientSecret'];
-const kindNames: Record<ProfileSecretKind, string> = { password: 'password', oauthClientSecret: 'OAuth client secret' };
+/**
+ * What a profile may keep in the secret store: its password, the OAuth client secret of a confidential client, and
+ * the basic-auth credentials of its Patroni REST API (JSON {username, password}).
+ */
+export type ProfileSecretKind = 'password' | 'oauthClientSecret' | 'patroniRest';
+const kinds: readonly ProfileSecretKind[] = ['password', 'oauthClientSecret', 'patroniRest'];
+const kindNames: Record<ProfileSecretKind, string> = {
+  password: 'password',
+  oauthClientSecret: 'OAuth client secret',
+  patroniRest: 'Patroni REST API credentials',
+};
 
 /** Small state kept outside settings and the keychain; VS Code's globalState (a Memento) has this shape. */
 export interface StateStore {

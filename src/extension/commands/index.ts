@@ -9,6 +9,7 @@ import { diagCommands } from './diag';
 import { hbaCommands } from './hba';
 import { connectionCommands } from './connections';
 import { fixCommands } from './fix';
+import { clusterCommands } from './cluster';
 
 export type Handler = (...args: unknown[]) => unknown;
 /** A feature's part of the table; each feature keeps its handlers in its own file under commands/. */
@@ -28,6 +29,7 @@ export function commandTable(s: ExtensionServices): Record<CommandId, Handler> {
     ...hbaCommands(s),
     ...activityCommands(s),
     ...fixCommands(s),
+    ...clusterCommands(s),
   };
   return table;
 }

@@ -1,7 +1,8 @@
 /**
- * A failover drill's report in the viewer, as a user opens it: a real switchover drill (`pgops drill`, in
- * this process) on a real Patroni cluster (etcd + three PostgreSQL 15 nodes, test/support/patroniCluster.ts),
- * then the written *.pgperf.json opened in the workbench: the measures and the timeline of writes per 100 ms.
+ * Patroni HA in the workbench, on a real cluster (etcd + three PostgreSQL 15 nodes under Patroni,
+ * test/support/patroniCluster.ts): the HA Cluster view of a connection whose REST API is set through
+ * Set Patroni REST API… (credentials into Secret Storage), a switchover from the view after its modal,
+ * and a failover drill's report (`pgops drill`, in this process) in the report viewer.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,18 +11,33 @@ import { runCliInProcess } from '../../integration/cliProcess';
 import type { PatroniCluster } from '../../support/patroniCluster';
 import { startPatroniCluster } from '../../support/patroniCluster';
 import {
+  addWorkspaceProfiles,
+  answerInput,
+  disconnectProfile,
+  inlineAction,
+  openPostgresOps,
   paletteRow,
   quickOpen,
   screenshot,
   screenshotOnFailure,
+  showAllPanes,
+  showOnlyPanes,
+  treeRow,
   typeInPalette,
   uiWaitMs,
+  viewPane,
   workbench,
 } from '../../support/vscodeWorkbench';
 
-describe('A failover drill in the report viewer (UI, Patroni + PostgreSQL 15)', () => {
+/** A member's row: its name first, then its role and state (the cluster row also names the leader, later in its text). */
+const memberRow = (pane: ReturnType<typeof viewPane>, name: string, roleAndState: string) =>
+  pane.locator('.monaco-list-row').filter({ hasText: new RegExp(`^\\s*${name}\\s*${roleAndState}`) });
+
+describe('Patroni HA in the workbench: the HA Cluster view, a switchover, a drill report (UI, PostgreSQL 15)', () => {
   let cluster: PatroniCluster | undefined;
   let dir: string;
+  let restoreSettings: (() => void) | undefined;
+  const profile = 'ha-cluster';
 
   before(async function () {
     this.timeout(240_000);
@@ -45,8 +61,16 @@ describe('A failover drill in the report viewer (UI, Patroni + PostgreSQL 15)', 
       cluster.cliEnv(),
     );
     assert.equal(r.code, 0, r.err);
-    await cluster.stop();
-    cluster = undefined;
+    await cluster.waitForRunning(3, 60_000);
+    await cluster.waitForSyncStandby(30_000);
+    const passfile = path.join(dir, 'ha.pgpass');
+    fs.writeFileSync(passfile, `*:*:*:postgres:${cluster.superPassword}\n`, { mode: 0o600 });
+    restoreSettings = addWorkspaceProfiles([
+      {
+        name: profile,
+        conninfo: `${cluster.multiHostUri('target_session_attrs=read-write&sslmode=disable')}&passfile=${passfile}`,
+      },
+    ]);
   });
 
   afterEach(async function () {
@@ -55,11 +79,61 @@ describe('A failover drill in the report viewer (UI, Patroni + PostgreSQL 15)', 
 
   after(async function () {
     this.timeout(60_000);
+    const { page } = workbench();
+    await disconnectProfile(page, profile);
+    await showAllPanes(page);
+    restoreSettings?.();
     await cluster?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows the write gap, the lost writes and the timeline chart of acknowledged and failed writes', async () => {
+  it('lists the members with the leader, after Set Patroni REST API… stores the URLs and the REST credentials', async () => {
+    const { page } = workbench();
+    await openPostgresOps(page);
+    await showOnlyPanes(page, ['Connections', 'HA Cluster']);
+    const row = treeRow(viewPane(page, 'Connections'), profile);
+    await row.waitFor({ state: 'visible', timeout: uiWaitMs });
+    await inlineAction(row, 'Connect');
+    await row.filter({ hasText: /connected · PostgreSQL 15/ }).waitFor({ state: 'visible', timeout: uiWaitMs });
+    const pane = viewPane(page, 'HA Cluster');
+    await treeRow(pane, 'names no Patroni REST API').waitFor({ state: 'visible', timeout: uiWaitMs });
+    await typeInPalette(page, 'Postgres Ops: Set Patroni REST API');
+    await paletteRow(page, 'Postgres Ops: Set Patroni REST API').click();
+    await answerInput(page, `Patroni REST API of "${profile}"`, cluster!.restUrls);
+    await answerInput(page, /: user$/, cluster!.restUser);
+    await answerInput(page, /: password$/, cluster!.restPassword);
+    const scopeRow = treeRow(pane, cluster!.scope);
+    await scopeRow
+      .filter({ hasText: /leader node\d · TL \d+ · synchronous_mode/ })
+      .waitFor({ state: 'visible', timeout: uiWaitMs });
+    const leader = await cluster!.waitForLeader(10_000);
+    await memberRow(pane, leader, 'leader · running').waitFor({ state: 'visible', timeout: uiWaitMs });
+    for (const n of cluster!.nodes.filter((x) => x.name !== leader))
+      await memberRow(pane, n.name, '(replica|sync_standby) · running').waitFor({
+        state: 'visible',
+        timeout: uiWaitMs,
+      });
+    const settings = fs.readFileSync(path.join(workbench().workspace, '.vscode', 'settings.json'), 'utf8');
+    assert.ok(settings.includes(cluster!.nodes[0].restUrl), 'the URLs are in the profile');
+    assert.ok(!settings.includes(cluster!.restPassword), 'the REST password is not in settings');
+    await screenshot('cluster-view', pane);
+  });
+
+  it('switches over from the cluster row after the modal; the view then shows the new leader', async () => {
+    const { page } = workbench();
+    const pane = viewPane(page, 'HA Cluster');
+    const before = await cluster!.waitForLeader(10_000);
+    await inlineAction(treeRow(pane, cluster!.scope), 'Switch Over');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: /Switch over/i });
+    await dialog.waitFor({ state: 'visible', timeout: uiWaitMs });
+    assert.match(await dialog.innerText(), new RegExp(`from ${before} to node\\d`));
+    await dialog.locator('.monaco-button', { hasText: 'Continue' }).click();
+    const after = await cluster!.waitForLeader(60_000, before);
+    await memberRow(pane, after, 'leader · running').waitFor({ state: 'visible', timeout: uiWaitMs });
+    await cluster!.waitForRunning(3, 60_000);
+  });
+
+  it('shows a drill report: the write gap, the lost writes and the timeline chart of acknowledged and failed writes', async () => {
     const { page } = workbench();
     await typeInPalette(page, 'View: Close All Editors');
     await paletteRow(page, 'View: Close All Editors').click();

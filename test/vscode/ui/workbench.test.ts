@@ -27,7 +27,7 @@ describe('Postgres Ops in the workbench (UI)', () => {
     await screenshotOnFailure(this.currentTest);
   });
 
-  it('opens from the activity bar with its seven views, the Connections view showing its welcome buttons', async () => {
+  it('opens from the activity bar with its eight views, the Connections view showing its welcome buttons', async () => {
     const { page } = workbench();
     await openPostgresOps(page);
     for (const name of postgresOpsViews) {
