@@ -43,6 +43,7 @@ export const commandIds = [
   'pgops.pauseCluster',
   'pgops.resumeCluster',
   'pgops.connectClusterMember',
+  'pgops.runFailoverDrill',
   'pgops.peekSlot',
   'pgops.refreshBloat',
   'pgops.measureBloat',

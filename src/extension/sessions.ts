@@ -19,7 +19,7 @@ import type { SessionPool } from '../core/conn/pool';
 import type { ConnectionProfile } from '../core/conn/profile';
 import { resolveProfile } from '../core/conn/profile';
 import type { ProfileSecrets } from '../core/conn/profileSecrets';
-import type { ConnectionTarget } from '../core/conn/session';
+import type { ConnectionTarget, SessionSafety } from '../core/conn/session';
 import { readServerHbaRules } from '../core/auth/hba';
 import { checkProgramCanSignIn } from '../core/bench/findPgbench';
 import { describeError, PgOpsError } from '../core/errors';
@@ -137,6 +137,26 @@ export class SessionManager extends Disposable {
     await c.client.end().catch(() => undefined);
     if (program) checkProgramCanSignIn(program, c.info.authMethod, `${profile.name} (${c.info.description})`);
     return { target: c.target, reopen: c.reopen };
+  }
+
+  /**
+   * A new session the way an application opens one, resolving the profile's hosts again on every call (a failover
+   * drill's probe writer): target_session_attrs=read-write, the profile's connect_timeout or 2 s, the given safety,
+   * the profile's credential. Never interactive: a drill cannot stop to ask for a password.
+   */
+  async applicationSession(profile: ConnectionProfile, safety: SessionSafety): Promise<OpenedSession> {
+    const session = this.sessionFor(profile);
+    const r = resolveProfile(profile);
+    return openSession(
+      { ...r, targetSessionAttrs: 'read-write', connectTimeoutMs: r.connectTimeoutMs ?? 2000 },
+      {
+        safety,
+        logger: this.logger,
+        hbaRules: () => Promise.resolve(this.hbaRulesFor(session)),
+        oauth: this.oauth ? (params) => this.oauthOpener(profile, params) : undefined,
+        credential: this.credential(session, profile),
+      },
+    );
   }
 
   /** A pool of up to two diagnostic sessions for this profile; reconnects by itself after a restart. */

@@ -19,6 +19,7 @@ interface StatusJson {
   scope: string;
   leader: string;
   members: Array<{
+    reachable: boolean;
     name: string;
     role: string;
     state: string;
@@ -59,6 +60,7 @@ describe('Patroni cluster status, actions and failover drills (etcd + 3 × Postg
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const outputs: string[] = [];
+  const drillReports: string[] = [];
 
   const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const r = await runCliInProcess(args, dir, { ...env, ...extra });
@@ -196,6 +198,7 @@ describe('Patroni cluster status, actions and failover drills (etcd + 3 × Postg
     ]);
     assert.equal(r.code, 0, r.err);
     const d = JSON.parse(r.out) as DrillJson;
+    drillReports.push(d.report);
     assert.ok(d.downtimeMs !== null && d.downtimeMs > 0 && d.downtimeMs < 30_000, `gap ${d.downtimeMs}`);
     assert.equal(d.lostWrites, 0);
     assert.notEqual(d.newLeader, d.oldLeader);
@@ -238,12 +241,50 @@ describe('Patroni cluster status, actions and failover drills (etcd + 3 × Postg
     ]);
     assert.equal(r.code, 0, r.err);
     const d = JSON.parse(r.out) as DrillJson;
+    drillReports.push(d.report);
     assert.equal(d.oldLeader, before);
     assert.ok(d.newLeader && d.newLeader !== before, `new leader ${d.newLeader}`);
     assert.ok(d.downtimeMs !== null && d.downtimeMs > 0, `gap ${d.downtimeMs}`);
     assert.match(r.err, /SIGKILL Patroni \(PID \d+\) and postmaster \(PID \d+\) on local/);
     // the count is true: what the new leader holds of this run is what was acknowledged and not lost, plus the in-doubt writes that committed
     assert.equal(await rowsOf(d.runId), d.acknowledgedWrites - d.lostWrites + d.inDoubt.present);
+  });
+
+  it('warns of a member whose Patroni is down while its key still lists it, and exits 1', async () => {
+    const leader = await cluster.waitForLeader(5000);
+    const victim = cluster.nodes.find(
+      (n) => n.name !== leader && n.process?.exitCode === null && n.process.signalCode === null,
+    )!;
+    victim.process!.kill('SIGKILL');
+    // Patroni keeps a member's key for ttl (10 s) after its last update: the member is listed, its API is gone
+    const r = await cli(['cluster', 'status', '--patroni', cluster.restUrls, '--json']);
+    assert.equal(r.code, 1, r.err);
+    const s = JSON.parse(r.out) as StatusJson;
+    assert.equal(s.members.find((m) => m.name === victim.name)?.reachable, false);
+    assert.ok(
+      s.warnings.some((w) => w.level === 'error' && w.message === `${victim.name}: its REST API does not answer`),
+      JSON.stringify(s.warnings),
+    );
+  });
+
+  it('compares two drills: the measures side by side, and that they differ in kind', async () => {
+    assert.equal(drillReports.length, 2);
+    const r = await cli(['compare', ...drillReports, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const c = JSON.parse(r.out) as {
+      measures: Array<{ name: string; a: number; b: number; change: number }>;
+      summary: string[];
+    };
+    const gap = c.measures.find((m) => m.name === 'writeGapMs')!;
+    assert.equal(gap.a, readReport(drillReports[0]).pgops!.drill!.writeGapMs);
+    assert.equal(gap.b, readReport(drillReports[1]).pgops!.drill!.writeGapMs);
+    assert.equal(gap.change, gap.b - gap.a);
+    assert.ok(
+      c.summary.some((l) => /differ in kind: switchover \(rest\) against failover \(kill-node\)/.test(l)),
+      c.summary.join(' | '),
+    );
+    const mixed = await cli(['compare', drillReports[0]]);
+    assert.equal(mixed.code, 2);
   });
 
   it('leaves no password or REST credential in any output or report', () => {

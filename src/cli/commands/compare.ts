@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import type { MetricComparison, RunComparison } from '../../core/report/comparison';
 import { compareRuns, formatP } from '../../core/report/comparison';
 import { readReport } from '../../core/report';
+import type { DrillComparison } from '../../core/ha/drillCompare';
+import { compareDrills } from '../../core/ha/drillCompare';
 import { rounded } from '../../core/report/stats';
 import type { CliCommand } from '../command';
 import { parseFlags, UsageError } from '../command';
@@ -110,6 +112,20 @@ function text(c: RunComparison): string {
   return out.join('\n');
 }
 
+function drillText(d: DrillComparison): string {
+  return [
+    `A: ${d.a.name} (${d.a.event}, ${d.a.method})`,
+    `B: ${d.b.name} (${d.b.event}, ${d.b.method})`,
+    '',
+    formatTable(
+      ['measure', 'A', 'B', 'B − A'],
+      d.measures.map((m) => [m.name, m.a, m.b, m.change]),
+    ),
+    '',
+    ...d.summary,
+  ].join('\n');
+}
+
 export const compareCommand: CliCommand = {
   name: 'compare',
   summary: 'compare two benchmark reports: tps and latency with significance, waits, statements, settings, and why',
@@ -124,7 +140,9 @@ export const compareCommand: CliCommand = {
     "The test is Welch's t-test on the repeated runs of the value, or with one run each on the means of 5 batches\n" +
     'of the per-second series (which keeps the autocorrelation of per-second tps out of the test).\n' +
     '--json: {a, b, iterName, value, tps: {a, b, ratio, ci95, significant, p, method}, latency, waits, statements,\n' +
-    '         settings: [{name, a, b, relevance}], facts, summary: [string]}',
+    '         settings: [{name, a, b, relevance}], facts, summary: [string]}\n' +
+    'Two drill reports (pgops drill) compare their write gap, reconnection, time to a running leader, acknowledged,\n' +
+    'lost and failed writes, and say where the drills differ; --json: {a, b, measures: [{name, a, b, change}], summary}',
   options,
   run(argv, io) {
     const { values, positionals } = parseFlags(argv, options, true);
@@ -137,6 +155,13 @@ export const compareCommand: CliCommand = {
     const noise = numberFlag(values.noise, 'noise', (n) => n >= 0 && n < 1, 'between 0 and 1 (0.02 is 2%)');
     const [fa, fb] = [positionals[0], positionals[1] ?? positionals[0]].map((f) => path.resolve(io.cwd, f));
     const ra = readReport(fa);
+    if (ra.pgops?.drill) {
+      if (positionals.length !== 2)
+        throw new UsageError('a drill report is compared with another drill report: give two files');
+      const d = compareDrills(ra, readReport(fb), { a: fa, b: fb });
+      io.out(values.json ? JSON.stringify(d) : drillText(d));
+      return 0;
+    }
     const c = compareRuns(ra, fb === fa ? ra : readReport(fb), { a: fa, b: fb }, { value, noise, cells });
     io.out(values.json ? JSON.stringify(c) : text(c));
     return 0;

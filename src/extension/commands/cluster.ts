@@ -3,9 +3,17 @@ import type { ConnectionProfile } from '../../core/conn/profile';
 import { PgOpsError } from '../../core/errors';
 import type { ActionResult } from '../../core/ha/actions';
 import { reloadMember, restartMember, setPaused, switchover, switchoverCandidates } from '../../core/ha/actions';
+import { loadCluster } from '../../core/ha/cluster';
 import { memberProfile } from '../../core/ha/memberProfile';
 import { parsePatroniUrls } from '../../core/ha/patroniRest';
+import { defaultDrillPlan, runDrill } from '../../core/ha/drill';
+import { drillReport } from '../../core/ha/drillReport';
+import { reportFileAt, writeReportFiles } from '../../core/report/files';
+import { drillSentence } from '../../protocol/report';
 import { requireWriteConfirmation } from '../confirm';
+import { reportViewType } from '../editors/reportEditor';
+import { benchReportsFolder, sessionSafety } from '../settings';
+import { toAbortSignal } from '../ui';
 import type { ExtensionServices } from '../context';
 import { pickProfile } from '../profilePicker';
 import type { ClusterPayload } from '../views/clusterView';
@@ -106,15 +114,23 @@ export function clusterCommands(s: ExtensionServices) {
     },
     'pgops.switchoverCluster': async (node) => {
       const p = itemPayload<ClusterPayload>(node, isClusterPayload, 'a Patroni cluster or member');
-      const candidates = p.member && p.member.name !== p.state.leader ? [p.member.name] : switchoverCandidates(p.state);
+      const endpoint = await endpointFor(p);
+      // the leader as it is now: Patroni refuses a switchover that names a former leader
+      const now = await loadCluster(endpoint);
+      const candidates = p.member && p.member.name !== now.leader ? [p.member.name] : switchoverCandidates(now);
+      if (candidates.length === 0)
+        throw new PgOpsError(
+          'patroni-member',
+          'No member can take over now',
+          'Wait for a running replica (a sync standby under synchronous_mode).',
+        );
       const candidate =
         candidates.length === 1
           ? candidates[0]
-          : await vscode.window.showQuickPick(candidates, { title: `Switch over ${p.state.scope ?? ''} to…` });
+          : await vscode.window.showQuickPick(candidates, { title: `Switch over ${now.scope ?? ''} to…` });
       if (!candidate) return;
-      const endpoint = await endpointFor(p);
-      return act(p, `switch over ${p.state.scope ?? 'the cluster'} from ${p.state.leader ?? '?'} to ${candidate}`, () =>
-        switchover(endpoint, p.state, { candidate }),
+      return act(p, `switch over ${now.scope ?? 'the cluster'} from ${now.leader ?? '?'} to ${candidate}`, () =>
+        switchover(endpoint, now, { candidate }),
       );
     },
     'pgops.restartClusterMember': async (node) => {
@@ -150,6 +166,100 @@ export function clusterCommands(s: ExtensionServices) {
       return act(p, `resume ${p.state.scope ?? 'the cluster'} (leave maintenance mode)`, () =>
         setPaused(endpoint, false),
       );
+    },
+    'pgops.runFailoverDrill': async (node) => {
+      const p = itemPayload<ClusterPayload>(node, isClusterPayload, 'a Patroni cluster');
+      const profile = profileOf(p);
+      const endpoint = await endpointFor(p);
+      // the cluster as it is now, not as the view last drew it (a sync standby is named again after each switch)
+      const now = await loadCluster(endpoint);
+      const candidates = switchoverCandidates(now);
+      const kinds = [
+        {
+          label: 'Switchover',
+          description: 'POST /switchover: the planned change of leader',
+          event: 'switchover' as const,
+        },
+        {
+          label: 'Failover',
+          description: 'POST /failover: Patroni promotes the candidate',
+          event: 'failover' as const,
+        },
+      ];
+      const kind = await vscode.window.showQuickPick(kinds, {
+        title: `Failover drill on ${p.state.scope ?? profile.name}`,
+      });
+      if (!kind) return;
+      const candidate =
+        candidates.length <= 1
+          ? candidates[0]
+          : await vscode.window.showQuickPick(candidates, { title: `${kind.label} to…` });
+      if (!candidate)
+        throw new PgOpsError(
+          'drill-candidate',
+          now.config.synchronousMode
+            ? 'No member can take over: synchronous_mode is on and no sync standby runs'
+            : 'No member can take over: no running replica without nofailover',
+          'Wait until the HA Cluster view shows a sync standby (or a running replica), then run the drill again.',
+        );
+      const seconds = await vscode.window.showInputBox({
+        title: `${kind.label} drill: how long the probe writer runs (seconds)`,
+        value: String(defaultDrillPlan.durationMs / 1000),
+        validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 5 ? undefined : 'A whole number of seconds, at least 5'),
+      });
+      if (seconds === undefined) return;
+      const table = `${defaultDrillPlan.table.schema}.${defaultDrillPlan.table.name}`;
+      await requireWriteConfirmation(
+        profile,
+        `run a ${kind.event} drill on ${now.scope ?? 'the cluster'} to ${candidate}`,
+        {
+          detail:
+            `A probe writer inserts a row into ${table} every ${defaultDrillPlan.intervalMs} ms (the table is created ` +
+            "when missing; the drill's rows are deleted at the end), and Patroni's REST API moves the leader from " +
+            `${now.leader ?? '?'} to ${candidate}`,
+          effect: 'Applications lose their writes for the length of the outage.',
+          typed: { name: p.state.scope ?? profile.name, what: "the cluster's scope name" },
+        },
+      );
+      const plan = {
+        ...defaultDrillPlan,
+        event: kind.event,
+        method: 'rest' as const,
+        candidate,
+        durationMs: Number(seconds) * 1000,
+      };
+      const outcome = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `${kind.label} drill on ${p.state.scope ?? profile.name}`,
+          cancellable: true,
+        },
+        (progress, token) =>
+          runDrill(plan, {
+            endpoint,
+            signal: toAbortSignal(token),
+            progress: (line) => {
+              progress.report({ message: line });
+              s.logger.info(`drill: ${line}`);
+            },
+            openWriter: async () => {
+              const c = await s.sessions.applicationSession(profile, {
+                ...sessionSafety(),
+                applicationName: 'pgops drill',
+                readOnly: false,
+                statementTimeoutMs: 2000,
+              });
+              return { client: c.client, server: `${c.info.host.host}:${c.info.host.port}` };
+            },
+          }),
+      );
+      cluster.invalidate();
+      const report = drillReport(outcome, `drill-${kind.event}-${outcome.startedAt.replace(/[:.]/g, '-')}`);
+      const outDir = benchReportsFolder(s.context.globalStorageUri.fsPath);
+      const paths = writeReportFiles(reportFileAt({ folder: outDir }, report.report_name), report);
+      s.logger.info(`drill on ${profile.name}: ${drillSentence(report.pgops!.drill!)} Report ${paths.json}`);
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(paths.json), reportViewType);
+      return paths.json;
     },
     'pgops.connectClusterMember': async (node) => {
       const p = itemPayload<ClusterPayload>(
