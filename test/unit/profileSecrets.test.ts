@@ -150,6 +150,19 @@ describe('profile secrets bound to their target', () => {
     assert.equal(h.bindings()['settings:prod'], undefined);
   });
 
+  it('counts a profile with only its Patroni REST credentials as having secrets, which a rename then moves', async () => {
+    const h = harness();
+    const p = profile('host=db user=app');
+    assert.equal(await h.store.hasAny(p), false);
+    await h.store.set(p, '{"username":"patroni","password":"rest-pw"}', 'patroniRest');
+    assert.equal(await h.store.has(p), false, 'no password');
+    assert.equal(await h.store.hasAny(p), true);
+    const renamed = { ...p, id: 'settings:renamed', name: 'renamed' };
+    await h.store.copy(p, renamed, true);
+    assert.equal(await h.store.get(renamed, 'patroniRest'), '{"username":"patroni","password":"rest-pw"}');
+    assert.equal(await h.store.hasAny(p), false, 'moved away from the old id');
+  });
+
   it('moves a secret to a new host only through copy (what Edit Connection does after asking)', async () => {
     const h = harness();
     const before = profile('host=old-db user=app');

@@ -64,6 +64,12 @@ export class ProfileSecrets {
     return !!b && (await this.secrets.get(secretKey(b.secretId, kind))) !== undefined;
   }
 
+  /** Whether any secret of the profile is stored (password, OAuth client secret, Patroni REST credentials). */
+  async hasAny(p: ConnectionProfile): Promise<boolean> {
+    for (const kind of kinds) if (await this.has(p, kind)) return true;
+    return false;
+  }
+
   /** Stores a secret for where the profile points now (throws when the profile does not resolve). */
   async set(p: ConnectionProfile, value: string, kind: ProfileSecretKind = 'password'): Promise<void> {
     const target = this.targetOf(p);

@@ -357,7 +357,7 @@ async function carrySecrets(
   pasted?: PastedSecrets,
 ): Promise<void> {
   const secrets = s.sessions.secrets;
-  const stored = (await secrets.has(before)) || (await secrets.has(before, 'oauthClientSecret'));
+  const stored = await secrets.hasAny(before);
   if (stored && pasted?.password === undefined && secrets.targetChanged(before, after)) {
     const keep = 'Keep for the New Server';
     const question = `"${after.name}" now connects to ${secrets.where(after)} instead of ${secrets.where(before)}. Keep its stored password?`;
