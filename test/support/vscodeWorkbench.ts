@@ -151,10 +151,23 @@ export async function openPostgresOps(page: Page): Promise<void> {
 
 /** Opens the command palette and types `text`; returns the palette widget (still open). */
 export async function typeInPalette(page: Page, text: string): Promise<Locator> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
   const palette = page.locator('.quick-input-widget');
-  await palette.waitFor({ state: 'visible', timeout: uiWaitMs });
+  const until = Date.now() + uiWaitMs;
+  for (;;) {
+    // a webview that kept the focus (a panel the test before opened) takes F1 into its own frame: hand the focus back
+    await page.evaluate(() => {
+      const active = document.activeElement;
+      if (active instanceof HTMLIFrameElement) active.blur();
+    });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const shown = await palette.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) break;
+    if (Date.now() > until) throw new Error(`the command palette did not open for "${text}" within ${uiWaitMs} ms`);
+  }
   await page.keyboard.type(text);
   return palette;
 }
