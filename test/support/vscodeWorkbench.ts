@@ -172,6 +172,16 @@ export async function typeInPalette(page: Page, text: string): Promise<Locator> 
   return palette;
 }
 
+/** Pixels a canvas has drawn (not transparent), read inside its frame. */
+export function paintedPixels(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c: HTMLCanvasElement) => {
+    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
+    return n;
+  });
+}
+
 /** A row of the palette's result list reading `label`. */
 export function paletteRow(page: Page, label: string): Locator {
   return page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();

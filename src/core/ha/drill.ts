@@ -8,7 +8,7 @@ import type { DrillMeasures } from './drillMeasure';
 import { measureDrill } from './drillMeasure';
 import type { PatroniEndpoint } from './patroniRest';
 import type { DrillTable, WriterLog, WriterSession } from './probeWriter';
-import { defaultDrillTable, drillTableSql, runProbeWriter } from './probeWriter';
+import { defaultDrillTable, drillTableSql, pause, runProbeWriter } from './probeWriter';
 
 /**
  * A failover drill: the probe writer runs like an application while pgops triggers a switchover or a
@@ -78,18 +78,6 @@ export interface DrillOutcome {
   notes: string[];
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** The timeline a primary writes on, from its current WAL file name (13–18; Patroni's /cluster may lag a loop). */
 const timelineSql = `SELECT ('x' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tl`;
 
@@ -124,7 +112,7 @@ async function waitForReplicas(
         "A drill starts only when every running replica streams from the leader; see pgops cluster status (the leader's " +
           'pg_stat_replication needs a superuser or pg_monitor to show replay positions).',
       );
-    await sleep(200);
+    await pause(200);
   }
 }
 
@@ -187,7 +175,7 @@ async function waitForLeader(
     } catch (err) {
       if (CancelledError.is(err)) throw err;
     }
-    await sleep(250, deps.signal);
+    await pause(250, deps.signal);
   }
   return undefined;
 }
@@ -283,7 +271,7 @@ export async function runDrill(plan: DrillPlan, deps: DrillDeps): Promise<DrillO
   let settled: ClusterState | undefined;
   let settledMs: number | undefined;
   try {
-    await sleep(plan.eventAtMs - now(), deps.signal);
+    await pause(plan.eventAtMs - now(), deps.signal);
     if (deps.signal?.aborted) throw new CancelledError();
     eventStartMs = now();
     say(
@@ -309,7 +297,7 @@ export async function runDrill(plan: DrillPlan, deps: DrillDeps): Promise<DrillO
     const back = now();
     const until = back + plan.settleTimeoutMs;
     while (!log.writes.some((w) => w.ackMs !== undefined && w.ackMs > back) && now() < until && !deps.signal?.aborted)
-      await sleep(100, deps.signal);
+      await pause(100, deps.signal);
     stopAt = Math.max(plan.durationMs, now() + 500);
   } catch (err) {
     stopAt = 0;

@@ -93,7 +93,8 @@ export interface ProbeWriterOptions {
   signal?: AbortSignal;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts (it resolves then: the caller checks the signal and winds down). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
@@ -145,7 +146,7 @@ export async function runProbeWriter(o: ProbeWriterOptions, log: WriterLog): Pro
       tick += o.intervalMs;
       // a tick missed while an attempt hung is skipped, not made up: the clock stays the application's
       if (tick < o.now()) tick = o.now();
-      await sleep(tick - o.now(), o.signal);
+      await pause(tick - o.now(), o.signal);
     }
   } finally {
     await session?.client.end().catch(() => undefined);

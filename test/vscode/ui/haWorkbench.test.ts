@@ -16,6 +16,7 @@ import {
   disconnectProfile,
   inlineAction,
   openPostgresOps,
+  paintedPixels,
   paletteRow,
   screenshot,
   screenshotOnFailure,
@@ -158,12 +159,7 @@ describe('Patroni HA in the workbench: the HA Cluster view, a switchover, a dril
       await section.locator('figure.chart figcaption').innerText(),
       'Writes per 100 ms: acknowledged and failed, with the event and the outage',
     );
-    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
-      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
-      return n;
-    });
+    const painted = await paintedPixels(canvas);
     assert.ok(painted > 500, `the timeline is drawn (${painted} pixels)`);
     await screenshot('report-drill', section);
   });

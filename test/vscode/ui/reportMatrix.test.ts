@@ -12,6 +12,7 @@ import type { FrameLocator } from 'playwright-core';
 import { runCliInProcess } from '../../integration/cliProcess';
 import { sortWorkload } from '../../integration/diagSupport';
 import {
+  paintedPixels,
   paletteRow,
   quickOpen,
   screenshot,
@@ -22,15 +23,6 @@ import {
 } from '../../support/vscodeWorkbench';
 
 const database = 'ui_matrix';
-
-/** Pixels a canvas has drawn (not transparent). */
-const painted = (canvas: ReturnType<FrameLocator['locator']>) =>
-  canvas.evaluate((c: HTMLCanvasElement) => {
-    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
-    return n;
-  });
 
 describe('A settings sweep in the report viewer (UI, PostgreSQL 18)', () => {
   let dir: string;
@@ -101,7 +93,7 @@ describe('A settings sweep in the report viewer (UI, PostgreSQL 18)', () => {
       'latency distribution (CDF, per-transaction log)',
     ]) {
       const canvas = viewer.locator('figure.chart', { hasText: title }).locator('canvas');
-      assert.ok((await painted(canvas)) > 500, `${title} is drawn`);
+      assert.ok((await paintedPixels(canvas)) > 500, `${title} is drawn`);
     }
     // the legend and the axis are drawn on the canvas; the chart's data is what the viewer was given
     const table = await viewer.locator('table.results').innerText();
